@@ -1,0 +1,338 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+void config_defaults(concerto_config *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  cfg->listen_host = strdup("127.0.0.1");
+  cfg->listen_port = 8080;
+  cfg->data_dir = strdup("var/data");
+  cfg->scripts_dir = strdup("scripts");
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  /* Handlers block on PostgreSQL, so serve with more threads than cores. */
+  cfg->threads = (unsigned)(ncpu > 0 ? ncpu * 2 : 4);
+  if (cfg->threads < 4)
+    cfg->threads = 4;
+  cfg->db_pool_size = 0; /* 0 = as many as threads */
+  cfg->db_acquire_timeout_ms = 2000;
+  cfg->max_body_bytes = 1u << 20;
+  cfg->max_header_bytes = 32u << 10;
+  cfg->connection_timeout_s = 15;
+  cfg->max_connections = 1024;
+  cfg->per_ip_connections = 0;
+  cfg->shutdown_grace_s = 10;
+  cfg->log_level = CONCERTO_LOG_INFO;
+  cfg->access_log = true;
+  cfg->metrics_remote = false;
+  cfg->module_probe = true;
+}
+
+void config_free(concerto_config *cfg) {
+  free(cfg->listen_host);
+  free(cfg->database_url);
+  free(cfg->modules_dir);
+  free(cfg->web_dir);
+  free(cfg->data_dir);
+  free(cfg->scripts_dir);
+  json_decref(cfg->modules);
+  json_decref(cfg->module_settings);
+  memset(cfg, 0, sizeof *cfg);
+}
+
+bool config_parse_listen(const char *s, char **host, unsigned *port) {
+  if (!s || !*s)
+    return false;
+  const char *colon;
+  char hostbuf[64];
+  if (s[0] == '[') {
+    const char *end = strchr(s, ']');
+    if (!end || end[1] != ':' || (size_t)(end - s - 1) >= sizeof hostbuf)
+      return false;
+    memcpy(hostbuf, s + 1, (size_t)(end - s - 1));
+    hostbuf[end - s - 1] = '\0';
+    colon = end + 1;
+  } else {
+    colon = strrchr(s, ':');
+    if (!colon || (size_t)(colon - s) >= sizeof hostbuf || colon == s)
+      return false;
+    memcpy(hostbuf, s, (size_t)(colon - s));
+    hostbuf[colon - s] = '\0';
+  }
+  char *end;
+  long p = strtol(colon + 1, &end, 10);
+  if (*end || colon[1] == '\0' || p < 0 || p > 65535)
+    return false;
+  *host = strdup(hostbuf);
+  *port = (unsigned)p;
+  return *host != NULL;
+}
+
+typedef enum { K_STRING, K_UINT, K_BOOL, K_SIZE } key_kind;
+
+typedef struct key_rule {
+  const char *name;
+  key_kind kind;
+  size_t offset;
+  unsigned long long min, max;
+} key_rule;
+
+#define F(field) offsetof(concerto_config, field)
+
+static const key_rule top_rules[] = {
+    {"database_url", K_STRING, F(database_url), 0, 0},
+    {"modules_dir", K_STRING, F(modules_dir), 0, 0},
+    {"web_dir", K_STRING, F(web_dir), 0, 0},
+    {"data_dir", K_STRING, F(data_dir), 0, 0},
+    {"scripts_dir", K_STRING, F(scripts_dir), 0, 0},
+    {"threads", K_UINT, F(threads), 1, 256},
+    {"db_pool_size", K_UINT, F(db_pool_size), 0, 512},
+    {"db_acquire_timeout_ms", K_UINT, F(db_acquire_timeout_ms), 1, 60000},
+    {"metrics_remote", K_BOOL, F(metrics_remote), 0, 0},
+    {"module_probe", K_BOOL, F(module_probe), 0, 0},
+};
+
+static const key_rule limit_rules[] = {
+    {"max_body_bytes", K_SIZE, F(max_body_bytes), 1, 1ull << 34},
+    {"max_header_bytes", K_SIZE, F(max_header_bytes), 4096, 1u << 20},
+    {"connection_timeout_s", K_UINT, F(connection_timeout_s), 1, 3600},
+    {"max_connections", K_UINT, F(max_connections), 1, 100000},
+    {"per_ip_connections", K_UINT, F(per_ip_connections), 0, 100000},
+    {"shutdown_grace_s", K_UINT, F(shutdown_grace_s), 0, 600},
+};
+
+static bool apply_rule(concerto_config *cfg, const key_rule *r,
+                       const char *path, const json_t *v, char *err,
+                       size_t errlen) {
+  char *base = (char *)cfg;
+  switch (r->kind) {
+  case K_STRING: {
+    if (!json_is_string(v) && !json_is_null(v)) {
+      snprintf(err, errlen, "%s: expected a string", path);
+      return false;
+    }
+    char **slot = (char **)(base + r->offset);
+    free(*slot);
+    *slot = dup_or_null(json_string_value(v));
+    return true;
+  }
+  case K_BOOL:
+    if (!json_is_boolean(v)) {
+      snprintf(err, errlen, "%s: expected true or false", path);
+      return false;
+    }
+    *(bool *)(base + r->offset) = json_is_true(v);
+    return true;
+  case K_UINT:
+  case K_SIZE: {
+    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+        (unsigned long long)json_integer_value(v) < r->min ||
+        (unsigned long long)json_integer_value(v) > r->max) {
+      snprintf(err, errlen, "%s: expected an integer from %llu to %llu", path,
+               r->min, r->max);
+      return false;
+    }
+    unsigned long long n = (unsigned long long)json_integer_value(v);
+    if (r->kind == K_UINT)
+      *(unsigned *)(base + r->offset) = (unsigned)n;
+    else
+      *(size_t *)(base + r->offset) = (size_t)n;
+    return true;
+  }
+  }
+  return false;
+}
+
+static bool apply_rules(concerto_config *cfg, const key_rule *rules,
+                        size_t nrules, const char *prefix, const char *key,
+                        const json_t *v, bool *found, char *err,
+                        size_t errlen) {
+  for (size_t i = 0; i < nrules; i++) {
+    if (strcmp(rules[i].name, key) != 0)
+      continue;
+    char path[128];
+    snprintf(path, sizeof path, "%s%s", prefix, key);
+    *found = true;
+    return apply_rule(cfg, &rules[i], path, v, err, errlen);
+  }
+  *found = false;
+  return true;
+}
+
+static bool apply_limits(concerto_config *cfg, const json_t *obj, char *err,
+                         size_t errlen) {
+  if (!json_is_object(obj)) {
+    snprintf(err, errlen, "limits: expected an object");
+    return false;
+  }
+  const char *key;
+  const json_t *v;
+  json_object_foreach((json_t *)obj, key, v) {
+    bool found;
+    if (!apply_rules(cfg, limit_rules, sizeof limit_rules / sizeof *limit_rules,
+                     "limits.", key, v, &found, err, errlen))
+      return false;
+    if (!found) {
+      snprintf(err, errlen, "limits.%s: unknown key", key);
+      return false;
+    }
+  }
+  return true;
+}
+
+static bool apply_log(concerto_config *cfg, const json_t *obj, char *err,
+                      size_t errlen) {
+  if (!json_is_object(obj)) {
+    snprintf(err, errlen, "log: expected an object");
+    return false;
+  }
+  const char *key;
+  const json_t *v;
+  json_object_foreach((json_t *)obj, key, v) {
+    if (strcmp(key, "level") == 0) {
+      if (!log_level_parse(json_string_value(v), &cfg->log_level)) {
+        snprintf(err, errlen, "log.level: expected debug, info, warn or error");
+        return false;
+      }
+    } else if (strcmp(key, "access") == 0) {
+      if (!json_is_boolean(v)) {
+        snprintf(err, errlen, "log.access: expected true or false");
+        return false;
+      }
+      cfg->access_log = json_is_true(v);
+    } else {
+      snprintf(err, errlen, "log.%s: unknown key", key);
+      return false;
+    }
+  }
+  return true;
+}
+
+static bool apply_modules_list(concerto_config *cfg, json_t *v, char *err,
+                               size_t errlen) {
+  if (json_is_null(v)) {
+    json_decref(cfg->modules);
+    cfg->modules = NULL;
+    return true;
+  }
+  size_t i;
+  json_t *item;
+  if (!json_is_array(v)) {
+    snprintf(err, errlen, "modules: expected an array of module names");
+    return false;
+  }
+  json_array_foreach(v, i, item) {
+    if (!json_is_string(item)) {
+      snprintf(err, errlen, "modules[%zu]: expected a module name", i);
+      return false;
+    }
+  }
+  json_decref(cfg->modules);
+  cfg->modules = json_incref(v);
+  return true;
+}
+
+bool config_apply_json(concerto_config *cfg, const json_t *root, char *err,
+                       size_t errlen) {
+  if (!json_is_object(root)) {
+    snprintf(err, errlen, "the configuration must be a JSON object");
+    return false;
+  }
+  const char *key;
+  json_t *v;
+  json_object_foreach((json_t *)root, key, v) {
+    bool found;
+    if (!apply_rules(cfg, top_rules, sizeof top_rules / sizeof *top_rules, "",
+                     key, v, &found, err, errlen))
+      return false;
+    if (found)
+      continue;
+    if (strcmp(key, "listen") == 0) {
+      char *host;
+      unsigned port;
+      if (!config_parse_listen(json_string_value(v), &host, &port)) {
+        snprintf(err, errlen, "listen: expected \"address:port\"");
+        return false;
+      }
+      free(cfg->listen_host);
+      cfg->listen_host = host;
+      cfg->listen_port = port;
+    } else if (strcmp(key, "limits") == 0) {
+      if (!apply_limits(cfg, v, err, errlen))
+        return false;
+    } else if (strcmp(key, "log") == 0) {
+      if (!apply_log(cfg, v, err, errlen))
+        return false;
+    } else if (strcmp(key, "modules") == 0) {
+      if (!apply_modules_list(cfg, v, err, errlen))
+        return false;
+    } else if (strcmp(key, "module_settings") == 0) {
+      if (!json_is_object(v)) {
+        snprintf(err, errlen, "module_settings: expected an object");
+        return false;
+      }
+      json_decref(cfg->module_settings);
+      cfg->module_settings = json_deep_copy(v);
+    } else if (key[0] == '_' || strcmp(key, "comment") == 0) {
+      continue; /* documentation inside the file */
+    } else {
+      snprintf(err, errlen, "%s: unknown key", key);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool config_apply_env(concerto_config *cfg, char *err, size_t errlen) {
+  const char *listen = getenv("CONCERTO_LISTEN");
+  if (listen && *listen) {
+    char *host;
+    unsigned port;
+    if (!config_parse_listen(listen, &host, &port)) {
+      snprintf(err, errlen, "CONCERTO_LISTEN: expected \"address:port\"");
+      return false;
+    }
+    free(cfg->listen_host);
+    cfg->listen_host = host;
+    cfg->listen_port = port;
+  }
+  const char *db = getenv("CONCERTO_DATABASE_URL");
+  if (db && *db) {
+    free(cfg->database_url);
+    cfg->database_url = strdup(db);
+  }
+  return true;
+}
+
+bool config_load(concerto_config *cfg, const char *path, char *err,
+                 size_t errlen) {
+  if (path) {
+    json_error_t jerr;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+      snprintf(err, errlen, "%s:%d:%d: %s", path, jerr.line, jerr.column,
+               jerr.text);
+      return false;
+    }
+    bool ok = config_apply_json(cfg, root, err, errlen);
+    json_decref(root);
+    if (!ok)
+      return false;
+  }
+  if (!config_apply_env(cfg, err, errlen))
+    return false;
+  if (!cfg->database_url) {
+    snprintf(err, errlen,
+             "database_url: not set (config file or CONCERTO_DATABASE_URL)");
+    return false;
+  }
+  if (cfg->db_pool_size == 0)
+    cfg->db_pool_size = cfg->threads;
+  return true;
+}

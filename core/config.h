@@ -1,0 +1,54 @@
+/* The server configuration: a JSON file, then environment overrides
+ * (CONCERTO_LISTEN, CONCERTO_DATABASE_URL), then validation. Unknown keys are
+ * errors, so a typo never silently falls back to a default. */
+#ifndef CONCERTO_CORE_CONFIG_H
+#define CONCERTO_CORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "concerto/host.h"
+
+typedef struct concerto_config {
+  char *listen_host; /* numeric IPv4/IPv6 address, owned */
+  unsigned listen_port;
+  char *database_url; /* libpq conninfo or URI, owned; never logged */
+  char *modules_dir;  /* owned; NULL = no modules */
+  json_t *modules;    /* array of names to load, or NULL = every *.so */
+  char *web_dir;      /* core shell assets, owned, may be NULL */
+  char *data_dir;     /* owned */
+  char *scripts_dir;  /* owned */
+  unsigned threads;
+  unsigned db_pool_size;
+  unsigned db_acquire_timeout_ms;
+  size_t max_body_bytes;
+  size_t max_header_bytes;
+  unsigned connection_timeout_s;
+  unsigned max_connections;
+  unsigned per_ip_connections;
+  unsigned shutdown_grace_s;
+  concerto_log_level log_level;
+  bool access_log;
+  bool metrics_remote;
+  bool module_probe;
+  json_t *module_settings; /* object: module name -> object, owned */
+} concerto_config;
+
+/* Fills `cfg` with defaults. */
+void config_defaults(concerto_config *cfg);
+/* Applies a JSON document on top of `cfg`. On error returns false and writes a
+ * message naming the key into err. */
+bool config_apply_json(concerto_config *cfg, const json_t *root, char *err,
+                       size_t errlen);
+/* Loads `path` (may be NULL: defaults only), then the environment. */
+bool config_load(concerto_config *cfg, const char *path, char *err,
+                 size_t errlen);
+/* Applies CONCERTO_LISTEN and CONCERTO_DATABASE_URL when set. */
+bool config_apply_env(concerto_config *cfg, char *err, size_t errlen);
+/* Parses "host:port" or "[v6]:port". */
+bool config_parse_listen(const char *s, char **host, unsigned *port);
+void config_free(concerto_config *cfg);
+
+#endif

@@ -1,0 +1,276 @@
+#include "db_pool.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+#define STMT_CACHE_SLOTS 256 /* power of two */
+
+typedef struct stmt_slot {
+  uint64_t hash;
+  char *sql; /* owned; NULL = empty slot */
+} stmt_slot;
+
+struct db_conn {
+  PGconn *pg;
+  bool in_use;
+  bool broken;
+  unsigned prepared;
+  stmt_slot stmts[STMT_CACHE_SLOTS];
+};
+
+struct db_pool {
+  char *conninfo;
+  unsigned size;
+  unsigned acquire_timeout_ms;
+  db_conn *conns;
+  pthread_mutex_t lock;
+  pthread_cond_t freed;
+  unsigned in_use;
+  unsigned long long acquired, waited, timeouts, resets;
+};
+
+static void stmt_cache_clear(db_conn *c) {
+  for (unsigned i = 0; i < STMT_CACHE_SLOTS; i++) {
+    free(c->stmts[i].sql);
+    c->stmts[i].sql = NULL;
+  }
+  c->prepared = 0;
+}
+
+db_pool *db_pool_new(const char *conninfo, unsigned size,
+                     unsigned acquire_timeout_ms) {
+  db_pool *p = calloc(1, sizeof *p);
+  if (!p)
+    return NULL;
+  p->conninfo = strdup(conninfo);
+  p->size = size ? size : 1;
+  p->acquire_timeout_ms = acquire_timeout_ms;
+  p->conns = calloc(p->size, sizeof *p->conns);
+  if (!p->conninfo || !p->conns) {
+    free(p->conninfo);
+    free(p->conns);
+    free(p);
+    return NULL;
+  }
+  pthread_mutex_init(&p->lock, NULL);
+  pthread_cond_init(&p->freed, NULL);
+  return p;
+}
+
+void db_pool_free(db_pool *p) {
+  if (!p)
+    return;
+  for (unsigned i = 0; i < p->size; i++) {
+    if (p->conns[i].pg)
+      PQfinish(p->conns[i].pg);
+    stmt_cache_clear(&p->conns[i]);
+  }
+  pthread_mutex_destroy(&p->lock);
+  pthread_cond_destroy(&p->freed);
+  free(p->conns);
+  free(p->conninfo);
+  free(p);
+}
+
+PGconn *db_conn_pg(db_conn *c) { return c->pg; }
+bool db_conn_is_broken(db_conn *c) { return c->broken; }
+
+/* Connect or reconnect outside the pool lock: this may take a while. */
+static bool ensure_connected(db_pool *p, db_conn *c) {
+  if (c->pg && !c->broken && PQstatus(c->pg) == CONNECTION_OK)
+    return true;
+  if (c->pg) {
+    PQfinish(c->pg);
+    c->pg = NULL;
+    __atomic_add_fetch(&p->resets, 1, __ATOMIC_RELAXED);
+  }
+  stmt_cache_clear(c);
+  c->broken = false;
+  /* connect_timeout bounds the wait when the server is unreachable. */
+  const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
+  const char *vals[] = {p->conninfo, "3", "concerto", NULL};
+  c->pg = PQconnectdbParams(keys, vals, 1);
+  if (PQstatus(c->pg) != CONNECTION_OK) {
+    /* The message can carry host names but no password: libpq never echoes
+     * it. Still keep it at warn and short. */
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s", PQerrorMessage(c->pg));
+    msg[strcspn(msg, "\n")] = '\0';
+    log_msg(CONCERTO_LOG_WARN, NULL, NULL, "database connection failed: %s",
+            msg);
+    PQfinish(c->pg);
+    c->pg = NULL;
+    return false;
+  }
+  return true;
+}
+
+db_conn *db_pool_acquire(db_pool *p, concerto_status *status) {
+  struct timespec deadline;
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_sec += p->acquire_timeout_ms / 1000;
+  deadline.tv_nsec += (long)(p->acquire_timeout_ms % 1000) * 1000000L;
+  if (deadline.tv_nsec >= 1000000000L) {
+    deadline.tv_sec++;
+    deadline.tv_nsec -= 1000000000L;
+  }
+  db_conn *c = NULL;
+  pthread_mutex_lock(&p->lock);
+  bool waited = false;
+  while (p->in_use == p->size) {
+    waited = true;
+    if (pthread_cond_timedwait(&p->freed, &p->lock, &deadline) == ETIMEDOUT &&
+        p->in_use == p->size) {
+      p->timeouts++;
+      pthread_mutex_unlock(&p->lock);
+      *status = CONCERTO_ERR_DB_UNAVAILABLE;
+      return NULL;
+    }
+  }
+  /* Prefer a connection that is already open. */
+  for (unsigned i = 0; i < p->size; i++)
+    if (!p->conns[i].in_use && p->conns[i].pg) {
+      c = &p->conns[i];
+      break;
+    }
+  for (unsigned i = 0; !c && i < p->size; i++)
+    if (!p->conns[i].in_use)
+      c = &p->conns[i];
+  c->in_use = true;
+  p->in_use++;
+  p->acquired++;
+  if (waited)
+    p->waited++;
+  pthread_mutex_unlock(&p->lock);
+
+  if (!ensure_connected(p, c)) {
+    db_pool_release(p, c, true);
+    *status = CONCERTO_ERR_DB_UNAVAILABLE;
+    return NULL;
+  }
+  *status = CONCERTO_OK;
+  return c;
+}
+
+void db_pool_release(db_pool *p, db_conn *c, bool broken) {
+  if (broken)
+    c->broken = true;
+  pthread_mutex_lock(&p->lock);
+  c->in_use = false;
+  p->in_use--;
+  pthread_cond_signal(&p->freed);
+  pthread_mutex_unlock(&p->lock);
+}
+
+void db_pool_get_stats(db_pool *p, db_pool_stats *out) {
+  pthread_mutex_lock(&p->lock);
+  out->size = p->size;
+  out->in_use = p->in_use;
+  out->connected = 0;
+  for (unsigned i = 0; i < p->size; i++)
+    out->connected += p->conns[i].pg != NULL;
+  out->acquired = p->acquired;
+  out->waited = p->waited;
+  out->timeouts = p->timeouts;
+  out->resets = __atomic_load_n(&p->resets, __ATOMIC_RELAXED);
+  pthread_mutex_unlock(&p->lock);
+}
+
+concerto_status db_status_from_sqlstate(const char *s) {
+  if (!s || !*s)
+    return CONCERTO_ERR_DB_UNAVAILABLE; /* no SQLSTATE: the socket failed */
+  if (strncmp(s, "23", 2) == 0)
+    return CONCERTO_ERR_DB_CONSTRAINT;
+  if (strncmp(s, "08", 2) == 0 || strncmp(s, "57P0", 4) == 0)
+    return CONCERTO_ERR_DB_UNAVAILABLE;
+  return CONCERTO_ERR_DB_QUERY;
+}
+
+static uint64_t fnv1a(const char *s) {
+  uint64_t h = 1469598103934665603ull;
+  for (; *s; s++) {
+    h ^= (unsigned char)*s;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+/* Finds or creates the statement slot for sql; returns the statement name in
+ * name[] and whether it still has to be prepared. */
+static stmt_slot *stmt_lookup(db_conn *c, const char *sql, uint64_t h,
+                              bool *fresh) {
+  unsigned mask = STMT_CACHE_SLOTS - 1;
+  for (unsigned i = 0; i < STMT_CACHE_SLOTS; i++) {
+    stmt_slot *s = &c->stmts[(h + i) & mask];
+    if (!s->sql) {
+      *fresh = true;
+      return s;
+    }
+    if (s->hash == h && strcmp(s->sql, sql) == 0) {
+      *fresh = false;
+      return s;
+    }
+  }
+  return NULL; /* cache full: run unnamed */
+}
+
+static concerto_status fail_result(db_conn *c, PGresult *r, char sqlstate[6]) {
+  const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+  if (sqlstate) {
+    snprintf(sqlstate, 6, "%s", state ? state : "");
+  }
+  if (PQstatus(c->pg) != CONNECTION_OK)
+    c->broken = true;
+  concerto_status st =
+      c->broken ? CONCERTO_ERR_DB_UNAVAILABLE : db_status_from_sqlstate(state);
+  if (st == CONCERTO_ERR_DB_UNAVAILABLE)
+    c->broken = true;
+  if (r)
+    PQclear(r);
+  return st;
+}
+
+concerto_status db_conn_exec(db_conn *c, const char *sql, int nparams,
+                             const char *const *params, PGresult **out,
+                             char sqlstate[6]) {
+  *out = NULL;
+  uint64_t h = fnv1a(sql);
+  bool fresh = false;
+  stmt_slot *slot = stmt_lookup(c, sql, h, &fresh);
+  char name[24] = "";
+  if (slot) {
+    snprintf(name, sizeof name, "c%016llx", (unsigned long long)h);
+    if (fresh) {
+      PGresult *pr = PQprepare(c->pg, name, sql, nparams, NULL);
+      if (PQresultStatus(pr) != PGRES_COMMAND_OK)
+        return fail_result(c, pr, sqlstate);
+      PQclear(pr);
+      slot->hash = h;
+      slot->sql = strdup(sql);
+      c->prepared++;
+    }
+  }
+  PGresult *r =
+      slot ? PQexecPrepared(c->pg, name, nparams, params, NULL, NULL, 0)
+           : PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
+  ExecStatusType st = PQresultStatus(r);
+  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+    return fail_result(c, r, sqlstate);
+  *out = r;
+  return CONCERTO_OK;
+}
+
+concerto_status db_conn_command(db_conn *c, const char *sql) {
+  PGresult *r = PQexec(c->pg, sql);
+  if (PQresultStatus(r) != PGRES_COMMAND_OK)
+    return fail_result(c, r, NULL);
+  PQclear(r);
+  return CONCERTO_OK;
+}

@@ -1,0 +1,55 @@
+/* A bounded pool of libpq connections with a per-connection cache of
+ * prepared statements.
+ *
+ * A connection found broken is reset before it is handed out again, so a
+ * PostgreSQL restart costs the requests that were in flight at that moment a
+ * 503, and the next ones succeed without a server restart. Acquire waits at
+ * most the configured time and then reports the database unavailable: a
+ * caller is never left hanging and never given a dead connection. */
+#ifndef CONCERTO_CORE_DB_POOL_H
+#define CONCERTO_CORE_DB_POOL_H
+
+#include <stdbool.h>
+
+#include <libpq-fe.h>
+
+#include "concerto/status.h"
+
+typedef struct db_pool db_pool;
+typedef struct db_conn db_conn;
+
+typedef struct db_pool_stats {
+  unsigned size, in_use, connected;
+  unsigned long long acquired, waited, timeouts, resets;
+} db_pool_stats;
+
+/* conninfo is copied. Connections open lazily. Owned by the caller. */
+db_pool *db_pool_new(const char *conninfo, unsigned size,
+                     unsigned acquire_timeout_ms);
+void db_pool_free(db_pool *p);
+
+/* Hands out a healthy connection, outside any transaction, or NULL with
+ * *status = CONCERTO_ERR_DB_UNAVAILABLE. Return it with db_pool_release. */
+db_conn *db_pool_acquire(db_pool *p, concerto_status *status);
+/* `broken` forces a reconnect before the next use. */
+void db_pool_release(db_pool *p, db_conn *c, bool broken);
+void db_pool_get_stats(db_pool *p, db_pool_stats *out);
+
+PGconn *db_conn_pg(db_conn *c);
+
+/* Runs `sql` as a prepared statement (prepared once per connection) with
+ * text parameters. On success *out holds the PGresult (caller PQclears it).
+ * On failure returns the status and, when given, writes the SQLSTATE. */
+concerto_status db_conn_exec(db_conn *c, const char *sql, int nparams,
+                             const char *const *params, PGresult **out,
+                             char sqlstate[6]);
+/* Runs a simple command (BEGIN, COMMIT, ROLLBACK ...) without parameters. */
+concerto_status db_conn_command(db_conn *c, const char *sql);
+/* Marks the connection as not healthy (its socket failed). */
+bool db_conn_is_broken(db_conn *c);
+
+/* Maps a SQLSTATE to a status: class 23 -> CONSTRAINT, 08 -> UNAVAILABLE,
+ * 57P0x (shutdown) -> UNAVAILABLE, anything else -> QUERY. */
+concerto_status db_status_from_sqlstate(const char *sqlstate);
+
+#endif

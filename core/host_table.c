@@ -1,0 +1,57 @@
+/* The one host table of this core. Entries are only ever appended. */
+#include "module_registry.h"
+#include "request.h"
+
+concerto_module *host_module_self(concerto_registrar *reg);
+concerto_status host_register_route(concerto_registrar *reg,
+                                    const concerto_route_spec *spec);
+concerto_status host_register_config(concerto_registrar *reg,
+                                     const concerto_config_spec *spec);
+concerto_status host_register_migrations(concerto_registrar *reg,
+                                         const char *dir);
+concerto_status host_register_static(concerto_registrar *reg, const char *dir);
+const char *host_module_dir(const concerto_module *m);
+const char *host_config_string(const concerto_module *m, const char *key);
+long long host_config_int(const concerto_module *m, const char *key);
+int host_config_bool(const concerto_module *m, const char *key);
+void host_log(const concerto_module *m, concerto_log_level level,
+              const char *fmt, ...);
+
+static const concerto_host the_host = {
+    .size = sizeof(concerto_host),
+    .abi_major = CONCERTO_ABI_MAJOR,
+    .abi_minor = CONCERTO_ABI_MINOR,
+    .core_version = CONCERTO_VERSION,
+    .module_self = host_module_self,
+    .register_route = host_register_route,
+    .register_config = host_register_config,
+    .register_migrations = host_register_migrations,
+    .register_static = host_register_static,
+    .module_dir = host_module_dir,
+    .config_string = host_config_string,
+    .config_int = host_config_int,
+    .config_bool = host_config_bool,
+    .log = host_log,
+    .req_method = host_req_method,
+    .req_path = host_req_path,
+    .req_id = host_req_id,
+    .req_param = host_req_param,
+    .req_query = host_req_query,
+    .req_header = host_req_header,
+    .req_body = host_req_body,
+    .req_json = host_req_json,
+    .req_alloc = host_req_alloc,
+    .req_strdup = host_req_strdup,
+    .req_printf = host_req_printf,
+    .set_header = host_set_header,
+    .respond_json = host_respond_json,
+    .respond_bytes = host_respond_bytes,
+    .respond_problem = host_respond_problem,
+    .db_query = host_db_query,
+    .result_rows = host_result_rows,
+    .result_cols = host_result_cols,
+    .result_name = host_result_name,
+    .result_value = host_result_value,
+};
+
+const concerto_host *host_table(void) { return &the_host; }

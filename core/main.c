@@ -1,0 +1,206 @@
+/* concerto: the server process. Reads the configuration, loads modules,
+ * migrates the database, serves HTTP until SIGTERM or SIGINT, then drains
+ * in-flight requests and exits 0. */
+#include <getopt.h>
+#include <limits.h>
+#include <ltdl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "core_routes.h"
+#include "log.h"
+#include "migrate.h"
+#include "server.h"
+
+#define STARTUP_DB_WAIT_S 30
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "usage: concerto --config FILE [--check]\n"
+          "       concerto --version\n"
+          "\n"
+          "  --config FILE  JSON configuration (see config/concerto.example.json)\n"
+          "  --check        load configuration and modules, migrate, then exit\n"
+          "Environment: CONCERTO_LISTEN=addr:port, CONCERTO_DATABASE_URL=...\n");
+}
+
+/* Connects for migrations, waiting a bounded time for PostgreSQL to come up
+ * (a server started together with its database). */
+static PGconn *connect_for_migrations(const char *url) {
+  for (int waited = 0;; waited++) {
+    const char *keys[] = {"dbname", "connect_timeout", "application_name",
+                          NULL};
+    const char *vals[] = {url, "3", "concerto-migrate", NULL};
+    PGconn *pg = PQconnectdbParams(keys, vals, 1);
+    if (PQstatus(pg) == CONNECTION_OK)
+      return pg;
+    if (waited >= STARTUP_DB_WAIT_S) {
+      char msg[256];
+      snprintf(msg, sizeof msg, "%s", PQerrorMessage(pg));
+      msg[strcspn(msg, "\n")] = '\0';
+      log_msg(CONCERTO_LOG_ERROR, NULL, NULL,
+              "database unreachable after %d s: %s", STARTUP_DB_WAIT_S, msg);
+      PQfinish(pg);
+      return NULL;
+    }
+    PQfinish(pg);
+    sleep(1);
+  }
+}
+
+static bool run_migrations(app *a, const char *core_sql_dir) {
+  PGconn *pg = connect_for_migrations(a->cfg.database_url);
+  if (!pg)
+    return false;
+  size_t n = 0;
+  migration_set *sets = calloc(a->modules->count + 1, sizeof *sets);
+  char err[768] = "";
+  bool ok = sets && migration_set_load(&sets[n++], "core", "concerto",
+                                       core_sql_dir, err, sizeof err);
+  for (size_t i = 0; ok && i < a->modules->count; i++) {
+    module_rec *m = a->modules->mods[i];
+    if (m->status != MODULE_READY || !m->migrations_dir)
+      continue;
+    ok = migration_set_load(&sets[n++], m->name, m->name, m->migrations_dir,
+                            err, sizeof err);
+  }
+  ok = ok && migrate_run(pg, sets, n, err, sizeof err);
+  if (!ok)
+    log_msg(CONCERTO_LOG_ERROR, NULL, NULL, "migrations: %s", err);
+  for (size_t i = 0; sets && i < n; i++)
+    migration_set_free(&sets[i]);
+  free(sets);
+  PQfinish(pg);
+  return ok;
+}
+
+/* The core's SQL folder: CONCERTO_SQL_DIR; else <bin>/../share/concerto/sql
+ * beside an installed binary; else the source tree the binary was built
+ * from. Result is static storage. */
+static const char *core_sql_dir(void) {
+  const char *env = getenv("CONCERTO_SQL_DIR");
+  if (env && *env)
+    return env;
+  static char path[PATH_MAX];
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash) {
+      *slash = '\0';
+      snprintf(path, sizeof path, "%.*s/../share/concerto/sql",
+               (int)(sizeof path - 32), exe);
+      if (access(path, R_OK) == 0)
+        return path;
+    }
+  }
+  return CONCERTO_DEFAULT_SQL_DIR;
+}
+
+int main(int argc, char **argv) {
+  const char *config_path = NULL;
+  bool check_only = false;
+  static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+                                       {"check", no_argument, 0, 'k'},
+                                       {"version", no_argument, 0, 'v'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  int ch;
+  while ((ch = getopt_long(argc, argv, "c:kvh", opts, NULL)) != -1) {
+    switch (ch) {
+    case 'c':
+      config_path = optarg;
+      break;
+    case 'k':
+      check_only = true;
+      break;
+    case 'v':
+      printf("concerto %s (plugin ABI %d.%d)\n", CONCERTO_VERSION,
+             CONCERTO_ABI_MAJOR, CONCERTO_ABI_MINOR);
+      return 0;
+    case 'h':
+      usage(stdout);
+      return 0;
+    default:
+      usage(stderr);
+      return 2;
+    }
+  }
+  if (optind < argc) {
+    usage(stderr);
+    return 2;
+  }
+
+  /* Block the shutdown signals before any thread exists, so every thread
+   * inherits the mask and only sigwait below receives them. */
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+  signal(SIGPIPE, SIG_IGN);
+
+  static app a;
+  config_defaults(&a.cfg);
+  char err[512];
+  if (!config_load(&a.cfg, config_path, err, sizeof err)) {
+    log_msg(CONCERTO_LOG_ERROR, NULL, NULL, "configuration: %s", err);
+    config_free(&a.cfg);
+    return 2;
+  }
+  log_set_level(a.cfg.log_level);
+  log_msg(CONCERTO_LOG_INFO, NULL, NULL, "concerto %s starting (ABI %d.%d)",
+          CONCERTO_VERSION, CONCERTO_ABI_MAJOR, CONCERTO_ABI_MINOR);
+
+  int rc = 1;
+  server *srv = NULL;
+  lt_dlinit();
+  a.pool = db_pool_new(a.cfg.database_url, a.cfg.db_pool_size,
+                       a.cfg.db_acquire_timeout_ms);
+  a.router = router_new();
+  if (!a.pool || !a.router || !core_routes_register(&a, err, sizeof err)) {
+    log_msg(CONCERTO_LOG_ERROR, NULL, NULL, "start-up: %s", err);
+    goto out;
+  }
+  a.modules = module_registry_load(&a);
+  a.metrics = a.modules ? metrics_new(router_count(a.router)) : NULL;
+  if (!a.modules || !a.metrics)
+    goto out;
+  if (!run_migrations(&a, core_sql_dir()))
+    goto out;
+  atomic_store(&a.migrations_ok, true);
+  module_registry_start(a.modules);
+  if (check_only) {
+    rc = 0;
+    goto out;
+  }
+  srv = server_start(&a);
+  if (!srv)
+    goto out;
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  log_msg(CONCERTO_LOG_INFO, NULL, NULL,
+          "signal %d: draining in-flight requests (up to %u s)", sig,
+          a.cfg.shutdown_grace_s);
+  server_stop(srv, a.cfg.shutdown_grace_s);
+  rc = 0;
+
+out:
+  module_registry_free(a.modules);
+  if (a.router)
+    core_routes_free_targets(&a);
+  router_free(a.router);
+  metrics_free(a.metrics);
+  db_pool_free(a.pool);
+  lt_dlexit();
+  log_msg(CONCERTO_LOG_INFO, NULL, NULL, "concerto stopped (exit %d)", rc);
+  config_free(&a.cfg);
+  return rc;
+}

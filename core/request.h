@@ -1,0 +1,122 @@
+/* The request object handed to handlers, and the core's side of its life:
+ * creation on the first libmicrohttpd callback, body accumulation under the
+ * size limit, dispatch, transaction end and the response. */
+#ifndef CONCERTO_CORE_REQUEST_H
+#define CONCERTO_CORE_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "app.h"
+#include "arena.h"
+#include "db_pool.h"
+#include "router.h"
+
+typedef struct resp_header {
+  const char *name, *value; /* arena */
+  struct resp_header *next;
+} resp_header;
+
+struct concerto_result {
+  PGresult *pg; /* cleared by the core after the response */
+  struct concerto_result *next;
+};
+
+struct concerto_request {
+  app *app;
+  struct MHD_Connection *conn;
+  arena arena;
+  char id[24];
+  const char *method; /* owned by libmicrohttpd for the request's life */
+  const char *url;
+  struct timespec started;
+
+  route_match match;
+  route_target *route; /* NULL when unmatched */
+
+  /* Body: malloc'ed, grows up to cfg.max_body_bytes. */
+  char *body;
+  size_t body_len, body_cap;
+  bool body_too_large;
+  json_t *json; /* parsed lazily, owned */
+
+  /* Response, built by the handler, sent after the transaction ended. */
+  bool responded;
+  unsigned status;
+  const char *content_type; /* arena or static */
+  char *resp_body;          /* malloc'ed; handed to libmicrohttpd */
+  size_t resp_len;
+  int resp_fd; /* static file, or -1 */
+  size_t resp_fd_size;
+  resp_header *headers;
+
+  /* Database. */
+  db_conn *db;
+  bool in_tx;
+  struct concerto_result *results;
+};
+
+/* Allocates a request for one HTTP exchange; NULL on out-of-memory. */
+concerto_request *request_new(app *a, struct MHD_Connection *conn,
+                              const char *method, const char *url);
+/* Ends the transaction (if any) and releases everything. */
+void request_free(concerto_request *req);
+
+/* Appends upload bytes, or marks the body too large (and drops it). */
+void request_append_body(concerto_request *req, const char *data, size_t len);
+
+/* Routes, checks and runs the handler, ends the transaction; afterwards the
+ * request holds a response. */
+void request_dispatch(concerto_request *req);
+
+/* Builds the libmicrohttpd response and queues it. */
+enum MHD_Result request_send(concerto_request *req);
+
+/* Ends the transaction: COMMIT if `commit`, else ROLLBACK; returns the
+ * connection to the pool. Returns the COMMIT's status. */
+concerto_status request_end_tx(concerto_request *req, bool commit);
+
+/* Responds with a problem+json. `detail` may be NULL. */
+concerto_status request_problem(concerto_request *req, unsigned http_status,
+                                const char *code, const char *title,
+                                const char *detail);
+
+/* Host table entries for requests and responses (request.c, request_db.c). */
+const char *host_req_method(const concerto_request *req);
+const char *host_req_path(const concerto_request *req);
+const char *host_req_id(const concerto_request *req);
+const char *host_req_param(const concerto_request *req, const char *name);
+const char *host_req_query(const concerto_request *req, const char *name);
+const char *host_req_header(const concerto_request *req, const char *name);
+const void *host_req_body(const concerto_request *req, size_t *len);
+concerto_status host_req_json(concerto_request *req, json_t **out);
+void *host_req_alloc(concerto_request *req, size_t size);
+char *host_req_strdup(concerto_request *req, const char *s);
+char *host_req_printf(concerto_request *req, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+concerto_status host_set_header(concerto_request *req, const char *name,
+                                const char *value);
+concerto_status host_respond_json(concerto_request *req, unsigned status,
+                                  json_t *body);
+concerto_status host_respond_bytes(concerto_request *req, unsigned status,
+                                   const char *content_type, const void *data,
+                                   size_t len);
+concerto_status host_respond_problem(concerto_request *req, unsigned status,
+                                     const char *code, const char *title,
+                                     const char *detail);
+concerto_status host_db_query(concerto_request *req, const char *sql,
+                              int nparams, const char *const *params,
+                              concerto_result **out);
+int host_result_rows(const concerto_result *res);
+int host_result_cols(const concerto_result *res);
+const char *host_result_name(const concerto_result *res, int col);
+const char *host_result_value(const concerto_result *res, int row, int col);
+
+/* Static files from the folder in userdata, path param "path". */
+concerto_status static_files_handler(concerto_request *req, void *userdata);
+
+#endif

@@ -1,0 +1,103 @@
+/* The request's database transaction: opened by the first query, ended by
+ * the dispatcher (COMMIT only for a successful response), and retried once
+ * on a fresh connection when the pooled one turns out to be dead, so a
+ * handler never sees a connection broken by a PostgreSQL restart. */
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "request.h"
+
+static concerto_status begin_tx(concerto_request *req) {
+  for (int attempt = 0; attempt < 2; attempt++) {
+    concerto_status st;
+    req->db = db_pool_acquire(req->app->pool, &st);
+    if (!req->db)
+      return st;
+    st = db_conn_command(req->db, "BEGIN");
+    if (st == CONCERTO_OK) {
+      req->in_tx = true;
+      return CONCERTO_OK;
+    }
+    /* The pooled connection died since its last use: drop it and retry. */
+    db_pool_release(req->app->pool, req->db, true);
+    req->db = NULL;
+    if (st != CONCERTO_ERR_DB_UNAVAILABLE)
+      return st;
+  }
+  return CONCERTO_ERR_DB_UNAVAILABLE;
+}
+
+concerto_status request_end_tx(concerto_request *req, bool commit) {
+  if (!req->db)
+    return CONCERTO_OK;
+  concerto_status st = CONCERTO_OK;
+  if (req->in_tx && !db_conn_is_broken(req->db)) {
+    st = db_conn_command(req->db, commit ? "COMMIT" : "ROLLBACK");
+    if (!commit)
+      st = CONCERTO_OK; /* a failed rollback only means a dead connection */
+  } else if (commit) {
+    st = CONCERTO_ERR_DB_UNAVAILABLE;
+  }
+  req->in_tx = false;
+  db_pool_release(req->app->pool, req->db, db_conn_is_broken(req->db));
+  req->db = NULL;
+  return st;
+}
+
+concerto_status host_db_query(concerto_request *req, const char *sql,
+                              int nparams, const char *const *params,
+                              concerto_result **out) {
+  if (out)
+    *out = NULL;
+  if (!sql || nparams < 0 || (nparams > 0 && !params))
+    return CONCERTO_ERR_INVALID;
+  if (!req->db) {
+    concerto_status st = begin_tx(req);
+    if (st != CONCERTO_OK)
+      return st;
+  }
+  PGresult *pg;
+  char sqlstate[6] = "";
+  concerto_status st =
+      db_conn_exec(req->db, sql, nparams, params, &pg, sqlstate);
+  if (st != CONCERTO_OK) {
+    /* SQLSTATE only: the message could quote parameter values. */
+    log_msg(CONCERTO_LOG_WARN,
+            req->route && req->route->owner ? req->route->owner->name : NULL,
+            req->id, "query failed with SQLSTATE %s",
+            sqlstate[0] ? sqlstate : "(connection)");
+    return st;
+  }
+  struct concerto_result *res = arena_alloc(&req->arena, sizeof *res);
+  if (!res) {
+    PQclear(pg);
+    return CONCERTO_ERR_NOMEM;
+  }
+  res->pg = pg;
+  res->next = req->results;
+  req->results = res;
+  if (out)
+    *out = res;
+  return CONCERTO_OK;
+}
+
+int host_result_rows(const concerto_result *res) {
+  return res ? PQntuples(res->pg) : 0;
+}
+
+int host_result_cols(const concerto_result *res) {
+  return res ? PQnfields(res->pg) : 0;
+}
+
+const char *host_result_name(const concerto_result *res, int col) {
+  return res && col >= 0 && col < PQnfields(res->pg) ? PQfname(res->pg, col)
+                                                     : NULL;
+}
+
+const char *host_result_value(const concerto_result *res, int row, int col) {
+  if (!res || row < 0 || col < 0 || row >= PQntuples(res->pg) ||
+      col >= PQnfields(res->pg) || PQgetisnull(res->pg, row, col))
+    return NULL;
+  return PQgetvalue(res->pg, row, col);
+}

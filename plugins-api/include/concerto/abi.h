@@ -1,0 +1,28 @@
+/* Concerto plugin API — ABI version and build fingerprint.
+ *
+ * A module records the ABI it was compiled against in its descriptor. The core
+ * loads it only when the majors are equal, the core's minor is at least the
+ * module's, and the fingerprint (pointer, long, size_t and enum widths, and the
+ * Lua version for the Lua host) matches. Nothing of the module runs before that
+ * check except the one function that returns its descriptor. */
+#ifndef CONCERTO_ABI_H
+#define CONCERTO_ABI_H
+
+#include <stdint.h>
+
+/* Bump MAJOR for an incompatible change (never done lightly: every vendor must
+ * rebuild). Bump MINOR when the host table grows; old modules keep working. */
+#define CONCERTO_ABI_MAJOR 1
+#define CONCERTO_ABI_MINOR 0
+
+/* The Lua version scripts exposed by modules are compiled for (5.4). */
+#define CONCERTO_LUA_VERSION_NUM 504
+
+enum concerto_abi_probe_enum { CONCERTO_ABI_PROBE_ENUM_ = 0 };
+
+/* Widths that must agree between the core and a module built elsewhere. */
+#define CONCERTO_ABI_FINGERPRINT                                               \
+  ((uint32_t)((sizeof(void *) << 24) | (sizeof(long) << 16) |                  \
+              (sizeof(size_t) << 8) | sizeof(enum concerto_abi_probe_enum)))
+
+#endif

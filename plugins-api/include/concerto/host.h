@@ -1,0 +1,212 @@
+/* Concerto plugin API — the host function table.
+ *
+ * Everything a module can ask of the core goes through `concerto_host`, a
+ * table of function pointers that only grows: new functions are appended and
+ * announced by a new ABI minor; nothing is ever removed, reordered or changed.
+ * A module built for minor N that wants a function added in a later minor
+ * tests it with CONCERTO_HOST_HAS(host, field) before calling it. The core
+ * exports no symbols for modules to link against.
+ *
+ * Ownership, the same rule everywhere:
+ *  - `const char *` arguments are borrowed for the duration of the call;
+ *  - `const` results are borrowed: for a request, until the handler returns;
+ *    for a module, for the process lifetime;
+ *  - memory from req_alloc/req_strdup/req_printf and query results belong to
+ *    the request and are released by the core after the response: never free
+ *    them;
+ *  - a `json_t *` passed to respond_json is stolen (the core decrefs it);
+ *    the `json_t *` from req_json is borrowed (owned by the request).
+ * Handles (concerto_request, concerto_registrar, concerto_module,
+ * concerto_result) are opaque. */
+#ifndef CONCERTO_HOST_H
+#define CONCERTO_HOST_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "module.h"
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct concerto_request concerto_request;
+typedef struct concerto_module concerto_module;
+typedef struct concerto_result concerto_result;
+
+typedef enum concerto_log_level {
+  CONCERTO_LOG_DEBUG = 10,
+  CONCERTO_LOG_INFO = 20,
+  CONCERTO_LOG_WARN = 30,
+  CONCERTO_LOG_ERROR = 40,
+  CONCERTO_LOG_LEVEL_FORCE_32BIT = 0x7fffffff
+} concerto_log_level;
+
+typedef enum concerto_config_type {
+  CONCERTO_CONFIG_STRING = 1,
+  CONCERTO_CONFIG_INT = 2,
+  CONCERTO_CONFIG_BOOL = 3,
+  CONCERTO_CONFIG_TYPE_FORCE_32BIT = 0x7fffffff
+} concerto_config_type;
+
+#ifndef __cplusplus
+_Static_assert(sizeof(concerto_log_level) == 4, "enums are 32 bits");
+_Static_assert(sizeof(concerto_config_type) == 4, "enums are 32 bits");
+#endif
+
+/* A request handler. Respond with one of the respond_* functions and return
+ * CONCERTO_OK. Returning an error without responding makes the core answer
+ * the matching problem+json (e.g. CONCERTO_ERR_DB_UNAVAILABLE -> 503).
+ * The request's database transaction is committed only when the handler
+ * returns CONCERTO_OK and the response status is below 400; otherwise it is
+ * rolled back, so nothing is half-written. */
+typedef concerto_status (*concerto_handler)(concerto_request *req,
+                                            void *userdata);
+
+/* Route flags (bit set; unknown bits are refused at registration). */
+#define CONCERTO_ROUTE_FLAGS_NONE 0u
+
+/* A route: method + path template with {name} segments, e.g.
+ * "/api/v1/teleconsult/requests/{id}". Module routes live under
+ * /api/v1/<module>/. `required_role` NULL means public; any other value means
+ * an authenticated caller holding that role (see docs/plugin-guide.md). */
+typedef struct concerto_route_spec {
+  uint32_t size; /* sizeof(concerto_route_spec): use CONCERTO_ROUTE_SPEC_INIT_V1 */
+  const char *method;
+  const char *path;
+  const char *required_role;
+  uint32_t flags;
+  concerto_handler handler;
+  void *userdata; /* owned by the module, passed back to handler */
+} concerto_route_spec;
+#define CONCERTO_ROUTE_SPEC_INIT_V1                                            \
+  { sizeof(concerto_route_spec), NULL, NULL, NULL, 0u, NULL, NULL }
+
+/* A configuration key of the module, read from the server's configuration at
+ * `module_settings.<module>.<key>`. Keys not declared are refused. */
+typedef struct concerto_config_spec {
+  uint32_t size; /* use CONCERTO_CONFIG_SPEC_INIT_V1 */
+  const char *key; /* [a-z][a-z0-9_]*, without the module prefix */
+  concerto_config_type type;
+  const char *default_value; /* as text: "42", "true", "hello"; NULL = none */
+  long long min, max;        /* bounds for INT keys (inclusive) */
+  const char *help;          /* one line, English */
+} concerto_config_spec;
+#define CONCERTO_CONFIG_SPEC_INIT_V1                                           \
+  { sizeof(concerto_config_spec), NULL, CONCERTO_CONFIG_STRING, NULL, 0, 0, NULL }
+
+#if defined(__GNUC__)
+#define CONCERTO_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define CONCERTO_PRINTF(f, a)
+#endif
+
+struct concerto_host {
+  uint32_t size; /* sizeof(concerto_host) of the running core */
+  uint16_t abi_major;
+  uint16_t abi_minor;
+  const char *core_version; /* borrowed, process lifetime */
+
+  /* ---- Registration: only inside the module's init, through `reg`. ---- */
+
+  /* The module's own long-lived handle, for config and logging later. */
+  concerto_module *(*module_self)(concerto_registrar *reg);
+  concerto_status (*register_route)(concerto_registrar *reg,
+                                    const concerto_route_spec *spec);
+  concerto_status (*register_config)(concerto_registrar *reg,
+                                     const concerto_config_spec *spec);
+  /* Numbered SQL files NNNN_description.sql in `dir` (relative to the
+   * module's folder), applied in order in the module's own schema. */
+  concerto_status (*register_migrations)(concerto_registrar *reg,
+                                         const char *dir);
+  /* Files under `dir` (relative to the module's folder) served read-only at
+   * /modules/<module>/. */
+  concerto_status (*register_static)(concerto_registrar *reg, const char *dir);
+  /* Places kept for event publish/subscribe and Lua libraries. */
+  void (*reserved_events[4])(void);
+  void (*reserved_lua[4])(void);
+
+  /* ---- Module information and configuration (any time). ---- */
+
+  /* Folder holding the module's sql/ and web/, borrowed. */
+  const char *(*module_dir)(const concerto_module *m);
+  /* Declared keys only; the value after defaults. Borrowed, process lifetime;
+   * NULL if the key was not declared or has no value. */
+  const char *(*config_string)(const concerto_module *m, const char *key);
+  long long (*config_int)(const concerto_module *m, const char *key);
+  int (*config_bool)(const concerto_module *m, const char *key);
+
+  /* One structured log line naming the module. Never log secrets, request
+   * bodies or patient data. */
+  void (*log)(const concerto_module *m, concerto_log_level level,
+              const char *fmt, ...) CONCERTO_PRINTF(3, 4);
+
+  /* ---- The request (only inside a handler). ---- */
+
+  const char *(*req_method)(const concerto_request *req);
+  const char *(*req_path)(const concerto_request *req);
+  const char *(*req_id)(const concerto_request *req);
+  /* Path template parameter ({name}), percent-decoded; NULL if absent. */
+  const char *(*req_param)(const concerto_request *req, const char *name);
+  /* Query string argument; NULL if absent. */
+  const char *(*req_query)(const concerto_request *req, const char *name);
+  /* Request header, case-insensitive; NULL if absent. */
+  const char *(*req_header)(const concerto_request *req, const char *name);
+  /* Raw body (never NULL; *len may be 0). */
+  const void *(*req_body)(const concerto_request *req, size_t *len);
+  /* Body parsed as JSON (Content-Type must be application/json). On
+   * malformed JSON the core has already answered 400 naming the problem and
+   * the handler should return the status unchanged. *out is borrowed. */
+  concerto_status (*req_json)(concerto_request *req, json_t **out);
+  /* Per-request arena: freed by the core after the response. */
+  void *(*req_alloc)(concerto_request *req, size_t size);
+  char *(*req_strdup)(concerto_request *req, const char *s);
+  char *(*req_printf)(concerto_request *req, const char *fmt, ...)
+      CONCERTO_PRINTF(2, 3);
+
+  /* ---- The response (one per request; a second one is refused). ---- */
+
+  concerto_status (*set_header)(concerto_request *req, const char *name,
+                                const char *value);
+  /* `body` is stolen, also on failure. */
+  concerto_status (*respond_json)(concerto_request *req, unsigned http_status,
+                                  json_t *body);
+  /* `data` is copied. */
+  concerto_status (*respond_bytes)(concerto_request *req, unsigned http_status,
+                                   const char *content_type, const void *data,
+                                   size_t len);
+  /* RFC 7807 problem+json with a stable machine `code`. `detail` may be NULL. */
+  concerto_status (*respond_problem)(concerto_request *req,
+                                     unsigned http_status, const char *code,
+                                     const char *title, const char *detail);
+
+  /* ---- The database, inside the request's transaction. ---- */
+
+  /* Runs one statement with text parameters ($1..$n; NULL entries are SQL
+   * NULL) as a prepared statement cached per connection. The first call of a
+   * request opens its transaction. `*out` (may be NULL if not wanted) belongs
+   * to the request. Errors: CONCERTO_ERR_DB_UNAVAILABLE,
+   * CONCERTO_ERR_DB_CONSTRAINT, CONCERTO_ERR_DB_QUERY. */
+  concerto_status (*db_query)(concerto_request *req, const char *sql,
+                              int nparams, const char *const *params,
+                              concerto_result **out);
+  int (*result_rows)(const concerto_result *res);
+  int (*result_cols)(const concerto_result *res);
+  const char *(*result_name)(const concerto_result *res, int col);
+  /* Text value, NULL for SQL NULL or out of range. Borrowed (request). */
+  const char *(*result_value)(const concerto_result *res, int row, int col);
+};
+
+/* True when the running core provides `field` (added in some ABI minor). */
+#define CONCERTO_HOST_HAS(host, field)                                         \
+  ((host)->size >= offsetof(concerto_host, field) + sizeof((host)->field) &&  \
+   (host)->field != NULL)
+
+#ifdef __cplusplus
+}
+#endif
+#endif

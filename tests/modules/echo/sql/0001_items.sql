@@ -1,0 +1,4 @@
+CREATE TABLE items (
+    id   serial PRIMARY KEY,
+    name text NOT NULL UNIQUE
+);
