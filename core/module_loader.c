@@ -16,6 +16,7 @@
 #include "module_registry.h"
 
 #define PROBE_TIMEOUT_S 10
+#define PROBE_INIT_ERROR 3
 
 const char *module_state_name(module_state s) {
   switch (s) {
@@ -275,7 +276,8 @@ static bool probe_init(app *a, module_rec *m) {
   if (pid == 0) {
     alarm(PROBE_TIMEOUT_S);
     concerto_status st = run_init(a, m);
-    _exit(st == CONCERTO_OK ? 0 : 1);
+    /* 3: init returned an error, which the real init reports in detail. */
+    _exit(st == CONCERTO_OK ? 0 : PROBE_INIT_ERROR);
   }
   int wstatus;
   while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
@@ -286,7 +288,8 @@ static bool probe_init(app *a, module_rec *m) {
            sig == SIGALRM ? "did not return" : "crashed", sig, strsignal(sig));
     return false;
   }
-  if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0) {
+  if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0 &&
+      WEXITSTATUS(wstatus) != PROBE_INIT_ERROR) {
     /* A sanitizer reports a crash as an exit status, not a signal. */
     refuse(m, "init failed in the probe process (exit status %d)",
            WEXITSTATUS(wstatus));

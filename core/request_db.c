@@ -8,18 +8,34 @@
 #include "log.h"
 #include "request.h"
 
+/* BEGIN and the transaction's settings travel in one round trip. A module
+ * sees its own schema first, so its SQL names its tables unqualified, as its
+ * migrations did. Module names are [a-z][a-z0-9_]*, safe as identifiers. */
+static const char *begin_sql(concerto_request *req) {
+  const module_rec *owner = req->route ? req->route->owner : NULL;
+  if (!owner)
+    return "BEGIN; SET LOCAL search_path TO concerto, public";
+  char *sql = arena_printf(&req->arena,
+                           "BEGIN; SET LOCAL search_path TO %s, public",
+                           owner->name);
+  return sql ? sql : "BEGIN";
+}
+
 static concerto_status begin_tx(concerto_request *req) {
-  for (int attempt = 0; attempt < 2; attempt++) {
+  const char *sql = begin_sql(req);
+  /* Each pooled connection may have died since its last use (a PostgreSQL
+   * restart kills them all): drop dead ones until one answers. */
+  unsigned attempts = req->app->cfg.db_pool_size + 1;
+  for (unsigned attempt = 0; attempt < attempts; attempt++) {
     concerto_status st;
     req->db = db_pool_acquire(req->app->pool, &st);
     if (!req->db)
       return st;
-    st = db_conn_command(req->db, "BEGIN");
+    st = db_conn_command(req->db, sql);
     if (st == CONCERTO_OK) {
       req->in_tx = true;
       return CONCERTO_OK;
     }
-    /* The pooled connection died since its last use: drop it and retry. */
     db_pool_release(req->app->pool, req->db, true);
     req->db = NULL;
     if (st != CONCERTO_ERR_DB_UNAVAILABLE)

@@ -218,7 +218,7 @@ static int split_path(char *path, char **segs, int max) {
 
 /* Score: literal matches weigh more so "/a/new" beats "/a/{id}". */
 static int match_entry(const route_entry *e, char **segs, int nseg,
-                       char *rest_start, route_match *m) {
+                       route_match *m) {
   int score = 0, np = 0;
   for (int i = 0; i < e->nseg; i++) {
     const route_seg *s = &e->segs[i];
@@ -231,8 +231,8 @@ static int match_entry(const route_entry *e, char **segs, int nseg,
         for (int j = i + 1; j < nseg; j++)
           segs[j][-1] = '/';
         m->values[np++] = segs[i];
+        m->nparams = np;
       }
-      (void)rest_start;
       return score;
     }
     if (i >= nseg)
@@ -281,7 +281,7 @@ router_status router_match(const router *r, const char *method, char *path,
   bool path_known = false;
   for (unsigned i = 0; i < r->count; i++) {
     const route_entry *e = &r->routes[i];
-    int score = match_entry(e, segs, nseg, NULL, NULL);
+    int score = match_entry(e, segs, nseg, NULL);
     if (score < 0)
       continue;
     path_known = true;
@@ -298,7 +298,7 @@ router_status router_match(const router *r, const char *method, char *path,
   if (best < 0)
     return path_known ? ROUTER_METHOD_NOT_ALLOWED : ROUTER_NOT_FOUND;
   const route_entry *e = &r->routes[best];
-  match_entry(e, segs, nseg, NULL, m);
+  match_entry(e, segs, nseg, m);
   m->target = e->target;
   m->template = e->template;
   m->index = (unsigned)best + 1;

@@ -100,6 +100,7 @@ static void rest_parameter_keeps_slashes(void **state) {
   char buf[256], allow[96];
   assert_int_equal(match(*state, "GET", "/modules/x/css/site/app.css", &m, buf, allow), ROUTER_MATCH);
   assert_ptr_equal(m.target, &targets[5]);
+  assert_int_equal(m.nparams, 1);
   assert_string_equal(m.names[0], "path");
   assert_string_equal(m.values[0], "css/site/app.css");
 }

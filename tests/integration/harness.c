@@ -1,0 +1,327 @@
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *th_env(const char *name) {
+  const char *v = getenv(name);
+  if (!v || !*v) {
+    fprintf(stderr, "environment variable %s is required (run through ctest)\n",
+            name);
+    abort();
+  }
+  return v;
+}
+
+const char *th_pg_host(void) {
+  static char host[512];
+  if (host[0])
+    return host;
+  char path[512];
+  snprintf(path, sizeof path, "%s/test-pg.location",
+           th_env("CONCERTO_TEST_PG_BASE"));
+  FILE *f = fopen(path, "r");
+  if (!f || !fgets(host, sizeof host - 8, f)) {
+    fprintf(stderr, "cannot read %s: is the pg fixture running?\n", path);
+    abort();
+  }
+  fclose(f);
+  host[strcspn(host, "\n")] = '\0';
+  strcat(host, "/run");
+  return host;
+}
+
+static PGconn *connect_db(const char *dbname) {
+  char url[700];
+  snprintf(url, sizeof url, "host=%s user=concerto dbname=%s", th_pg_host(),
+           dbname);
+  PGconn *pg = PQconnectdb(url);
+  if (PQstatus(pg) != CONNECTION_OK) {
+    fprintf(stderr, "test database %s: %s\n", dbname, PQerrorMessage(pg));
+    abort();
+  }
+  return pg;
+}
+
+void th_db_create(const char *name, char *url, size_t urllen) {
+  PGconn *pg = connect_db("postgres");
+  char sql[256];
+  snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", name);
+  PQclear(PQexec(pg, sql));
+  snprintf(sql, sizeof sql, "CREATE DATABASE \"%s\"", name);
+  PGresult *r = PQexec(pg, sql);
+  if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+    fprintf(stderr, "create database %s: %s\n", name, PQresultErrorMessage(r));
+    abort();
+  }
+  PQclear(r);
+  PQfinish(pg);
+  snprintf(url, urllen, "host=%s user=concerto dbname=%s", th_pg_host(), name);
+}
+
+char *th_sql(const char *dbname, const char *sql) {
+  PGconn *pg = connect_db(dbname);
+  PGresult *r = PQexec(pg, sql);
+  ExecStatusType st = PQresultStatus(r);
+  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+    fprintf(stderr, "SQL failed: %s: %s\n", sql, PQresultErrorMessage(r));
+    abort();
+  }
+  char *v = NULL;
+  if (st == PGRES_TUPLES_OK && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
+    v = strdup(PQgetvalue(r, 0, 0));
+  PQclear(r);
+  PQfinish(pg);
+  return v;
+}
+
+static int free_port(void) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {0};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+      getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+    abort();
+  int port = ntohs(a.sin_port);
+  close(fd);
+  return port;
+}
+
+static void write_config(th_server *s, const char *dbname, const char *extra) {
+  char listen[64], url[700];
+  snprintf(listen, sizeof listen, "127.0.0.1:%d", s->port);
+  snprintf(url, sizeof url, "host=%s user=concerto dbname=%s", th_pg_host(),
+           dbname);
+  json_t *cfg = json_pack(
+      "{s:s, s:s, s:s, s:s, s:i, s:{s:s, s:b}, s:{s:i, s:i}}", "listen", listen,
+      "database_url", url, "modules_dir", th_env("CONCERTO_TEST_MODULES"),
+      "data_dir", s->dir, "threads", 4, "log", "level", "info", "access", 1,
+      "limits", "max_body_bytes", 65536, "shutdown_grace_s", 10);
+  if (extra) {
+    json_error_t err;
+    json_t *more = json_loads(extra, 0, &err);
+    if (!more) {
+      fprintf(stderr, "bad extra config: %s\n", err.text);
+      abort();
+    }
+    json_object_update(cfg, more);
+    json_decref(more);
+  }
+  if (json_dump_file(cfg, s->config, JSON_INDENT(2)) != 0)
+    abort();
+  json_decref(cfg);
+}
+
+void th_server_spawn(th_server *s, const char *dbname, const char *extra,
+                     const char *const *wrapper) {
+  memset(s, 0, sizeof *s);
+  snprintf(s->dir, sizeof s->dir, "/tmp/concerto-it-XXXXXX");
+  if (!mkdtemp(s->dir))
+    abort();
+  snprintf(s->log, sizeof s->log, "%s/server.log", s->dir);
+  snprintf(s->config, sizeof s->config, "%s/concerto.json", s->dir);
+  s->port = free_port();
+  write_config(s, dbname, extra);
+  fflush(NULL);
+  s->pid = fork();
+  if (s->pid == 0) {
+    int fd = open(s->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(fd, STDERR_FILENO);
+    dup2(fd, STDOUT_FILENO);
+    const char *argv[32];
+    int n = 0;
+    for (int i = 0; wrapper && wrapper[i] && n < 26; i++)
+      argv[n++] = wrapper[i];
+    argv[n++] = th_env("CONCERTO_BIN");
+    argv[n++] = "--config";
+    argv[n++] = s->config;
+    argv[n] = NULL;
+    execvp(argv[0], (char *const *)argv);
+    _exit(127);
+  }
+}
+
+static void sleep_ms(int ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+bool th_server_start(th_server *s, const char *dbname, const char *extra,
+                     const char *const *wrapper, int timeout_s) {
+  th_server_spawn(s, dbname, extra, wrapper);
+  for (int i = 0; i < timeout_s * 20; i++) {
+    int status;
+    if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+      s->pid = 0;
+      fprintf(stderr, "server exited during start; log %s\n", s->log);
+      return false;
+    }
+    th_resp r = th_get(s, "/healthz");
+    long code = r.status;
+    th_resp_free(&r);
+    if (code == 200)
+      return true;
+    sleep_ms(50);
+  }
+  fprintf(stderr, "server did not answer within %d s; log %s\n", timeout_s,
+          s->log);
+  return false;
+}
+
+static int decode_status(int status) {
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status);
+  if (WIFSIGNALED(status))
+    return 128 + WTERMSIG(status);
+  return -1;
+}
+
+int th_server_wait(th_server *s, int timeout_s) {
+  if (s->pid <= 0)
+    return -1;
+  for (int i = 0; i < timeout_s * 20; i++) {
+    int status;
+    if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+      s->pid = 0;
+      return decode_status(status);
+    }
+    sleep_ms(50);
+  }
+  kill(s->pid, SIGKILL);
+  waitpid(s->pid, NULL, 0);
+  s->pid = 0;
+  return -1;
+}
+
+int th_server_stop(th_server *s, int timeout_s) {
+  if (s->pid <= 0)
+    return -1;
+  kill(s->pid, SIGTERM);
+  return th_server_wait(s, timeout_s);
+}
+
+int th_log_count(const th_server *s, const char *needle) {
+  FILE *f = fopen(s->log, "r");
+  if (!f)
+    return 0;
+  char line[8192];
+  int n = 0;
+  while (fgets(line, sizeof line, f))
+    if (strstr(line, needle))
+      n++;
+  fclose(f);
+  return n;
+}
+
+typedef struct buf {
+  char *p;
+  size_t len;
+} buf;
+
+static size_t on_data(char *data, size_t size, size_t nmemb, void *ud) {
+  buf *b = ud;
+  size_t n = size * nmemb;
+  char *grown = realloc(b->p, b->len + n + 1);
+  if (!grown)
+    return 0;
+  b->p = grown;
+  memcpy(b->p + b->len, data, n);
+  b->len += n;
+  b->p[b->len] = '\0';
+  return n;
+}
+
+th_resp th_request(const th_server *s, const char *method, const char *path,
+                   const char *content_type, const char *body,
+                   const char *header) {
+  th_resp r = {0};
+  CURL *c = curl_easy_init();
+  char url[1024];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d%s", s->port, path);
+  buf b = {calloc(1, 1), 0}, h = {calloc(1, 1), 0};
+  struct curl_slist *hdrs = NULL;
+  char ct[256];
+  if (content_type) {
+    snprintf(ct, sizeof ct, "Content-Type: %s", content_type);
+    hdrs = curl_slist_append(hdrs, ct);
+  }
+  if (header)
+    hdrs = curl_slist_append(hdrs, header);
+  hdrs = curl_slist_append(hdrs, "Expect:");
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+  if (strcmp(method, "HEAD") == 0)
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+  if (body) {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+  }
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+  curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+  if (curl_easy_perform(c) == CURLE_OK)
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+  curl_slist_free_all(hdrs);
+  curl_easy_cleanup(c);
+  r.body = b.p;
+  r.len = b.len;
+  r.headers = h.p;
+  r.json = b.len ? json_loadb(b.p, b.len, 0, NULL) : NULL;
+  return r;
+}
+
+char *th_header(const th_resp *r, const char *name) {
+  size_t n = strlen(name);
+  for (const char *line = r->headers; line && *line;) {
+    const char *end = strstr(line, "\r\n");
+    if (!end)
+      break;
+    if (strncasecmp(line, name, n) == 0 && line[n] == ':') {
+      const char *v = line + n + 1;
+      while (*v == ' ')
+        v++;
+      return strndup(v, (size_t)(end - v));
+    }
+    line = end + 2;
+  }
+  return NULL;
+}
+
+void th_resp_free(th_resp *r) {
+  free(r->body);
+  free(r->headers);
+  json_decref(r->json);
+  memset(r, 0, sizeof *r);
+}
+
+const char *th_json_str(const th_resp *r, const char *key) {
+  return json_string_value(json_object_get(r->json, key));
+}
+
+int th_pg_fixture(const char *action, const char *base) {
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "bash '%s/tests/integration/pg_fixture.sh' %s '%s'",
+           th_env("CONCERTO_SOURCE_DIR"), action, base);
+  return system(cmd);
+}

@@ -1,0 +1,69 @@
+/* Integration test harness: a private database per test, the real
+ * `concerto` binary started as a child process with a generated
+ * configuration, and HTTP through libcurl. Every wait is bounded. */
+#ifndef CONCERTO_TEST_HARNESS_H
+#define CONCERTO_TEST_HARNESS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+typedef struct th_server {
+  pid_t pid;
+  int port;
+  char dir[256];    /* scratch folder of this server */
+  char log[320];    /* its stderr */
+  char config[320]; /* its configuration file */
+} th_server;
+
+typedef struct th_resp {
+  long status;
+  char *body;    /* NUL-terminated, malloc'ed */
+  size_t len;
+  char *headers; /* raw header block, malloc'ed */
+  json_t *json;  /* parsed body or NULL */
+} th_resp;
+
+/* A required environment variable (aborts the test if missing). */
+const char *th_env(const char *name);
+/* The socket folder of the test cluster (BASE from CONCERTO_TEST_PG_BASE). */
+const char *th_pg_host(void);
+/* Drops and creates database `name`; writes its libpq URL. */
+void th_db_create(const char *name, char *url, size_t urllen);
+/* Runs one SQL statement on database `name`; returns the first value of the
+ * first row (malloc'ed) or NULL. Aborts on SQL error. */
+char *th_sql(const char *dbname, const char *sql);
+
+/* Starts the server on a free port against database `dbname`, with the
+ * test modules folder and `extra` (a JSON object text, may be NULL) merged
+ * into the configuration. `wrapper` (NULL-terminated argv prefix such as
+ * valgrind, may be NULL) runs the binary under another program. Waits for
+ * /healthz (up to timeout_s) and returns false if it never answered. */
+bool th_server_start(th_server *s, const char *dbname, const char *extra,
+                     const char *const *wrapper, int timeout_s);
+/* Starts without waiting (for servers expected to refuse to start). */
+void th_server_spawn(th_server *s, const char *dbname, const char *extra,
+                     const char *const *wrapper);
+/* Sends SIGTERM and waits up to timeout_s; returns the exit code, 128+signal
+ * if killed by a signal, or -1 after a SIGKILL on timeout. */
+int th_server_stop(th_server *s, int timeout_s);
+/* Waits for the child to exit by itself; same return values. */
+int th_server_wait(th_server *s, int timeout_s);
+/* Whether the server's log contains `needle`; counts occurrences. */
+int th_log_count(const th_server *s, const char *needle);
+
+th_resp th_request(const th_server *s, const char *method, const char *path,
+                   const char *content_type, const char *body,
+                   const char *header);
+#define th_get(s, path) th_request((s), "GET", (path), NULL, NULL, NULL)
+/* A response header's value (malloc'ed) or NULL. Case-insensitive. */
+char *th_header(const th_resp *r, const char *name);
+void th_resp_free(th_resp *r);
+/* The JSON string at `key` of the body, or NULL. */
+const char *th_json_str(const th_resp *r, const char *key);
+
+/* Runs the test cluster fixture script (start|stop|restart) for BASE. */
+int th_pg_fixture(const char *action, const char *base);
+
+#endif
