@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Command 1 of the README: installs what is missing, builds, starts a private
+# PostgreSQL under var/ (unix socket only) and runs Concerto on
+# http://127.0.0.1:8080 until Ctrl-C. Set CONCERTO_DATABASE_URL to use an
+# existing database instead of the private cluster.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/deps.sh
+. scripts/lib/pg.sh
+. scripts/lib/build.sh
+
+deps_install $CONCERTO_BUILD_PACKAGES
+echo "==> building"
+build_concerto build -DBUILD_TESTING=OFF
+
+pgdir=
+if [ -z "${CONCERTO_DATABASE_URL:-}" ]; then
+  pgdir=$(pg_pick_dir "$PWD/var/pg")
+  echo "==> PostgreSQL (private cluster in $pgdir)"
+  pg_init "$pgdir"
+  pg_start "$pgdir"
+  pg_createdb "$pgdir" concerto
+  export CONCERTO_DATABASE_URL=$(pg_url "$pgdir" concerto)
+fi
+mkdir -p var/data
+
+server=
+stop_all() {
+  [ -n "$server" ] && kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+  [ -n "$pgdir" ] && pg_stop "$pgdir"
+}
+trap stop_all EXIT
+trap 'exit 0' INT TERM
+
+echo "==> Concerto on http://${CONCERTO_LISTEN:-127.0.0.1:8080} (Ctrl-C stops it)"
+build/core/concerto --config config/concerto.dev.json &
+server=$!
+wait "$server"
