@@ -168,8 +168,9 @@ int host_config_bool(const concerto_module *m, const char *key) {
   return k && k->value && strcmp(k->value, "true") == 0;
 }
 
-void host_log(const concerto_module *m, concerto_log_level level,
-              const char *fmt, ...) {
+__attribute__((format(printf, 3, 4))) void
+host_log(const concerto_module *m, concerto_log_level level, const char *fmt,
+         ...) {
   va_list ap;
   va_start(ap, fmt);
   log_vmsg(level, m ? m->name : NULL, NULL, fmt, ap);

@@ -15,7 +15,7 @@ const char *host_config_string(const concerto_module *m, const char *key);
 long long host_config_int(const concerto_module *m, const char *key);
 int host_config_bool(const concerto_module *m, const char *key);
 void host_log(const concerto_module *m, concerto_log_level level,
-              const char *fmt, ...);
+              const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static const concerto_host the_host = {
     .size = sizeof(concerto_host),

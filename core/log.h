@@ -17,7 +17,8 @@ void log_msg(concerto_log_level level, const char *module,
              const char *request_id, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void log_vmsg(concerto_log_level level, const char *module,
-              const char *request_id, const char *fmt, va_list ap);
+              const char *request_id, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
 /* The access line of one request. `route` is the matched template or "-". */
 void log_access(const char *request_id, const char *method, const char *route,

@@ -77,7 +77,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
   atomic_fetch_sub(&a->inflight, 1);
 }
 
-static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
+__attribute__((format(printf, 2, 0))) static void
+on_mhd_log(void *cls, const char *fmt, va_list ap) {
   (void)cls;
   char msg[512];
   vsnprintf(msg, sizeof msg, fmt, ap);

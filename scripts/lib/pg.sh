@@ -57,7 +57,8 @@ pg_init() {
 
 # pg_start DIR: starts the cluster if it is not running (waits until ready).
 pg_start() {
-  local dir=$1
+  local dir
+  dir=$(cd "$1" && pwd) # the socket path must be absolute
   if pg_as_owner "$PG_BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
     return 0
   fi

@@ -252,8 +252,9 @@ th_resp th_request(const th_server *s, const char *method, const char *path,
                    const char *header) {
   th_resp r = {0};
   CURL *c = curl_easy_init();
-  char url[1024];
-  snprintf(url, sizeof url, "http://127.0.0.1:%d%s", s->port, path);
+  size_t urllen = strlen(path) + 64;
+  char *url = malloc(urllen);
+  snprintf(url, urllen, "http://127.0.0.1:%d%s", s->port, path);
   buf b = {calloc(1, 1), 0}, h = {calloc(1, 1), 0};
   struct curl_slist *hdrs = NULL;
   char ct[256];
@@ -284,6 +285,7 @@ th_resp th_request(const th_server *s, const char *method, const char *path,
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
   curl_slist_free_all(hdrs);
   curl_easy_cleanup(c);
+  free(url);
   r.body = b.p;
   r.len = b.len;
   r.headers = h.p;

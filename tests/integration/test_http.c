@@ -175,6 +175,29 @@ static void body_over_limit(void **state) {
   th_resp_free(&r);
 }
 
+static void oversized_headers_and_url(void **state) {
+  (void)state;
+  char *big = malloc(40000 + 16);
+  strcpy(big, "X-Big: ");
+  memset(big + 7, 'a', 40000);
+  big[40007] = '\0';
+  th_resp r = th_request(&srv, "GET", "/healthz", NULL, NULL, big);
+  assert_int_equal(r.status, 431);
+  th_resp_free(&r);
+  char *url = malloc(40000 + 16);
+  strcpy(url, "/healthz?x=");
+  memset(url + 11, 'a', 40000);
+  url[40011] = '\0';
+  r = th_get(&srv, url);
+  assert_int_equal(r.status, 414);
+  th_resp_free(&r);
+  free(big);
+  free(url);
+  r = th_get(&srv, "/healthz");
+  assert_int_equal(r.status, 200);
+  th_resp_free(&r);
+}
+
 static void static_assets_and_traversal(void **state) {
   (void)state;
   th_resp r = th_get(&srv, "/modules/echo/hello.txt");
@@ -295,6 +318,7 @@ int main(void) {
       cmocka_unit_test(params_query_headers_and_request_id),
       cmocka_unit_test(json_bodies),
       cmocka_unit_test(body_over_limit),
+      cmocka_unit_test(oversized_headers_and_url),
       cmocka_unit_test(static_assets_and_traversal),
       cmocka_unit_test(security_headers),
       cmocka_unit_test(module_config_and_arena),

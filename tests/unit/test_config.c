@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,6 +121,25 @@ static void missing_database_is_an_error(void **state) {
   config_free(&cfg);
 }
 
+/* The configuration files shipped in config/ must stay loadable. */
+static void shipped_files_load(void **state) {
+  (void)state;
+  const char *files[] = {CONCERTO_SOURCE_DIR "/config/concerto.example.json",
+                         CONCERTO_SOURCE_DIR "/config/concerto.dev.json"};
+  for (size_t i = 0; i < 2; i++) {
+    concerto_config cfg;
+    config_defaults(&cfg);
+    char err[256] = "";
+    setenv("CONCERTO_DATABASE_URL", "dbname=x", 1);
+    bool ok = config_load(&cfg, files[i], err, sizeof err);
+    if (!ok)
+      fprintf(stderr, "%s: %s\n", files[i], err);
+    assert_true(ok);
+    unsetenv("CONCERTO_DATABASE_URL");
+    config_free(&cfg);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(defaults_are_sane),
@@ -128,6 +148,7 @@ int main(void) {
       cmocka_unit_test(parses_listen),
       cmocka_unit_test(environment_overrides_file),
       cmocka_unit_test(missing_database_is_an_error),
+      cmocka_unit_test(shipped_files_load),
   };
   return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }
