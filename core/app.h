@@ -28,7 +28,7 @@ typedef struct app {
 typedef struct route_target {
   concerto_handler handler;
   void *userdata;
-  module_rec *owner; /* NULL for core routes */
+  module_rec *owner;         /* NULL for core routes */
   const char *required_role; /* owned by the registry; NULL = public */
   uint32_t flags;
 } route_target;

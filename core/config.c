@@ -7,7 +7,9 @@
 
 #include "log.h"
 
-static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+static char *dup_or_null(const char *s) {
+  return s ? strdup(s) : NULL;
+}
 
 void config_defaults(concerto_config *cfg) {
   memset(cfg, 0, sizeof *cfg);

@@ -32,8 +32,8 @@ static bool database_reachable(app *a) {
 static json_t *module_json(const module_rec *m) {
   char abi[16];
   snprintf(abi, sizeof abi, "%u.%u", m->abi_major, m->abi_minor);
-  json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", m->name,
-                        "version", m->version ? m->version : "", "vendor",
+  json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", m->name, "version",
+                        m->version ? m->version : "", "vendor",
                         m->vendor ? m->vendor : "", "abi", abi, "state",
                         module_state_name(m->status));
   if (o && m->reason)
@@ -52,13 +52,13 @@ static concerto_status readyz(concerto_request *req, void *ud) {
     modules_ok &= m->status != MODULE_FAILED;
     json_array_append_new(mods, module_json(m));
   }
-  bool ready = db && migrations && modules_ok &&
-               !atomic_load(&a->shutting_down);
-  json_t *body = json_pack(
-      "{s:s, s:{s:s, s:s, s:s}, s:o}", "status", ready ? "ready" : "not_ready",
-      "checks", "database", db ? "ok" : "unreachable", "migrations",
-      migrations ? "ok" : "pending", "modules", modules_ok ? "ok" : "failed",
-      "modules", mods);
+  bool ready =
+      db && migrations && modules_ok && !atomic_load(&a->shutting_down);
+  json_t *body = json_pack("{s:s, s:{s:s, s:s, s:s}, s:o}", "status",
+                           ready ? "ready" : "not_ready", "checks", "database",
+                           db ? "ok" : "unreachable", "migrations",
+                           migrations ? "ok" : "pending", "modules",
+                           modules_ok ? "ok" : "failed", "modules", mods);
   return host_respond_json(req, ready ? 200 : 503, body);
 }
 
@@ -81,8 +81,8 @@ static bool is_loopback(const struct sockaddr *sa) {
 static concerto_status metrics_handler(concerto_request *req, void *ud) {
   app *a = ud;
   if (!a->cfg.metrics_remote) {
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
-        req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (!ci || !is_loopback(ci->client_addr))
       return request_problem(req, 403, "forbidden", "Forbidden",
                              "Metrics are served to loopback clients only.");
@@ -105,10 +105,10 @@ static concerto_status modules_handler(concerto_request *req, void *ud) {
     json_array_append_new(list, module_json(a->modules->mods[i]));
   char abi[16];
   snprintf(abi, sizeof abi, "%d.%d", CONCERTO_ABI_MAJOR, CONCERTO_ABI_MINOR);
-  return host_respond_json(
-      req, 200,
-      json_pack("{s:o, s:{s:s, s:s}}", "modules", list, "core", "version",
-                CONCERTO_VERSION, "abi", abi));
+  return host_respond_json(req, 200,
+                           json_pack("{s:o, s:{s:s, s:s}}", "modules", list,
+                                     "core", "version", CONCERTO_VERSION, "abi",
+                                     abi));
 }
 
 /* OpenAPI 3 from the routing table: every path, method and parameter the
@@ -141,22 +141,20 @@ static concerto_status openapi_handler(concerto_request *req, void *ud) {
     size_t n = strlen(method);
     for (size_t k = 0; k <= n && k < sizeof lower; k++)
       lower[k] = (char)(method[k] >= 'A' && method[k] <= 'Z' ? method[k] + 32
-                                                              : method[k]);
-    json_t *op = json_pack(
-        "{s:o, s:{s:{s:s}, s:{s:s}}}", "parameters", params, "responses",
-        "default", "description", "application/json or application/problem+json",
-        "200", "description", "OK");
-    json_object_set_new(op, "tags",
-                        json_pack("[s]", t && t->owner ? t->owner->name
-                                                       : "core"));
+                                                             : method[k]);
+    json_t *op = json_pack("{s:o, s:{s:{s:s}, s:{s:s}}}", "parameters", params,
+                           "responses", "default", "description",
+                           "application/json or application/problem+json",
+                           "200", "description", "OK");
+    json_object_set_new(
+        op, "tags", json_pack("[s]", t && t->owner ? t->owner->name : "core"));
     if (t && t->required_role)
-      json_object_set_new(op, "x-required-role",
-                          json_string(t->required_role));
+      json_object_set_new(op, "x-required-role", json_string(t->required_role));
     json_object_set_new(item, lower, op);
   }
-  json_t *doc = json_pack("{s:s, s:{s:s, s:s}, s:o}", "openapi", "3.0.3",
-                          "info", "title", "Concerto", "version",
-                          CONCERTO_VERSION, "paths", paths);
+  json_t *doc =
+      json_pack("{s:s, s:{s:s, s:s}, s:o}", "openapi", "3.0.3", "info", "title",
+                "Concerto", "version", CONCERTO_VERSION, "paths", paths);
   return host_respond_json(req, 200, doc);
 }
 
@@ -174,18 +172,17 @@ static bool add(app *a, const char *method, const char *path,
 }
 
 bool core_routes_register(app *a, char *err, size_t errlen) {
-  bool ok = add(a, "GET", "/healthz", healthz, a, err, errlen) &&
-            add(a, "GET", "/readyz", readyz, a, err, errlen) &&
-            add(a, "GET", "/metrics", metrics_handler, a, err, errlen) &&
-            add(a, "GET", "/api/v1/modules", modules_handler, a, err,
-                errlen) &&
-            add(a, "GET", "/api/v1/openapi.json", openapi_handler, a, err,
-                errlen);
+  bool ok =
+      add(a, "GET", "/healthz", healthz, a, err, errlen) &&
+      add(a, "GET", "/readyz", readyz, a, err, errlen) &&
+      add(a, "GET", "/metrics", metrics_handler, a, err, errlen) &&
+      add(a, "GET", "/api/v1/modules", modules_handler, a, err, errlen) &&
+      add(a, "GET", "/api/v1/openapi.json", openapi_handler, a, err, errlen);
   if (ok && a->cfg.web_dir)
-    ok = add(a, "GET", "/", static_files_handler, a->cfg.web_dir, err,
-             errlen) &&
-         add(a, "GET", "/static/{*path}", static_files_handler,
-             a->cfg.web_dir, err, errlen);
+    ok =
+        add(a, "GET", "/", static_files_handler, a->cfg.web_dir, err, errlen) &&
+        add(a, "GET", "/static/{*path}", static_files_handler, a->cfg.web_dir,
+            err, errlen);
   return ok;
 }
 

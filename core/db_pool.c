@@ -79,8 +79,12 @@ void db_pool_free(db_pool *p) {
   free(p);
 }
 
-PGconn *db_conn_pg(db_conn *c) { return c->pg; }
-bool db_conn_is_broken(db_conn *c) { return c->broken; }
+PGconn *db_conn_pg(db_conn *c) {
+  return c->pg;
+}
+bool db_conn_is_broken(db_conn *c) {
+  return c->broken;
+}
 
 /* Connect or reconnect outside the pool lock: this may take a while. */
 static bool ensure_connected(db_pool *p, db_conn *c) {

@@ -34,7 +34,8 @@ concerto_status host_register_route(concerto_registrar *reg,
     return CONCERTO_ERR_REG_CLOSED;
   module_rec *m = reg->mod;
   if (!spec || spec->size < sizeof(concerto_route_spec) || !spec->method ||
-      !spec->path || !spec->handler || spec->flags != CONCERTO_ROUTE_FLAGS_NONE) {
+      !spec->path || !spec->handler ||
+      spec->flags != CONCERTO_ROUTE_FLAGS_NONE) {
     log_msg(CONCERTO_LOG_ERROR, m->name, NULL,
             "register_route: incomplete spec or unknown flags");
     return CONCERTO_ERR_REG_INVALID;
@@ -54,13 +55,13 @@ concerto_status host_register_route(concerto_registrar *reg,
   if (!grown)
     return CONCERTO_ERR_NOMEM;
   m->routes = grown;
-  m->routes[m->nroutes++] = (module_route){
-      strdup(spec->method),
-      strdup(spec->path),
-      spec->required_role ? strdup(spec->required_role) : NULL,
-      spec->flags,
-      spec->handler,
-      spec->userdata};
+  m->routes[m->nroutes++] =
+      (module_route){strdup(spec->method),
+                     strdup(spec->path),
+                     spec->required_role ? strdup(spec->required_role) : NULL,
+                     spec->flags,
+                     spec->handler,
+                     spec->userdata};
   return CONCERTO_OK;
 }
 
@@ -136,8 +137,7 @@ concerto_status host_register_migrations(concerto_registrar *reg,
   return set_dir(reg, dir, true);
 }
 
-concerto_status host_register_static(concerto_registrar *reg,
-                                     const char *dir) {
+concerto_status host_register_static(concerto_registrar *reg, const char *dir) {
   return set_dir(reg, dir, false);
 }
 
@@ -168,9 +168,9 @@ int host_config_bool(const concerto_module *m, const char *key) {
   return k && k->value && strcmp(k->value, "true") == 0;
 }
 
-__attribute__((format(printf, 3, 4))) void
-host_log(const concerto_module *m, concerto_log_level level, const char *fmt,
-         ...) {
+__attribute__((format(printf, 3, 4))) void host_log(const concerto_module *m,
+                                                    concerto_log_level level,
+                                                    const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   log_vmsg(level, m ? m->name : NULL, NULL, fmt, ap);

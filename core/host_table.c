@@ -54,4 +54,6 @@ static const concerto_host the_host = {
     .result_value = host_result_value,
 };
 
-const concerto_host *host_table(void) { return &the_host; }
+const concerto_host *host_table(void) {
+  return &the_host;
+}

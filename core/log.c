@@ -12,7 +12,9 @@
 
 static atomic_int min_level = CONCERTO_LOG_INFO;
 
-void log_set_level(concerto_log_level level) { atomic_store(&min_level, level); }
+void log_set_level(concerto_log_level level) {
+  atomic_store(&min_level, level);
+}
 
 bool log_enabled(concerto_log_level level) {
   return (int)level >= atomic_load(&min_level);

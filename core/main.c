@@ -20,13 +20,14 @@
 #define STARTUP_DB_WAIT_S 30
 
 static void usage(FILE *out) {
-  fprintf(out,
-          "usage: concerto --config FILE [--check]\n"
-          "       concerto --version\n"
-          "\n"
-          "  --config FILE  JSON configuration (see config/concerto.example.json)\n"
-          "  --check        load configuration and modules, migrate, then exit\n"
-          "Environment: CONCERTO_LISTEN=addr:port, CONCERTO_DATABASE_URL=...\n");
+  fprintf(
+      out,
+      "usage: concerto --config FILE [--check]\n"
+      "       concerto --version\n"
+      "\n"
+      "  --config FILE  JSON configuration (see config/concerto.example.json)\n"
+      "  --check        load configuration and modules, migrate, then exit\n"
+      "Environment: CONCERTO_LISTEN=addr:port, CONCERTO_DATABASE_URL=...\n");
 }
 
 /* Connects for migrations, waiting a bounded time for PostgreSQL to come up

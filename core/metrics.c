@@ -32,7 +32,9 @@ metrics *metrics_new(unsigned nroutes) {
   return m;
 }
 
-void metrics_free(metrics *m) { free(m); }
+void metrics_free(metrics *m) {
+  free(m);
+}
 
 void metrics_record(metrics *m, unsigned idx, unsigned status, double seconds) {
   if (!m)
@@ -138,10 +140,9 @@ char *metrics_render(metrics *m, const router *r, db_pool *pool, int inflight,
               "concerto_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} "
               "%llu\n",
               labels, count);
-    tb_printf(&t, "concerto_http_request_duration_seconds_sum{%s} %.6f\n",
-              labels,
-              (double)atomic_load_explicit(&rm->sum_us, memory_order_relaxed) /
-                  1e6);
+    tb_printf(
+        &t, "concerto_http_request_duration_seconds_sum{%s} %.6f\n", labels,
+        (double)atomic_load_explicit(&rm->sum_us, memory_order_relaxed) / 1e6);
     tb_printf(&t, "concerto_http_request_duration_seconds_count{%s} %llu\n",
               labels, count);
   }

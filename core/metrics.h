@@ -17,7 +17,7 @@ void metrics_free(metrics *m);
 void metrics_record(metrics *m, unsigned route_index, unsigned http_status,
                     double seconds);
 /* Returns a malloc'ed text (caller frees) in Prometheus format 0.0.4. */
-char *metrics_render(metrics *m, const router *r, db_pool *pool,
-                     int inflight, size_t *len);
+char *metrics_render(metrics *m, const router *r, db_pool *pool, int inflight,
+                     size_t *len);
 
 #endif

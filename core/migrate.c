@@ -66,8 +66,7 @@ bool migration_set_add(migration_set *set, const char *filename,
   f->number = number;
   f->filename = strdup(filename);
   f->sql = strdup(sql);
-  if (!f->filename || !f->sql ||
-      !sha256_hex(sql, strlen(sql), f->checksum)) {
+  if (!f->filename || !f->sql || !sha256_hex(sql, strlen(sql), f->checksum)) {
     free(f->filename);
     free(f->sql);
     snprintf(err, errlen, "out of memory");
@@ -227,8 +226,8 @@ static bool apply_one(PGconn *pg, const migration_set *set,
     return true;
   }
   exec_ok(pg, "ROLLBACK", err, errlen);
-  snprintf(err, errlen, "%s migration %s failed: %s", set->module,
-           f->filename, msg);
+  snprintf(err, errlen, "%s migration %s failed: %s", set->module, f->filename,
+           msg);
   return false;
 }
 
@@ -252,8 +251,8 @@ static bool migrate_set(PGconn *pg, const migration_set *set, char *err,
   for (int i = 0; ok && i < n; i++)
     applied[i] = (applied_migration){PQgetvalue(r, i, 0), PQgetvalue(r, i, 1)};
   size_t npending = 0;
-  ok = ok && migration_plan(set, applied, (size_t)n, pending, &npending, err,
-                            errlen);
+  ok = ok &&
+       migration_plan(set, applied, (size_t)n, pending, &npending, err, errlen);
   for (size_t i = 0; ok && i < npending; i++)
     ok = apply_one(pg, set, &set->files[pending[i]], err, errlen);
   free(applied);

@@ -20,8 +20,8 @@ typedef struct migration_file {
 } migration_file;
 
 typedef struct migration_set {
-  char *module; /* "core" or the module name, owned */
-  char *schema; /* schema to run in, owned */
+  char *module;          /* "core" or the module name, owned */
+  char *schema;          /* schema to run in, owned */
   migration_file *files; /* sorted by number */
   size_t count;
 } migration_set;

@@ -92,7 +92,9 @@ static void rec_free(module_rec *m) {
   free(m);
 }
 
-static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
+static char *dup_or_empty(const char *s) {
+  return strdup(s ? s : "");
+}
 
 /* Opens one shared object and copies its descriptor into a new record. */
 static module_rec *open_module(const char *path, const char *fallback_name) {
@@ -300,9 +302,9 @@ static bool probe_init(app *a, module_rec *m) {
 
 /* Validates the module's settings against its declared keys. */
 static bool apply_settings(app *a, module_rec *m, char *err, size_t errlen) {
-  json_t *settings =
-      a->cfg.module_settings ? json_object_get(a->cfg.module_settings, m->name)
-                             : NULL;
+  json_t *settings = a->cfg.module_settings
+                         ? json_object_get(a->cfg.module_settings, m->name)
+                         : NULL;
   if (settings && !json_is_object(settings)) {
     snprintf(err, errlen, "module_settings.%s: expected an object", m->name);
     return false;
@@ -315,8 +317,7 @@ static bool apply_settings(app *a, module_rec *m, char *err, size_t errlen) {
       if (strcmp(m->keys[i].key, key) == 0)
         k = &m->keys[i];
     if (!k) {
-      snprintf(err, errlen, "module_settings.%s.%s: unknown key", m->name,
-               key);
+      snprintf(err, errlen, "module_settings.%s.%s: unknown key", m->name, key);
       return false;
     }
     char text[64];
@@ -432,7 +433,8 @@ void module_registry_start(module_registry *r) {
     module_rec *m = r->mods[i];
     if (m->status != MODULE_READY)
       continue;
-    concerto_status st = m->desc->start ? m->desc->start(m->state) : CONCERTO_OK;
+    concerto_status st =
+        m->desc->start ? m->desc->start(m->state) : CONCERTO_OK;
     if (st == CONCERTO_OK) {
       m->status = MODULE_STARTED;
     } else {

@@ -19,10 +19,10 @@ typedef struct router router;
 
 typedef enum module_state {
   MODULE_DISCOVERED = 0,
-  MODULE_REFUSED,    /* never initialised or init failed: no routes */
-  MODULE_READY,      /* initialised and registered, not started yet */
-  MODULE_STARTED,    /* serving */
-  MODULE_FAILED,     /* start failed: its routes answer 503 */
+  MODULE_REFUSED, /* never initialised or init failed: no routes */
+  MODULE_READY,   /* initialised and registered, not started yet */
+  MODULE_STARTED, /* serving */
+  MODULE_FAILED,  /* start failed: its routes answer 503 */
   MODULE_STOPPED,
 } module_state;
 

@@ -17,8 +17,8 @@ static atomic_ullong request_counter;
 static unsigned request_id_prefix;
 
 static void make_request_id(concerto_request *req) {
-  const char *given = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
-                                                  "X-Request-Id");
+  const char *given =
+      MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Request-Id");
   /* Accept a caller's id only if it cannot smuggle anything into a log. */
   if (given) {
     size_t n = strlen(given);
@@ -107,9 +107,15 @@ void request_append_body(concerto_request *req, const char *data, size_t len) {
 
 /* ---- accessors ---- */
 
-const char *host_req_method(const concerto_request *req) { return req->method; }
-const char *host_req_path(const concerto_request *req) { return req->url; }
-const char *host_req_id(const concerto_request *req) { return req->id; }
+const char *host_req_method(const concerto_request *req) {
+  return req->method;
+}
+const char *host_req_path(const concerto_request *req) {
+  return req->url;
+}
+const char *host_req_id(const concerto_request *req) {
+  return req->id;
+}
 
 const char *host_req_param(const concerto_request *req, const char *name) {
   for (int i = 0; name && i < req->match.nparams; i++)
@@ -163,12 +169,12 @@ concerto_status host_req_json(concerto_request *req, json_t **out) {
     return CONCERTO_ERR_INVALID;
   }
   json_error_t err;
-  req->json = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &err);
+  req->json =
+      json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &err);
   if (!req->json) {
     char detail[256];
-    snprintf(detail, sizeof detail,
-             "Malformed JSON at line %d, column %d: %s", err.line, err.column,
-             err.text);
+    snprintf(detail, sizeof detail, "Malformed JSON at line %d, column %d: %s",
+             err.line, err.column, err.text);
     request_problem(req, 400, "malformed_json", "Bad Request", detail);
     return CONCERTO_ERR_INVALID;
   }
@@ -371,7 +377,8 @@ void request_dispatch(concerto_request *req) {
   if (!req->responded) {
     if (st == CONCERTO_OK) {
       log_msg(CONCERTO_LOG_ERROR, t->owner ? t->owner->name : NULL, req->id,
-              "handler for %s returned without a response", req->match.template);
+              "handler for %s returned without a response",
+              req->match.template);
       st = CONCERTO_ERR_INTERNAL;
     }
     answer_status(req, st);

@@ -15,9 +15,8 @@ static const char *begin_sql(concerto_request *req) {
   const module_rec *owner = req->route ? req->route->owner : NULL;
   if (!owner)
     return "BEGIN; SET LOCAL search_path TO concerto, public";
-  char *sql = arena_printf(&req->arena,
-                           "BEGIN; SET LOCAL search_path TO %s, public",
-                           owner->name);
+  char *sql = arena_printf(
+      &req->arena, "BEGIN; SET LOCAL search_path TO %s, public", owner->name);
   return sql ? sql : "BEGIN";
 }
 

@@ -24,7 +24,9 @@ struct router {
   unsigned count, cap;
 };
 
-router *router_new(void) { return calloc(1, sizeof(router)); }
+router *router_new(void) {
+  return calloc(1, sizeof(router));
+}
 
 static void entry_free(route_entry *e) {
   free(e->method);
@@ -305,7 +307,9 @@ router_status router_match(const router *r, const char *method, char *path,
   return ROUTER_MATCH;
 }
 
-unsigned router_count(const router *r) { return r->count; }
+unsigned router_count(const router *r) {
+  return r->count;
+}
 
 bool router_route_at(const router *r, unsigned i, const char **method,
                      const char **path_template, void **target) {

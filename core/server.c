@@ -64,8 +64,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
   return request_send(req);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn,
-                         void **req_cls, enum MHD_RequestTerminationCode toe) {
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode toe) {
   (void)conn;
   (void)toe;
   app *a = cls;
@@ -105,8 +105,7 @@ server *server_start(app *a) {
     flags |= MHD_USE_IPv6;
   } else {
     log_msg(CONCERTO_LOG_ERROR, NULL, NULL,
-            "listen: %s is not a numeric IPv4 or IPv6 address",
-            c->listen_host);
+            "listen: %s is not a numeric IPv4 or IPv6 address", c->listen_host);
     return NULL;
   }
   server *s = calloc(1, sizeof *s);
@@ -115,14 +114,15 @@ server *server_start(app *a) {
   s->app = a;
   s->daemon = MHD_start_daemon(
       flags, (uint16_t)c->listen_port, NULL, NULL, on_request, a,
-      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-      MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)c->threads,
-      MHD_OPTION_CONNECTION_LIMIT, (unsigned int)c->max_connections,
-      MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)c->per_ip_connections,
-      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c->connection_timeout_s,
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c->max_header_bytes,
-      MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
-      MHD_OPTION_NOTIFY_COMPLETED, on_completed, a, MHD_OPTION_END);
+      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+      (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+      (unsigned int)c->threads, MHD_OPTION_CONNECTION_LIMIT,
+      (unsigned int)c->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+      (unsigned int)c->per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+      (unsigned int)c->connection_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+      (size_t)c->max_header_bytes, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+      (unsigned int)1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
+      MHD_OPTION_END);
   if (!s->daemon) {
     log_msg(CONCERTO_LOG_ERROR, NULL, NULL, "cannot listen on %s:%u",
             c->listen_host, c->listen_port);
@@ -154,8 +154,8 @@ void server_stop(server *s, unsigned grace_s) {
       break;
     if (waited >= grace_s) {
       log_msg(CONCERTO_LOG_WARN, NULL, NULL,
-              "shutdown grace of %us over with %d requests in flight",
-              grace_s, inflight);
+              "shutdown grace of %us over with %d requests in flight", grace_s,
+              inflight);
       break;
     }
     struct timespec tick = {0, 20 * 1000000L};

@@ -24,13 +24,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   router_add(r, "GET", "/modules/m/{*path}", &t2, err, sizeof err);
   router_add(r, "POST", "/api/v1/things/new", &t3, err, sizeof err);
   router_add(r, "PUT", text, &t1, err, sizeof err);
-  static const char *methods[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"};
+  static const char *methods[] = {"GET", "HEAD",   "POST",
+                                  "PUT", "DELETE", "OPTIONS"};
   size_t plen = strlen(path);
   for (size_t i = 0; i < sizeof methods / sizeof *methods; i++) {
     char *copy = strdup(path);
     route_match m;
     char allow[96];
-    if (router_match(r, methods[i], copy, &m, allow, sizeof allow) == ROUTER_MATCH)
+    if (router_match(r, methods[i], copy, &m, allow, sizeof allow) ==
+        ROUTER_MATCH)
       for (int p = 0; p < m.nparams; p++)
         if (m.values[p] < copy || m.values[p] > copy + plen)
           abort();

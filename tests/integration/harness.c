@@ -60,7 +60,8 @@ static PGconn *connect_db(const char *dbname) {
 void th_db_create(const char *name, char *url, size_t urllen) {
   PGconn *pg = connect_db("postgres");
   char sql[256];
-  snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", name);
+  snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)",
+           name);
   PQclear(PQexec(pg, sql));
   snprintf(sql, sizeof sql, "CREATE DATABASE \"%s\"", name);
   PGresult *r = PQexec(pg, sql);

@@ -19,7 +19,7 @@ typedef struct th_server {
 
 typedef struct th_resp {
   long status;
-  char *body;    /* NUL-terminated, malloc'ed */
+  char *body; /* NUL-terminated, malloc'ed */
   size_t len;
   char *headers; /* raw header block, malloc'ed */
   json_t *json;  /* parsed body or NULL */

@@ -19,7 +19,8 @@ static int start(void **state) {
   (void)state;
   char url[512];
   th_db_create("it_db", url, sizeof url);
-  return th_server_start(&srv, "it_db", "{\"modules\":[\"echo\",\"dependent\",\"base\"]}",
+  return th_server_start(&srv, "it_db",
+                         "{\"modules\":[\"echo\",\"dependent\",\"base\"]}",
                          NULL, 30)
              ? 0
              : -1;
@@ -77,7 +78,9 @@ static void commit_and_rollback(void **state) {
   assert_string_equal(th_json_str(&r, "code"), "internal_error");
   th_resp_free(&r);
   assert_int_equal(count_items(), before + 1);
-  char *n = th_sql("it_db", "SELECT count(*) FROM echo.items WHERE name IN ('tachipirina','moment')");
+  char *n = th_sql(
+      "it_db",
+      "SELECT count(*) FROM echo.items WHERE name IN ('tachipirina','moment')");
   assert_string_equal(n, "0");
   free(n);
 }
@@ -104,20 +107,24 @@ static void migrations_recorded_in_dependency_order(void **state) {
   assert_int_equal(r.status, 200);
   assert_string_equal(th_json_str(&r, "notes"), "2");
   th_resp_free(&r);
-  char *order = th_sql("it_db",
-                       "SELECT string_agg(module || ':' || filename, ',' ORDER BY applied_at, module) "
-                       "FROM concerto.schema_migrations");
+  char *order = th_sql("it_db", "SELECT string_agg(module || ':' || filename, "
+                                "',' ORDER BY applied_at, module) "
+                                "FROM concerto.schema_migrations");
   assert_non_null(order);
   assert_non_null(strstr(order, "core:0001_core_settings.sql"));
-  assert_true(strstr(order, "base:0001_things.sql") < strstr(order, "dependent:0001_notes.sql"));
+  assert_true(strstr(order, "base:0001_things.sql") <
+              strstr(order, "dependent:0001_notes.sql"));
   free(order);
-  char *sum = th_sql("it_db", "SELECT length(checksum) FROM concerto.schema_migrations WHERE module = 'echo'");
+  char *sum =
+      th_sql("it_db", "SELECT length(checksum) FROM concerto.schema_migrations "
+                      "WHERE module = 'echo'");
   assert_string_equal(sum, "64");
   free(sum);
   /* Each module has its own schema. */
-  char *schemas = th_sql("it_db",
-                         "SELECT string_agg(nspname, ',' ORDER BY nspname) FROM pg_namespace "
-                         "WHERE nspname IN ('echo','base','dependent','concerto')");
+  char *schemas = th_sql(
+      "it_db",
+      "SELECT string_agg(nspname, ',' ORDER BY nspname) FROM pg_namespace "
+      "WHERE nspname IN ('echo','base','dependent','concerto')");
   assert_string_equal(schemas, "base,concerto,dependent,echo");
   free(schemas);
 }
@@ -125,7 +132,8 @@ static void migrations_recorded_in_dependency_order(void **state) {
 static void restart_applies_nothing_twice(void **state) {
   (void)state;
   assert_int_equal(th_server_stop(&srv, 30), 0);
-  assert_true(th_server_start(&srv, "it_db", "{\"modules\":[\"echo\",\"dependent\",\"base\"]}",
+  assert_true(th_server_start(&srv, "it_db",
+                              "{\"modules\":[\"echo\",\"dependent\",\"base\"]}",
                               NULL, 30));
   assert_int_equal(th_log_count(&srv, "applied "), 0);
   char *n = th_sql("it_db", "SELECT count(*) FROM concerto.schema_migrations");
@@ -137,11 +145,14 @@ static void edited_migration_refuses_start(void **state) {
   (void)state;
   /* Pretend the applied file was different: the recorded checksum no longer
    * matches the file on disk, exactly as after an edit of the file. */
-  char *orig = th_sql("it_db", "SELECT checksum FROM concerto.schema_migrations "
-                               "WHERE module = 'echo'");
+  char *orig =
+      th_sql("it_db", "SELECT checksum FROM concerto.schema_migrations "
+                      "WHERE module = 'echo'");
   assert_non_null(orig);
-  free(th_sql("it_db", "UPDATE concerto.schema_migrations SET checksum = repeat('0', 64) "
-                       "WHERE module = 'echo'"));
+  free(
+      th_sql("it_db",
+             "UPDATE concerto.schema_migrations SET checksum = repeat('0', 64) "
+             "WHERE module = 'echo'"));
   th_server edited;
   th_server_spawn(&edited, "it_db", "{\"modules\":[\"echo\"]}", NULL);
   int rc = th_server_wait(&edited, 30);
@@ -149,7 +160,9 @@ static void edited_migration_refuses_start(void **state) {
   assert_int_equal(th_log_count(&edited, "was edited after it was applied"), 1);
   char sql[256];
   snprintf(sql, sizeof sql,
-           "UPDATE concerto.schema_migrations SET checksum = '%s' WHERE module = 'echo'", orig);
+           "UPDATE concerto.schema_migrations SET checksum = '%s' WHERE module "
+           "= 'echo'",
+           orig);
   free(th_sql("it_db", sql));
   free(orig);
 }

@@ -19,9 +19,11 @@ static int start(void **state) {
   char url[512];
   th_db_create("it_http", url, sizeof url);
   return th_server_start(&srv, "it_http",
-                         "{\"web_dir\":\"" CONCERTO_SOURCE_DIR_LITERAL "/core/web\","
+                         "{\"web_dir\":\"" CONCERTO_SOURCE_DIR_LITERAL
+                         "/core/web\","
                          "\"modules\":[\"echo\"],"
-                         "\"module_settings\":{\"echo\":{\"greeting\":\"buongiorno\",\"max_items\":7}}}",
+                         "\"module_settings\":{\"echo\":{\"greeting\":"
+                         "\"buongiorno\",\"max_items\":7}}}",
                          NULL, 30)
              ? 0
              : -1;
@@ -40,7 +42,8 @@ static void assert_problem(th_resp *r, long status, const char *code) {
   free(ct);
   assert_non_null(r->json);
   assert_string_equal(th_json_str(r, "code"), code);
-  assert_int_equal(json_integer_value(json_object_get(r->json, "status")), status);
+  assert_int_equal(json_integer_value(json_object_get(r->json, "status")),
+                   status);
   assert_non_null(th_json_str(r, "title"));
   assert_non_null(th_json_str(r, "type"));
 }
@@ -54,8 +57,10 @@ static void health_and_readiness(void **state) {
   r = th_get(&srv, "/readyz");
   assert_int_equal(r.status, 200);
   json_t *checks = json_object_get(r.json, "checks");
-  assert_string_equal(json_string_value(json_object_get(checks, "database")), "ok");
-  assert_string_equal(json_string_value(json_object_get(checks, "migrations")), "ok");
+  assert_string_equal(json_string_value(json_object_get(checks, "database")),
+                      "ok");
+  assert_string_equal(json_string_value(json_object_get(checks, "migrations")),
+                      "ok");
   th_resp_free(&r);
 }
 
@@ -91,8 +96,9 @@ static void head_and_options(void **state) {
 
 static void params_query_headers_and_request_id(void **state) {
   (void)state;
-  th_resp r = th_request(&srv, "GET", "/api/v1/echo/params/RSSMRA80A01H501U/x%20y?q=caf%C3%A8",
-                         NULL, NULL, "X-Test: hello");
+  th_resp r = th_request(
+      &srv, "GET", "/api/v1/echo/params/RSSMRA80A01H501U/x%20y?q=caf%C3%A8",
+      NULL, NULL, "X-Test: hello");
   assert_int_equal(r.status, 200);
   assert_string_equal(th_json_str(&r, "a"), "RSSMRA80A01H501U");
   assert_string_equal(th_json_str(&r, "b"), "x y");
@@ -105,7 +111,8 @@ static void params_query_headers_and_request_id(void **state) {
   free(rid);
   th_resp_free(&r);
   /* A caller's request id is kept when it is safe, replaced otherwise. */
-  r = th_request(&srv, "GET", "/healthz", NULL, NULL, "X-Request-Id: trace-123");
+  r = th_request(&srv, "GET", "/healthz", NULL, NULL,
+                 "X-Request-Id: trace-123");
   rid = th_header(&r, "X-Request-Id");
   assert_string_equal(rid, "trace-123");
   free(rid);
@@ -159,7 +166,8 @@ static void body_over_limit(void **state) {
   big[0] = '"';
   big[n - 1] = '"';
   big[n] = '\0';
-  th_resp r = th_request(&srv, "POST", "/api/v1/echo/json", "application/json", big, NULL);
+  th_resp r = th_request(&srv, "POST", "/api/v1/echo/json", "application/json",
+                         big, NULL);
   assert_problem(&r, 413, "body_too_large");
   assert_non_null(strstr(th_json_str(&r, "detail"), "65536"));
   th_resp_free(&r);
@@ -212,11 +220,13 @@ static void static_assets_and_traversal(void **state) {
   assert_string_equal(ct, "text/javascript; charset=utf-8");
   free(ct);
   th_resp_free(&r);
-  const char *attacks[] = {
-      "/modules/echo/../../../../etc/passwd", "/modules/echo/..%2F..%2Fetc%2Fpasswd",
-      "/modules/echo/%2e%2e/%2e%2e/etc/passwd", "/modules/echo/.hidden",
-      "/modules/echo//etc/passwd", "/static/../sql/0001_core_settings.sql",
-      "/modules/echo/missing.txt"};
+  const char *attacks[] = {"/modules/echo/../../../../etc/passwd",
+                           "/modules/echo/..%2F..%2Fetc%2Fpasswd",
+                           "/modules/echo/%2e%2e/%2e%2e/etc/passwd",
+                           "/modules/echo/.hidden",
+                           "/modules/echo//etc/passwd",
+                           "/static/../sql/0001_core_settings.sql",
+                           "/modules/echo/missing.txt"};
   for (size_t i = 0; i < sizeof attacks / sizeof *attacks; i++) {
     r = th_get(&srv, attacks[i]);
     if (r.status != 404)
@@ -284,7 +294,8 @@ static void modules_openapi_metrics(void **state) {
   assert_int_equal(json_array_size(mods), 1);
   json_t *echo = json_array_get(mods, 0);
   assert_string_equal(json_string_value(json_object_get(echo, "name")), "echo");
-  assert_string_equal(json_string_value(json_object_get(echo, "state")), "started");
+  assert_string_equal(json_string_value(json_object_get(echo, "state")),
+                      "started");
   assert_string_equal(json_string_value(json_object_get(echo, "abi")), "1.0");
   th_resp_free(&r);
 
@@ -294,7 +305,9 @@ static void modules_openapi_metrics(void **state) {
   json_t *paths = json_object_get(r.json, "paths");
   json_t *p = json_object_get(paths, "/api/v1/echo/params/{a}/{b}");
   assert_non_null(json_object_get(p, "get"));
-  assert_int_equal(json_array_size(json_object_get(json_object_get(p, "get"), "parameters")), 2);
+  assert_int_equal(
+      json_array_size(json_object_get(json_object_get(p, "get"), "parameters")),
+      2);
   assert_non_null(json_object_get(paths, "/healthz"));
   th_resp_free(&r);
 
@@ -303,8 +316,11 @@ static void modules_openapi_metrics(void **state) {
   char *ct = th_header(&r, "Content-Type");
   assert_non_null(strstr(ct, "text/plain; version=0.0.4"));
   free(ct);
-  assert_non_null(strstr(r.body, "concerto_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"}"));
-  assert_non_null(strstr(r.body, "concerto_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",le=\"+Inf\"}"));
+  assert_non_null(strstr(r.body, "concerto_http_requests_total{method=\"GET\","
+                                 "route=\"/healthz\",status=\"200\"}"));
+  assert_non_null(
+      strstr(r.body, "concerto_http_request_duration_seconds_bucket{method="
+                     "\"GET\",route=\"/healthz\",le=\"+Inf\"}"));
   assert_non_null(strstr(r.body, "concerto_db_pool_connections 4"));
   assert_non_null(strstr(r.body, "status=\"404\""));
   th_resp_free(&r);

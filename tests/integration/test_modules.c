@@ -30,8 +30,9 @@ static int stop(void **state) {
 static json_t *module_entry(json_t *list, const char *name) {
   size_t i;
   json_t *m;
-  json_array_foreach(list, i, m) if (strcmp(json_string_value(json_object_get(m, "name")),
-                                            name) == 0) return m;
+  json_array_foreach(
+      list, i, m) if (strcmp(json_string_value(json_object_get(m, "name")),
+                             name) == 0) return m;
   return NULL;
 }
 
@@ -61,12 +62,14 @@ static void refused_modules_are_listed_with_reasons(void **state) {
     if (!m)
       fprintf(stderr, "module %s missing from the list\n", want[i].name);
     assert_non_null(m);
-    assert_string_equal(json_string_value(json_object_get(m, "state")), want[i].state);
+    assert_string_equal(json_string_value(json_object_get(m, "state")),
+                        want[i].state);
     if (want[i].reason) {
       const char *reason = json_string_value(json_object_get(m, "reason"));
       assert_non_null(reason);
       if (!strstr(reason, want[i].reason))
-        fprintf(stderr, "%s: reason '%s' lacks '%s'\n", want[i].name, reason, want[i].reason);
+        fprintf(stderr, "%s: reason '%s' lacks '%s'\n", want[i].name, reason,
+                want[i].reason);
       assert_non_null(strstr(reason, want[i].reason));
     }
   }
@@ -75,8 +78,12 @@ static void refused_modules_are_listed_with_reasons(void **state) {
 
 static void one_log_line_naming_both_versions(void **state) {
   (void)state;
-  assert_int_equal(th_log_count(&srv, "bad_major.so refused: built for plugin ABI 2.0, this core speaks 1.0"), 1);
-  assert_int_equal(th_log_count(&srv, "newer_minor.so refused: built for plugin ABI 1.1, this core speaks 1.0"), 1);
+  assert_int_equal(th_log_count(&srv, "bad_major.so refused: built for plugin "
+                                      "ABI 2.0, this core speaks 1.0"),
+                   1);
+  assert_int_equal(th_log_count(&srv, "newer_minor.so refused: built for "
+                                      "plugin ABI 1.1, this core speaks 1.0"),
+                   1);
   assert_int_equal(th_log_count(&srv, "init_crash.so refused"), 1);
 }
 
@@ -109,8 +116,10 @@ static void failed_start_answers_503_and_not_ready(void **state) {
   r = th_get(&srv, "/readyz");
   assert_int_equal(r.status, 503);
   json_t *checks = json_object_get(r.json, "checks");
-  assert_string_equal(json_string_value(json_object_get(checks, "modules")), "failed");
-  assert_string_equal(json_string_value(json_object_get(checks, "database")), "ok");
+  assert_string_equal(json_string_value(json_object_get(checks, "modules")),
+                      "failed");
+  assert_string_equal(json_string_value(json_object_get(checks, "database")),
+                      "ok");
   th_resp_free(&r);
 }
 
@@ -119,14 +128,16 @@ static void unknown_module_setting_refuses_that_module(void **state) {
   char url[512];
   th_db_create("it_modules_cfg", url, sizeof url);
   th_server other;
-  assert_true(th_server_start(&other, "it_modules_cfg",
-                              "{\"modules\":[\"echo\",\"base\"],"
-                              "\"module_settings\":{\"echo\":{\"greting\":\"typo\"},"
-                              "\"base\":{}}}",
-                              NULL, 30));
+  assert_true(
+      th_server_start(&other, "it_modules_cfg",
+                      "{\"modules\":[\"echo\",\"base\"],"
+                      "\"module_settings\":{\"echo\":{\"greting\":\"typo\"},"
+                      "\"base\":{}}}",
+                      NULL, 30));
   th_resp r = th_get(&other, "/api/v1/modules");
   json_t *echo = module_entry(json_object_get(r.json, "modules"), "echo");
-  assert_string_equal(json_string_value(json_object_get(echo, "state")), "refused");
+  assert_string_equal(json_string_value(json_object_get(echo, "state")),
+                      "refused");
   assert_non_null(strstr(json_string_value(json_object_get(echo, "reason")),
                          "module_settings.echo.greting: unknown key"));
   th_resp_free(&r);

@@ -37,9 +37,10 @@ static int start(void **state) {
     return -1;
   char url[512];
   th_db_create("it_resilience", url, sizeof url);
-  return th_server_start(&srv, "it_resilience",
-                         "{\"modules\":[\"echo\"],\"db_acquire_timeout_ms\":1000}",
-                         NULL, 30)
+  return th_server_start(
+             &srv, "it_resilience",
+             "{\"modules\":[\"echo\"],\"db_acquire_timeout_ms\":1000}", NULL,
+             30)
              ? 0
              : -1;
 }
@@ -72,7 +73,8 @@ static void database_restart_gives_503_then_recovers(void **state) {
   r = th_get(&srv, "/readyz");
   assert_int_equal(r.status, 503);
   json_t *checks = json_object_get(r.json, "checks");
-  assert_string_equal(json_string_value(json_object_get(checks, "database")), "unreachable");
+  assert_string_equal(json_string_value(json_object_get(checks, "database")),
+                      "unreachable");
   th_resp_free(&r);
 
   assert_int_equal(th_pg_fixture("start", base), 0);

@@ -15,19 +15,32 @@ static void clean_start_serve_stop(void **state) {
   (void)state;
   char url[512];
   th_db_create("it_valgrind", url, sizeof url);
-  static const char *const valgrind[] = {
-      "valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
-      "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
-      "--track-fds=no", "--child-silent-after-fork=yes", NULL};
+  static const char *const valgrind[] = {"valgrind",
+                                         "--quiet",
+                                         "--error-exitcode=99",
+                                         "--leak-check=full",
+                                         "--errors-for-leak-kinds=definite",
+                                         "--show-leak-kinds=definite",
+                                         "--track-fds=no",
+                                         "--child-silent-after-fork=yes",
+                                         NULL};
   th_server s;
-  assert_true(th_server_start(&s, "it_valgrind",
-                              "{\"modules\":[\"echo\",\"base\",\"init_fails\",\"bad_major\"],"
-                              "\"threads\":2,\"module_probe\":false}",
-                              valgrind, 120));
-  const char *paths[] = {"/healthz", "/readyz", "/metrics", "/api/v1/modules",
-                         "/api/v1/openapi.json", "/api/v1/echo/double/4",
-                         "/api/v1/echo/items", "/api/v1/echo/arena",
-                         "/modules/echo/hello.txt", "/nope", "/api/v1/echo/guarded"};
+  assert_true(th_server_start(
+      &s, "it_valgrind",
+      "{\"modules\":[\"echo\",\"base\",\"init_fails\",\"bad_major\"],"
+      "\"threads\":2,\"module_probe\":false}",
+      valgrind, 120));
+  const char *paths[] = {"/healthz",
+                         "/readyz",
+                         "/metrics",
+                         "/api/v1/modules",
+                         "/api/v1/openapi.json",
+                         "/api/v1/echo/double/4",
+                         "/api/v1/echo/items",
+                         "/api/v1/echo/arena",
+                         "/modules/echo/hello.txt",
+                         "/nope",
+                         "/api/v1/echo/guarded"};
   for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
     th_resp r = th_get(&s, paths[i]);
     assert_true(r.status >= 200);
@@ -37,7 +50,8 @@ static void clean_start_serve_stop(void **state) {
                          "{\"name\":\"valgrind\"}", NULL);
   assert_int_equal(r.status, 201);
   th_resp_free(&r);
-  r = th_request(&s, "POST", "/api/v1/echo/json", "application/json", "{bad", NULL);
+  r = th_request(&s, "POST", "/api/v1/echo/json", "application/json", "{bad",
+                 NULL);
   assert_int_equal(r.status, 400);
   th_resp_free(&r);
   int rc = th_server_stop(&s, 120);

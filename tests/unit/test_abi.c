@@ -18,9 +18,19 @@ static concerto_status dummy_init(const concerto_host *h, concerto_registrar *r,
 }
 
 static concerto_module_descriptor good(void) {
-  concerto_module_descriptor d = {sizeof d, CONCERTO_ABI_MAJOR, CONCERTO_ABI_MINOR,
-                                  CONCERTO_ABI_FINGERPRINT, CONCERTO_LUA_VERSION_NUM,
-                                  "good", "1.0", "v", "d", NULL, dummy_init, NULL, NULL};
+  concerto_module_descriptor d = {sizeof d,
+                                  CONCERTO_ABI_MAJOR,
+                                  CONCERTO_ABI_MINOR,
+                                  CONCERTO_ABI_FINGERPRINT,
+                                  CONCERTO_LUA_VERSION_NUM,
+                                  "good",
+                                  "1.0",
+                                  "v",
+                                  "d",
+                                  NULL,
+                                  dummy_init,
+                                  NULL,
+                                  NULL};
   return d;
 }
 
@@ -42,7 +52,8 @@ static void refuses_other_major_naming_both(void **state) {
   d.abi_major = CONCERTO_ABI_MAJOR + 1;
   assert_false(abi_check(&d, err, sizeof err));
   char want[64];
-  snprintf(want, sizeof want, "built for plugin ABI %d.", CONCERTO_ABI_MAJOR + 1);
+  snprintf(want, sizeof want, "built for plugin ABI %d.",
+           CONCERTO_ABI_MAJOR + 1);
   assert_non_null(strstr(err, want));
   snprintf(want, sizeof want, "this core speaks %d.%d", CONCERTO_ABI_MAJOR,
            CONCERTO_ABI_MINOR);

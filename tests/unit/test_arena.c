@@ -43,7 +43,8 @@ static void json_text_escapes_and_truncates(void **state) {
   t.buf[t.len] = '\0';
   json_t *parsed = json_loads(t.buf, 0, NULL);
   assert_non_null(parsed);
-  assert_string_equal(json_string_value(json_object_get(parsed, "msg")), "a\"b\\c\nd\x01");
+  assert_string_equal(json_string_value(json_object_get(parsed, "msg")),
+                      "a\"b\\c\nd\x01");
   json_decref(parsed);
   json_text_init(&t);
   char huge[5000];

@@ -117,7 +117,8 @@ static void missing_database_is_an_error(void **state) {
   unsetenv("CONCERTO_DATABASE_URL");
   assert_false(config_load(&cfg, NULL, err, sizeof err));
   assert_non_null(strstr(err, "database_url"));
-  assert_false(config_load(&cfg, "/nonexistent/concerto.json", err, sizeof err));
+  assert_false(
+      config_load(&cfg, "/nonexistent/concerto.json", err, sizeof err));
   config_free(&cfg);
 }
 

@@ -39,7 +39,8 @@ static void sorts_numerically_and_refuses_duplicates(void **state) {
   assert_string_equal(s.files[0].filename, "0001_a.sql");
   assert_string_equal(s.files[1].filename, "0002_b.sql");
   assert_string_equal(s.files[2].filename, "0010_c.sql");
-  assert_false(migration_set_add(&s, "0002_again.sql", "SELECT 9", err, sizeof err));
+  assert_false(
+      migration_set_add(&s, "0002_again.sql", "SELECT 9", err, sizeof err));
   assert_non_null(strstr(err, "share number 2"));
   assert_false(migration_set_add(&s, "bad.sql", "SELECT", err, sizeof err));
   migration_set_free(&s);
@@ -49,7 +50,8 @@ static void checksum_is_sha256(void **state) {
   (void)state;
   char hex[65];
   assert_true(sha256_hex("abc", 3, hex));
-  assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  assert_string_equal(
+      hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 static void plans_pending_in_order(void **state) {
@@ -137,7 +139,8 @@ static void loads_a_folder(void **state) {
   unlink(path);
   rmdir(dir);
   /* A missing folder is an empty set. */
-  assert_true(migration_set_load(&s, "m", "m", "/nonexistent/x", err, sizeof err));
+  assert_true(
+      migration_set_load(&s, "m", "m", "/nonexistent/x", err, sizeof err));
   assert_int_equal(s.count, 0);
   migration_set_free(&s);
 }

@@ -25,12 +25,14 @@ static void safe_paths(void **state) {
 
 static void mime_types(void **state) {
   (void)state;
-  assert_string_equal(static_mime_type("a/b.js"), "text/javascript; charset=utf-8");
+  assert_string_equal(static_mime_type("a/b.js"),
+                      "text/javascript; charset=utf-8");
   assert_string_equal(static_mime_type("x.CSS"), "text/css; charset=utf-8");
   assert_string_equal(static_mime_type("i.svg"), "image/svg+xml");
   assert_string_equal(static_mime_type("doc.pdf"), "application/pdf");
   assert_string_equal(static_mime_type("noext"), "application/octet-stream");
-  assert_string_equal(static_mime_type("dir.js/file"), "application/octet-stream");
+  assert_string_equal(static_mime_type("dir.js/file"),
+                      "application/octet-stream");
 }
 
 int main(void) {

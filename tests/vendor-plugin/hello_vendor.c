@@ -35,10 +35,10 @@ static concerto_status about(concerto_request *req, void *ud) {
   const vendor_state *s = ud;
   const char *signature =
       concerto_module_host->config_string(s->self, "signature");
-  return concerto_reply_json(
-      req, 200,
-      json_pack("{s:s, s:s}", "vendor", "Example Vendor S.r.l.", "signature",
-                signature));
+  return concerto_reply_json(req, 200,
+                             json_pack("{s:s, s:s}", "vendor",
+                                       "Example Vendor S.r.l.", "signature",
+                                       signature));
 }
 
 static concerto_status init(const concerto_host *host, concerto_registrar *reg,
@@ -75,7 +75,9 @@ static concerto_status init(const concerto_host *host, concerto_registrar *reg,
   return CONCERTO_OK;
 }
 
-static void stop(void *state) { free(state); }
+static void stop(void *state) {
+  free(state);
+}
 
 CONCERTO_MODULE("hello_vendor", "1.0.0", "Example Vendor S.r.l.",
                 "Out-of-tree example plugin", NULL, init, NULL, stop)

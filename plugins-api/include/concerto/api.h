@@ -33,16 +33,13 @@ static inline concerto_status concerto_json_body(concerto_request *r,
 static inline void *concerto_alloc(concerto_request *r, size_t size) {
   return CONCERTO_H_->req_alloc(r, size);
 }
-static inline concerto_status concerto_reply_json(concerto_request *r,
-                                                  unsigned status,
-                                                  json_t *body) {
+static inline concerto_status
+concerto_reply_json(concerto_request *r, unsigned status, json_t *body) {
   return CONCERTO_H_->respond_json(r, status, body);
 }
-static inline concerto_status concerto_reply_problem(concerto_request *r,
-                                                     unsigned status,
-                                                     const char *code,
-                                                     const char *title,
-                                                     const char *detail) {
+static inline concerto_status
+concerto_reply_problem(concerto_request *r, unsigned status, const char *code,
+                       const char *title, const char *detail) {
   return CONCERTO_H_->respond_problem(r, status, code, title, detail);
 }
 static inline concerto_status concerto_query_db(concerto_request *r,

@@ -75,7 +75,8 @@ typedef concerto_status (*concerto_handler)(concerto_request *req,
  * /api/v1/<module>/. `required_role` NULL means public; any other value means
  * an authenticated caller holding that role (see docs/plugin-guide.md). */
 typedef struct concerto_route_spec {
-  uint32_t size; /* sizeof(concerto_route_spec): use CONCERTO_ROUTE_SPEC_INIT_V1 */
+  uint32_t
+      size; /* sizeof(concerto_route_spec): use CONCERTO_ROUTE_SPEC_INIT_V1 */
   const char *method;
   const char *path;
   const char *required_role;
@@ -89,7 +90,7 @@ typedef struct concerto_route_spec {
 /* A configuration key of the module, read from the server's configuration at
  * `module_settings.<module>.<key>`. Keys not declared are refused. */
 typedef struct concerto_config_spec {
-  uint32_t size; /* use CONCERTO_CONFIG_SPEC_INIT_V1 */
+  uint32_t size;   /* use CONCERTO_CONFIG_SPEC_INIT_V1 */
   const char *key; /* [a-z][a-z0-9_]*, without the module prefix */
   concerto_config_type type;
   const char *default_value; /* as text: "42", "true", "hello"; NULL = none */
@@ -97,7 +98,10 @@ typedef struct concerto_config_spec {
   const char *help;          /* one line, English */
 } concerto_config_spec;
 #define CONCERTO_CONFIG_SPEC_INIT_V1                                           \
-  { sizeof(concerto_config_spec), NULL, CONCERTO_CONFIG_STRING, NULL, 0, 0, NULL }
+  {                                                                            \
+    sizeof(concerto_config_spec), NULL, CONCERTO_CONFIG_STRING, NULL, 0, 0,    \
+        NULL                                                                   \
+  }
 
 #if defined(__GNUC__)
 #define CONCERTO_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -165,8 +169,8 @@ struct concerto_host {
   /* Per-request arena: freed by the core after the response. */
   void *(*req_alloc)(concerto_request *req, size_t size);
   char *(*req_strdup)(concerto_request *req, const char *s);
-  char *(*req_printf)(concerto_request *req, const char *fmt, ...)
-      CONCERTO_PRINTF(2, 3);
+  char *(*req_printf)(concerto_request *req, const char *fmt,
+                      ...)CONCERTO_PRINTF(2, 3);
 
   /* ---- The response (one per request; a second one is refused). ---- */
 
@@ -179,7 +183,8 @@ struct concerto_host {
   concerto_status (*respond_bytes)(concerto_request *req, unsigned http_status,
                                    const char *content_type, const void *data,
                                    size_t len);
-  /* RFC 7807 problem+json with a stable machine `code`. `detail` may be NULL. */
+  /* RFC 7807 problem+json with a stable machine `code`. `detail` may be NULL.
+   */
   concerto_status (*respond_problem)(concerto_request *req,
                                      unsigned http_status, const char *code,
                                      const char *title, const char *detail);
@@ -203,7 +208,7 @@ struct concerto_host {
 
 /* True when the running core provides `field` (added in some ABI minor). */
 #define CONCERTO_HOST_HAS(host, field)                                         \
-  ((host)->size >= offsetof(concerto_host, field) + sizeof((host)->field) &&  \
+  ((host)->size >= offsetof(concerto_host, field) + sizeof((host)->field) &&   \
    (host)->field != NULL)
 
 #ifdef __cplusplus

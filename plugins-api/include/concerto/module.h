@@ -30,10 +30,10 @@ typedef struct concerto_module_descriptor {
   uint32_t fingerprint; /* CONCERTO_ABI_FINGERPRINT at build time */
   uint32_t lua_version; /* CONCERTO_LUA_VERSION_NUM at build time */
 
-  const char *name;        /* [a-z][a-z0-9_]{0,31}: route, config, schema prefix */
-  const char *version;     /* the module's own version, e.g. "1.2.0" */
-  const char *vendor;      /* who ships it */
-  const char *description; /* one line, English */
+  const char *name;    /* [a-z][a-z0-9_]{0,31}: route, config, schema prefix */
+  const char *version; /* the module's own version, e.g. "1.2.0" */
+  const char *vendor;  /* who ships it */
+  const char *description;    /* one line, English */
   const char *const *depends; /* NULL-terminated module names, or NULL */
 
   /* Registration phase. Called once, before the server accepts requests.
@@ -54,7 +54,8 @@ typedef struct concerto_module_descriptor {
 
 /* The exported symbol's name and type. */
 #define CONCERTO_MODULE_SYMBOL "concerto_module_descriptor_v"
-typedef const concerto_module_descriptor *(*concerto_module_descriptor_fn)(void);
+typedef const concerto_module_descriptor *(*concerto_module_descriptor_fn)(
+    void);
 
 #if defined(_WIN32)
 #define CONCERTO_EXPORT __declspec(dllexport)
@@ -71,7 +72,7 @@ extern CONCERTO_HIDDEN const concerto_host *concerto_module_host;
 /* Defines the exported descriptor function. DEPENDS is a NULL-terminated
  * `const char *const[]` or NULL; START and STOP may be NULL. Use once per
  * module, in one source file. */
-#define CONCERTO_MODULE(NAME, VERSION, VENDOR, DESCRIPTION, DEPENDS, INIT,      \
+#define CONCERTO_MODULE(NAME, VERSION, VENDOR, DESCRIPTION, DEPENDS, INIT,     \
                         START, STOP)                                           \
   CONCERTO_HIDDEN const concerto_host *concerto_module_host = NULL;            \
   static concerto_status concerto_module_init_trampoline_(                     \
@@ -93,10 +94,10 @@ extern CONCERTO_HIDDEN const concerto_host *concerto_module_host;
       concerto_module_init_trampoline_,                                        \
       (START),                                                                 \
       (STOP)};                                                                 \
-  CONCERTO_EXPORT const concerto_module_descriptor                             \
-      *concerto_module_descriptor_v(void);                                     \
-  CONCERTO_EXPORT const concerto_module_descriptor                             \
-      *concerto_module_descriptor_v(void) {                                    \
+  CONCERTO_EXPORT const concerto_module_descriptor *                           \
+  concerto_module_descriptor_v(void);                                          \
+  CONCERTO_EXPORT const concerto_module_descriptor *                           \
+  concerto_module_descriptor_v(void) {                                         \
     return &concerto_module_descriptor_;                                       \
   }
 

@@ -8,8 +8,8 @@ static concerto_status ping(concerto_request *req, void *ud) {
       req, "SELECT count(*)::text FROM base.things", 0, NULL, &res);
   if (st != CONCERTO_OK)
     return st;
-  return concerto_reply_json(req, 200,
-                             json_pack("{s:s}", "things", concerto_value(res, 0, 0)));
+  return concerto_reply_json(
+      req, 200, json_pack("{s:s}", "things", concerto_value(res, 0, 0)));
 }
 
 static concerto_status init(const concerto_host *host, concerto_registrar *reg,

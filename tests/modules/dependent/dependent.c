@@ -9,8 +9,8 @@ static concerto_status ping(concerto_request *req, void *ud) {
       req, "SELECT count(*)::text FROM dependent.notes", 0, NULL, &res);
   if (st != CONCERTO_OK)
     return st;
-  return concerto_reply_json(req, 200,
-                             json_pack("{s:s}", "notes", concerto_value(res, 0, 0)));
+  return concerto_reply_json(
+      req, 200, json_pack("{s:s}", "notes", concerto_value(res, 0, 0)));
 }
 
 static concerto_status init(const concerto_host *host, concerto_registrar *reg,
@@ -26,5 +26,5 @@ static concerto_status init(const concerto_host *host, concerto_registrar *reg,
 }
 
 static const char *const deps[] = {"base", NULL};
-CONCERTO_MODULE("dependent", "1.0.0", "Concerto tests", "Depends on base",
-                deps, init, NULL, NULL)
+CONCERTO_MODULE("dependent", "1.0.0", "Concerto tests", "Depends on base", deps,
+                init, NULL, NULL)

@@ -30,8 +30,7 @@ static concerto_status echo_json(concerto_request *req, void *ud) {
   concerto_status st = concerto_json_body(req, &body);
   if (st != CONCERTO_OK)
     return st; /* the core already answered 400/415 */
-  return concerto_reply_json(req, 200,
-                             json_pack("{s:O}", "received", body));
+  return concerto_reply_json(req, 200, json_pack("{s:O}", "received", body));
 }
 
 static concerto_status doubled(concerto_request *req, void *ud) {
@@ -68,8 +67,8 @@ static concerto_status add_item(concerto_request *req, void *ud) {
   const char *params[1] = {name};
   concerto_result *res;
   st = concerto_query_db(
-      req, "INSERT INTO items (name) VALUES ($1) RETURNING id::text", 1,
-      params, &res);
+      req, "INSERT INTO items (name) VALUES ($1) RETURNING id::text", 1, params,
+      &res);
   if (st != CONCERTO_OK)
     return st; /* a duplicate name becomes 409 through the core */
   if (json_is_true(json_object_get(body, "fail_after_insert")))
@@ -78,8 +77,8 @@ static concerto_status add_item(concerto_request *req, void *ud) {
                                   "asked to fail after the insert");
   if (json_is_true(json_object_get(body, "error_after_insert")))
     return CONCERTO_ERR_INTERNAL;
-  return concerto_reply_json(req, 201,
-                             json_pack("{s:s}", "id", concerto_value(res, 0, 0)));
+  return concerto_reply_json(
+      req, 201, json_pack("{s:s}", "id", concerto_value(res, 0, 0)));
 }
 
 static concerto_status count_items(concerto_request *req, void *ud) {
@@ -89,8 +88,8 @@ static concerto_status count_items(concerto_request *req, void *ud) {
       concerto_query_db(req, "SELECT count(*)::text FROM items", 0, NULL, &res);
   if (st != CONCERTO_OK)
     return st;
-  return concerto_reply_json(req, 200,
-                             json_pack("{s:s}", "count", concerto_value(res, 0, 0)));
+  return concerto_reply_json(
+      req, 200, json_pack("{s:s}", "count", concerto_value(res, 0, 0)));
 }
 
 /* Holds the request for ?ms= milliseconds (graceful-shutdown tests). */
@@ -110,9 +109,10 @@ static concerto_status config(concerto_request *req, void *ud) {
   const concerto_host *h = concerto_module_host;
   return concerto_reply_json(
       req, 200,
-      json_pack("{s:s, s:I, s:b}", "greeting", h->config_string(self, "greeting"),
-                "max_items", (json_int_t)h->config_int(self, "max_items"),
-                "verbose", h->config_bool(self, "verbose")));
+      json_pack("{s:s, s:I, s:b}", "greeting",
+                h->config_string(self, "greeting"), "max_items",
+                (json_int_t)h->config_int(self, "max_items"), "verbose",
+                h->config_bool(self, "verbose")));
 }
 
 static concerto_status arena(concerto_request *req, void *ud) {
@@ -124,8 +124,9 @@ static concerto_status arena(concerto_request *req, void *ud) {
     memset(p, 'x', 100 + (size_t)i);
     total += 100 + (size_t)i;
   }
-  concerto_module_host->set_header(req, "X-Arena-Bytes",
-                                   concerto_module_host->req_printf(req, "%zu", total));
+  concerto_module_host->set_header(
+      req, "X-Arena-Bytes",
+      concerto_module_host->req_printf(req, "%zu", total));
   return concerto_module_host->respond_bytes(req, 200, "text/plain", "ok", 2);
 }
 

@@ -6,12 +6,13 @@
 
 static concerto_status hello(concerto_request *req, void *ud) {
   (void)ud;
-  return concerto_reply_json(req, 200, json_pack("{s:s}", "hello", MODULE_NAME));
+  return concerto_reply_json(req, 200,
+                             json_pack("{s:s}", "hello", MODULE_NAME));
 }
 
 __attribute__((unused)) static concerto_status
-add_route(const concerto_host *host,
-                                 concerto_registrar *reg, const char *path) {
+add_route(const concerto_host *host, concerto_registrar *reg,
+          const char *path) {
   concerto_route_spec spec = CONCERTO_ROUTE_SPEC_INIT_V1;
   spec.method = "GET";
   spec.path = path;
@@ -58,7 +59,7 @@ static const char *const deps[] = {"missing_module", NULL};
 #define deps NULL
 #endif
 
-#if defined(CASE_BAD_MAJOR) || defined(CASE_NEWER_MINOR) ||                   \
+#if defined(CASE_BAD_MAJOR) || defined(CASE_NEWER_MINOR) ||                    \
     defined(CASE_BAD_FINGERPRINT)
 /* Hand-written descriptor with wrong compatibility fields. */
 CONCERTO_HIDDEN const concerto_host *concerto_module_host = NULL;
