@@ -318,9 +318,9 @@ static void modules_openapi_metrics(void **state) {
   free(ct);
   assert_non_null(strstr(r.body, "concerto_http_requests_total{method=\"GET\","
                                  "route=\"/healthz\",status=\"200\"}"));
-  assert_non_null(
-      strstr(r.body, "concerto_http_request_duration_seconds_bucket{method="
-                     "\"GET\",route=\"/healthz\",le=\"+Inf\"}"));
+  assert_non_null(strstr(r.body,
+                         "concerto_http_request_duration_seconds_bucket{method="
+                         "\"GET\",route=\"/healthz\",le=\"+Inf\"}"));
   assert_non_null(strstr(r.body, "concerto_db_pool_connections 4"));
   assert_non_null(strstr(r.body, "status=\"404\""));
   th_resp_free(&r);
