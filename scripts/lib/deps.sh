@@ -4,8 +4,9 @@
 
 CONCERTO_BUILD_PACKAGES="build-essential cmake pkg-config libmicrohttpd-dev
   libpq-dev libjansson-dev libltdl-dev libssl-dev libcurl4-openssl-dev
-  postgresql postgresql-client curl ca-certificates"
-CONCERTO_TEST_PACKAGES="libcmocka-dev valgrind clang libclang-rt-14-dev clang-format git"
+  libargon2-dev libldap-dev postgresql postgresql-client curl ca-certificates"
+CONCERTO_TEST_PACKAGES="libcmocka-dev valgrind clang libclang-rt-14-dev clang-format git
+  slapd ldap-utils"
 CONCERTO_BENCH_PACKAGES="nginx-light wrk postgresql-contrib"
 
 # deps_install PACKAGES...: installs the ones not installed yet.
