@@ -12,6 +12,7 @@
 #include "metrics.h"
 #include "module_registry.h"
 #include "router.h"
+#include "tenant_cache.h"
 
 typedef struct app {
   concerto_config cfg;
@@ -19,6 +20,7 @@ typedef struct app {
   router *router;
   module_registry *modules;
   metrics *metrics;
+  tenant_cache *tenants; /* module enablement per hospital */
   atomic_bool migrations_ok;
   atomic_bool shutting_down;
   atomic_int inflight;

@@ -17,6 +17,12 @@ void config_defaults(concerto_config *cfg) {
   cfg->listen_port = 8080;
   cfg->data_dir = strdup("var/data");
   cfg->scripts_dir = strdup("scripts");
+  cfg->db_app_role = strdup("concerto_app");
+  cfg->session_idle_s = 30 * 60;
+  cfg->session_absolute_s = 12 * 3600;
+  cfg->cookie_secure = false;
+  cfg->argon2_t_cost = 3;
+  cfg->argon2_m_kib = 65536;
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   /* Handlers block on PostgreSQL, so serve with more threads than cores. */
   cfg->threads = (unsigned)(ncpu > 0 ? ncpu * 2 : 4);
@@ -43,6 +49,7 @@ void config_free(concerto_config *cfg) {
   free(cfg->web_dir);
   free(cfg->data_dir);
   free(cfg->scripts_dir);
+  free(cfg->db_app_role);
   json_decref(cfg->modules);
   json_decref(cfg->module_settings);
   memset(cfg, 0, sizeof *cfg);
@@ -93,6 +100,12 @@ static const key_rule top_rules[] = {
     {"web_dir", K_STRING, F(web_dir), 0, 0},
     {"data_dir", K_STRING, F(data_dir), 0, 0},
     {"scripts_dir", K_STRING, F(scripts_dir), 0, 0},
+    {"db_app_role", K_STRING, F(db_app_role), 0, 0},
+    {"session_idle_s", K_UINT, F(session_idle_s), 60, 7 * 24 * 3600},
+    {"session_absolute_s", K_UINT, F(session_absolute_s), 300, 30 * 24 * 3600},
+    {"cookie_secure", K_BOOL, F(cookie_secure), 0, 0},
+    {"argon2_t_cost", K_UINT, F(argon2_t_cost), 1, 16},
+    {"argon2_m_kib", K_UINT, F(argon2_m_kib), 1024, 1u << 21},
     {"threads", K_UINT, F(threads), 1, 256},
     {"db_pool_size", K_UINT, F(db_pool_size), 0, 512},
     {"db_acquire_timeout_ms", K_UINT, F(db_acquire_timeout_ms), 1, 60000},

@@ -20,6 +20,12 @@ typedef struct concerto_config {
   char *web_dir;      /* core shell assets, owned, may be NULL */
   char *data_dir;     /* owned */
   char *scripts_dir;  /* owned */
+  char *db_app_role;  /* role requests run as; NULL = the login role */
+  unsigned session_idle_s;
+  unsigned session_absolute_s;
+  bool cookie_secure;
+  unsigned argon2_t_cost; /* argon2id iterations */
+  unsigned argon2_m_kib;  /* argon2id memory, KiB */
   unsigned threads;
   unsigned db_pool_size;
   unsigned db_acquire_timeout_ms;

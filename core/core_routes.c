@@ -9,6 +9,7 @@
 
 #include "concerto/abi.h"
 #include "request.h"
+#include "routes.h"
 
 static concerto_status healthz(concerto_request *req, void *ud) {
   (void)ud;
@@ -171,8 +172,26 @@ static bool add(app *a, const char *method, const char *path,
   return true;
 }
 
+static bool add_table(app *a, const route_def *defs, char *err, size_t errlen) {
+  for (const route_def *d = defs; d->method; d++) {
+    route_target *t = calloc(1, sizeof *t);
+    if (!t)
+      return false;
+    *t = (route_target){d->handler, a, NULL, d->required_role, 0};
+    if (router_add(a->router, d->method, d->path, t, err, errlen) != 0) {
+      free(t);
+      return false;
+    }
+  }
+  return true;
+}
+
 bool core_routes_register(app *a, char *err, size_t errlen) {
   bool ok =
+      add_table(a, routes_auth, err, errlen) &&
+      add_table(a, routes_admin, err, errlen) &&
+      add_table(a, routes_patients, err, errlen) &&
+      add_table(a, routes_audit, err, errlen) &&
       add(a, "GET", "/healthz", healthz, a, err, errlen) &&
       add(a, "GET", "/readyz", readyz, a, err, errlen) &&
       add(a, "GET", "/metrics", metrics_handler, a, err, errlen) &&

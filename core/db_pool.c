@@ -27,6 +27,7 @@ struct db_conn {
 
 struct db_pool {
   char *conninfo;
+  char *app_role;
   unsigned size;
   unsigned acquire_timeout_ms;
   db_conn *conns;
@@ -44,12 +45,13 @@ static void stmt_cache_clear(db_conn *c) {
   c->prepared = 0;
 }
 
-db_pool *db_pool_new(const char *conninfo, unsigned size,
+db_pool *db_pool_new(const char *conninfo, const char *app_role, unsigned size,
                      unsigned acquire_timeout_ms) {
   db_pool *p = calloc(1, sizeof *p);
   if (!p)
     return NULL;
   p->conninfo = strdup(conninfo);
+  p->app_role = app_role && *app_role ? strdup(app_role) : NULL;
   p->size = size ? size : 1;
   p->acquire_timeout_ms = acquire_timeout_ms;
   p->conns = calloc(p->size, sizeof *p->conns);
@@ -76,6 +78,7 @@ void db_pool_free(db_pool *p) {
   pthread_cond_destroy(&p->freed);
   free(p->conns);
   free(p->conninfo);
+  free(p->app_role);
   free(p);
 }
 
@@ -112,6 +115,22 @@ static bool ensure_connected(db_pool *p, db_conn *c) {
     PQfinish(c->pg);
     c->pg = NULL;
     return false;
+  }
+  if (p->app_role) {
+    char *role = PQescapeIdentifier(c->pg, p->app_role, strlen(p->app_role));
+    char sql[160];
+    snprintf(sql, sizeof sql, "SET ROLE %s", role ? role : "\"\"");
+    PQfreemem(role);
+    PGresult *r = PQexec(c->pg, sql);
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!ok) {
+      log_msg(CONCERTO_LOG_ERROR, NULL, NULL,
+              "cannot switch to the application role %s", p->app_role);
+      PQfinish(c->pg);
+      c->pg = NULL;
+      return false;
+    }
   }
   return true;
 }

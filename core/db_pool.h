@@ -23,8 +23,11 @@ typedef struct db_pool_stats {
   unsigned long long acquired, waited, timeouts, resets;
 } db_pool_stats;
 
-/* conninfo is copied. Connections open lazily. Owned by the caller. */
-db_pool *db_pool_new(const char *conninfo, unsigned size,
+/* conninfo and app_role are copied. Connections open lazily; each one
+ * switches to app_role (when not NULL) right after connecting, so requests
+ * run as a role that owns nothing and is subject to row-level security.
+ * Owned by the caller. */
+db_pool *db_pool_new(const char *conninfo, const char *app_role, unsigned size,
                      unsigned acquire_timeout_ms);
 void db_pool_free(db_pool *p);
 

@@ -52,6 +52,13 @@ static const concerto_host the_host = {
     .result_cols = host_result_cols,
     .result_name = host_result_name,
     .result_value = host_result_value,
+    .req_user_id = host_req_user_id,
+    .req_username = host_req_username,
+    .req_tenant = host_req_tenant,
+    .req_tenant_id = host_req_tenant_id,
+    .req_patient_id = host_req_patient_id,
+    .req_has_role = host_req_has_role,
+    .audit = host_audit,
 };
 
 const concerto_host *host_table(void) {

@@ -15,6 +15,7 @@
 #include "core_routes.h"
 #include "log.h"
 #include "migrate.h"
+#include "bootstrap.h"
 #include "server.h"
 
 #define STARTUP_DB_WAIT_S 30
@@ -162,10 +163,12 @@ int main(int argc, char **argv) {
   int rc = 1;
   server *srv = NULL;
   lt_dlinit();
-  a.pool = db_pool_new(a.cfg.database_url, a.cfg.db_pool_size,
-                       a.cfg.db_acquire_timeout_ms);
+  a.pool = db_pool_new(a.cfg.database_url, a.cfg.db_app_role,
+                       a.cfg.db_pool_size, a.cfg.db_acquire_timeout_ms);
+  a.tenants = tenant_cache_new(a.cfg.database_url, a.cfg.db_app_role);
   a.router = router_new();
-  if (!a.pool || !a.router || !core_routes_register(&a, err, sizeof err)) {
+  if (!a.pool || !a.router || !a.tenants ||
+      !core_routes_register(&a, err, sizeof err)) {
     log_msg(CONCERTO_LOG_ERROR, NULL, NULL, "start-up: %s", err);
     goto out;
   }
@@ -176,6 +179,9 @@ int main(int argc, char **argv) {
   if (!run_migrations(&a, core_sql_dir()))
     goto out;
   atomic_store(&a.migrations_ok, true);
+  if (!bootstrap_admin(&a))
+    goto out;
+  tenant_cache_start(a.tenants);
   module_registry_start(a.modules);
   if (check_only) {
     rc = 0;
@@ -199,6 +205,7 @@ out:
     core_routes_free_targets(&a);
   router_free(a.router);
   metrics_free(a.metrics);
+  tenant_cache_free(a.tenants);
   db_pool_free(a.pool);
   lt_dlexit();
   log_msg(CONCERTO_LOG_INFO, NULL, NULL, "concerto stopped (exit %d)", rc);

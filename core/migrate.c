@@ -209,6 +209,22 @@ static bool apply_one(PGconn *pg, const migration_set *set,
   const char *params[3] = {set->module, f->filename, f->checksum};
   bool ok = exec_ok(pg, setup, msg, sizeof msg) &&
             exec_ok(pg, f->sql, msg, sizeof msg);
+  if (ok && strcmp(set->schema, "concerto") != 0) {
+    /* A module's tables are for the application role to use (row-level
+     * security, where the module enabled it, still applies); the core's
+     * own grants are explicit in its migrations. */
+    char *s = PQescapeIdentifier(pg, set->schema, strlen(set->schema));
+    char grants[512];
+    snprintf(
+        grants, sizeof grants,
+        "GRANT USAGE ON SCHEMA %s TO concerto_app; "
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %s "
+        "TO concerto_app; "
+        "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %s TO concerto_app",
+        s, s, s);
+    PQfreemem(s);
+    ok = exec_ok(pg, grants, msg, sizeof msg);
+  }
   if (ok) {
     PGresult *r = PQexecParams(
         pg,

@@ -8,6 +8,10 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "auth.h"
 #include "log.h"
 #include "problem.h"
 
@@ -56,6 +60,16 @@ concerto_request *request_new(app *a, struct MHD_Connection *conn,
   arena_init(&req->arena);
   clock_gettime(CLOCK_MONOTONIC, &req->started);
   make_request_id(req);
+  req->audit_tail = &req->audit_head;
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+  if (sa && sa->sa_family == AF_INET)
+    inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+              req->client_addr, sizeof req->client_addr);
+  else if (sa && sa->sa_family == AF_INET6)
+    inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+              req->client_addr, sizeof req->client_addr);
   return req;
 }
 
@@ -357,22 +371,16 @@ void request_dispatch(concerto_request *req) {
                     "The module serving this path is not running.");
     return;
   }
-  if (t->required_role) {
-    /* Sessions and roles arrive with the identity subsystem; until then no
-     * caller can prove a role, so protected routes stay closed. */
-    request_problem(req, 401, "unauthenticated", "Unauthorized",
-                    "This resource requires an authenticated user.");
+  concerto_status st = CONCERTO_OK;
+  bool allowed = !t->required_role || auth_authorize(req, t);
+  if (allowed)
+    st = t->handler(req, t->userdata);
+  bool ok = allowed && st == CONCERTO_OK && req->responded && req->status < 400;
+  concerto_status cst = request_end_tx(req, ok);
+  if (ok && cst != CONCERTO_OK) {
+    reset_response(req);
+    answer_status(req, cst);
     return;
-  }
-  concerto_status st = t->handler(req, t->userdata);
-  bool ok = st == CONCERTO_OK && req->responded && req->status < 400;
-  if (req->db) {
-    concerto_status cst = request_end_tx(req, ok);
-    if (ok && cst != CONCERTO_OK) {
-      reset_response(req);
-      answer_status(req, cst);
-      return;
-    }
   }
   if (!req->responded) {
     if (st == CONCERTO_OK) {

@@ -13,6 +13,7 @@
 
 #include "app.h"
 #include "arena.h"
+#include "caller.h"
 #include "db_pool.h"
 #include "router.h"
 
@@ -20,6 +21,12 @@ typedef struct resp_header {
   const char *name, *value; /* arena */
   struct resp_header *next;
 } resp_header;
+
+/* An audit row waiting for the end of the request's transaction. */
+typedef struct audit_entry {
+  const char *action, *resource, *patient_id, *outcome, *tenant_id; /* arena */
+  struct audit_entry *next;
+} audit_entry;
 
 struct concerto_result {
   PGresult *pg; /* cleared by the core after the response */
@@ -58,6 +65,17 @@ struct concerto_request {
   db_conn *db;
   bool in_tx;
   struct concerto_result *results;
+
+  /* Identity, filled by auth_authorize before the handler runs. */
+  caller caller;
+  char client_addr[64]; /* numeric address of the peer */
+
+  /* Audit rows, written right before COMMIT (or after a ROLLBACK, in a
+   * transaction of their own, so failures and denials are kept too). */
+  audit_entry *audit_head, **audit_tail;
+
+  /* Called after a successful COMMIT (e.g. refresh a cache). */
+  void (*after_commit)(app *a);
 };
 
 /* Allocates a request for one HTTP exchange; NULL on out-of-memory. */
@@ -79,6 +97,18 @@ enum MHD_Result request_send(concerto_request *req);
 /* Ends the transaction: COMMIT if `commit`, else ROLLBACK; returns the
  * connection to the pool. Returns the COMMIT's status. */
 concerto_status request_end_tx(concerto_request *req, bool commit);
+
+/* Records an audit row for this request (strings are copied). `tenant_id`
+ * NULL means the caller's hospital. */
+void request_audit(concerto_request *req, const char *action,
+                   const char *resource, const char *patient_id,
+                   const char *outcome, const char *tenant_id);
+
+/* Runs one statement in the request's transaction (opening it). The result
+ * belongs to the request. Same contract as host_db_query. */
+concerto_status request_query(concerto_request *req, const char *sql,
+                              int nparams, const char *const *params,
+                              PGresult **out);
 
 /* Responds with a problem+json. `detail` may be NULL. */
 concerto_status request_problem(concerto_request *req, unsigned http_status,
@@ -108,6 +138,15 @@ concerto_status host_respond_bytes(concerto_request *req, unsigned status,
 concerto_status host_respond_problem(concerto_request *req, unsigned status,
                                      const char *code, const char *title,
                                      const char *detail);
+const char *host_req_user_id(const concerto_request *req);
+const char *host_req_username(const concerto_request *req);
+const char *host_req_tenant(const concerto_request *req);
+const char *host_req_tenant_id(const concerto_request *req);
+const char *host_req_patient_id(const concerto_request *req);
+int host_req_has_role(const concerto_request *req, const char *role);
+concerto_status host_audit(concerto_request *req, const char *action,
+                           const char *resource, const char *patient_id,
+                           const char *outcome);
 concerto_status host_db_query(concerto_request *req, const char *sql,
                               int nparams, const char *const *params,
                               concerto_result **out);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit.h"
 #include "log.h"
 #include "request.h"
 
@@ -43,12 +44,38 @@ static concerto_status begin_tx(concerto_request *req) {
   return CONCERTO_ERR_DB_UNAVAILABLE;
 }
 
+/* Audit rows of a request whose work was rolled back still matter (denied
+ * access, failed logins): they get a transaction of their own. */
+static void write_audit_alone(concerto_request *req) {
+  if (!req->audit_head)
+    return;
+  concerto_status st;
+  db_conn *c = db_pool_acquire(req->app->pool, &st);
+  if (!c) {
+    log_msg(CONCERTO_LOG_ERROR, NULL, req->id,
+            "audit rows lost: database unavailable");
+    return;
+  }
+  st = db_conn_command(c, "BEGIN");
+  if (st == CONCERTO_OK)
+    st = audit_flush(req, c, true);
+  st = db_conn_command(c, st == CONCERTO_OK ? "COMMIT" : "ROLLBACK");
+  db_pool_release(req->app->pool, c, db_conn_is_broken(c));
+}
+
 concerto_status request_end_tx(concerto_request *req, bool commit) {
-  if (!req->db)
+  if (!req->db) {
+    write_audit_alone(req);
     return CONCERTO_OK;
+  }
   concerto_status st = CONCERTO_OK;
   if (req->in_tx && !db_conn_is_broken(req->db)) {
-    st = db_conn_command(req->db, commit ? "COMMIT" : "ROLLBACK");
+    if (commit && req->audit_head)
+      st = audit_flush(req, req->db, false);
+    if (st == CONCERTO_OK)
+      st = db_conn_command(req->db, commit ? "COMMIT" : "ROLLBACK");
+    else
+      db_conn_command(req->db, "ROLLBACK");
     if (!commit)
       st = CONCERTO_OK; /* a failed rollback only means a dead connection */
   } else if (commit) {
@@ -57,6 +84,20 @@ concerto_status request_end_tx(concerto_request *req, bool commit) {
   req->in_tx = false;
   db_pool_release(req->app->pool, req->db, db_conn_is_broken(req->db));
   req->db = NULL;
+  if (!commit || st != CONCERTO_OK)
+    write_audit_alone(req);
+  else if (req->after_commit)
+    req->after_commit(req->app);
+  return st;
+}
+
+concerto_status request_query(concerto_request *req, const char *sql,
+                              int nparams, const char *const *params,
+                              PGresult **out) {
+  concerto_result *res;
+  concerto_status st = host_db_query(req, sql, nparams, params, &res);
+  if (out)
+    *out = st == CONCERTO_OK ? res->pg : NULL;
   return st;
 }
 

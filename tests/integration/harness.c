@@ -110,10 +110,14 @@ static void write_config(th_server *s, const char *dbname, const char *extra) {
   snprintf(url, sizeof url, "host=%s user=concerto dbname=%s", th_pg_host(),
            dbname);
   json_t *cfg = json_pack(
-      "{s:s, s:s, s:s, s:s, s:i, s:{s:s, s:b}, s:{s:i, s:i}}", "listen", listen,
-      "database_url", url, "modules_dir", th_env("CONCERTO_TEST_MODULES"),
-      "data_dir", s->dir, "threads", 4, "log", "level", "info", "access", 1,
-      "limits", "max_body_bytes", 65536, "shutdown_grace_s", 10);
+      "{s:s, s:s, s:s, s:s, s:i, s:{s:s, s:b}, s:{s:i, s:i}, s:i, s:i}",
+      "listen", listen, "database_url", url, "modules_dir",
+      th_env("CONCERTO_TEST_MODULES"), "data_dir", s->dir, "threads", 4, "log",
+      "level", "info", "access", 1, "limits", "max_body_bytes", 65536,
+      "shutdown_grace_s", 10,
+      /* Cheap password hashing: tests log in often; production keeps the
+       * defaults (docs/identity-validation.md). */
+      "argon2_t_cost", 1, "argon2_m_kib", 1024);
   if (extra) {
     json_error_t err;
     json_t *more = json_loads(extra, 0, &err);

@@ -136,8 +136,9 @@ static void restart_applies_nothing_twice(void **state) {
                               "{\"modules\":[\"echo\",\"dependent\",\"base\"]}",
                               NULL, 30));
   assert_int_equal(th_log_count(&srv, "applied "), 0);
-  char *n = th_sql("it_db", "SELECT count(*) FROM concerto.schema_migrations");
-  assert_string_equal(n, "4");
+  char *n = th_sql("it_db", "SELECT count(*) FROM concerto.schema_migrations "
+                            "WHERE module <> 'core'");
+  assert_string_equal(n, "3");
   free(n);
 }
 

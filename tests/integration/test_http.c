@@ -7,9 +7,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "concerto/abi.h"
 #include "harness.h"
 
 static th_server srv;
@@ -296,7 +298,9 @@ static void modules_openapi_metrics(void **state) {
   assert_string_equal(json_string_value(json_object_get(echo, "name")), "echo");
   assert_string_equal(json_string_value(json_object_get(echo, "state")),
                       "started");
-  assert_string_equal(json_string_value(json_object_get(echo, "abi")), "1.0");
+  char abi[16];
+  snprintf(abi, sizeof abi, "%d.%d", CONCERTO_ABI_MAJOR, CONCERTO_ABI_MINOR);
+  assert_string_equal(json_string_value(json_object_get(echo, "abi")), abi);
   th_resp_free(&r);
 
   r = th_get(&srv, "/api/v1/openapi.json");

@@ -11,9 +11,11 @@
 #include <stdint.h>
 
 /* Bump MAJOR for an incompatible change (never done lightly: every vendor must
- * rebuild). Bump MINOR when the host table grows; old modules keep working. */
+ * rebuild). Bump MINOR when the host table grows; old modules keep working.
+ * 1.0: registration, requests, responses, database.
+ * 1.1: the caller (user, hospital, roles) and the audit trail. */
 #define CONCERTO_ABI_MAJOR 1
-#define CONCERTO_ABI_MINOR 0
+#define CONCERTO_ABI_MINOR 1
 
 /* The Lua version scripts exposed by modules are compiled for (5.4). */
 #define CONCERTO_LUA_VERSION_NUM 504

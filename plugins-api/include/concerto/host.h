@@ -204,6 +204,29 @@ struct concerto_host {
   const char *(*result_name)(const concerto_result *res, int col);
   /* Text value, NULL for SQL NULL or out of range. Borrowed (request). */
   const char *(*result_value)(const concerto_result *res, int row, int col);
+
+  /* ---- ABI 1.1: the caller and the audit trail. ---- */
+
+  /* The authenticated caller of a route that requires a role; all NULL on
+   * public routes. Ids are decimal text. Borrowed (request). */
+  const char *(*req_user_id)(const concerto_request *req); /* staff */
+  const char *(*req_username)(const concerto_request *req);
+  const char *(*req_tenant)(const concerto_request *req);    /* hospital code */
+  const char *(*req_tenant_id)(const concerto_request *req); /* RLS tenant */
+  const char *(*req_patient_id)(const concerto_request *req); /* patient
+                                                                 sessions */
+  /* Whether the caller holds `role` in the request's hospital (also
+   * "authenticated", "regional_admin", "patient"). */
+  int (*req_has_role)(const concerto_request *req, const char *role);
+  /* Records an audit row (who/when/where come from the request) written in
+   * the request's transaction, or on its own if the request fails, so a
+   * refused or failed access is kept too. Every read or write of patient
+   * data must be audited. action: [a-z][a-z0-9_.]*, e.g.
+   * "teleconsult.document.read"; patient_id may be NULL; outcome "success",
+   * "failure" or "denied" (NULL = "success"). */
+  concerto_status (*audit)(concerto_request *req, const char *action,
+                           const char *resource, const char *patient_id,
+                           const char *outcome);
 };
 
 /* True when the running core provides `field` (added in some ABI minor). */

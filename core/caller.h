@@ -1,0 +1,44 @@
+/* Who is making a request: filled by the authentication step of the
+ * dispatcher from a session cookie or an API token, and read by core
+ * handlers and (through the host table) by modules. Strings live in the
+ * request arena. */
+#ifndef CONCERTO_CORE_CALLER_H
+#define CONCERTO_CORE_CALLER_H
+
+#include <stdbool.h>
+
+#define CALLER_MAX_ROLES 16
+
+typedef enum caller_kind {
+  CALLER_ANONYMOUS = 0,
+  CALLER_STAFF,
+  CALLER_PATIENT,
+  CALLER_TOKEN,
+} caller_kind;
+
+typedef struct caller {
+  caller_kind kind;
+  const char *session_id; /* session (or token) row id */
+  const char *user_id;    /* staff only */
+  const char *username;
+  const char *display_name;
+  const char *language;
+  bool regional_admin;
+  const char *patient_id; /* patient sessions only */
+  const char *scope_kind, *scope_ref;
+  const char *tenant_id; /* the hospital of this request, or NULL */
+  const char *tenant_code;
+  const char *roles[CALLER_MAX_ROLES]; /* roles in tenant_id */
+  int nroles;
+  const char *csrf_token; /* cookie sessions only */
+  bool via_cookie;
+} caller;
+
+/* Whether the caller satisfies a route's requirement: a comma-separated
+ * list of roles, any of which suffices; "authenticated" accepts any staff
+ * or token caller, "regional_admin" the regional flag, "patient" a patient
+ * session. */
+bool caller_satisfies(const caller *c, const char *required);
+bool caller_has_role(const caller *c, const char *role);
+
+#endif

@@ -1,0 +1,45 @@
+/* Small helpers shared by the core's own HTTP handlers: JSON bodies,
+ * field validation with per-field messages (422 problem+json with an
+ * `errors` array), turning result rows into JSON, and the regional scope. */
+#ifndef CONCERTO_CORE_HANDLER_UTIL_H
+#define CONCERTO_CORE_HANDLER_UTIL_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "request.h"
+
+typedef struct verrors {
+  json_t *list; /* [{field, message}], owned until verr_respond/verr_free */
+} verrors;
+
+void verr_init(verrors *v);
+void verr_add(verrors *v, const char *field, const char *message);
+bool verr_any(const verrors *v);
+/* Answers 422 validation_failed with the errors (and frees them). */
+concerto_status verr_respond(concerto_request *req, verrors *v);
+void verr_free(verrors *v);
+
+/* The JSON object body (borrowed), or NULL after answering 400/415. */
+json_t *body_object(concerto_request *req, concerto_status *st);
+/* A string field: NULL when absent (an error when required) or when it is
+ * not a string, is empty, or is longer than maxlen bytes. */
+const char *field_str(json_t *obj, const char *name, bool required,
+                      size_t maxlen, verrors *v);
+
+/* Rows as JSON objects keyed by column name: booleans and json(b) columns
+ * keep their type, text[] becomes an array, everything else is a string
+ * (ids included, as the API conventions ask). New reference. */
+json_t *rows_json(PGresult *r);
+json_t *row_json(PGresult *r, int row);
+
+/* Lets this request's transaction read every hospital (regional
+ * administrators' handlers only). */
+concerto_status db_regional_scope(concerto_request *req);
+
+/* The decimal text of a positive id, or NULL (arena). */
+const char *id_param(concerto_request *req, const char *name);
+
+#endif

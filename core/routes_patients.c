@@ -1,0 +1,384 @@
+/* Patients (a regional identity), one-time access links for them, and the
+ * patient's own view through such a link. Every read or write of patient
+ * data writes an audit row. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "codice_fiscale.h"
+#include "handler_util.h"
+#include "routes.h"
+#include "tokens.h"
+
+#define CLINICAL                                                               \
+  "organizer,specialist,requesting_doctor,radiologist,radiographer,helpdesk"
+#define LINK_FREE_TEXT "10"
+#define LINK_MAX_BLOCK_TEXT "3600" /* seconds */
+#define LINK_MAX_TTL_MIN (7 * 24 * 60)
+#define PATIENT_SESSION_S (2 * 3600)
+
+static const char *const patient_columns =
+    "id::text, fiscal_code, surname, given_name, birth_date, birth_place, "
+    "sex, email, phone";
+
+/* Checks the date against the codice fiscale's encoded birth date and sex:
+ * a mismatch is a typing error in one of them. */
+static void check_consistency(const cf_info *cf, const char *birth_date,
+                              const char *sex, verrors *v) {
+  int y, m, d;
+  if (!birth_date || sscanf(birth_date, "%4d-%2d-%2d", &y, &m, &d) != 3 ||
+      strlen(birth_date) != 10) {
+    verr_add(v, "birth_date", "must be a date YYYY-MM-DD");
+    return;
+  }
+  if (y % 100 != cf->birth_year2 || m != cf->birth_month || d != cf->birth_day)
+    verr_add(v, "birth_date", "does not match the codice fiscale");
+  if (sex && sex[0] != cf->sex)
+    verr_add(v, "sex", "does not match the codice fiscale");
+}
+
+static concerto_status create_patient(concerto_request *req, void *ud) {
+  (void)ud;
+  concerto_status st;
+  json_t *body = body_object(req, &st);
+  if (!body)
+    return st;
+  verrors v;
+  verr_init(&v);
+  const char *cf_text = field_str(body, "fiscal_code", true, 32, &v);
+  const char *surname = field_str(body, "surname", true, 100, &v);
+  const char *given = field_str(body, "given_name", true, 100, &v);
+  const char *birth_date = field_str(body, "birth_date", true, 10, &v);
+  const char *birth_place = field_str(body, "birth_place", false, 100, &v);
+  const char *sex = field_str(body, "sex", true, 1, &v);
+  const char *email = field_str(body, "email", false, 254, &v);
+  const char *phone = field_str(body, "phone", false, 20, &v);
+  if (sex && strcmp(sex, "M") && strcmp(sex, "F"))
+    verr_add(&v, "sex", "must be \"M\" or \"F\"");
+  cf_info cf;
+  if (cf_text) {
+    cf_status cs = cf_validate(cf_text, &cf);
+    if (cs != CF_OK)
+      verr_add(&v, "fiscal_code", cf_status_message(cs));
+    else
+      check_consistency(&cf, birth_date, sex, &v);
+  }
+  if (email && !strchr(email, '@'))
+    verr_add(&v, "email", "is not an e-mail address");
+  if (verr_any(&v))
+    return verr_respond(req, &v);
+  verr_free(&v);
+  const char *params[9] = {cf.normalized, surname,     given,
+                           birth_date,    birth_place, sex,
+                           email,         phone,       req->caller.user_id};
+  PGresult *r;
+  st = request_query(
+      req,
+      "INSERT INTO concerto.patients (fiscal_code, surname, given_name, "
+      "birth_date, birth_place, sex, email, phone, created_by) VALUES ($1, $2, "
+      "$3, $4::date, $5, $6, $7, $8, $9) ON CONFLICT (fiscal_code) DO NOTHING "
+      "RETURNING id::text, fiscal_code, surname, given_name, birth_date, "
+      "birth_place, sex, email, phone",
+      9, params, &r);
+  if (st == CONCERTO_ERR_DB_QUERY) {
+    verr_init(&v);
+    verr_add(&v, "phone", "digits and spaces, optionally a leading +");
+    return verr_respond(req, &v);
+  }
+  if (st != CONCERTO_OK)
+    return st;
+  if (PQntuples(r) != 1)
+    return request_problem(req, 409, "conflict", NULL,
+                           "A patient with this codice fiscale exists.");
+  request_audit(req, "patient.create", "patient", PQgetvalue(r, 0, 0),
+                "success", NULL);
+  return host_respond_json(req, 201, row_json(r, 0));
+}
+
+static concerto_status search_patients(concerto_request *req, void *ud) {
+  (void)ud;
+  const char *q = host_req_query(req, "q");
+  if (!q || strlen(q) < 2 || strlen(q) > 100)
+    return request_problem(req, 400, "bad_request", NULL,
+                           "q: give at least 2 characters of the surname, "
+                           "\"surname given-name\" or a codice fiscale.");
+  char *surname = arena_strdup(&req->arena, q);
+  char *given = strchr(surname, ' ');
+  if (given)
+    *given++ = '\0';
+  const char *params[3] = {q, surname, given};
+  PGresult *r;
+  char *sql = arena_printf(
+      &req->arena,
+      "SELECT %s FROM concerto.patients WHERE fiscal_code = upper($1) OR "
+      "(lower(surname) LIKE lower($2) || '%%' AND ($3::text IS NULL OR "
+      "lower(given_name) LIKE lower($3) || '%%')) ORDER BY surname, "
+      "given_name LIMIT 50",
+      patient_columns);
+  concerto_status st = request_query(req, sql, 3, params, &r);
+  if (st != CONCERTO_OK)
+    return st;
+  for (int i = 0; i < PQntuples(r); i++)
+    request_audit(req, "patient.search", "patient", PQgetvalue(r, i, 0),
+                  "success", NULL);
+  return host_respond_json(req, 200,
+                           json_pack("{s:o}", "patients", rows_json(r)));
+}
+
+static concerto_status get_patient(concerto_request *req, void *ud) {
+  (void)ud;
+  const char *id = id_param(req, "id");
+  if (!id)
+    return CONCERTO_ERR_NOT_FOUND;
+  PGresult *r;
+  char *sql = arena_printf(&req->arena,
+                           "SELECT %s FROM concerto.patients WHERE id = $1",
+                           patient_columns);
+  concerto_status st = request_query(req, sql, 1, (const char *[]){id}, &r);
+  if (st != CONCERTO_OK)
+    return st;
+  if (PQntuples(r) != 1)
+    return CONCERTO_ERR_NOT_FOUND;
+  request_audit(req, "patient.read", "patient", id, "success", NULL);
+  return host_respond_json(req, 200, row_json(r, 0));
+}
+
+/* ---- one-time access links ---- */
+
+static concerto_status create_link(concerto_request *req, void *ud) {
+  (void)ud;
+  concerto_status st;
+  json_t *body = body_object(req, &st);
+  if (!body)
+    return st;
+  verrors v;
+  verr_init(&v);
+  const char *patient = field_str(body, "patient_id", true, 18, &v);
+  const char *kind = field_str(body, "scope_kind", true, 16, &v);
+  const char *ref = field_str(body, "scope_ref", true, 100, &v);
+  json_t *ttl = json_object_get(body, "ttl_minutes");
+  json_int_t minutes = ttl ? json_integer_value(ttl) : 60;
+  if (ttl &&
+      (!json_is_integer(ttl) || minutes < 1 || minutes > LINK_MAX_TTL_MIN))
+    verr_add(&v, "ttl_minutes", "an integer from 1 to 10080 (one week)");
+  if (kind && strcmp(kind, "appointment") && strcmp(kind, "documents"))
+    verr_add(&v, "scope_kind", "must be \"appointment\" or \"documents\"");
+  if (verr_any(&v))
+    return verr_respond(req, &v);
+  verr_free(&v);
+  char token[TOKEN_TEXT_LEN + 1], hash[65], ttl_text[24];
+  if (!token_new(token) || !token_hash(token, hash))
+    return CONCERTO_ERR_INTERNAL;
+  snprintf(ttl_text, sizeof ttl_text, "%lld", (long long)minutes);
+  const char *params[7] = {req->caller.tenant_id, patient, hash, kind, ref,
+                           req->caller.user_id,   ttl_text};
+  PGresult *r;
+  st = request_query(
+      req,
+      "INSERT INTO concerto.access_links (tenant_id, patient_id, token_hash, "
+      "scope_kind, scope_ref, created_by, expires_at) SELECT $1, p.id, $3, $4, "
+      "$5, $6, now() + make_interval(mins => $7::integer) FROM "
+      "concerto.patients p WHERE p.id = $2::bigint RETURNING id::text, "
+      "expires_at",
+      7, params, &r);
+  if (st != CONCERTO_OK)
+    return st;
+  if (PQntuples(r) != 1) {
+    verr_init(&v);
+    verr_add(&v, "patient_id", "no such patient");
+    return verr_respond(req, &v);
+  }
+  request_audit(
+      req, "access_link.create",
+      arena_printf(&req->arena, "access_link:%s", PQgetvalue(r, 0, 0)), patient,
+      "success", NULL);
+  /* The token is shown once (to be sent to the patient); only its hash is
+   * stored. The page at /patient/link reads it from the fragment, which
+   * browsers never send to servers or in Referer headers. */
+  return host_respond_json(
+      req, 201,
+      json_pack("{s:s, s:s, s:s, s:s}", "id", PQgetvalue(r, 0, 0), "token",
+                token, "expires_at", PQgetvalue(r, 0, 1), "path",
+                arena_printf(&req->arena, "/patient/link#%s", token)));
+}
+
+static concerto_status revoke_link(concerto_request *req, void *ud) {
+  (void)ud;
+  const char *id = id_param(req, "id");
+  if (!id)
+    return CONCERTO_ERR_NOT_FOUND;
+  PGresult *r;
+  concerto_status st = request_query(
+      req,
+      "UPDATE concerto.access_links SET revoked_at = now() WHERE id = $1 AND "
+      "revoked_at IS NULL RETURNING patient_id::text",
+      1, (const char *[]){id}, &r);
+  if (st != CONCERTO_OK)
+    return st;
+  if (PQntuples(r) != 1)
+    return CONCERTO_ERR_NOT_FOUND;
+  request_audit(req, "access_link.revoke",
+                arena_printf(&req->arena, "access_link:%s", id),
+                PQgetvalue(r, 0, 0), "success", NULL);
+  return host_respond_json(req, 200, json_pack("{s:s}", "revoked", id));
+}
+
+static concerto_status link_refused(concerto_request *req, const char *key,
+                                    const char *detail) {
+  request_query(
+      req, "SELECT concerto.throttle_fail($1, $2::integer, $3::integer)", 3,
+      (const char *[]){key, LINK_FREE_TEXT, LINK_MAX_BLOCK_TEXT}, NULL);
+  request_audit(req, "auth.link", "access_link", NULL, "failure", NULL);
+  request_end_tx(req, true);
+  return request_problem(req, 401, "link_invalid", NULL, detail);
+}
+
+/* Exchanges a link token for a patient session limited to its scope. */
+static concerto_status link_login(concerto_request *req, void *ud) {
+  (void)ud;
+  concerto_status st;
+  json_t *body = body_object(req, &st);
+  if (!body)
+    return st;
+  verrors v;
+  verr_init(&v);
+  const char *token = field_str(body, "token", true, 100, &v);
+  if (verr_any(&v))
+    return verr_respond(req, &v);
+  verr_free(&v);
+  const char *key = arena_printf(&req->arena, "link:%s", req->client_addr);
+  if ((st = db_regional_scope(req)) != CONCERTO_OK)
+    return st;
+  PGresult *r;
+  if ((st = request_query(req, "SELECT concerto.throttle_wait(ARRAY[$1])", 1,
+                          (const char *[]){key}, &r)) != CONCERTO_OK)
+    return st;
+  int wait = atoi(PQgetvalue(r, 0, 0));
+  if (wait > 0) {
+    char retry[16];
+    snprintf(retry, sizeof retry, "%d", wait);
+    host_set_header(req, "Retry-After", retry);
+    return request_problem(req, 429, "rate_limited", NULL,
+                           "Too many attempts with invalid links. Wait and "
+                           "try again, or ask the hospital for a new link.");
+  }
+  char hash[65];
+  if (!token_hash(token, hash))
+    return link_refused(req, key, "This access link is not valid.");
+  if ((st = request_query(
+           req,
+           "UPDATE concerto.access_links SET used_at = now() WHERE token_hash "
+           "= $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > "
+           "now() RETURNING id::text, tenant_id::text, patient_id::text, "
+           "scope_kind, scope_ref",
+           1, (const char *[]){hash}, &r)) != CONCERTO_OK)
+    return st;
+  if (PQntuples(r) != 1) {
+    PGresult *why;
+    if ((st = request_query(req,
+                            "SELECT used_at IS NOT NULL, revoked_at IS NOT "
+                            "NULL FROM concerto.access_links WHERE "
+                            "token_hash = $1",
+                            1, (const char *[]){hash}, &why)) != CONCERTO_OK)
+      return st;
+    const char *detail =
+        PQntuples(why) == 0 ? "This access link is not valid."
+        : PQgetvalue(why, 0, 0)[0] == 't'
+            ? "This access link was already used: each link works once. Ask "
+              "the hospital for a new one."
+        : PQgetvalue(why, 0, 1)[0] == 't'
+            ? "This access link was withdrawn by the hospital."
+            : "This access link has expired. Ask the hospital for a new one.";
+    return link_refused(req, key, detail);
+  }
+  char session[TOKEN_TEXT_LEN + 1], csrf[TOKEN_TEXT_LEN + 1], shash[65];
+  if (!token_new(session) || !token_new(csrf) || !token_hash(session, shash))
+    return CONCERTO_ERR_INTERNAL;
+  char ttl[16];
+  snprintf(ttl, sizeof ttl, "%d", PATIENT_SESSION_S);
+  const char *params[8] = {shash,
+                           PQgetvalue(r, 0, 2),
+                           PQgetvalue(r, 0, 1),
+                           PQgetvalue(r, 0, 3),
+                           PQgetvalue(r, 0, 4),
+                           csrf,
+                           req->client_addr[0] ? req->client_addr : NULL,
+                           ttl};
+  if ((st = request_query(
+           req,
+           "INSERT INTO concerto.sessions (token_hash, kind, patient_id, "
+           "scope_tenant_id, scope_kind, scope_ref, csrf_token, client_addr, "
+           "expires_at) VALUES ($1, 'patient', $2, $3, $4, $5, $6, $7::inet, "
+           "now() + make_interval(secs => $8::integer))",
+           8, params, NULL)) != CONCERTO_OK)
+    return st;
+  req->caller.kind = CALLER_PATIENT;
+  req->caller.patient_id = arena_strdup(&req->arena, PQgetvalue(r, 0, 2));
+  request_audit(
+      req, "auth.link",
+      arena_printf(&req->arena, "access_link:%s", PQgetvalue(r, 0, 0)),
+      req->caller.patient_id, "success", PQgetvalue(r, 0, 1));
+  host_set_header(req, "Set-Cookie",
+                  auth_cookie(req, session, PATIENT_SESSION_S));
+  return host_respond_json(req, 200,
+                           json_pack("{s:s, s:s, s:s, s:s}", "kind", "patient",
+                                     "scope_kind", PQgetvalue(r, 0, 3),
+                                     "scope_ref", PQgetvalue(r, 0, 4),
+                                     "csrf_token", csrf));
+}
+
+static concerto_status patient_me(concerto_request *req, void *ud) {
+  (void)ud;
+  PGresult *r;
+  char *sql = arena_printf(&req->arena,
+                           "SELECT %s FROM concerto.patients WHERE id = $1",
+                           patient_columns);
+  concerto_status st =
+      request_query(req, sql, 1, (const char *[]){req->caller.patient_id}, &r);
+  if (st != CONCERTO_OK)
+    return st;
+  if (PQntuples(r) != 1)
+    return CONCERTO_ERR_NOT_FOUND;
+  request_audit(req, "patient.read", "patient.self", req->caller.patient_id,
+                "success", NULL);
+  json_t *me = row_json(r, 0);
+  json_object_set_new(
+      me, "scope",
+      json_pack("{s:s?, s:s?, s:s?}", "tenant", req->caller.tenant_code, "kind",
+                req->caller.scope_kind, "ref", req->caller.scope_ref));
+  json_object_set_new(me, "csrf_token", json_string(req->caller.csrf_token));
+  return host_respond_json(req, 200, me);
+}
+
+/* Who accessed the patient's data: for the patient, through their
+ * session. */
+static concerto_status patient_access_log(concerto_request *req, void *ud) {
+  (void)ud;
+  PGresult *r;
+  concerto_status st = request_query(
+      req,
+      "SELECT a.at, a.actor_kind, a.actor_name, a.role, t.code AS tenant, "
+      "t.name AS tenant_name, a.action, a.outcome FROM concerto.audit_log a "
+      "LEFT JOIN concerto.tenants t ON t.id = a.tenant_id WHERE a.patient_id "
+      "= $1 ORDER BY a.id DESC LIMIT 200",
+      1, (const char *[]){req->caller.patient_id}, &r);
+  if (st != CONCERTO_OK)
+    return st;
+  return host_respond_json(req, 200,
+                           json_pack("{s:o}", "accesses", rows_json(r)));
+}
+
+const route_def routes_patients[] = {
+    {"POST", "/api/v1/patients", CLINICAL, create_patient},
+    {"GET", "/api/v1/patients", CLINICAL, search_patients},
+    {"GET", "/api/v1/patients/{id}", CLINICAL, get_patient},
+    {"POST", "/api/v1/tenants/{tenant}/access-links",
+     "organizer,specialist,helpdesk", create_link},
+    {"DELETE", "/api/v1/tenants/{tenant}/access-links/{id}",
+     "organizer,specialist,helpdesk", revoke_link},
+    {"POST", "/api/v1/auth/link", NULL, link_login},
+    {"GET", "/api/v1/patient/me", "patient", patient_me},
+    {"GET", "/api/v1/patient/access-log", "patient", patient_access_log},
+    {NULL, NULL, NULL, NULL},
+};

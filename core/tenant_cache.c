@@ -1,0 +1,185 @@
+#include "tenant_cache.h"
+
+#include <errno.h>
+#include <libpq-fe.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+typedef struct enablement {
+  long long tenant_id;
+  char module[40];
+} enablement;
+
+struct tenant_cache {
+  char *conninfo;
+  char *app_role;
+  pthread_rwlock_t lock;
+  enablement *rows; /* enabled pairs only */
+  size_t nrows;
+  pthread_t listener;
+  bool listener_running;
+  atomic_bool stop;
+};
+
+tenant_cache *tenant_cache_new(const char *conninfo, const char *app_role) {
+  tenant_cache *c = calloc(1, sizeof *c);
+  if (!c)
+    return NULL;
+  c->conninfo = strdup(conninfo);
+  c->app_role = app_role && *app_role ? strdup(app_role) : NULL;
+  pthread_rwlock_init(&c->lock, NULL);
+  return c;
+}
+
+static PGconn *connect_cache(tenant_cache *c) {
+  const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
+  const char *vals[] = {c->conninfo, "3", "concerto-tenants", NULL};
+  PGconn *pg = PQconnectdbParams(keys, vals, 1);
+  if (PQstatus(pg) != CONNECTION_OK) {
+    PQfinish(pg);
+    return NULL;
+  }
+  /* Read as the application role, across hospitals. */
+  char sql[160];
+  snprintf(sql, sizeof sql, "%s%s%sSET app.regional = 'on'",
+           c->app_role ? "SET ROLE \"" : "", c->app_role ? c->app_role : "",
+           c->app_role ? "\"; " : "");
+  PGresult *r = PQexec(pg, sql);
+  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+  PQclear(r);
+  if (!ok) {
+    PQfinish(pg);
+    return NULL;
+  }
+  return pg;
+}
+
+static bool load(tenant_cache *c, PGconn *pg) {
+  PGresult *r = PQexec(pg, "SELECT tenant_id, module FROM "
+                           "concerto.tenant_modules WHERE enabled");
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+    PQclear(r);
+    return false;
+  }
+  size_t n = (size_t)PQntuples(r);
+  enablement *rows = calloc(n ? n : 1, sizeof *rows);
+  if (!rows) {
+    PQclear(r);
+    return false;
+  }
+  for (size_t i = 0; i < n; i++) {
+    rows[i].tenant_id = strtoll(PQgetvalue(r, (int)i, 0), NULL, 10);
+    snprintf(rows[i].module, sizeof rows[i].module, "%s",
+             PQgetvalue(r, (int)i, 1));
+  }
+  PQclear(r);
+  pthread_rwlock_wrlock(&c->lock);
+  enablement *old = c->rows;
+  c->rows = rows;
+  c->nrows = n;
+  pthread_rwlock_unlock(&c->lock);
+  free(old);
+  return true;
+}
+
+bool tenant_cache_reload(tenant_cache *c) {
+  PGconn *pg = connect_cache(c);
+  bool ok = pg && load(c, pg);
+  PQfinish(pg);
+  return ok;
+}
+
+/* LISTEN on a connection of its own; reload on every notification and
+ * after every reconnect (notifications may have been missed meanwhile). */
+static void *listen_loop(void *arg) {
+  tenant_cache *c = arg;
+  PGconn *pg = NULL;
+  while (!atomic_load(&c->stop)) {
+    if (!pg) {
+      pg = connect_cache(c);
+      PGresult *r = pg ? PQexec(pg, "LISTEN concerto_tenants") : NULL;
+      bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK && load(c, pg);
+      PQclear(r);
+      if (!ok) {
+        PQfinish(pg);
+        pg = NULL;
+        struct timespec ts = {1, 0};
+        nanosleep(&ts, NULL);
+        continue;
+      }
+    }
+    struct pollfd pfd = {PQsocket(pg), POLLIN, 0};
+    int rc = poll(&pfd, 1, 500);
+    if (rc < 0 && errno != EINTR)
+      break;
+    if (rc > 0) {
+      if (!PQconsumeInput(pg) || PQstatus(pg) != CONNECTION_OK) {
+        PQfinish(pg);
+        pg = NULL;
+        continue;
+      }
+      bool changed = false;
+      PGnotify *n;
+      while ((n = PQnotifies(pg))) {
+        changed = true;
+        PQfreemem(n);
+      }
+      if (changed && !load(c, pg)) {
+        PQfinish(pg);
+        pg = NULL;
+      }
+    }
+  }
+  PQfinish(pg);
+  return NULL;
+}
+
+bool tenant_cache_start(tenant_cache *c) {
+  bool loaded = tenant_cache_reload(c);
+  if (!loaded)
+    log_msg(CONCERTO_LOG_WARN, NULL, NULL,
+            "module enablement not loaded yet; retrying in the background");
+  c->listener_running = pthread_create(&c->listener, NULL, listen_loop, c) == 0;
+  return loaded;
+}
+
+void tenant_cache_free(tenant_cache *c) {
+  if (!c)
+    return;
+  atomic_store(&c->stop, true);
+  if (c->listener_running)
+    pthread_join(c->listener, NULL);
+  pthread_rwlock_destroy(&c->lock);
+  free(c->rows);
+  free(c->conninfo);
+  free(c->app_role);
+  free(c);
+}
+
+bool tenant_module_enabled(tenant_cache *c, long long tenant_id,
+                           const char *module) {
+  bool found = false;
+  pthread_rwlock_rdlock(&c->lock);
+  for (size_t i = 0; i < c->nrows && !found; i++)
+    found = c->rows[i].tenant_id == tenant_id &&
+            strcmp(c->rows[i].module, module) == 0;
+  pthread_rwlock_unlock(&c->lock);
+  return found;
+}
+
+json_t *tenant_enabled_modules(tenant_cache *c, long long tenant_id) {
+  json_t *list = json_array();
+  pthread_rwlock_rdlock(&c->lock);
+  for (size_t i = 0; i < c->nrows; i++)
+    if (c->rows[i].tenant_id == tenant_id)
+      json_array_append_new(list, json_string(c->rows[i].module));
+  pthread_rwlock_unlock(&c->lock);
+  return list;
+}

@@ -1,0 +1,30 @@
+/* Module enablement per hospital, kept in memory so the router can check it
+ * on every request without a query. It is reloaded when any server changes
+ * it: updates send NOTIFY concerto_tenants, and every server LISTENs on a
+ * connection of its own; the changing server also reloads right after its
+ * COMMIT, so its very next request sees the change. */
+#ifndef CONCERTO_CORE_TENANT_CACHE_H
+#define CONCERTO_CORE_TENANT_CACHE_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+typedef struct tenant_cache tenant_cache;
+
+/* conninfo and app_role (may be NULL) are copied. Owned by the caller. */
+tenant_cache *tenant_cache_new(const char *conninfo, const char *app_role);
+/* Loads once and starts the listener thread. False if the first load
+ * failed (the listener keeps trying). */
+bool tenant_cache_start(tenant_cache *c);
+/* Stops the listener and frees. */
+void tenant_cache_free(tenant_cache *c);
+/* Reloads now (after a local change). */
+bool tenant_cache_reload(tenant_cache *c);
+
+bool tenant_module_enabled(tenant_cache *c, long long tenant_id,
+                           const char *module);
+/* A new array of the module names enabled for the hospital. */
+json_t *tenant_enabled_modules(tenant_cache *c, long long tenant_id);
+
+#endif

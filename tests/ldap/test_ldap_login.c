@@ -1,0 +1,476 @@
+/* ldap_authenticate against a real OpenLDAP slapd started by the test
+ * (fixtures/base.ldif), plus a closed port and a server that never answers
+ * for the outage cases. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ldap_auth.h"
+#include "slapd_fixture.h"
+
+static slapd_fixture dir;
+
+static int start_directory(void **state) {
+  (void)state;
+  if (!slapd_start(&dir, LDAP_FIXTURES))
+    return -1;
+  /* Certificate checks must not depend on the environment: with this set,
+   * a libldap default would accept any certificate. */
+  setenv("LDAPTLS_REQCERT", "allow", 1);
+  return 0;
+}
+
+static int stop_directory(void **state) {
+  (void)state;
+  slapd_stop(&dir);
+  return 0;
+}
+
+static ldap_settings settings(void) {
+  return (ldap_settings){
+      .url = dir.ldap_url,
+      .bind_dn = "cn=concerto-search,dc=telemed,dc=test",
+      .bind_password = "search-Secret1",
+      .user_base = "ou=people,dc=telemed,dc=test",
+      .user_filter = "(uid=%s)",
+      .group_base = "ou=groups,dc=telemed,dc=test",
+      .group_filter = "(&(objectClass=groupOfNames)(member=%s))",
+      .timeout_ms = 3000,
+      .username_attr = "uid",
+  };
+}
+
+static double now_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Logs in and checks the status, that a failure leaves no identity behind,
+ * and that the password never reaches the log text. */
+static ldap_auth_status login(const ldap_settings *s, const char *user,
+                              const char *password, ldap_identity *id,
+                              char *err, size_t errlen) {
+  ldap_auth_status st = ldap_authenticate(s, user, password, id, err, errlen);
+  if (st != LDAP_AUTH_OK) {
+    assert_null(id->dn);
+    assert_null(id->username);
+    assert_null(id->groups);
+  }
+  if (password && *password)
+    assert_null(strstr(err, password));
+  return st;
+}
+
+static bool has_group(const ldap_identity *id, const char *cn) {
+  for (size_t i = 0; i < id->ngroups; i++)
+    if (strcmp(id->groups[i], cn) == 0)
+      return true;
+  return false;
+}
+
+static void good_login_reads_identity_and_groups(void **state) {
+  (void)state;
+  ldap_settings s = settings();
+  ldap_identity id;
+  char err[256];
+  assert_int_equal(login(&s, "mrossi", "Passw0rd!", &id, err, sizeof err),
+                   LDAP_AUTH_OK);
+  assert_string_equal(err, "");
+  assert_string_equal(id.dn, "uid=mrossi,ou=people,dc=telemed,dc=test");
+  assert_string_equal(id.username, "mrossi");
+  assert_string_equal(id.display_name, "Mario Rossi");
+  assert_string_equal(id.email, "mario.rossi@example.org");
+  assert_string_equal(id.fiscal_code, "RSSMRA70A01H501S");
+  assert_int_equal(id.ngroups, 1);
+  assert_string_equal(id.groups[0], "telemed-specialisti");
+  assert_null(id.groups[1]);
+  ldap_identity_free(&id);
+  assert_null(id.dn);
+  ldap_identity_free(&id); /* twice is harmless */
+}
+
+static void display_name_falls_back_to_cn_and_groups_accumulate(void **state) {
+  (void)state;
+  ldap_settings s = settings();
+  ldap_identity id;
+  char err[256];
+  assert_int_equal(
+      login(&s, "lbianchi", "Lbianchi#2024", &id, err, sizeof err),
+      LDAP_AUTH_OK);
+  assert_string_equal(id.display_name, "Laura Bianchi");
+  assert_string_equal(id.fiscal_code, "BNCLRA80B41F205X");
+  assert_int_equal(id.ngroups, 2);
+  assert_true(has_group(&id, "telemed-admin"));
+  assert_true(has_group(&id, "telemed-icu"));
+  assert_null(id.groups[2]);
+  ldap_identity_free(&id);
+}
+
+/* "cn=Verdi\, Anna (ICU)": unescaped in the group filter, the backslash and
+ * the parentheses would break it (or find the wrong groups). */
+static void user_dn_is_escaped_in_the_group_filter(void **state) {
+  (void)state;
+  ldap_settings s = settings();
+  ldap_identity id;
+  char err[256];
+  assert_int_equal(login(&s, "averdi", "Averdi-ICU9", &id, err, sizeof err),
+                   LDAP_AUTH_OK);
+  /* slapd hands the DN back in its own RFC 4514 spelling, \2C. */
+  assert_string_equal(id.dn,
+                      "cn=Verdi\\2C Anna (ICU),ou=people,dc=telemed,dc=test");
+  assert_string_equal(id.display_name, "Verdi, Anna (ICU)");
+  assert_null(id.email);
+  assert_null(id.fiscal_code);
+  assert_int_equal(id.ngroups, 1);
+  assert_string_equal(id.groups[0], "telemed-icu");
+  ldap_identity_free(&id);
+}
+
+static void username_comes_from_the_directory_when_configured(void **state) {
+  (void)state;
+  ldap_settings s = settings();
+  ldap_identity id;
+  char err[256];
+  assert_int_equal(login(&s, "MRossi", "Passw0rd!", &id, err, sizeof err),
+                   LDAP_AUTH_OK);
+  assert_string_equal(id.username, "mrossi");
+  ldap_identity_free(&id);
+  s.username_attr = NULL;
+  assert_int_equal(login(&s, "MRossi", "Passw0rd!", &id, err, sizeof err),
+                   LDAP_AUTH_OK);
+  assert_string_equal(id.username, "MRossi");
+  ldap_identity_free(&id);
+}
+
+static void no_group_base_gives_an_empty_list(void **state) {
+  (void)state;
+  ldap_settings s = settings();
+  s.group_base = NULL;
+  s.group_filter = NULL;
+  ldap_identity id;
+  char err[256];
+  assert_int_equal(login(&s, "mrossi", "Passw0rd!", &id, err, sizeof err),
+                   LDAP_AUTH_OK);
+  assert_non_null(id.groups);
+  assert_null(id.groups[0]);
+  assert_int_equal(id.ngroups, 0);
+  ldap_identity_free(&id);
+}
+
+static void other_fiscal_code_attribute(void **state) {
+  (void)state;
+  ldap_settings s = settings();
+  s.fiscal_code_attr = "sn";
+  ldap_identity id;
+  char err[256];
+  assert_int_equal(login(&s, "mrossi", "Passw0rd!", &id, err, sizeof err),
+                   LDAP_AUTH_OK);
+  assert_string_equal(id.fiscal_code, "Rossi");
+  ldap_identity_free(&id);
+}
+
+/* Same status and same log text: nothing tells the two apart. */
+static void wrong_password_and_unknown_user_look_the_same(void **state) {
+  (void)state;
+  ldap_settings s = settings();
+  ldap_identity id;
+  char wrong[256], unknown[256];
+  assert_int_equal(
+      login(&s, "mrossi", "passw0rd!", &id, wrong, sizeof wrong),
+      LDAP_AUTH_BAD_CREDENTIALS);
+  assert_int_equal(
+      login(&s, "nobody", "Passw0rd!", &id, unknown, sizeof unknown),
+      LDAP_AUTH_BAD_CREDENTIALS);
+  assert_string_equal(wrong, unknown);
+  /* Someone else's password does not open mrossi's account either. */
+  assert_int_equal(
+      login(&s, "mrossi", "Lbianchi#2024", &id, wrong, sizeof wrong),
+      LDAP_AUTH_BAD_CREDENTIALS);
+}
+
+static void empty_password_is_refused(void **state) {
+  (void)state;
+  ldap_settings s = settings();
+  ldap_identity id;
+  char err[256];
+  assert_int_equal(login(&s, "mrossi", "", &id, err, sizeof err),
+                   LDAP_AUTH_BAD_CREDENTIALS);
+  assert_int_equal(login(&s, "mrossi", NULL, &id, err, sizeof err),
+                   LDAP_AUTH_BAD_CREDENTIALS);
+}
+
+/* With the right password for mrossi, a wildcard or an injected clause must
+ * still match nobody. */
+static void filter_injection_matches_nobody(void **state) {
+  (void)state;
+  ldap_settings s = settings();
+  ldap_identity id;
+  char err[256];
+  const char *attacks[] = {"*", "mrossi)(uid=*", "mr*", "*)(|(uid=*",
+                           "mrossi\\", "mrossi)(|(objectClass=*)"};
+  for (size_t i = 0; i < sizeof attacks / sizeof *attacks; i++)
+    assert_int_equal(login(&s, attacks[i], "Passw0rd!", &id, err, sizeof err),
+                     LDAP_AUTH_BAD_CREDENTIALS);
+}
+
+static void ambiguous_user_is_refused(void **state) {
+  (void)state;
+  ldap_settings s = settings();
+  ldap_identity id;
+  char err[256];
+  assert_int_equal(login(&s, "gneri", "Gneri1!", &id, err, sizeof err),
+                   LDAP_AUTH_BAD_CREDENTIALS);
+  assert_non_null(strstr(err, "more than one"));
+}
+
+/* Decision: a refused service account is ERROR, not UNAVAILABLE: the
+ * directory is up, the configuration is wrong, and retrying will not help. */
+static void wrong_service_password_is_an_error(void **state) {
+  (void)state;
+  ldap_settings s = settings();
+  s.bind_password = "not-the-secret";
+  ldap_identity id;
+  char err[256];
+  assert_int_equal(login(&s, "mrossi", "Passw0rd!", &id, err, sizeof err),
+                   LDAP_AUTH_ERROR);
+  assert_non_null(strstr(err, "service bind"));
+  assert_null(strstr(err, "not-the-secret"));
+}
+
+static void missing_user_base_is_an_error(void **state) {
+  (void)state;
+  ldap_settings s = settings();
+  s.user_base = "ou=nowhere,dc=telemed,dc=test";
+  ldap_identity id;
+  char err[256];
+  assert_int_equal(login(&s, "mrossi", "Passw0rd!", &id, err, sizeof err),
+                   LDAP_AUTH_ERROR);
+}
+
+/* Without the service account the ACL shows anonymous nothing, not even the
+ * search base: slapd answers noSuchObject, a configuration error. */
+static void anonymous_search_is_refused_here(void **state) {
+  (void)state;
+  ldap_settings s = settings();
+  s.bind_dn = s.bind_password = NULL;
+  ldap_identity id;
+  char err[256];
+  assert_int_equal(login(&s, "mrossi", "Passw0rd!", &id, err, sizeof err),
+                   LDAP_AUTH_ERROR);
+  assert_non_null(strstr(err, "user search"));
+}
+
+static void second_url_is_tried_when_the_first_is_down(void **state) {
+  (void)state;
+  char urls[160];
+  snprintf(urls, sizeof urls, "ldap://127.0.0.1:%d %s", free_loopback_port(),
+           dir.ldap_url);
+  ldap_settings s = settings();
+  s.url = urls;
+  ldap_identity id;
+  char err[256];
+  assert_int_equal(login(&s, "mrossi", "Passw0rd!", &id, err, sizeof err),
+                   LDAP_AUTH_OK);
+  ldap_identity_free(&id);
+}
+
+static void ldaps_with_the_ca_works(void **state) {
+  (void)state;
+  ldap_settings s = settings();
+  s.url = dir.ldaps_url;
+  s.ca_file = dir.ca_file;
+  ldap_identity id;
+  char err[256];
+  assert_int_equal(login(&s, "mrossi", "Passw0rd!", &id, err, sizeof err),
+                   LDAP_AUTH_OK);
+  assert_string_equal(id.fiscal_code, "RSSMRA70A01H501S");
+  ldap_identity_free(&id);
+}
+
+static void starttls_with_the_ca_works(void **state) {
+  (void)state;
+  ldap_settings s = settings();
+  s.start_tls = true;
+  s.ca_file = dir.ca_file;
+  ldap_identity id;
+  char err[256];
+  assert_int_equal(login(&s, "mrossi", "Passw0rd!", &id, err, sizeof err),
+                   LDAP_AUTH_OK);
+  ldap_identity_free(&id);
+}
+
+/* The test CA is not in the system store: the certificate is untrusted and
+ * the login must stop there, LDAPTLS_REQCERT=allow notwithstanding, and
+ * StartTLS must not fall back to a clear connection. */
+static void untrusted_certificate_stops_the_login(void **state) {
+  (void)state;
+  ldap_settings s = settings();
+  s.url = dir.ldaps_url;
+  ldap_identity id;
+  char err[256];
+  assert_int_not_equal(login(&s, "mrossi", "Passw0rd!", &id, err, sizeof err),
+                       LDAP_AUTH_OK);
+  s = settings();
+  s.start_tls = true;
+  assert_int_not_equal(login(&s, "mrossi", "Passw0rd!", &id, err, sizeof err),
+                       LDAP_AUTH_OK);
+}
+
+static void closed_port_is_unavailable_at_once(void **state) {
+  (void)state;
+  char url[64];
+  snprintf(url, sizeof url, "ldap://127.0.0.1:%d", free_loopback_port());
+  ldap_settings s = settings();
+  s.url = url;
+  s.timeout_ms = 2000;
+  ldap_identity id;
+  char err[256];
+  double t0 = now_s();
+  assert_int_equal(login(&s, "mrossi", "Passw0rd!", &id, err, sizeof err),
+                   LDAP_AUTH_UNAVAILABLE);
+  assert_true(now_s() - t0 < 2.0);
+}
+
+/* A listening socket nobody accepts from: TCP connects, no LDAP answer ever
+ * comes. The login must give up after its time budget. */
+static void silent_server_is_unavailable_after_the_timeout(void **state) {
+  (void)state;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  assert_true(fd >= 0);
+  struct sockaddr_in a = {.sin_family = AF_INET,
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof a;
+  assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+  assert_int_equal(listen(fd, 8), 0);
+  assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+  char plain[64], tls[64];
+  snprintf(plain, sizeof plain, "ldap://127.0.0.1:%d", ntohs(a.sin_port));
+  snprintf(tls, sizeof tls, "ldaps://127.0.0.1:%d", ntohs(a.sin_port));
+
+  struct {
+    const char *url;
+    bool anonymous, start_tls;
+  } cases[] = {
+      {plain, false, false}, /* waits in the service bind */
+      {plain, true, false},  /* waits in the search */
+      {plain, false, true},  /* waits for the StartTLS answer */
+      {tls, false, false},   /* waits in the TLS handshake */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    ldap_settings s = settings();
+    s.url = cases[i].url;
+    s.start_tls = cases[i].start_tls;
+    s.ca_file = dir.ca_file;
+    if (cases[i].anonymous)
+      s.bind_dn = s.bind_password = NULL;
+    s.timeout_ms = 1000;
+    ldap_identity id;
+    char err[256];
+    double t0 = now_s();
+    assert_int_equal(login(&s, "mrossi", "Passw0rd!", &id, err, sizeof err),
+                     LDAP_AUTH_UNAVAILABLE);
+    double took = now_s() - t0;
+    assert_true(took >= 0.8);
+    assert_true(took < 3.0); /* 1 s budget, slack for valgrind */
+  }
+  close(fd);
+}
+
+/* A fake directory that accepts StartTLS and then never says a word of the
+ * TLS handshake. Every wait of its own is bounded. */
+static void *starttls_then_silence(void *arg) {
+  int lfd = *(int *)arg;
+  struct pollfd p = {.fd = lfd, .events = POLLIN};
+  if (poll(&p, 1, 5000) != 1)
+    return NULL;
+  int c = accept(lfd, NULL, NULL);
+  if (c < 0)
+    return NULL;
+  p = (struct pollfd){.fd = c, .events = POLLIN};
+  char buf[256];
+  if (poll(&p, 1, 5000) == 1 && read(c, buf, sizeof buf) > 0) {
+    /* ExtendedResponse for message 1 (the StartTLS request): success. */
+    static const unsigned char ok[] = {0x30, 0x0c, 0x02, 0x01, 0x01,
+                                       0x78, 0x07, 0x0a, 0x01, 0x00,
+                                       0x04, 0x00, 0x04, 0x00};
+    if (write(c, ok, sizeof ok) == (ssize_t)sizeof ok)
+      /* Swallow the ClientHello and wait for the client to give up. */
+      while (poll(&p, 1, 5000) == 1 && read(c, buf, sizeof buf) > 0)
+        ;
+  }
+  close(c);
+  return NULL;
+}
+
+static void stalled_tls_handshake_is_unavailable(void **state) {
+  (void)state;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  assert_true(fd >= 0);
+  struct sockaddr_in a = {.sin_family = AF_INET,
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof a;
+  assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+  assert_int_equal(listen(fd, 8), 0);
+  assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+  pthread_t server;
+  assert_int_equal(pthread_create(&server, NULL, starttls_then_silence, &fd),
+                   0);
+  char url[64];
+  snprintf(url, sizeof url, "ldap://127.0.0.1:%d", ntohs(a.sin_port));
+  ldap_settings s = settings();
+  s.url = url;
+  s.start_tls = true;
+  s.ca_file = dir.ca_file;
+  s.timeout_ms = 1000;
+  ldap_identity id;
+  char err[256];
+  double t0 = now_s();
+  assert_int_equal(login(&s, "mrossi", "Passw0rd!", &id, err, sizeof err),
+                   LDAP_AUTH_UNAVAILABLE);
+  double took = now_s() - t0;
+  assert_non_null(strstr(err, "starttls"));
+  assert_true(took >= 0.8);
+  assert_true(took < 3.0);
+  pthread_join(server, NULL);
+  close(fd);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(good_login_reads_identity_and_groups),
+      cmocka_unit_test(display_name_falls_back_to_cn_and_groups_accumulate),
+      cmocka_unit_test(user_dn_is_escaped_in_the_group_filter),
+      cmocka_unit_test(username_comes_from_the_directory_when_configured),
+      cmocka_unit_test(no_group_base_gives_an_empty_list),
+      cmocka_unit_test(other_fiscal_code_attribute),
+      cmocka_unit_test(wrong_password_and_unknown_user_look_the_same),
+      cmocka_unit_test(empty_password_is_refused),
+      cmocka_unit_test(filter_injection_matches_nobody),
+      cmocka_unit_test(ambiguous_user_is_refused),
+      cmocka_unit_test(wrong_service_password_is_an_error),
+      cmocka_unit_test(missing_user_base_is_an_error),
+      cmocka_unit_test(anonymous_search_is_refused_here),
+      cmocka_unit_test(second_url_is_tried_when_the_first_is_down),
+      cmocka_unit_test(ldaps_with_the_ca_works),
+      cmocka_unit_test(starttls_with_the_ca_works),
+      cmocka_unit_test(untrusted_certificate_stops_the_login),
+      cmocka_unit_test(closed_port_is_unavailable_at_once),
+      cmocka_unit_test(silent_server_is_unavailable_after_the_timeout),
+      cmocka_unit_test(stalled_tls_handshake_is_unavailable),
+  };
+  return cmocka_run_group_tests(tests, start_directory, stop_directory);
+}
