@@ -164,7 +164,10 @@ static bool add(app *a, const char *method, const char *path,
   route_target *t = calloc(1, sizeof *t);
   if (!t)
     return false;
-  *t = (route_target){h, ud, NULL, NULL, 0};
+  /* The module list is for signed-in staff (API.md); health is public. */
+  const char *role =
+      strcmp(path, "/api/v1/modules") == 0 ? "authenticated" : NULL;
+  *t = (route_target){h, ud, NULL, role, 0};
   if (router_add(a->router, method, path, t, err, errlen) != 0) {
     free(t);
     return false;

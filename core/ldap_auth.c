@@ -255,10 +255,16 @@ static ldap_auth_status open_one(const ldap_settings *s, const char *url,
    * next URL by itself, so open_session does. */
   if (rc == LDAP_OPT_SUCCESS)
     rc = ldap_set_option(ld, LDAP_OPT_CONNECT_ASYNC, LDAP_OPT_ON);
-  if (rc == LDAP_OPT_SUCCESS && (s->start_tls || strcasestr(url, "ldaps://")))
+  if (rc == LDAP_OPT_SUCCESS &&
+      (s->start_tls || strncasecmp(url, "ldaps://", 8) == 0))
     rc = configure_tls(ld, s);
-  if (rc != LDAP_OPT_SUCCESS)
-    return fail(ld, rc, "ldap options", err, errlen);
+  if (rc != LDAP_OPT_SUCCESS) {
+    /* Not fail(): LDAP_OPT_ERROR is -1, which would read as "server down".
+     * The usual cause is a ca_file that cannot be loaded. */
+    set_err(err, errlen, "ldap options refused (TLS settings, ca_file %s)",
+            s->ca_file ? s->ca_file : "(system)");
+    return LDAP_AUTH_ERROR;
+  }
 
   if (s->start_tls) {
     if (!budget_arm(b, ld, &left))

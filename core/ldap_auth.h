@@ -26,7 +26,9 @@ typedef struct ldap_settings {
   /* Exactly one %s, replaced by the escaped user DN:
    * (&(objectClass=groupOfNames)(member=%s)). */
   const char *group_filter;
-  int timeout_ms; /* per connect and per operation; <= 0 means 3000 */
+  /* Budget for the whole login: connect, TLS, every operation, all URLs.
+   * Name resolution is the system resolver's and not counted. <= 0: 3000. */
+  int timeout_ms;
   bool start_tls; /* StartTLS on ldap://; failure never falls back to clear */
   /* Additions to the settings of issue 3. NULL keeps the default. */
   const char *ca_file;          /* PEM CAs for TLS; NULL = system store */
@@ -68,7 +70,8 @@ typedef struct ldap_identity {
  * longer than 256 bytes, not UTF-8 or holds control characters, is refused
  * without contacting the server. `err` (may be NULL) receives a short reason
  * for the server log, never the password, and the same text for an unknown
- * user as for a wrong password. Blocks for up to a few times timeout_ms. */
+ * user as for a wrong password. Blocks for about timeout_ms at most. SIGPIPE
+ * is blocked in the calling thread for the duration of the call. */
 ldap_auth_status ldap_authenticate(const ldap_settings *s, const char *username,
                                    const char *password, ldap_identity *out,
                                    char *err, size_t errlen);

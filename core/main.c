@@ -15,7 +15,9 @@
 #include "core_routes.h"
 #include "log.h"
 #include "migrate.h"
+#include "admin_cli.h"
 #include "bootstrap.h"
+#include "paths.h"
 #include "server.h"
 
 #define STARTUP_DB_WAIT_S 30
@@ -81,32 +83,18 @@ static bool run_migrations(app *a, const char *core_sql_dir) {
   return ok;
 }
 
-/* The core's SQL folder: CONCERTO_SQL_DIR; else <bin>/../share/concerto/sql
- * beside an installed binary; else the source tree the binary was built
- * from. Result is static storage. */
-static const char *core_sql_dir(void) {
-  const char *env = getenv("CONCERTO_SQL_DIR");
-  if (env && *env)
-    return env;
-  static char path[PATH_MAX];
-  char exe[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n > 0) {
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash) {
-      *slash = '\0';
-      snprintf(path, sizeof path, "%.*s/../share/concerto/sql",
-               (int)(sizeof path - 32), exe);
-      if (access(path, R_OK) == 0)
-        return path;
-    }
-  }
-  return CONCERTO_DEFAULT_SQL_DIR;
-}
-
 int main(int argc, char **argv) {
   const char *config_path = NULL;
+  /* concerto admin [--config FILE] COMMAND ... */
+  if (argc >= 2 && strcmp(argv[1], "admin") == 0) {
+    int first = 2;
+    if (argc >= 4 && strcmp(argv[2], "--config") == 0) {
+      config_path = argv[3];
+      first = 4;
+    }
+    argv[first - 1] = "admin";
+    return admin_cli_main(argc - first + 1, argv + first - 1, config_path);
+  }
   bool check_only = false;
   static const struct option opts[] = {{"config", required_argument, 0, 'c'},
                                        {"check", no_argument, 0, 'k'},
@@ -176,7 +164,7 @@ int main(int argc, char **argv) {
   a.metrics = a.modules ? metrics_new(router_count(a.router)) : NULL;
   if (!a.modules || !a.metrics)
     goto out;
-  if (!run_migrations(&a, core_sql_dir()))
+  if (!run_migrations(&a, concerto_core_sql_dir()))
     goto out;
   atomic_store(&a.migrations_ok, true);
   if (!bootstrap_admin(&a))

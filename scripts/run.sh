@@ -23,6 +23,8 @@ if [ -z "${CONCERTO_DATABASE_URL:-}" ]; then
   export CONCERTO_DATABASE_URL=$(pg_url "$pgdir" concerto)
 fi
 mkdir -p var/data
+echo "==> demo region (idempotent)"
+build/core/concerto admin --config config/concerto.dev.json demo
 
 server=
 stop_all() {

@@ -102,12 +102,14 @@ $$
 DECLARE
   k api_tokens;
   c caller;
+  found_token boolean;
   scope text := current_setting('app.regional', true);
 BEGIN
   PERFORM set_config('app.regional', 'on', true);
   SELECT * INTO k FROM api_tokens WHERE token_hash = p_token_hash AND revoked_at IS NULL;
+  found_token := FOUND; -- PERFORM below resets FOUND
   PERFORM set_config('app.regional', coalesce(scope, ''), true);
-  IF NOT FOUND THEN
+  IF NOT found_token THEN
     RETURN;
   END IF;
   PERFORM set_config('app.tenant_id', k.tenant_id::text, true);

@@ -267,8 +267,15 @@ th_resp th_request(const th_server *s, const char *method, const char *path,
     snprintf(ct, sizeof ct, "Content-Type: %s", content_type);
     hdrs = curl_slist_append(hdrs, ct);
   }
-  if (header)
-    hdrs = curl_slist_append(hdrs, header);
+  /* `header` may hold several lines separated by '\n'. */
+  for (const char *line = header; line && *line;) {
+    const char *end = strchr(line, '\n');
+    size_t n = end ? (size_t)(end - line) : strlen(line);
+    char *one = strndup(line, n);
+    hdrs = curl_slist_append(hdrs, one);
+    free(one);
+    line = end ? end + 1 : line + n;
+  }
   hdrs = curl_slist_append(hdrs, "Expect:");
   curl_easy_setopt(c, CURLOPT_URL, url);
   curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
@@ -331,4 +338,53 @@ int th_pg_fixture(const char *action, const char *base) {
   snprintf(cmd, sizeof cmd, "bash '%s/tests/integration/pg_fixture.sh' %s '%s'",
            th_env("CONCERTO_SOURCE_DIR"), action, base);
   return system(cmd);
+}
+
+th_resp th_call(const th_server *s, th_client *c, const char *method,
+                const char *path, const char *json) {
+  char headers[1024] = "";
+  size_t used = 0;
+  if (c && c->cookie[0])
+    used += (size_t)snprintf(headers + used, sizeof headers - used,
+                             "Cookie: concerto_session=%s\n", c->cookie);
+  if (c && c->csrf[0])
+    used += (size_t)snprintf(headers + used, sizeof headers - used,
+                             "X-CSRF-Token: %s\n", c->csrf);
+  if (c && c->bearer[0])
+    used += (size_t)snprintf(headers + used, sizeof headers - used,
+                             "Authorization: Bearer %s\n", c->bearer);
+  if (c && c->tenant[0])
+    snprintf(headers + used, sizeof headers - used, "X-Concerto-Tenant: %s\n",
+             c->tenant);
+  th_resp r = th_request(s, method, path, json ? "application/json" : NULL,
+                         json, headers[0] ? headers : NULL);
+  char *set = th_header(&r, "Set-Cookie");
+  if (c && set && strncmp(set, "concerto_session=", 17) == 0) {
+    size_t n = strcspn(set + 17, ";");
+    if (n < sizeof c->cookie) {
+      memcpy(c->cookie, set + 17, n);
+      c->cookie[n] = '\0';
+    }
+  }
+  free(set);
+  const char *csrf = th_json_str(&r, "csrf_token");
+  if (c && csrf && strlen(csrf) < sizeof c->csrf)
+    strcpy(c->csrf, csrf);
+  return r;
+}
+
+long th_login(const th_server *s, th_client *c, const char *username,
+              const char *password, const char *tenant) {
+  memset(c, 0, sizeof *c);
+  json_t *body = json_pack("{s:s, s:s}", "username", username, "password",
+                           password);
+  if (tenant)
+    json_object_set_new(body, "tenant", json_string(tenant));
+  char *text = json_dumps(body, 0);
+  json_decref(body);
+  th_resp r = th_call(s, c, "POST", "/api/v1/auth/login", text);
+  free(text);
+  long status = r.status;
+  th_resp_free(&r);
+  return status;
 }

@@ -55,13 +55,30 @@ int th_log_count(const th_server *s, const char *needle);
 
 th_resp th_request(const th_server *s, const char *method, const char *path,
                    const char *content_type, const char *body,
-                   const char *header);
+                   const char *header); /* lines separated by '\n' */
 #define th_get(s, path) th_request((s), "GET", (path), NULL, NULL, NULL)
 /* A response header's value (malloc'ed) or NULL. Case-insensitive. */
 char *th_header(const th_resp *r, const char *name);
 void th_resp_free(th_resp *r);
 /* The JSON string at `key` of the body, or NULL. */
 const char *th_json_str(const th_resp *r, const char *key);
+
+/* A browser-like client: the session cookie and CSRF token from the last
+ * login, or an API token, and optionally the hospital header. */
+typedef struct th_client {
+  char cookie[128];
+  char csrf[64];
+  char bearer[80];
+  char tenant[40];
+} th_client;
+
+/* A request as the client: sends its credentials, remembers a new session
+ * cookie and csrf_token from the answer. json may be NULL. */
+th_resp th_call(const th_server *s, th_client *c, const char *method,
+                const char *path, const char *json);
+/* POST /api/v1/auth/login; returns the HTTP status. */
+long th_login(const th_server *s, th_client *c, const char *username,
+              const char *password, const char *tenant);
 
 /* Runs the test cluster fixture script (start|stop|restart) for BASE. */
 int th_pg_fixture(const char *action, const char *base);

@@ -39,7 +39,7 @@ static json_t *module_entry(json_t *list, const char *name) {
 
 static void refused_modules_are_listed_with_reasons(void **state) {
   (void)state;
-  th_resp r = th_get(&srv, "/api/v1/modules");
+  th_resp r = th_get(&srv, "/readyz");
   assert_int_equal(r.status, 200);
   json_t *list = json_object_get(r.json, "modules");
   static const struct {
@@ -141,7 +141,7 @@ static void unknown_module_setting_refuses_that_module(void **state) {
                       "\"module_settings\":{\"echo\":{\"greting\":\"typo\"},"
                       "\"base\":{}}}",
                       NULL, 30));
-  th_resp r = th_get(&other, "/api/v1/modules");
+  th_resp r = th_get(&other, "/readyz");
   json_t *echo = module_entry(json_object_get(r.json, "modules"), "echo");
   assert_string_equal(json_string_value(json_object_get(echo, "state")),
                       "refused");

@@ -53,7 +53,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/v1/hel
 [ "$code" = 404 ] || fail "unknown language gave $code"
 body=$(curl -fs "http://127.0.0.1:$port/api/v1/hello_vendor/about") || fail "about route"
 echo "$body" | grep -q 'firmato dal fornitore' || fail "module setting not applied: $body"
-body=$(curl -fs "http://127.0.0.1:$port/api/v1/modules")
+body=$(curl -fs "http://127.0.0.1:$port/readyz")
 echo "$body" | grep -q '"vendor":"Example Vendor S.r.l."' || fail "module list: $body"
 grep -q 'applied core migration' "$work/server.log" || fail "installed server did not find its core migrations"
 

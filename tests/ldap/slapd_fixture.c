@@ -171,18 +171,40 @@ static bool make_certificates(const char *dir, const char *log) {
   static const char san[] = "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
   if (!write_file(ext, san, strlen(san)))
     return false;
-  char *ca[] = {"openssl", "req",    "-x509",  "-newkey",
-                "ec",      "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                "-nodes",  "-keyout", ca_key,   "-out",
-                ca_crt,    "-days",   "2",      "-subj",
-                "/CN=Concerto LDAP test CA",    NULL};
-  char *req[] = {"openssl", "req",      "-newkey", "ec", "-pkeyopt",
-                 "ec_paramgen_curve:prime256v1",          "-nodes",
-                 "-keyout", key,        "-out",    csr,  "-subj",
-                 "/CN=127.0.0.1",       NULL};
-  char *sign[] = {"openssl", "x509",     "-req",   "-in",   csr,
-                  "-CA",     ca_crt,     "-CAkey", ca_key,  "-CAcreateserial",
-                  "-out",    crt,        "-days",  "2",     "-extfile",
+  char *ca[] = {"openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                ca_key,
+                "-out",
+                ca_crt,
+                "-days",
+                "2",
+                "-subj",
+                "/CN=Concerto LDAP test CA",
+                NULL};
+  char *req[] = {"openssl",
+                 "req",
+                 "-newkey",
+                 "ec",
+                 "-pkeyopt",
+                 "ec_paramgen_curve:prime256v1",
+                 "-nodes",
+                 "-keyout",
+                 key,
+                 "-out",
+                 csr,
+                 "-subj",
+                 "/CN=127.0.0.1",
+                 NULL};
+  char *sign[] = {"openssl", "x509", "-req",   "-in",  csr,
+                  "-CA",     ca_crt, "-CAkey", ca_key, "-CAcreateserial",
+                  "-out",    crt,    "-days",  "2",    "-extfile",
                   ext,       NULL};
   return run(ca, log) && run(req, log) && run(sign, log);
 }

@@ -94,12 +94,12 @@ static void refuses_without_contacting_the_server(void **state) {
   assert_int_equal(try_login(&s, NULL, "pw"), LDAP_AUTH_BAD_CREDENTIALS);
 
   const char *bad_names[] = {
-      "mrossi\n",         "m\trossi",   "\x1b[31mrossi", "mrossi\x7f",
-      "m\xc2\x85rossi",   /* C1 control NEL */
-      "m\xffrossi",       /* not UTF-8 */
-      "m\xc0\xafrossi",   /* overlong '/' */
-      "m\xed\xa0\x80ssi", /* surrogate */
-      "m\xe2\x82",        /* truncated */
+      "mrossi\n",         "m\trossi",       "\x1b[31mrossi",
+      "mrossi\x7f",       "m\xc2\x85rossi", /* C1 control NEL */
+      "m\xffrossi",                         /* not UTF-8 */
+      "m\xc0\xafrossi",                     /* overlong '/' */
+      "m\xed\xa0\x80ssi",                   /* surrogate */
+      "m\xe2\x82",                          /* truncated */
   };
   for (size_t i = 0; i < sizeof bad_names / sizeof *bad_names; i++)
     assert_int_equal(try_login(&s, bad_names[i], "pw"),

@@ -108,9 +108,8 @@ static void display_name_falls_back_to_cn_and_groups_accumulate(void **state) {
   ldap_settings s = settings();
   ldap_identity id;
   char err[256];
-  assert_int_equal(
-      login(&s, "lbianchi", "Lbianchi#2024", &id, err, sizeof err),
-      LDAP_AUTH_OK);
+  assert_int_equal(login(&s, "lbianchi", "Lbianchi#2024", &id, err, sizeof err),
+                   LDAP_AUTH_OK);
   assert_string_equal(id.display_name, "Laura Bianchi");
   assert_string_equal(id.fiscal_code, "BNCLRA80B41F205X");
   assert_int_equal(id.ngroups, 2);
@@ -189,9 +188,8 @@ static void wrong_password_and_unknown_user_look_the_same(void **state) {
   ldap_settings s = settings();
   ldap_identity id;
   char wrong[256], unknown[256];
-  assert_int_equal(
-      login(&s, "mrossi", "passw0rd!", &id, wrong, sizeof wrong),
-      LDAP_AUTH_BAD_CREDENTIALS);
+  assert_int_equal(login(&s, "mrossi", "passw0rd!", &id, wrong, sizeof wrong),
+                   LDAP_AUTH_BAD_CREDENTIALS);
   assert_int_equal(
       login(&s, "nobody", "Passw0rd!", &id, unknown, sizeof unknown),
       LDAP_AUTH_BAD_CREDENTIALS);
@@ -220,7 +218,8 @@ static void filter_injection_matches_nobody(void **state) {
   ldap_settings s = settings();
   ldap_identity id;
   char err[256];
-  const char *attacks[] = {"*", "mrossi)(uid=*", "mr*", "*)(|(uid=*",
+  const char *attacks[] = {"*",        "mrossi)(uid=*",
+                           "mr*",      "*)(|(uid=*",
                            "mrossi\\", "mrossi)(|(objectClass=*)"};
   for (size_t i = 0; i < sizeof attacks / sizeof *attacks; i++)
     assert_int_equal(login(&s, attacks[i], "Passw0rd!", &id, err, sizeof err),
@@ -330,6 +329,22 @@ static void untrusted_certificate_stops_the_login(void **state) {
                        LDAP_AUTH_OK);
 }
 
+/* A CA file that cannot be read is the administrator's to fix. */
+static void unreadable_ca_file_is_an_error(void **state) {
+  (void)state;
+  ldap_settings s = settings();
+  s.url = dir.ldaps_url;
+  s.ca_file = "/nonexistent/ca.pem";
+  ldap_identity id;
+  char err[256];
+  assert_int_equal(login(&s, "mrossi", "Passw0rd!", &id, err, sizeof err),
+                   LDAP_AUTH_ERROR);
+  assert_non_null(strstr(err, "ca_file"));
+}
+
+/* This test binary does not ignore SIGPIPE: the refused connect makes
+ * libldap write to a dead socket, and the process surviving it is part of
+ * the test. */
 static void closed_port_is_unavailable_at_once(void **state) {
   (void)state;
   char url[64];
@@ -388,6 +403,42 @@ static void silent_server_is_unavailable_after_the_timeout(void **state) {
     assert_true(took < 3.0); /* 1 s budget, slack for valgrind */
   }
   close(fd);
+}
+
+/* Request threads log in at the same time: each call must stand alone
+ * (libldap's global initialisation included). Half of them use TLS. */
+static void *login_repeatedly(void *arg) {
+  long n = (long)(intptr_t)arg, failures = 0;
+  for (int i = 0; i < 5; i++) {
+    ldap_settings s = settings();
+    if (n % 2) {
+      s.url = dir.ldaps_url;
+      s.ca_file = dir.ca_file;
+    }
+    ldap_identity id;
+    char err[256];
+    bool right = (n + i) % 3 != 0;
+    ldap_auth_status st = ldap_authenticate(
+        &s, "mrossi", right ? "Passw0rd!" : "wrong", &id, err, sizeof err);
+    if (st != (right ? LDAP_AUTH_OK : LDAP_AUTH_BAD_CREDENTIALS) ||
+        (right && strcmp(id.groups[0], "telemed-specialisti") != 0))
+      failures++;
+    ldap_identity_free(&id);
+  }
+  return (void *)(intptr_t)failures;
+}
+
+static void concurrent_logins_stand_alone(void **state) {
+  (void)state;
+  pthread_t t[8];
+  for (long i = 0; i < 8; i++)
+    assert_int_equal(
+        pthread_create(&t[i], NULL, login_repeatedly, (void *)(intptr_t)i), 0);
+  for (int i = 0; i < 8; i++) {
+    void *failures;
+    pthread_join(t[i], &failures);
+    assert_int_equal((intptr_t)failures, 0);
+  }
 }
 
 /* A fake directory that accepts StartTLS and then never says a word of the
@@ -451,6 +502,8 @@ static void stalled_tls_handshake_is_unavailable(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      /* First, so that libldap's global initialisation is concurrent too. */
+      cmocka_unit_test(concurrent_logins_stand_alone),
       cmocka_unit_test(good_login_reads_identity_and_groups),
       cmocka_unit_test(display_name_falls_back_to_cn_and_groups_accumulate),
       cmocka_unit_test(user_dn_is_escaped_in_the_group_filter),
@@ -468,6 +521,7 @@ int main(void) {
       cmocka_unit_test(ldaps_with_the_ca_works),
       cmocka_unit_test(starttls_with_the_ca_works),
       cmocka_unit_test(untrusted_certificate_stops_the_login),
+      cmocka_unit_test(unreadable_ca_file_is_an_error),
       cmocka_unit_test(closed_port_is_unavailable_at_once),
       cmocka_unit_test(silent_server_is_unavailable_after_the_timeout),
       cmocka_unit_test(stalled_tls_handshake_is_unavailable),

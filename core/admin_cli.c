@@ -1,0 +1,429 @@
+#include "admin_cli.h"
+
+#include <libpq-fe.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codice_fiscale.h"
+#include "config.h"
+#include "migrate.h"
+#include "password.h"
+#include "paths.h"
+#include "tokens.h"
+
+#define DEMO_PASSWORD "Concerto-Demo-2026"
+
+typedef struct cli {
+  PGconn *pg;
+  const char *operator_name;
+  char err[512];
+} cli;
+
+static void usage(void) {
+  fputs(
+      "usage: concerto admin [--config FILE] COMMAND ...\n"
+      "  create-hospital CODE NAME KIND [--hub]     KIND: ASL AO AOU IRCCS\n"
+      "  create-site HOSPITAL CODE NAME [CITY]\n"
+      "  enable-module HOSPITAL MODULE\n"
+      "  disable-module HOSPITAL MODULE\n"
+      "  create-user HOSPITAL USERNAME DISPLAY_NAME ROLE[,ROLE...]\n"
+      "  create-regional-admin USERNAME DISPLAY_NAME\n"
+      "  reset-password USERNAME\n"
+      "  create-api-token HOSPITAL NAME ROLE        prints the token once\n"
+      "  verify-audit                               exit 1 if tampered\n"
+      "  demo                                       load the demo region\n"
+      "Passwords are read from CONCERTO_NEW_PASSWORD, else from stdin.\n",
+      stderr);
+}
+
+/* Runs one statement; prints the error and returns NULL on failure. */
+static PGresult *run(cli *c, const char *sql, int n, const char *const *p) {
+  PGresult *r = PQexecParams(c->pg, sql, n, NULL, p, NULL, NULL, 0);
+  ExecStatusType st = PQresultStatus(r);
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+    fprintf(stderr, "concerto admin: %s", PQresultErrorMessage(r));
+    PQclear(r);
+    return NULL;
+  }
+  return r;
+}
+
+static bool run_ok(cli *c, const char *sql, int n, const char *const *p) {
+  PGresult *r = run(c, sql, n, p);
+  PQclear(r);
+  return r != NULL;
+}
+
+static void audit(cli *c, const char *action, const char *resource,
+                  const char *tenant_code) {
+  const char *p[4] = {c->operator_name, action, resource, tenant_code};
+  run_ok(c,
+         "INSERT INTO concerto.audit_log (actor_kind, actor_name, action, "
+         "resource, outcome, tenant_id) VALUES ('system', 'cli:' || $1, $2, "
+         "$3, 'success', (SELECT id FROM concerto.tenants WHERE code = $4))",
+         4, p);
+}
+
+static char *read_password(const char *username) {
+  const char *env = getenv("CONCERTO_NEW_PASSWORD");
+  char buf[300];
+  if (env && *env) {
+    snprintf(buf, sizeof buf, "%s", env);
+  } else {
+    if (isatty(STDIN_FILENO))
+      fprintf(stderr, "password for %s: ", username);
+    if (!fgets(buf, sizeof buf, stdin))
+      return NULL;
+    buf[strcspn(buf, "\r\n")] = '\0';
+  }
+  char msg[160];
+  if (!password_policy_check(buf, username, msg, sizeof msg)) {
+    fprintf(stderr, "concerto admin: password refused: %s\n", msg);
+    return NULL;
+  }
+  return password_hash(buf);
+}
+
+static bool create_hospital(cli *c, const char *code, const char *name,
+                            const char *kind, bool hub) {
+  const char *p[4] = {code, name, kind, hub ? "true" : "false"};
+  PGresult *r = run(c,
+                    "INSERT INTO concerto.tenants (code, name, kind, hub) "
+                    "VALUES ($1, $2, $3, $4::boolean) ON CONFLICT (code) DO "
+                    "NOTHING RETURNING id",
+                    4, p);
+  if (!r)
+    return false;
+  bool created = PQntuples(r) == 1;
+  PQclear(r);
+  if (created)
+    audit(c, "tenant.create", code, code);
+  return true;
+}
+
+static bool create_site(cli *c, const char *tenant, const char *code,
+                        const char *name, const char *city) {
+  const char *p[4] = {tenant, code, name, city};
+  return run_ok(c,
+                "INSERT INTO concerto.sites (tenant_id, code, name, city) "
+                "SELECT id, $2, $3, $4 FROM concerto.tenants WHERE code = $1 "
+                "ON CONFLICT DO NOTHING",
+                4, p);
+}
+
+static bool set_module(cli *c, const char *tenant, const char *module,
+                       bool on) {
+  const char *p[3] = {tenant, module, on ? "true" : "false"};
+  PGresult *r = run(c,
+                    "INSERT INTO concerto.tenant_modules (tenant_id, module, "
+                    "enabled) SELECT id, $2, $3::boolean FROM concerto.tenants "
+                    "WHERE code = $1 ON CONFLICT (tenant_id, module) DO UPDATE "
+                    "SET enabled = $3::boolean, updated_at = now() RETURNING 1",
+                    3, p);
+  if (!r)
+    return false;
+  bool found = PQntuples(r) == 1;
+  PQclear(r);
+  if (!found) {
+    fprintf(stderr, "concerto admin: no hospital %s\n", tenant);
+    return false;
+  }
+  run_ok(c, "SELECT pg_notify('concerto_tenants', $1)", 1, p);
+  audit(c, on ? "module.enable" : "module.disable", module, tenant);
+  return true;
+}
+
+/* Creates the user if missing (with `hash`), then adds the roles. */
+static bool create_user(cli *c, const char *tenant, const char *username,
+                        const char *display, const char *roles,
+                        const char *hash, bool regional) {
+  const char *p[4] = {username, display, hash, regional ? "true" : "false"};
+  PGresult *r = run(c,
+                    "INSERT INTO concerto.users (username, display_name, "
+                    "password_hash, regional_admin) VALUES ($1, $2, $3, "
+                    "$4::boolean) ON CONFLICT (username) DO NOTHING RETURNING id",
+                    4, p);
+  if (!r)
+    return false;
+  bool created = PQntuples(r) == 1;
+  PQclear(r);
+  if (created)
+    audit(c, "user.create", username, tenant);
+  if (!roles)
+    return true;
+  char *list = strdup(roles);
+  bool ok = true, changed = false;
+  for (char *save = NULL, *role = strtok_r(list, ",", &save); role && ok;
+       role = strtok_r(NULL, ",", &save)) {
+    const char *q[3] = {username, tenant, role};
+    PGresult *ins = run(c,
+                        "INSERT INTO concerto.user_roles (user_id, tenant_id, "
+                        "role) SELECT u.id, t.id, $3 FROM concerto.users u, "
+                        "concerto.tenants t WHERE u.username = $1 AND t.code = "
+                        "$2 ON CONFLICT DO NOTHING RETURNING 1",
+                        3, q);
+    ok = ins != NULL;
+    changed |= ins && PQntuples(ins) > 0;
+    PQclear(ins);
+  }
+  free(list);
+  if (changed)
+    audit(c, "user.roles.change", username, tenant);
+  return ok;
+}
+
+static bool create_patient(cli *c, const char *cf, const char *surname,
+                           const char *given, const char *birth,
+                           const char *place, const char *email) {
+  cf_info info;
+  if (cf_validate(cf, &info) != CF_OK) {
+    fprintf(stderr, "concerto admin: demo patient %s: invalid codice fiscale\n",
+            cf);
+    return false;
+  }
+  char sex[2] = {info.sex, '\0'};
+  const char *p[7] = {info.normalized, surname, given, birth, place, sex, email};
+  return run_ok(c,
+                "INSERT INTO concerto.patients (fiscal_code, surname, "
+                "given_name, birth_date, birth_place, sex, email) VALUES ($1, "
+                "$2, $3, $4::date, $5, $6, $7) ON CONFLICT DO NOTHING",
+                7, p);
+}
+
+/* The demo region: one HUB (AOU Palermo), one neurological IRCCS HUB and
+ * one SPOKE (ASP Agrigento), a user for every role, a few patients. Every
+ * demo user's password is DEMO_PASSWORD (README lists them). */
+static bool load_demo(cli *c) {
+  char *hash = password_hash(DEMO_PASSWORD);
+  if (!hash)
+    return false;
+  static const struct {
+    const char *code, *name, *kind;
+    bool hub;
+  } tenants[] = {
+      {"AOUP-PA", "AOU Policlinico \"P. Giaccone\" di Palermo", "AOU", true},
+      {"IRCCS-ME", "IRCCS Centro Neurolesi \"Bonino Pulejo\" di Messina",
+       "IRCCS", true},
+      {"ASP-AG", "ASP di Agrigento", "ASL", false},
+  };
+  static const struct {
+    const char *tenant, *code, *name, *city;
+  } sites[] = {
+      {"AOUP-PA", "PO-GIACCONE", "Presidio Policlinico Giaccone", "Palermo"},
+      {"IRCCS-ME", "PO-PIEMONTE", "Presidio Piemonte", "Messina"},
+      {"ASP-AG", "PO-AGRIGENTO", "P.O. San Giovanni di Dio", "Agrigento"},
+      {"ASP-AG", "PO-SCIACCA", "P.O. Giovanni Paolo II", "Sciacca"},
+      {"ASP-AG", "PO-LICATA", "P.O. San Giacomo d'Altopasso", "Licata"},
+  };
+  static const struct {
+    const char *tenant, *username, *display, *roles;
+  } users[] = {
+      {"AOUP-PA", "hadmin.pa", "Giulia Ferro (amministratore AOU)",
+       "hospital_admin"},
+      {"AOUP-PA", "it.pa", "Marco Ingrassia (IT AOU)", "hospital_it"},
+      {"AOUP-PA", "org.pa", "Elena Russo (organizzatrice)", "organizer"},
+      {"AOUP-PA", "cardio.pa", "Dott. Paolo Greco (cardiologo)", "specialist"},
+      {"AOUP-PA", "radiol.pa", "Dott.ssa Laura Costa (radiologa)",
+       "radiologist"},
+      {"AOUP-PA", "tsrm.pa", "Davide Sala (TSRM)", "radiographer"},
+      {"AOUP-PA", "help.pa", "Sara Vitale (help desk)", "helpdesk"},
+      {"AOUP-PA", "privacy.pa", "Avv. Chiara Lo Bue (privacy)",
+       "privacy_officer"},
+      {"AOUP-PA", "bi.pa", "Fabio Amato (controllo di gestione)", "bi_viewer"},
+      {"IRCCS-ME", "neuro.me", "Dott. Antonio Calabrò (neurologo)",
+       "specialist,organizer"},
+      {"IRCCS-ME", "hadmin.me", "Rita Sturiale (amministratore IRCCS)",
+       "hospital_admin"},
+      {"ASP-AG", "hadmin.ag", "Carmelo Russo (amministratore ASP)",
+       "hospital_admin"},
+      {"ASP-AG", "mmg.ag", "Dott.ssa Anna Lupo (medico di medicina generale)",
+       "requesting_doctor"},
+      {"ASP-AG", "pronto.ag", "Dott. Salvatore Li Causi (pronto soccorso)",
+       "requesting_doctor"},
+      {"ASP-AG", "help.ag", "Nino Sciortino (help desk)", "helpdesk"},
+      {"ASP-AG", "privacy.ag", "Dott.ssa Ida Mangione (privacy)",
+       "privacy_officer"},
+  };
+  static const struct {
+    const char *cf, *surname, *given, *birth, *place, *email;
+  } patients[] = {
+      {"VRDGPP45C12A089J", "Verdi", "Giuseppe", "1945-03-12", "Agrigento",
+       "giuseppe.verdi@example.org"},
+      {"BNCLCU90D45A089Z", "Bianchi", "Lucia", "1990-04-05", "Agrigento",
+       "lucia.bianchi@example.org"},
+      {"CNTSLV62M50G273L", "Conti", "Silvia", "1962-08-10", "Palermo", NULL},
+      {"FRRNTN55T10A089M", "Ferrara", "Antonio", "1955-12-10", "Agrigento",
+       NULL},
+      {"LMBMRT78E60F158V", "Lombardo", "Marta", "1978-05-20", "Messina",
+       "marta.lombardo@example.org"},
+  };
+  bool ok = run_ok(c, "BEGIN", 0, NULL);
+  for (size_t i = 0; ok && i < sizeof tenants / sizeof *tenants; i++)
+    ok = create_hospital(c, tenants[i].code, tenants[i].name, tenants[i].kind,
+                         tenants[i].hub);
+  for (size_t i = 0; ok && i < sizeof sites / sizeof *sites; i++)
+    ok = create_site(c, sites[i].tenant, sites[i].code, sites[i].name,
+                     sites[i].city);
+  ok = ok && create_user(c, NULL, "admin", "Amministratore regionale", NULL,
+                         hash, true);
+  for (size_t i = 0; ok && i < sizeof users / sizeof *users; i++)
+    ok = create_user(c, users[i].tenant, users[i].username, users[i].display,
+                     users[i].roles, hash, false);
+  for (size_t i = 0; ok && i < sizeof patients / sizeof *patients; i++)
+    ok = create_patient(c, patients[i].cf, patients[i].surname,
+                        patients[i].given, patients[i].birth,
+                        patients[i].place, patients[i].email);
+  ok = run_ok(c, ok ? "COMMIT" : "ROLLBACK", 0, NULL) && ok;
+  free(hash);
+  if (ok)
+    printf("demo region loaded: 3 hospitals, %zu users, %zu patients "
+           "(password %s)\n",
+           sizeof users / sizeof *users + 1, sizeof patients / sizeof *patients,
+           DEMO_PASSWORD);
+  return ok;
+}
+
+static int command(cli *c, int argc, char **argv) {
+  const char *cmd = argv[0];
+  if (strcmp(cmd, "create-hospital") == 0 && (argc == 4 || argc == 5))
+    return create_hospital(c, argv[1], argv[2], argv[3],
+                           argc == 5 && strcmp(argv[4], "--hub") == 0)
+               ? 0
+               : 1;
+  if (strcmp(cmd, "create-site") == 0 && (argc == 4 || argc == 5))
+    return create_site(c, argv[1], argv[2], argv[3], argc == 5 ? argv[4] : NULL)
+               ? 0
+               : 1;
+  if ((strcmp(cmd, "enable-module") == 0 ||
+       strcmp(cmd, "disable-module") == 0) &&
+      argc == 3)
+    return set_module(c, argv[1], argv[2], cmd[0] == 'e') ? 0 : 1;
+  if (strcmp(cmd, "create-user") == 0 && argc == 5) {
+    char *hash = read_password(argv[2]);
+    bool ok = hash && create_user(c, argv[1], argv[2], argv[3], argv[4], hash,
+                                  false);
+    free(hash);
+    return ok ? 0 : 1;
+  }
+  if (strcmp(cmd, "create-regional-admin") == 0 && argc == 3) {
+    char *hash = read_password(argv[1]);
+    bool ok = hash && create_user(c, NULL, argv[1], argv[2], NULL, hash, true);
+    free(hash);
+    return ok ? 0 : 1;
+  }
+  if (strcmp(cmd, "reset-password") == 0 && argc == 2) {
+    char *hash = read_password(argv[1]);
+    const char *p[2] = {argv[1], hash};
+    PGresult *r = hash ? run(c,
+                             "UPDATE concerto.users SET password_hash = $2, "
+                             "auth_source = 'local' WHERE username = $1 "
+                             "RETURNING id",
+                             2, p)
+                       : NULL;
+    bool ok = r && PQntuples(r) == 1;
+    PQclear(r);
+    free(hash);
+    if (ok) {
+      /* A reset ends every session of that user. */
+      run_ok(c,
+             "UPDATE concerto.sessions SET revoked_at = now() WHERE user_id = "
+             "(SELECT id FROM concerto.users WHERE username = $1) AND "
+             "revoked_at IS NULL",
+             1, p);
+      audit(c, "user.password.reset", argv[1], NULL);
+    } else if (hash) {
+      fprintf(stderr, "concerto admin: no user %s\n", argv[1]);
+    }
+    return ok ? 0 : 1;
+  }
+  if (strcmp(cmd, "create-api-token") == 0 && argc == 4) {
+    char token[TOKEN_TEXT_LEN + 1], hash[65];
+    if (!token_new(token) || !token_hash(token, hash))
+      return 1;
+    const char *p[4] = {argv[1], argv[2], argv[3], hash};
+    PGresult *r = run(c,
+                      "INSERT INTO concerto.api_tokens (tenant_id, name, role, "
+                      "token_hash) SELECT id, $2, $3, $4 FROM concerto.tenants "
+                      "WHERE code = $1 RETURNING id",
+                      4, p);
+    bool ok = r && PQntuples(r) == 1;
+    PQclear(r);
+    if (!ok)
+      return 1;
+    audit(c, "api_token.create", argv[2], argv[1]);
+    printf("%s\n", token);
+    return 0;
+  }
+  if (strcmp(cmd, "verify-audit") == 0 && argc == 1) {
+    PGresult *r = run(c,
+                      "SELECT rows_checked, broken_id, broken_chain FROM "
+                      "concerto.audit_verify()",
+                      0, NULL);
+    if (!r)
+      return 2;
+    bool intact = PQgetisnull(r, 0, 1);
+    if (intact)
+      printf("audit trail intact: %s rows checked\n", PQgetvalue(r, 0, 0));
+    else
+      printf("audit trail BROKEN at row %s (chain %s); %s rows before it "
+             "verified\n",
+             PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return intact ? 0 : 1;
+  }
+  if (strcmp(cmd, "demo") == 0 && argc == 1)
+    return load_demo(c) ? 0 : 1;
+  usage();
+  return 2;
+}
+
+static const char *cli_sql_dir(void) {
+  const char *env = getenv("CONCERTO_SQL_DIR");
+  return env && *env ? env : NULL;
+}
+
+int admin_cli_main(int argc, char **argv, const char *config_path) {
+  if (argc < 2) {
+    usage();
+    return 2;
+  }
+  concerto_config cfg;
+  config_defaults(&cfg);
+  char err[512];
+  if (!config_load(&cfg, config_path, err, sizeof err)) {
+    fprintf(stderr, "concerto admin: configuration: %s\n", err);
+    config_free(&cfg);
+    return 2;
+  }
+  password_set_cost(cfg.argon2_t_cost, cfg.argon2_m_kib);
+  cli c = {0};
+  struct passwd *pw = getpwuid(getuid());
+  c.operator_name = pw ? pw->pw_name : "unknown";
+  const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
+  const char *vals[] = {cfg.database_url, "5", "concerto-admin", NULL};
+  c.pg = PQconnectdbParams(keys, vals, 1);
+  int rc = 2;
+  if (PQstatus(c.pg) != CONNECTION_OK) {
+    fprintf(stderr, "concerto admin: database: %s", PQerrorMessage(c.pg));
+  } else {
+    /* The core schema must exist; the server migrates modules itself. */
+    migration_set core;
+    const char *dir = cli_sql_dir();
+    if (!dir)
+      dir = concerto_core_sql_dir();
+    bool ok = migration_set_load(&core, "core", "concerto", dir, err,
+                                 sizeof err) &&
+              migrate_run(c.pg, &core, 1, err, sizeof err);
+    migration_set_free(&core);
+    if (!ok)
+      fprintf(stderr, "concerto admin: migrations: %s\n", err);
+    else if (run_ok(&c, "SET app.regional = 'on'", 0, NULL))
+      rc = command(&c, argc - 1, argv + 1);
+  }
+  PQfinish(c.pg);
+  config_free(&cfg);
+  return rc;
+}

@@ -1,0 +1,81 @@
+/* Test module "ward": a hospital-owned table under row-level security, and
+ * a query that "forgets" its WHERE clause on purpose - the proof that one
+ * hospital cannot see another's rows even through a buggy module. Also
+ * exercises plugin ABI 1.1 (the caller and the audit trail). */
+#include <concerto/concerto.h>
+
+static concerto_status add_bed(concerto_request *req, void *ud) {
+  (void)ud;
+  json_t *body;
+  concerto_status st = concerto_json_body(req, &body);
+  if (st != CONCERTO_OK)
+    return st;
+  const char *params[1] = {json_string_value(json_object_get(body, "label"))};
+  if (!params[0])
+    return concerto_reply_problem(req, 422, "validation_failed",
+                                  "Unprocessable Content", "label: required");
+  concerto_result *res;
+  /* tenant_id comes from the column default: the caller's hospital. */
+  st = concerto_query_db(req,
+                         "INSERT INTO beds (label) VALUES ($1) RETURNING "
+                         "id::text, tenant_id::text",
+                         1, params, &res);
+  if (st != CONCERTO_OK)
+    return st;
+  concerto_module_host->audit(req, "ward.bed.create", "bed", NULL, NULL);
+  return concerto_reply_json(req, 201,
+                             json_pack("{s:s, s:s}", "id",
+                                       concerto_value(res, 0, 0), "tenant_id",
+                                       concerto_value(res, 0, 1)));
+}
+
+/* Deliberately no WHERE clause: RLS must still limit it to one hospital. */
+static concerto_status count_beds(concerto_request *req, void *ud) {
+  (void)ud;
+  concerto_result *res;
+  concerto_status st =
+      concerto_query_db(req, "SELECT count(*)::text FROM beds", 0, NULL, &res);
+  if (st != CONCERTO_OK)
+    return st;
+  return concerto_reply_json(
+      req, 200, json_pack("{s:s}", "count", concerto_value(res, 0, 0)));
+}
+
+static concerto_status whoami(concerto_request *req, void *ud) {
+  (void)ud;
+  const concerto_host *h = concerto_module_host;
+  return concerto_reply_json(
+      req, 200,
+      json_pack("{s:s?, s:s?, s:s?, s:b, s:b}", "user_id", h->req_user_id(req),
+                "username", h->req_username(req), "tenant", h->req_tenant(req),
+                "specialist", h->req_has_role(req, "specialist"),
+                "requesting_doctor", h->req_has_role(req, "requesting_doctor")));
+}
+
+static concerto_status init(const concerto_host *host, concerto_registrar *reg,
+                            void **state) {
+  (void)state;
+  if (!CONCERTO_HOST_HAS(host, audit))
+    return CONCERTO_ERR_UNSUPPORTED; /* needs ABI 1.1 */
+  static const struct {
+    const char *method, *path, *role;
+    concerto_handler handler;
+  } routes[] = {
+      {"POST", "/api/v1/ward/beds", "specialist,requesting_doctor", add_bed},
+      {"GET", "/api/v1/ward/beds/count", "authenticated", count_beds},
+      {"GET", "/api/v1/ward/whoami", "authenticated", whoami},
+  };
+  for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+    concerto_route_spec spec = CONCERTO_ROUTE_SPEC_INIT_V1;
+    spec.method = routes[i].method;
+    spec.path = routes[i].path;
+    spec.required_role = routes[i].role;
+    spec.handler = routes[i].handler;
+    if (host->register_route(reg, &spec) != CONCERTO_OK)
+      return CONCERTO_ERR_REG_INVALID;
+  }
+  return host->register_migrations(reg, "sql");
+}
+
+CONCERTO_MODULE("ward", "1.0.0", "Concerto tests",
+                "Hospital-owned rows under RLS", NULL, init, NULL, NULL)
