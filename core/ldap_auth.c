@@ -270,8 +270,15 @@ static ldap_auth_status open_one(const ldap_settings *s, const char *url,
     if (!budget_arm(b, ld, &left))
       return out_of_time("starttls", err, errlen);
     rc = ldap_start_tls_s(ld, NULL, NULL);
+    ldap_auth_status st = LDAP_AUTH_OK;
     if (rc != LDAP_SUCCESS)
-      return fail(ld, rc, "starttls", err, errlen);
+      st = fail(ld, rc, "starttls", err, errlen);
+    /* A server that answers but refuses TLS (a result code, not a client
+     * error) is configured wrong, not down; retrying will not help. */
+    if (rc > 0 && rc != LDAP_BUSY)
+      st = LDAP_AUTH_ERROR;
+    if (st != LDAP_AUTH_OK)
+      return st;
   }
   if (!budget_arm(b, ld, &left))
     return out_of_time("service bind", err, errlen);

@@ -441,25 +441,31 @@ static void concurrent_logins_stand_alone(void **state) {
   }
 }
 
-/* A fake directory that accepts StartTLS and then never says a word of the
- * TLS handshake. Every wait of its own is bounded. */
-static void *starttls_then_silence(void *arg) {
-  int lfd = *(int *)arg;
-  struct pollfd p = {.fd = lfd, .events = POLLIN};
+/* A fake directory that answers the StartTLS request with `result` and,
+ * after a success, never says a word of the TLS handshake. Every wait of its
+ * own is bounded. */
+typedef struct fake_directory {
+  int fd;
+  unsigned char result;
+  pthread_t thread;
+} fake_directory;
+
+static void *fake_starttls(void *arg) {
+  fake_directory *f = arg;
+  struct pollfd p = {.fd = f->fd, .events = POLLIN};
   if (poll(&p, 1, 5000) != 1)
     return NULL;
-  int c = accept(lfd, NULL, NULL);
+  int c = accept(f->fd, NULL, NULL);
   if (c < 0)
     return NULL;
   p = (struct pollfd){.fd = c, .events = POLLIN};
   char buf[256];
   if (poll(&p, 1, 5000) == 1 && read(c, buf, sizeof buf) > 0) {
-    /* ExtendedResponse for message 1 (the StartTLS request): success. */
-    static const unsigned char ok[] = {0x30, 0x0c, 0x02, 0x01, 0x01,
-                                       0x78, 0x07, 0x0a, 0x01, 0x00,
-                                       0x04, 0x00, 0x04, 0x00};
-    if (write(c, ok, sizeof ok) == (ssize_t)sizeof ok)
-      /* Swallow the ClientHello and wait for the client to give up. */
+    /* ExtendedResponse to message 1 (the StartTLS request). */
+    unsigned char answer[] = {0x30, 0x0c, 0x02,      0x01, 0x01, 0x78, 0x07,
+                              0x0a, 0x01, f->result, 0x04, 0x00, 0x04, 0x00};
+    if (write(c, answer, sizeof answer) == (ssize_t)sizeof answer)
+      /* Swallow what comes and wait for the client to give up. */
       while (poll(&p, 1, 5000) == 1 && read(c, buf, sizeof buf) > 0)
         ;
   }
@@ -467,19 +473,19 @@ static void *starttls_then_silence(void *arg) {
   return NULL;
 }
 
-static void stalled_tls_handshake_is_unavailable(void **state) {
-  (void)state;
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  assert_true(fd >= 0);
+/* Logs in with StartTLS against a fake directory; returns the status and
+ * the seconds it took. */
+static ldap_auth_status starttls_against(unsigned char result, double *took,
+                                         char *err, size_t errlen) {
+  fake_directory f = {.fd = socket(AF_INET, SOCK_STREAM, 0), .result = result};
+  assert_true(f.fd >= 0);
   struct sockaddr_in a = {.sin_family = AF_INET,
                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   socklen_t len = sizeof a;
-  assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-  assert_int_equal(listen(fd, 8), 0);
-  assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-  pthread_t server;
-  assert_int_equal(pthread_create(&server, NULL, starttls_then_silence, &fd),
-                   0);
+  assert_int_equal(bind(f.fd, (struct sockaddr *)&a, sizeof a), 0);
+  assert_int_equal(listen(f.fd, 8), 0);
+  assert_int_equal(getsockname(f.fd, (struct sockaddr *)&a, &len), 0);
+  assert_int_equal(pthread_create(&f.thread, NULL, fake_starttls, &f), 0);
   char url[64];
   snprintf(url, sizeof url, "ldap://127.0.0.1:%d", ntohs(a.sin_port));
   ldap_settings s = settings();
@@ -488,16 +494,35 @@ static void stalled_tls_handshake_is_unavailable(void **state) {
   s.ca_file = dir.ca_file;
   s.timeout_ms = 1000;
   ldap_identity id;
-  char err[256];
   double t0 = now_s();
-  assert_int_equal(login(&s, "mrossi", "Passw0rd!", &id, err, sizeof err),
+  ldap_auth_status st = login(&s, "mrossi", "Passw0rd!", &id, err, errlen);
+  *took = now_s() - t0;
+  pthread_join(f.thread, NULL);
+  close(f.fd);
+  return st;
+}
+
+static void stalled_tls_handshake_is_unavailable(void **state) {
+  (void)state;
+  double took;
+  char err[256];
+  assert_int_equal(starttls_against(0 /* success */, &took, err, sizeof err),
                    LDAP_AUTH_UNAVAILABLE);
-  double took = now_s() - t0;
   assert_non_null(strstr(err, "starttls"));
   assert_true(took >= 0.8);
   assert_true(took < 3.0);
-  pthread_join(server, NULL);
-  close(fd);
+}
+
+/* A directory that is up but refuses TLS needs an administrator. */
+static void refused_starttls_is_an_error(void **state) {
+  (void)state;
+  double took;
+  char err[256];
+  assert_int_equal(
+      starttls_against(2 /* protocolError */, &took, err, sizeof err),
+      LDAP_AUTH_ERROR);
+  assert_non_null(strstr(err, "starttls"));
+  assert_true(took < 1.0);
 }
 
 int main(void) {
@@ -525,6 +550,7 @@ int main(void) {
       cmocka_unit_test(closed_port_is_unavailable_at_once),
       cmocka_unit_test(silent_server_is_unavailable_after_the_timeout),
       cmocka_unit_test(stalled_tls_handshake_is_unavailable),
+      cmocka_unit_test(refused_starttls_is_an_error),
   };
   return cmocka_run_group_tests(tests, start_directory, stop_directory);
 }
