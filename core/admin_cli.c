@@ -23,20 +23,19 @@ typedef struct cli {
 } cli;
 
 static void usage(void) {
-  fputs(
-      "usage: concerto admin [--config FILE] COMMAND ...\n"
-      "  create-hospital CODE NAME KIND [--hub]     KIND: ASL AO AOU IRCCS\n"
-      "  create-site HOSPITAL CODE NAME [CITY]\n"
-      "  enable-module HOSPITAL MODULE\n"
-      "  disable-module HOSPITAL MODULE\n"
-      "  create-user HOSPITAL USERNAME DISPLAY_NAME ROLE[,ROLE...]\n"
-      "  create-regional-admin USERNAME DISPLAY_NAME\n"
-      "  reset-password USERNAME\n"
-      "  create-api-token HOSPITAL NAME ROLE        prints the token once\n"
-      "  verify-audit                               exit 1 if tampered\n"
-      "  demo                                       load the demo region\n"
-      "Passwords are read from CONCERTO_NEW_PASSWORD, else from stdin.\n",
-      stderr);
+  fputs("usage: concerto admin [--config FILE] COMMAND ...\n"
+        "  create-hospital CODE NAME KIND [--hub]     KIND: ASL AO AOU IRCCS\n"
+        "  create-site HOSPITAL CODE NAME [CITY]\n"
+        "  enable-module HOSPITAL MODULE\n"
+        "  disable-module HOSPITAL MODULE\n"
+        "  create-user HOSPITAL USERNAME DISPLAY_NAME ROLE[,ROLE...]\n"
+        "  create-regional-admin USERNAME DISPLAY_NAME\n"
+        "  reset-password USERNAME\n"
+        "  create-api-token HOSPITAL NAME ROLE        prints the token once\n"
+        "  verify-audit                               exit 1 if tampered\n"
+        "  demo                                       load the demo region\n"
+        "Passwords are read from CONCERTO_NEW_PASSWORD, else from stdin.\n",
+        stderr);
 }
 
 /* Runs one statement; prints the error and returns NULL on failure. */
@@ -141,11 +140,12 @@ static bool create_user(cli *c, const char *tenant, const char *username,
                         const char *display, const char *roles,
                         const char *hash, bool regional) {
   const char *p[4] = {username, display, hash, regional ? "true" : "false"};
-  PGresult *r = run(c,
-                    "INSERT INTO concerto.users (username, display_name, "
-                    "password_hash, regional_admin) VALUES ($1, $2, $3, "
-                    "$4::boolean) ON CONFLICT (username) DO NOTHING RETURNING id",
-                    4, p);
+  PGresult *r =
+      run(c,
+          "INSERT INTO concerto.users (username, display_name, "
+          "password_hash, regional_admin) VALUES ($1, $2, $3, "
+          "$4::boolean) ON CONFLICT (username) DO NOTHING RETURNING id",
+          4, p);
   if (!r)
     return false;
   bool created = PQntuples(r) == 1;
@@ -185,7 +185,8 @@ static bool create_patient(cli *c, const char *cf, const char *surname,
     return false;
   }
   char sex[2] = {info.sex, '\0'};
-  const char *p[7] = {info.normalized, surname, given, birth, place, sex, email};
+  const char *p[7] = {info.normalized, surname, given, birth,
+                      place,           sex,     email};
   return run_ok(c,
                 "INSERT INTO concerto.patients (fiscal_code, surname, "
                 "given_name, birth_date, birth_place, sex, email) VALUES ($1, "
@@ -274,8 +275,8 @@ static bool load_demo(cli *c) {
                      users[i].roles, hash, false);
   for (size_t i = 0; ok && i < sizeof patients / sizeof *patients; i++)
     ok = create_patient(c, patients[i].cf, patients[i].surname,
-                        patients[i].given, patients[i].birth,
-                        patients[i].place, patients[i].email);
+                        patients[i].given, patients[i].birth, patients[i].place,
+                        patients[i].email);
   ok = run_ok(c, ok ? "COMMIT" : "ROLLBACK", 0, NULL) && ok;
   free(hash);
   if (ok)
@@ -303,8 +304,8 @@ static int command(cli *c, int argc, char **argv) {
     return set_module(c, argv[1], argv[2], cmd[0] == 'e') ? 0 : 1;
   if (strcmp(cmd, "create-user") == 0 && argc == 5) {
     char *hash = read_password(argv[2]);
-    bool ok = hash && create_user(c, argv[1], argv[2], argv[3], argv[4], hash,
-                                  false);
+    bool ok =
+        hash && create_user(c, argv[1], argv[2], argv[3], argv[4], hash, false);
     free(hash);
     return ok ? 0 : 1;
   }
@@ -414,9 +415,9 @@ int admin_cli_main(int argc, char **argv, const char *config_path) {
     const char *dir = cli_sql_dir();
     if (!dir)
       dir = concerto_core_sql_dir();
-    bool ok = migration_set_load(&core, "core", "concerto", dir, err,
-                                 sizeof err) &&
-              migrate_run(c.pg, &core, 1, err, sizeof err);
+    bool ok =
+        migration_set_load(&core, "core", "concerto", dir, err, sizeof err) &&
+        migrate_run(c.pg, &core, 1, err, sizeof err);
     migration_set_free(&core);
     if (!ok)
       fprintf(stderr, "concerto admin: migrations: %s\n", err);

@@ -26,4 +26,3 @@ const char *concerto_core_sql_dir(void) {
   }
   return CONCERTO_DEFAULT_SQL_DIR;
 }
-

@@ -77,7 +77,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
   PGconn *c = thread_conn();
   if (!c)
     return reply(conn, 503, "{\"error\":\"database\"}");
-  if (tx_mode && !command(c, "BEGIN; SET LOCAL search_path TO hello_vendor, public"))
+  if (tx_mode &&
+      !command(c, "BEGIN; SET LOCAL search_path TO hello_vendor, public"))
     return reply(conn, 500, "{\"error\":\"begin\"}");
   const char *params[1] = {"it"};
   PGresult *r = PQexecPrepared(c, "greet", 1, params, NULL, NULL, 0);
@@ -120,8 +121,8 @@ int main(int argc, char **argv) {
       NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
       (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
       (unsigned)atoi(argv[2]), MHD_OPTION_CONNECTION_LIMIT, 1024u,
-      MHD_OPTION_CONNECTION_TIMEOUT, 15u, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-      1024u, MHD_OPTION_END);
+      MHD_OPTION_CONNECTION_TIMEOUT, 15u, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+      MHD_OPTION_END);
   if (!d) {
     fprintf(stderr, "cannot start the daemon\n");
     return 1;

@@ -376,8 +376,8 @@ th_resp th_call(const th_server *s, th_client *c, const char *method,
 long th_login(const th_server *s, th_client *c, const char *username,
               const char *password, const char *tenant) {
   memset(c, 0, sizeof *c);
-  json_t *body = json_pack("{s:s, s:s}", "username", username, "password",
-                           password);
+  json_t *body =
+      json_pack("{s:s, s:s}", "username", username, "password", password);
   if (tenant)
     json_object_set_new(body, "tenant", json_string(tenant));
   char *text = json_dumps(body, 0);

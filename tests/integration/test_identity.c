@@ -74,8 +74,8 @@ static void admin_bootstrap_and_hospitals(void **state) {
   bool kind_named = false;
   size_t i;
   json_t *e;
-  json_array_foreach(errors, i, e) kind_named |= strcmp(
-      json_string_value(json_object_get(e, "field")), "kind") == 0;
+  json_array_foreach(errors, i, e) kind_named |=
+      strcmp(json_string_value(json_object_get(e, "field")), "kind") == 0;
   assert_true(kind_named);
   th_resp_free(&r);
   assert_int_equal(call(&admin, "POST", "/api/v1/tenants/HUB1/sites",
@@ -102,21 +102,24 @@ static void users_and_roles(void **state) {
   assert_int_equal(
       call(&admin, "POST", "/api/v1/tenants/SPOKE1/users",
            "{\"username\":\"doc_b\",\"display_name\":\"Bruno Medico\","
-           "\"password\":\"" DOC_PASSWORD "\",\"roles\":[\"requesting_doctor\"]}"),
+           "\"password\":\"" DOC_PASSWORD
+           "\",\"roles\":[\"requesting_doctor\"]}"),
       201);
   assert_int_equal(
       call(&admin, "POST", "/api/v1/tenants/HUB1/users",
            "{\"username\":\"po_a\",\"display_name\":\"Paola Privacy\","
-           "\"password\":\"" DOC_PASSWORD "\",\"roles\":[\"privacy_officer\"]}"),
+           "\"password\":\"" DOC_PASSWORD
+           "\",\"roles\":[\"privacy_officer\"]}"),
       201);
   assert_int_equal(
       call(&admin, "POST", "/api/v1/tenants/HUB1/users",
            "{\"username\":\"adm_a\",\"display_name\":\"Aldo Admin\","
            "\"password\":\"" DOC_PASSWORD "\",\"roles\":[\"hospital_admin\"]}"),
       201);
-  th_resp r = th_call(&srv, &admin, "POST", "/api/v1/tenants/HUB1/users",
-                      "{\"username\":\"doc_a\",\"display_name\":\"dup\","
-                      "\"password\":\"" DOC_PASSWORD "\",\"roles\":[\"specialist\"]}");
+  th_resp r =
+      th_call(&srv, &admin, "POST", "/api/v1/tenants/HUB1/users",
+              "{\"username\":\"doc_a\",\"display_name\":\"dup\","
+              "\"password\":\"" DOC_PASSWORD "\",\"roles\":[\"specialist\"]}");
   assert_int_equal(r.status, 409);
   th_resp_free(&r);
   r = th_call(&srv, &admin, "POST", "/api/v1/tenants/HUB1/users",
@@ -126,17 +129,20 @@ static void users_and_roles(void **state) {
   assert_non_null(strstr(r.body, "\"field\":\"password\""));
   th_resp_free(&r);
   /* One doctor, two hospitals, different roles. */
-  assert_int_equal(call(&admin, "PUT", "/api/v1/tenants/SPOKE1/users/doc_a/roles",
+  assert_int_equal(call(&admin, "PUT",
+                        "/api/v1/tenants/SPOKE1/users/doc_a/roles",
                         "{\"roles\":[\"requesting_doctor\"]}"),
                    200);
   assert_int_equal(th_login(&srv, &doc_a, "doc_a", DOC_PASSWORD, "HUB1"), 200);
   th_resp me = th_call(&srv, &doc_a, "GET", "/api/v1/me", NULL);
   assert_int_equal(me.status, 200);
   json_t *roles = json_object_get(me.json, "roles");
-  assert_string_equal(json_string_value(json_array_get(json_object_get(roles, "HUB1"), 0)),
-                      "specialist");
-  assert_string_equal(json_string_value(json_array_get(json_object_get(roles, "SPOKE1"), 0)),
-                      "requesting_doctor");
+  assert_string_equal(
+      json_string_value(json_array_get(json_object_get(roles, "HUB1"), 0)),
+      "specialist");
+  assert_string_equal(
+      json_string_value(json_array_get(json_object_get(roles, "SPOKE1"), 0)),
+      "requesting_doctor");
   assert_string_equal(th_json_str(&me, "current_tenant"), "HUB1");
   th_resp_free(&me);
 }
@@ -191,9 +197,9 @@ static void forgotten_where_sees_one_hospital(void **state) {
   assert_int_equal(call(&doc_a, "POST", "/api/v1/ward/beds",
                         "{\"label\":\"Cardiologia 2\"}"),
                    201);
-  assert_int_equal(call(&doc_b, "POST", "/api/v1/ward/beds",
-                        "{\"label\":\"Medicina 1\"}"),
-                   201);
+  assert_int_equal(
+      call(&doc_b, "POST", "/api/v1/ward/beds", "{\"label\":\"Medicina 1\"}"),
+      201);
   char *total = th_sql("it_identity", "SELECT count(*) FROM ward.beds");
   assert_string_equal(total, "3");
   free(total);
@@ -259,13 +265,15 @@ static void login_failures_lockout_and_expiry(void **state) {
   (void)state;
   th_client c;
   memset(&c, 0, sizeof c);
-  th_resp r = th_call(&srv, &c, "POST", "/api/v1/auth/login",
-                      "{\"username\":\"doc_b\",\"password\":\"wrong-password-1\"}");
+  th_resp r =
+      th_call(&srv, &c, "POST", "/api/v1/auth/login",
+              "{\"username\":\"doc_b\",\"password\":\"wrong-password-1\"}");
   assert_int_equal(r.status, 401);
   char *known = strdup(th_json_str(&r, "detail"));
   th_resp_free(&r);
-  r = th_call(&srv, &c, "POST", "/api/v1/auth/login",
-              "{\"username\":\"nobody_here\",\"password\":\"wrong-password-1\"}");
+  r = th_call(
+      &srv, &c, "POST", "/api/v1/auth/login",
+      "{\"username\":\"nobody_here\",\"password\":\"wrong-password-1\"}");
   assert_int_equal(r.status, 401);
   assert_string_equal(th_json_str(&r, "detail"), known); /* no enumeration */
   th_resp_free(&r);
@@ -296,9 +304,10 @@ static void login_failures_lockout_and_expiry(void **state) {
   /* Idle expiry: a session unused for longer than session_idle_s. */
   th_client idle;
   assert_int_equal(th_login(&srv, &idle, "doc_b", DOC_PASSWORD, NULL), 200);
-  free(th_sql("it_identity",
-              "UPDATE concerto.sessions SET last_seen_at = now() - interval "
-              "'11 minutes' WHERE id = (SELECT max(id) FROM concerto.sessions)"));
+  free(th_sql(
+      "it_identity",
+      "UPDATE concerto.sessions SET last_seen_at = now() - interval "
+      "'11 minutes' WHERE id = (SELECT max(id) FROM concerto.sessions)"));
   r = th_call(&srv, &idle, "GET", "/api/v1/me", NULL);
   assert_int_equal(r.status, 401);
   th_resp_free(&r);
@@ -322,8 +331,9 @@ static void session_cookie_and_list(void **state) {
   (void)state;
   th_client c;
   memset(&c, 0, sizeof c);
-  th_resp r = th_call(&srv, &c, "POST", "/api/v1/auth/login",
-                      "{\"username\":\"doc_a\",\"password\":\"" DOC_PASSWORD "\"}");
+  th_resp r =
+      th_call(&srv, &c, "POST", "/api/v1/auth/login",
+              "{\"username\":\"doc_a\",\"password\":\"" DOC_PASSWORD "\"}");
   char *cookie = th_header(&r, "Set-Cookie");
   assert_non_null(strstr(cookie, "HttpOnly"));
   assert_non_null(strstr(cookie, "SameSite=Lax"));
@@ -339,7 +349,8 @@ static void session_cookie_and_list(void **state) {
   const char *second_id = NULL;
   size_t i;
   json_t *s;
-  json_array_foreach(list, i, s) if (json_is_true(json_object_get(s, "current")))
+  json_array_foreach(list, i,
+                     s) if (json_is_true(json_object_get(s, "current")))
       second_id = json_string_value(json_object_get(s, "id"));
   assert_non_null(second_id);
   char path[96];
@@ -351,41 +362,46 @@ static void session_cookie_and_list(void **state) {
   /* Nobody can end another user's session. */
   assert_int_equal(call(&doc_b, "DELETE", path, NULL), 404);
   /* The session the stored hash belongs to is not the cookie itself. */
-  char *stored = th_sql("it_identity",
-                        "SELECT count(*) FROM concerto.sessions WHERE "
-                        "length(token_hash) = 64");
+  char *stored =
+      th_sql("it_identity", "SELECT count(*) FROM concerto.sessions WHERE "
+                            "length(token_hash) = 64");
   assert_int_not_equal(atoi(stored), 0);
   free(stored);
 }
 
 static void patients_and_codice_fiscale(void **state) {
   (void)state;
-  th_resp r = th_call(&srv, &doc_a, "POST", "/api/v1/patients",
-                      "{\"fiscal_code\":\"rssmra80a01h501u\",\"surname\":\"Rossi\","
-                      "\"given_name\":\"Mario\",\"birth_date\":\"1980-01-01\","
-                      "\"birth_place\":\"Roma\",\"sex\":\"M\"}");
+  th_resp r =
+      th_call(&srv, &doc_a, "POST", "/api/v1/patients",
+              "{\"fiscal_code\":\"rssmra80a01h501u\",\"surname\":\"Rossi\","
+              "\"given_name\":\"Mario\",\"birth_date\":\"1980-01-01\","
+              "\"birth_place\":\"Roma\",\"sex\":\"M\"}");
   assert_int_equal(r.status, 201);
   assert_string_equal(th_json_str(&r, "fiscal_code"), "RSSMRA80A01H501U");
   snprintf(patient_id, sizeof patient_id, "%s", th_json_str(&r, "id"));
   th_resp_free(&r);
-  r = th_call(&srv, &doc_a, "POST", "/api/v1/patients",
-              "{\"fiscal_code\":\"RSSMRA80A01H501A\",\"surname\":\"Rossi\","
-              "\"given_name\":\"Mario\",\"birth_date\":\"1980-01-01\",\"sex\":\"M\"}");
+  r = th_call(
+      &srv, &doc_a, "POST", "/api/v1/patients",
+      "{\"fiscal_code\":\"RSSMRA80A01H501A\",\"surname\":\"Rossi\","
+      "\"given_name\":\"Mario\",\"birth_date\":\"1980-01-01\",\"sex\":\"M\"}");
   assert_int_equal(r.status, 422);
   json_t *err = json_array_get(json_object_get(r.json, "errors"), 0);
-  assert_string_equal(json_string_value(json_object_get(err, "field")), "fiscal_code");
+  assert_string_equal(json_string_value(json_object_get(err, "field")),
+                      "fiscal_code");
   th_resp_free(&r);
-  r = th_call(&srv, &doc_a, "POST", "/api/v1/patients",
-              "{\"fiscal_code\":\"RSSMRA80A01H501U\",\"surname\":\"Rossi\","
-              "\"given_name\":\"Mario\",\"birth_date\":\"1980-01-01\",\"sex\":\"M\"}");
+  r = th_call(
+      &srv, &doc_a, "POST", "/api/v1/patients",
+      "{\"fiscal_code\":\"RSSMRA80A01H501U\",\"surname\":\"Rossi\","
+      "\"given_name\":\"Mario\",\"birth_date\":\"1980-01-01\",\"sex\":\"M\"}");
   assert_int_equal(r.status, 409);
   th_resp_free(&r);
   /* Omocodia is a valid code. */
-  assert_int_equal(call(&doc_a, "POST", "/api/v1/patients",
-                        "{\"fiscal_code\":\"RSSMRA80A01H50MM\",\"surname\":\"Rossi\","
-                        "\"given_name\":\"Marco\",\"birth_date\":\"1980-01-01\","
-                        "\"sex\":\"M\"}"),
-                   201);
+  assert_int_equal(
+      call(&doc_a, "POST", "/api/v1/patients",
+           "{\"fiscal_code\":\"RSSMRA80A01H50MM\",\"surname\":\"Rossi\","
+           "\"given_name\":\"Marco\",\"birth_date\":\"1980-01-01\","
+           "\"sex\":\"M\"}"),
+      201);
   r = th_call(&srv, &doc_a, "GET", "/api/v1/patients?q=ross%20mar", NULL);
   assert_int_equal(r.status, 200);
   assert_int_equal(json_array_size(json_object_get(r.json, "patients")), 2);
@@ -407,7 +423,8 @@ static void one_time_links_work_once(void **state) {
            "{\"patient_id\":\"%s\",\"scope_kind\":\"appointment\","
            "\"scope_ref\":\"visit-1\",\"ttl_minutes\":30}",
            patient_id);
-  th_resp r = th_call(&srv, &doc_a, "POST", "/api/v1/tenants/HUB1/access-links", body);
+  th_resp r =
+      th_call(&srv, &doc_a, "POST", "/api/v1/tenants/HUB1/access-links", body);
   assert_int_equal(r.status, 201);
   char token[64];
   snprintf(token, sizeof token, "%s", th_json_str(&r, "token"));
@@ -446,8 +463,9 @@ static void one_time_links_work_once(void **state) {
   r = th_call(&srv, &doc_a, "POST", "/api/v1/tenants/HUB1/access-links", body);
   snprintf(token, sizeof token, "%s", th_json_str(&r, "token"));
   th_resp_free(&r);
-  free(th_sql("it_identity", "UPDATE concerto.access_links SET expires_at = "
-                             "now() - interval '1 minute' WHERE used_at IS NULL"));
+  free(th_sql("it_identity",
+              "UPDATE concerto.access_links SET expires_at = "
+              "now() - interval '1 minute' WHERE used_at IS NULL"));
   snprintf(login, sizeof login, "{\"token\":\"%s\"}", token);
   r = th_call(&srv, &again, "POST", "/api/v1/auth/link", login);
   assert_int_equal(r.status, 401);
@@ -468,7 +486,8 @@ static void api_tokens(void **state) {
            th_json_str(&r, "id"));
   th_resp_free(&r);
   /* Bearer callers need no CSRF token and act in the token's hospital. */
-  r = th_call(&srv, &system, "POST", "/api/v1/ward/beds", "{\"label\":\"CUP\"}");
+  r = th_call(&srv, &system, "POST", "/api/v1/ward/beds",
+              "{\"label\":\"CUP\"}");
   assert_int_equal(r.status, 201);
   th_resp_free(&r);
   r = th_call(&srv, &system, "GET", "/api/v1/ward/beds/count", NULL);
@@ -477,8 +496,9 @@ static void api_tokens(void **state) {
   r = th_call(&srv, &system, "GET", "/api/v1/tenants/HUB1/users", NULL);
   assert_int_equal(r.status, 403); /* scoped to its one role */
   th_resp_free(&r);
-  char *stored = th_sql("it_identity", "SELECT count(*) FROM concerto.api_tokens "
-                                       "WHERE length(token_hash) = 64");
+  char *stored =
+      th_sql("it_identity", "SELECT count(*) FROM concerto.api_tokens "
+                            "WHERE length(token_hash) = 64");
   assert_string_equal(stored, "1");
   free(stored);
   assert_int_equal(call(&adm_a, "DELETE", revoke, NULL), 200);
@@ -507,7 +527,8 @@ static void audit_trail_verifies_and_detects_tampering(void **state) {
   assert_true(saw_read && saw_create);
   th_resp_free(&r);
   /* Security events: logins, failures, module enablement. */
-  r = th_call(&srv, &admin, "GET", "/api/v1/audit?action=auth.login&limit=500", NULL);
+  r = th_call(&srv, &admin, "GET", "/api/v1/audit?action=auth.login&limit=500",
+              NULL);
   assert_non_null(strstr(r.body, "\"outcome\":\"failure\""));
   assert_non_null(strstr(r.body, "\"outcome\":\"success\""));
   th_resp_free(&r);
@@ -525,19 +546,20 @@ static void audit_trail_verifies_and_detects_tampering(void **state) {
   assert_true(json_is_true(json_object_get(r.json, "intact")));
   th_resp_free(&r);
   /* The application role cannot change history... */
-  char *grants = th_sql("it_identity",
-                        "SELECT has_table_privilege('concerto_app', "
-                        "'concerto.audit_log', 'UPDATE') OR has_table_privilege("
-                        "'concerto_app', 'concerto.audit_log', 'DELETE')");
+  char *grants = th_sql(
+      "it_identity", "SELECT has_table_privilege('concerto_app', "
+                     "'concerto.audit_log', 'UPDATE') OR has_table_privilege("
+                     "'concerto_app', 'concerto.audit_log', 'DELETE')");
   assert_string_equal(grants, "f");
   free(grants);
   /* ...and an owner who does is caught. */
   char *victim = th_sql("it_identity", "SELECT min(id) FROM concerto.audit_log "
                                        "WHERE action = 'patient.read'");
   char sql[160];
-  snprintf(sql, sizeof sql,
-           "UPDATE concerto.audit_log SET actor_name = 'someone_else' WHERE id = %s",
-           victim);
+  snprintf(
+      sql, sizeof sql,
+      "UPDATE concerto.audit_log SET actor_name = 'someone_else' WHERE id = %s",
+      victim);
   free(th_sql("it_identity", sql));
   r = th_call(&srv, &admin, "GET", "/api/v1/audit/verify", NULL);
   assert_false(json_is_true(json_object_get(r.json, "intact")));

@@ -49,7 +49,8 @@ static concerto_status whoami(concerto_request *req, void *ud) {
       json_pack("{s:s?, s:s?, s:s?, s:b, s:b}", "user_id", h->req_user_id(req),
                 "username", h->req_username(req), "tenant", h->req_tenant(req),
                 "specialist", h->req_has_role(req, "specialist"),
-                "requesting_doctor", h->req_has_role(req, "requesting_doctor")));
+                "requesting_doctor",
+                h->req_has_role(req, "requesting_doctor")));
 }
 
 static concerto_status init(const concerto_host *host, concerto_registrar *reg,
