@@ -4,7 +4,8 @@
 
 CONCERTO_BUILD_PACKAGES="build-essential cmake pkg-config libmicrohttpd-dev
   libpq-dev libjansson-dev libltdl-dev libssl-dev libcurl4-openssl-dev
-  libargon2-dev libldap-dev postgresql postgresql-client curl ca-certificates"
+  libargon2-dev libldap-dev liblua5.4-dev postgresql postgresql-client curl
+  ca-certificates"
 CONCERTO_TEST_PACKAGES="libcmocka-dev valgrind clang libclang-rt-14-dev clang-format git
   slapd ldap-utils"
 CONCERTO_BENCH_PACKAGES="nginx-light wrk postgresql-contrib"

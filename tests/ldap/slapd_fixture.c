@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -47,9 +48,13 @@ static void dump(const char *path) {
  * LDAPTLS_* settings the tests put in their own environment to prove that
  * ldap_auth ignores them: they are not meant for slapd. */
 static pid_t spawn(char *const argv[], const char *log) {
+  pid_t parent = getpid();
   pid_t pid = fork();
   if (pid != 0)
     return pid;
+  /* When ctest kills the test on its timeout, slapd must not live on. */
+  if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+    _exit(127);
   int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
   if (fd >= 0) {
     dup2(fd, STDOUT_FILENO);
