@@ -1,0 +1,149 @@
+/* Directory login through the running server: a hospital's LDAP settings
+ * set over the API, staff logging in with their directory password, groups
+ * mapped to roles in that hospital, and the directory going away (503 for
+ * directory logins while local accounts keep working). Real slapd, real
+ * PostgreSQL, real HTTP. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "slapd_fixture.h"
+
+#define ADMIN_PASSWORD "Regione-Sicilia-2026"
+
+static th_server srv;
+static slapd_fixture ldap;
+static th_client admin;
+
+static int start(void **state) {
+  (void)state;
+  if (!slapd_start(&ldap, LDAP_FIXTURES))
+    return -1;
+  char url[512];
+  th_db_create("it_ldap", url, sizeof url);
+  setenv("CONCERTO_ADMIN_PASSWORD", ADMIN_PASSWORD, 1);
+  bool ok = th_server_start(&srv, "it_ldap", "{\"modules\":[]}", NULL, 30);
+  unsetenv("CONCERTO_ADMIN_PASSWORD");
+  return ok ? 0 : -1;
+}
+
+static int stop(void **state) {
+  (void)state;
+  slapd_stop(&ldap);
+  return th_server_stop(&srv, 30) == 0 ? 0 : -1;
+}
+
+static long login(th_client *c, const char *user, const char *password,
+                  char *code, size_t codelen) {
+  memset(c, 0, sizeof *c);
+  char body[256];
+  snprintf(body, sizeof body,
+           "{\"username\":\"%s\",\"password\":\"%s\",\"tenant\":\"HUB1\"}",
+           user, password);
+  th_resp r = th_call(&srv, c, "POST", "/api/v1/auth/login", body);
+  long status = r.status;
+  if (code)
+    snprintf(code, codelen, "%s",
+             th_json_str(&r, "code") ? th_json_str(&r, "code") : "");
+  th_resp_free(&r);
+  return status;
+}
+
+static void configure_directory(void **state) {
+  (void)state;
+  assert_int_equal(th_login(&srv, &admin, "admin", ADMIN_PASSWORD, NULL), 200);
+  th_resp r = th_call(&srv, &admin, "POST", "/api/v1/tenants",
+                      "{\"code\":\"HUB1\",\"name\":\"AOU\",\"kind\":\"AOU\"}");
+  assert_int_equal(r.status, 201);
+  th_resp_free(&r);
+  char body[1024];
+  snprintf(
+      body, sizeof body,
+      "{\"url\":\"%s\",\"bind_dn\":\"cn=concerto-search,dc=telemed,dc=test\","
+      "\"bind_password\":\"search-Secret1\","
+      "\"user_base\":\"ou=people,dc=telemed,dc=test\","
+      "\"user_filter\":\"(uid=%%s)\","
+      "\"group_base\":\"ou=groups,dc=telemed,dc=test\","
+      "\"group_roles\":{\"telemed-specialisti\":[\"specialist\"],"
+      "\"telemed-admin\":[\"hospital_admin\"]}}",
+      ldap.ldap_url);
+  r = th_call(&srv, &admin, "PUT", "/api/v1/tenants/HUB1/ldap", body);
+  assert_int_equal(r.status, 200);
+  assert_null(strstr(r.body, "search-Secret1")); /* write-only */
+  th_resp_free(&r);
+  r = th_call(&srv, &admin, "PUT", "/api/v1/tenants/HUB1/ldap",
+              "{\"url\":\"http://x\",\"user_base\":\"o=x\",\"group_roles\":"
+              "{\"g\":[\"astronaut\"]}}");
+  assert_int_equal(r.status, 422);
+  assert_non_null(strstr(r.body, "\"field\":\"url\""));
+  assert_non_null(strstr(r.body, "\"field\":\"group_roles\""));
+  th_resp_free(&r);
+}
+
+static void directory_users_get_mapped_roles(void **state) {
+  (void)state;
+  th_client c;
+  assert_int_equal(login(&c, "mrossi", "Passw0rd!", NULL, 0), 200);
+  th_resp me = th_call(&srv, &c, "GET", "/api/v1/me", NULL);
+  assert_int_equal(me.status, 200);
+  assert_string_equal(th_json_str(&me, "display_name"), "Mario Rossi");
+  json_t *roles = json_object_get(json_object_get(me.json, "roles"), "HUB1");
+  assert_int_equal(json_array_size(roles), 1);
+  assert_string_equal(json_string_value(json_array_get(roles, 0)),
+                      "specialist");
+  th_resp_free(&me);
+  char *source = th_sql("it_ldap", "SELECT auth_source || ':' || coalesce("
+                                   "password_hash, 'none') FROM concerto.users "
+                                   "WHERE username = 'mrossi'");
+  assert_string_equal(source, "ldap:none"); /* no local copy of the password */
+  free(source);
+
+  assert_int_equal(login(&c, "lbianchi", "Lbianchi#2024", NULL, 0), 200);
+  me = th_call(&srv, &c, "GET", "/api/v1/tenants/HUB1/users", NULL);
+  assert_int_equal(me.status, 200); /* hospital_admin through the group */
+  th_resp_free(&me);
+}
+
+static void wrong_password_and_unmapped_user(void **state) {
+  (void)state;
+  th_client c;
+  char code[64];
+  assert_int_equal(login(&c, "mrossi", "not-the-password", code, sizeof code),
+                   401);
+  assert_string_equal(code, "invalid_credentials");
+  assert_int_equal(login(&c, "nobody", "whatever-Pass1", code, sizeof code),
+                   401);
+  assert_string_equal(code, "invalid_credentials");
+  /* A valid directory account whose groups map to no Concerto role. */
+  assert_int_equal(login(&c, "averdi", "Averdi-ICU9", code, sizeof code), 403);
+  assert_string_equal(code, "no_role");
+  /* The password never reaches the log. */
+  assert_int_equal(th_log_count(&srv, "not-the-password"), 0);
+}
+
+static void directory_down_local_still_works(void **state) {
+  (void)state;
+  slapd_stop(&ldap);
+  th_client c;
+  char code[64];
+  assert_int_equal(login(&c, "mrossi", "Passw0rd!", code, sizeof code), 503);
+  assert_string_equal(code, "directory_unavailable");
+  assert_int_equal(th_login(&srv, &c, "admin", ADMIN_PASSWORD, NULL), 200);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(configure_directory),
+      cmocka_unit_test(directory_users_get_mapped_roles),
+      cmocka_unit_test(wrong_password_and_unmapped_user),
+      cmocka_unit_test(directory_down_local_still_works),
+  };
+  return cmocka_run_group_tests_name("ldap_server", tests, start, stop);
+}
