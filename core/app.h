@@ -21,6 +21,8 @@ typedef struct app {
   module_registry *modules;
   metrics *metrics;
   tenant_cache *tenants; /* module enablement per hospital */
+  struct events *events; /* subscribers and dispatchers */
+  db_pool *event_pool;   /* the dispatchers' connections */
   atomic_bool migrations_ok;
   atomic_bool shutting_down;
   atomic_int inflight;

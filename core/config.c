@@ -21,6 +21,9 @@ void config_defaults(concerto_config *cfg) {
   cfg->session_idle_s = 30 * 60;
   cfg->session_absolute_s = 12 * 3600;
   cfg->cookie_secure = false;
+  cfg->event_workers = 2;
+  cfg->event_max_attempts = 8;
+  cfg->event_retry_base_ms = 1000;
   cfg->argon2_t_cost = 3;
   cfg->argon2_m_kib = 65536;
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -105,6 +108,9 @@ static const key_rule top_rules[] = {
     {"session_absolute_s", K_UINT, F(session_absolute_s), 300, 30 * 24 * 3600},
     {"cookie_secure", K_BOOL, F(cookie_secure), 0, 0},
     {"argon2_t_cost", K_UINT, F(argon2_t_cost), 1, 16},
+    {"event_workers", K_UINT, F(event_workers), 0, 32},
+    {"event_max_attempts", K_UINT, F(event_max_attempts), 1, 100},
+    {"event_retry_base_ms", K_UINT, F(event_retry_base_ms), 10, 3600000},
     {"argon2_m_kib", K_UINT, F(argon2_m_kib), 1024, 1u << 21},
     {"threads", K_UINT, F(threads), 1, 256},
     {"db_pool_size", K_UINT, F(db_pool_size), 0, 512},

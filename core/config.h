@@ -24,8 +24,11 @@ typedef struct concerto_config {
   unsigned session_idle_s;
   unsigned session_absolute_s;
   bool cookie_secure;
-  unsigned argon2_t_cost; /* argon2id iterations */
-  unsigned argon2_m_kib;  /* argon2id memory, KiB */
+  unsigned event_workers;       /* dispatcher threads */
+  unsigned event_max_attempts;  /* then the delivery is dead */
+  unsigned event_retry_base_ms; /* first retry delay, doubling */
+  unsigned argon2_t_cost;       /* argon2id iterations */
+  unsigned argon2_m_kib;        /* argon2id memory, KiB */
   unsigned threads;
   unsigned db_pool_size;
   unsigned db_acquire_timeout_ms;

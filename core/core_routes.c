@@ -195,6 +195,7 @@ bool core_routes_register(app *a, char *err, size_t errlen) {
       add_table(a, routes_admin, err, errlen) &&
       add_table(a, routes_patients, err, errlen) &&
       add_table(a, routes_audit, err, errlen) &&
+      add_table(a, routes_events, err, errlen) &&
       add(a, "GET", "/healthz", healthz, a, err, errlen) &&
       add(a, "GET", "/readyz", readyz, a, err, errlen) &&
       add(a, "GET", "/metrics", metrics_handler, a, err, errlen) &&

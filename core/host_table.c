@@ -1,4 +1,5 @@
 /* The one host table of this core. Entries are only ever appended. */
+#include "events.h"
 #include "module_registry.h"
 #include "request.h"
 
@@ -27,6 +28,7 @@ static const concerto_host the_host = {
     .register_config = host_register_config,
     .register_migrations = host_register_migrations,
     .register_static = host_register_static,
+    .subscribe = host_subscribe,
     .module_dir = host_module_dir,
     .config_string = host_config_string,
     .config_int = host_config_int,
@@ -59,6 +61,7 @@ static const concerto_host the_host = {
     .req_patient_id = host_req_patient_id,
     .req_has_role = host_req_has_role,
     .audit = host_audit,
+    .publish = host_publish,
 };
 
 const concerto_host *host_table(void) {

@@ -17,6 +17,9 @@
 #include "migrate.h"
 #include "admin_cli.h"
 #include "bootstrap.h"
+#include "events.h"
+
+#include <curl/curl.h>
 #include "paths.h"
 #include "server.h"
 
@@ -154,8 +157,14 @@ int main(int argc, char **argv) {
   a.pool = db_pool_new(a.cfg.database_url, a.cfg.db_app_role,
                        a.cfg.db_pool_size, a.cfg.db_acquire_timeout_ms);
   a.tenants = tenant_cache_new(a.cfg.database_url, a.cfg.db_app_role);
+  a.events = events_new();
+  if (a.cfg.event_workers > 0)
+    a.event_pool =
+        db_pool_new(a.cfg.database_url, a.cfg.db_app_role, a.cfg.event_workers,
+                    a.cfg.db_acquire_timeout_ms);
+  curl_global_init(CURL_GLOBAL_DEFAULT);
   a.router = router_new();
-  if (!a.pool || !a.router || !a.tenants ||
+  if (!a.pool || !a.router || !a.tenants || !a.events ||
       !core_routes_register(&a, err, sizeof err)) {
     log_msg(CONCERTO_LOG_ERROR, NULL, NULL, "start-up: %s", err);
     goto out;
@@ -178,6 +187,7 @@ int main(int argc, char **argv) {
   srv = server_start(&a);
   if (!srv)
     goto out;
+  events_start(&a, a.cfg.event_workers);
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
@@ -185,14 +195,19 @@ int main(int argc, char **argv) {
           "signal %d: draining in-flight requests (up to %u s)", sig,
           a.cfg.shutdown_grace_s);
   server_stop(srv, a.cfg.shutdown_grace_s);
+  events_stop(&a);
   rc = 0;
 
 out:
+  events_stop(&a); /* before the modules whose handlers it calls go */
   module_registry_free(a.modules);
   if (a.router)
     core_routes_free_targets(&a);
   router_free(a.router);
   metrics_free(a.metrics);
+  events_free(a.events);
+  db_pool_free(a.event_pool);
+  curl_global_cleanup();
   tenant_cache_free(a.tenants);
   db_pool_free(a.pool);
   lt_dlexit();

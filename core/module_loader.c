@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "events.h"
 #include "log.h"
 #include "module_registry.h"
 
@@ -67,6 +68,11 @@ static void rec_clear_registrations(module_rec *m) {
   free(m->keys);
   m->keys = NULL;
   m->nkeys = 0;
+  for (size_t i = 0; i < m->nsubs; i++)
+    free(m->subs[i].name);
+  free(m->subs);
+  m->subs = NULL;
+  m->nsubs = 0;
   free(m->migrations_dir);
   free(m->static_dir);
   m->migrations_dir = m->static_dir = NULL;
@@ -511,6 +517,14 @@ static bool commit_routes(app *a, module_rec *m, char *err, size_t errlen) {
       return false; /* validated above; only a malformed template gets here */
     }
   }
+  for (size_t i = 0; i < m->nsubs; i++)
+    if (!events_add_subscriber(a->events, m->name, m->subs[i].name,
+                               m->subs[i].version, m->subs[i].handler,
+                               m->subs[i].userdata)) {
+      snprintf(err, errlen, "cannot subscribe to %s@%u", m->subs[i].name,
+               m->subs[i].version);
+      return false;
+    }
   if (m->static_dir) {
     char tmpl[96];
     snprintf(tmpl, sizeof tmpl, "/modules/%s/{*path}", m->name);

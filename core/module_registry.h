@@ -33,6 +33,13 @@ typedef struct module_route {
   void *userdata;
 } module_route;
 
+typedef struct module_sub {
+  char *name;
+  uint32_t version;
+  concerto_event_handler handler;
+  void *userdata;
+} module_sub;
+
 typedef struct module_config_key {
   char *key;
   concerto_config_type type;
@@ -56,6 +63,8 @@ struct concerto_module {
   size_t nroutes;
   module_config_key *keys;
   size_t nkeys;
+  module_sub *subs;
+  size_t nsubs;
   char *migrations_dir; /* absolute, or NULL */
   char *static_dir;     /* absolute, or NULL */
   bool registering;     /* true only inside init */

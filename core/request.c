@@ -22,7 +22,9 @@ static unsigned request_id_prefix;
 
 static void make_request_id(concerto_request *req) {
   const char *given =
-      MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Request-Id");
+      req->conn ? MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+                                              "X-Request-Id")
+                : NULL;
   /* Accept a caller's id only if it cannot smuggle anything into a log. */
   if (given) {
     size_t n = strlen(given);
@@ -62,7 +64,8 @@ concerto_request *request_new(app *a, struct MHD_Connection *conn,
   make_request_id(req);
   req->audit_tail = &req->audit_head;
   const union MHD_ConnectionInfo *ci =
-      MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+      conn ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS)
+           : NULL;
   const struct sockaddr *sa = ci ? ci->client_addr : NULL;
   if (sa && sa->sa_family == AF_INET)
     inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
@@ -76,7 +79,7 @@ concerto_request *request_new(app *a, struct MHD_Connection *conn,
 void request_free(concerto_request *req) {
   if (!req)
     return;
-  if (req->db)
+  if (req->db && !req->db_lent)
     request_end_tx(req, false);
   for (struct concerto_result *r = req->results; r; r = r->next)
     PQclear(r->pg);
@@ -139,14 +142,15 @@ const char *host_req_param(const concerto_request *req, const char *name) {
 }
 
 const char *host_req_query(const concerto_request *req, const char *name) {
-  return name ? MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
-                                            name)
-              : NULL;
+  return name && req->conn ? MHD_lookup_connection_value(
+                                 req->conn, MHD_GET_ARGUMENT_KIND, name)
+                           : NULL;
 }
 
 const char *host_req_header(const concerto_request *req, const char *name) {
-  return name ? MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name)
-              : NULL;
+  return name && req->conn
+             ? MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name)
+             : NULL;
 }
 
 const void *host_req_body(const concerto_request *req, size_t *len) {

@@ -64,6 +64,7 @@ struct concerto_request {
   /* Database. */
   db_conn *db;
   bool in_tx;
+  bool db_lent; /* db belongs to an event dispatcher, which ends the tx */
   struct concerto_result *results;
 
   /* Identity, filled by auth_authorize before the handler runs. */

@@ -64,6 +64,8 @@ static void write_audit_alone(concerto_request *req) {
 }
 
 concerto_status request_end_tx(concerto_request *req, bool commit) {
+  if (req->db_lent)
+    return CONCERTO_OK; /* the event dispatcher commits or rolls back */
   if (!req->db) {
     write_audit_alone(req);
     return CONCERTO_OK;

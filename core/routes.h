@@ -15,5 +15,6 @@ extern const route_def routes_auth[];
 extern const route_def routes_admin[];
 extern const route_def routes_patients[];
 extern const route_def routes_audit[];
+extern const route_def routes_events[];
 
 #endif

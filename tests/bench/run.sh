@@ -19,8 +19,10 @@
 #   BENCH_THREADS      concerto "threads" (default 4)
 #   BENCH_DB_POOL      concerto "db_pool_size" = pgbench clients (default 4)
 #   BENCH_BUILD_DIR    build directory (default <repo>/build-bench)
-#   BENCH_INFO=0       skip the extra informational pgbench run of Concerto's
-#                      whole per-request transaction (default 1: run it)
+#   BENCH_INFO=0       skip the informational yardsticks (default 1: run them):
+#                      a bare libmicrohttpd+libpq server (bare_mhd_pq.c) doing
+#                      one prepared SELECT / Concerto's 3-round-trip transaction
+#                      per request, and pgbench running that transaction
 set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -47,6 +49,7 @@ warm=$(to_seconds "${BENCH_WARMUP:-3s}")
 
 # shellcheck source=../../scripts/lib/deps.sh
 . "$src/scripts/lib/deps.sh"
+# shellcheck disable=SC2086 # word lists
 deps_install $CONCERTO_BUILD_PACKAGES $CONCERTO_BENCH_PACKAGES
 # shellcheck source=../../scripts/lib/pg.sh
 . "$src/scripts/lib/pg.sh"
@@ -61,12 +64,14 @@ cmake --build "$build" -j "$(nproc)" -- --no-print-directory >/dev/null 2>&1 ||
 
 work=$(mktemp -d /tmp/concerto-bench-XXXXXX)
 results=$build/bench-results.txt
-srv_pid= nginx_pid= pgdir= pg_started=
+srv_pid='' nginx_pid='' pgdir='' pg_started=''
+bare_pids=()
 cleanup() {
   set +e
+  for p in "${bare_pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
   [ -n "$srv_pid" ] && kill -TERM "$srv_pid" 2>/dev/null
   [ -n "$nginx_pid" ] && kill -QUIT "$nginx_pid" 2>/dev/null
-  for p in $srv_pid $nginx_pid; do
+  for p in $srv_pid $nginx_pid "${bare_pids[@]}"; do
     for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$p" 2>/dev/null
   done
@@ -105,7 +110,8 @@ dburl=$(pg_url "$pgdir" concerto_bench)
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
 pc=$(find "$work/prefix" -name concerto-plugin.pc | head -n 1)
 [ -n "$pc" ] || { echo "concerto-plugin.pc was not installed" >&2; exit 1; }
-export PKG_CONFIG_PATH=$(dirname "$pc")
+PKG_CONFIG_PATH=$(dirname "$pc")
+export PKG_CONFIG_PATH
 cp -r "$src/tests/vendor-plugin" "$work/vendor"
 rm -f "$work/vendor"/*.so
 make -s -C "$work/vendor" install >/dev/null
@@ -167,11 +173,27 @@ nginx_pid=$!
 wait_http "http://127.0.0.1:$nport/ok" || { cat "$ngx/logs/error.log" >&2; exit 1; }
 [ "$(curl -fsS "http://127.0.0.1:$nport/ok")" = ok ]
 
+# --- informational yardsticks (BENCH_INFO=1) ------------------------------
+# A bare libmicrohttpd + libpq server (bare_mhd_pq.c) with Concerto's
+# threading model, once with one prepared SELECT per request and once with
+# Concerto's per-request transaction; and pgbench running that transaction.
+if [ "$info" = 1 ]; then
+  # shellcheck disable=SC2046
+  cc -O2 -std=c11 -D_GNU_SOURCE -o "$work/bare" "$src/tests/bench/bare_mhd_pq.c" \
+    $(pkg-config --cflags --libs libmicrohttpd libpq) -lpthread
+  bport1=$(free_port) bport2=$(free_port)
+  "$work/bare" "$bport1" "$threads" "$dburl" single 2>>"$work/bare.log" &
+  bare_pids+=($!)
+  "$work/bare" "$bport2" "$threads" "$dburl" tx 2>>"$work/bare.log" &
+  bare_pids+=($!)
+  wait_http "http://127.0.0.1:$bport1/" && wait_http "http://127.0.0.1:$bport2/"
+fi
+
 # --- pgbench scripts ----------------------------------------------------
 printf '%s\n' "SELECT text FROM hello_vendor.greetings WHERE lang = 'it';" >"$work/select.sql"
-# Informational: what Concerto sends per request (3 round trips), written
-# for pgbench: the BEGIN + SET LOCAL pair as one simple-protocol message,
-# like Concerto's PQexec, the SELECT and COMMIT as further messages.
+# What Concerto sends per request (3 round trips), for pgbench: BEGIN and
+# SET LOCAL as one simple-protocol message like Concerto's PQexec, then the
+# SELECT and the COMMIT. -M simple, since pgbench cannot prepare the first.
 cat >"$work/tx.sql" <<'SQL'
 BEGIN \; SET LOCAL search_path TO hello_vendor, public;
 SELECT text FROM greetings WHERE lang = 'it';
@@ -182,103 +204,122 @@ pgb_jobs=$((pool < 2 ? pool : 2))
 # --- measurement helpers ------------------------------------------------
 # run_wrk URL SECONDS OUT: wrk with the same parameters for every target.
 run_wrk() {
-  timeout $(($2 + 60)) wrk -t"$wrk_threads" -c"$conns" -d"$2s" --latency "$1" >"$3" 2>&1
+  timeout $(($2 + 60)) wrk -t"$wrk_threads" -c"$conns" -d"$2s" --latency "$1" >"$3" 2>&1 || true
 }
-wrk_rps() { awk '/^Requests\/sec:/ {printf "%d", $2}' "$1"; }
-# p99 in ms, converted from wrk's us/ms/s units.
-wrk_p99() {
-  awk '$1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
-         f = (u == "us") ? 0.001 : (u == "s") ? 1000 : 1; printf "%.2f", v * f }' "$1"
-}
-# Non-2xx responses and socket errors, "0" when wrk reported none.
-wrk_errors() {
-  awk '/Non-2xx or 3xx responses:/ {n += $NF}
-       /Socket errors:/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10}
-       END {print n + 0}' "$1"
-}
-# run_pgbench SCRIPT MODE SECONDS OUT: clients = Concerto's DB pool size.
+# run_pgbench SCRIPT MODE SECONDS OUT: clients = Concerto's DB pool size;
+# latencies from a 10 % sample of the per-transaction log.
 run_pgbench() {
   rm -f "$work"/pgblog*
   timeout $(($3 + 60)) pgbench -n -M "$2" -c "$pool" -j "$pgb_jobs" -T "$3" \
     -f "$1" -l --log-prefix="$work/pgblog" --sampling-rate=0.1 \
-    -h "$pghost" -U concerto concerto_bench >"$4" 2>&1
-}
-pgb_tps() { awk '/^tps = / {printf "%d", $3}' "$1"; }
-pgb_fail() { awk '/number of failed transactions:/ {print $5; f=1} END {if (!f) print 0}' "$1"; }
-# p99 in ms from the sampled per-transaction log (column 3: latency in us).
-pgb_p99() {
+    -h "$pghost" -U concerto concerto_bench >"$4" 2>&1 || true
+  # p99 in ms (log column 3: latency in us).
   cat "$work"/pgblog* 2>/dev/null | awk '{print $3}' | sort -n |
-    awk '{a[NR] = $1} END {if (NR) {i = int(NR * 0.99); if (i < 1) i = 1; printf "%.2f", a[i] / 1000} else print "n/a"}'
+    awk '{a[NR] = $1} END {if (NR) {i = int(NR * 0.99); if (i < 1) i = 1; printf "%.2f\n", a[i] / 1000} else print "n/a"}' >"$4.p99"
+}
+# measure NAME SECONDS OUT: one measurement of the named target.
+measure() {
+  case $1 in
+    nginx) run_wrk "http://127.0.0.1:$nport/ok" "$2" "$3" ;;
+    healthz) run_wrk "$base/healthz" "$2" "$3" ;;
+    dbroute) run_wrk "$db_url" "$2" "$3" ;;
+    pgbench) run_pgbench "$work/select.sql" prepared "$2" "$3" ;;
+    bare1) run_wrk "http://127.0.0.1:$bport1/" "$2" "$3" ;;
+    baretx) run_wrk "http://127.0.0.1:$bport2/" "$2" "$3" ;;
+    pgbtx) run_pgbench "$work/tx.sql" simple "$2" "$3" ;;
+  esac
+}
+# rate OUT: req/s (wrk) or tps (pgbench), as an integer; 0 if missing.
+rate() {
+  awk '/^Requests\/sec:/ {r = $2} /^tps = / {r = $3} END {printf "%d", r + 0}' "$1"
+}
+# p99 OUT: in ms; wrk prints us/ms/s units.
+p99() {
+  if [ -f "$1.p99" ]; then cat "$1.p99"; return; fi
+  awk '$1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+         f = (u == "us") ? 0.001 : (u == "s") ? 1000 : 1; printf "%.2f", v * f; found = 1 }
+       END { if (!found) printf "n/a" }' "$1"
+}
+# errors OUT: wrk non-2xx responses + socket errors, or pgbench failures and
+# aborted clients; a run that printed no rate counts as one error.
+errors() {
+  awk '/Non-2xx or 3xx responses:/ {n += $NF}
+       /Socket errors:/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10}
+       /number of failed transactions:/ {n += $5}
+       /aborted|error:/ && !/Socket errors/ {n++}
+       /^Requests\/sec:|^tps = / {ok = 1}
+       END {print n + (ok ? 0 : 1)}' "$1"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
-
 out() { echo "$*" | tee -a "$results"; }
-: >"$results"
 
-out "# Concerto benchmark $(date -u '+%Y-%m-%d %H:%M UTC') on $(hostname), $(nproc) cores"
-out "# $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)"
-out "# wrk -t$wrk_threads -c$conns -d${secs}s; pgbench -n -M prepared -c$pool -j$pgb_jobs -T$secs;" \
+targets=(nginx healthz pgbench dbroute)
+[ "$info" = 1 ] && targets+=(bare1 baretx pgbtx)
+: >"$results"
+out "# Concerto benchmark $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)), commit $(git -C "$src" describe --always --dirty 2>/dev/null || echo '?')"
+out "# wrk -t$wrk_threads -c$conns -d${secs}s --latency; pgbench -n -M prepared -c$pool -j$pgb_jobs -T$secs;" \
   "concerto threads=$threads db_pool_size=$pool; $rounds round(s), summary = median"
-out "# nginx $(nginx -v 2>&1 | sed 's/.*\///'), PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}'), wrk $(wrk -v 2>&1 | awk 'NR==1 {print $2}')"
+out "# nginx $(nginx -v 2>&1 | sed 's/.*\///'), PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}'), $(wrk -v 2>&1 | awk 'NR==1 {print $1, $2}')"
 
 echo "==> warming up (${warm}s per target)"
-run_wrk "http://127.0.0.1:$nport/ok" "$warm" "$work/warm"
-run_wrk "$base/healthz" "$warm" "$work/warm"
-run_wrk "$db_url" "$warm" "$work/warm"
-run_pgbench "$work/select.sql" prepared "$warm" "$work/warm"
+for t in "${targets[@]}"; do measure "$t" "$warm" "$work/warm"; done
 
-h_ratios=() d_ratios=() h_ref=() h_con=() d_ref=() d_con=() errs=0
+declare -A runs_rate runs_p99
+h_ratios=() d_ratios=() errs=0
 for r in $(seq "$rounds"); do
   echo "==> round $r/$rounds (${secs}s per measurement)"
-  # Alternate which side goes first so drift on a shared machine is not
-  # always charged to the same side.
-  if [ $((r % 2)) = 1 ]; then order="ref con"; else order="con ref"; fi
-  for side in $order; do
-    if [ "$side" = ref ]; then
-      run_wrk "http://127.0.0.1:$nport/ok" "$secs" "$work/h_ref.$r"
-    else
-      run_wrk "$base/healthz" "$secs" "$work/h_con.$r"
-    fi
+  # Every other round in reverse order, so drift on a shared machine is not
+  # always charged to the same side of a pair.
+  order=("${targets[@]}")
+  if [ $((r % 2)) = 0 ]; then
+    order=()
+    for ((i = ${#targets[@]} - 1; i >= 0; i--)); do order+=("${targets[$i]}"); done
+  fi
+  for t in "${order[@]}"; do
+    f=$work/$t.$r
+    measure "$t" "$secs" "$f"
+    e=$(errors "$f")
+    errs=$((errs + e))
+    [ "$e" = 0 ] || { echo "warning: $t round $r: $e errors" >&2; tail -n 5 "$f" >&2; }
+    runs_rate[$t]+=" $(rate "$f")"
+    runs_p99[$t]+=" $(p99 "$f")"
   done
-  for side in $order; do
-    if [ "$side" = ref ]; then
-      run_pgbench "$work/select.sql" prepared "$secs" "$work/d_ref.$r"
-      pgb_p99 >"$work/d_ref.$r.p99"
-    else
-      run_wrk "$db_url" "$secs" "$work/d_con.$r"
-    fi
-  done
-  hr=$(wrk_rps "$work/h_ref.$r") hc=$(wrk_rps "$work/h_con.$r")
-  dr=$(pgb_tps "$work/d_ref.$r") dc=$(wrk_rps "$work/d_con.$r")
-  he=$(wrk_errors "$work/h_con.$r") de=$(wrk_errors "$work/d_con.$r")
-  ne=$(wrk_errors "$work/h_ref.$r") pe=$(pgb_fail "$work/d_ref.$r")
-  errs=$((errs + he + de + ne + pe))
-  out "round $r healthz: nginx $hr req/s (p99 $(wrk_p99 "$work/h_ref.$r") ms), concerto $hc req/s" \
-    "(p99 $(wrk_p99 "$work/h_con.$r") ms), ratio $(ratio "$hc" "$hr"); errors nginx $ne, concerto $he"
-  out "round $r db read: pgbench $dr tps (p99 $(cat "$work/d_ref.$r.p99") ms), concerto $dc req/s" \
-    "(p99 $(wrk_p99 "$work/d_con.$r") ms), ratio $(ratio "$dc" "$dr"); errors pgbench $pe, concerto $de"
-  h_ref+=("$hr") h_con+=("$hc") d_ref+=("$dr") d_con+=("$dc")
-  h_ratios+=("$(ratio "$hc" "$hr")") d_ratios+=("$(ratio "$dc" "$dr")")
+  rr() { rate "$work/$1.$r"; }
+  pp() { p99 "$work/$1.$r"; }
+  h_ratios+=("$(ratio "$(rr healthz)" "$(rr nginx)")")
+  d_ratios+=("$(ratio "$(rr dbroute)" "$(rr pgbench)")")
+  out "round $r healthz: nginx $(rr nginx) req/s (p99 $(pp nginx) ms), concerto $(rr healthz) req/s" \
+    "(p99 $(pp healthz) ms), ratio $(ratio "$(rr healthz)" "$(rr nginx)")"
+  out "round $r db read: pgbench $(rr pgbench) tps (p99 $(pp pgbench) ms), concerto $(rr dbroute) req/s" \
+    "(p99 $(pp dbroute) ms), ratio $(ratio "$(rr dbroute)" "$(rr pgbench)")"
 done
 
-if [ "$info" = 1 ]; then
-  run_pgbench "$work/tx.sql" simple "$secs" "$work/info_tx"
-  out "info: pgbench -M simple, Concerto's per-request transaction (BEGIN+SET LOCAL; SELECT; COMMIT):" \
-    "$(pgb_tps "$work/info_tx") tps (p99 $(pgb_p99) ms)"
-fi
+# med NAME / medp NAME: medians over the rounds.
+med() { # shellcheck disable=SC2086
+  median ${runs_rate[$1]}; }
+medp() { # shellcheck disable=SC2086
+  median ${runs_p99[$1]}; }
 
 metrics=$(curl -fsS "$base/metrics" 2>/dev/null || true)
 waits=$(echo "$metrics" | awk '$1 == "concerto_db_pool_waits_total" {print $2}')
 timeouts=$(echo "$metrics" | awk '$1 == "concerto_db_pool_timeouts_total" {print $2}')
 logged=$(grep -c . "$work/server.log" || true)
-out "concerto: db pool waits ${waits:-?}, acquire timeouts ${timeouts:-?}; server log lines at warn+: $logged;" \
-  "non-2xx/socket errors over all runs: $errs"
-
-hm=$(median "${h_ratios[@]}") dm=$(median "${d_ratios[@]}")
 out ""
-out "summary (median of $rounds):"
-out "healthz: nginx $(median "${h_ref[@]}") req/s, concerto $(median "${h_con[@]}") req/s, ratio $hm (target >= 0.80)"
-out "db read: pgbench $(median "${d_ref[@]}") tps, concerto $(median "${d_con[@]}") req/s, ratio $dm (target >= 0.80)"
-[ "$logged" = 0 ] || { echo "--- server log (last 10 lines):"; tail -n 10 "$work/server.log"; }
+out "summary (medians over $rounds rounds; ratio = median of the per-round ratios; p99 in ms):"
+out "healthz: nginx $(med nginx) req/s (p99 $(medp nginx)), concerto $(med healthz) req/s (p99 $(medp healthz)), ratio $(median "${h_ratios[@]}") (target >= 0.80)"
+out "db read: pgbench $(med pgbench) tps (p99 $(medp pgbench)), concerto $(med dbroute) req/s (p99 $(medp dbroute)), ratio $(median "${d_ratios[@]}") (target >= 0.80)"
+if [ "$info" = 1 ]; then
+  out "info (same wrk load; not targets):"
+  out "  bare libmicrohttpd+libpq, 1 prepared SELECT/request:       $(med bare1) req/s (p99 $(medp bare1)), ratio to pgbench $(ratio "$(med bare1)" "$(med pgbench)")"
+  out "  bare libmicrohttpd+libpq, Concerto's 3-round-trip tx:       $(med baretx) req/s (p99 $(medp baretx)), ratio to pgbench $(ratio "$(med baretx)" "$(med pgbench)")"
+  out "  pgbench -M simple running Concerto's 3-round-trip tx:       $(med pgbtx) tps (p99 $(medp pgbtx)), ratio to pgbench $(ratio "$(med pgbtx)" "$(med pgbench)")"
+  out "  concerto db route / bare tx server: $(ratio "$(med dbroute)" "$(med baretx)"); bare tx / bare single: $(ratio "$(med baretx)" "$(med bare1)")"
+fi
+out "concerto: db pool waits ${waits:-?}, acquire timeouts ${timeouts:-?}; server log lines (level warn): $logged;" \
+  "non-2xx responses, socket errors, failed transactions over all runs: $errs"
+if [ "$logged" != 0 ]; then
+  echo "--- server log (last 10 lines, full log in $build/bench-server.log):"
+  tail -n 10 "$work/server.log"
+fi
 echo "results written to $results"

@@ -133,6 +133,19 @@ static void write_config(th_server *s, const char *dbname, const char *extra) {
   json_decref(cfg);
 }
 
+/* Every server a test starts, so none outlives it whatever fails. */
+#define TH_MAX_SERVERS 64
+static pid_t spawned[TH_MAX_SERVERS];
+static int nspawned;
+
+static void kill_leftovers(void) {
+  for (int i = 0; i < nspawned; i++)
+    if (spawned[i] > 0 && kill(spawned[i], 0) == 0) {
+      kill(spawned[i], SIGKILL);
+      waitpid(spawned[i], NULL, 0);
+    }
+}
+
 void th_server_spawn(th_server *s, const char *dbname, const char *extra,
                      const char *const *wrapper) {
   memset(s, 0, sizeof *s);
@@ -160,6 +173,10 @@ void th_server_spawn(th_server *s, const char *dbname, const char *extra,
     execvp(argv[0], (char *const *)argv);
     _exit(127);
   }
+  if (nspawned == 0)
+    atexit(kill_leftovers);
+  if (nspawned < TH_MAX_SERVERS)
+    spawned[nspawned++] = s->pid;
 }
 
 static void sleep_ms(int ms) {

@@ -13,9 +13,10 @@
 /* Bump MAJOR for an incompatible change (never done lightly: every vendor must
  * rebuild). Bump MINOR when the host table grows; old modules keep working.
  * 1.0: registration, requests, responses, database.
- * 1.1: the caller (user, hospital, roles) and the audit trail. */
+ * 1.1: the caller (user, hospital, roles) and the audit trail.
+ * 1.2: events (subscribe in a place kept since 1.0, publish appended). */
 #define CONCERTO_ABI_MAJOR 1
-#define CONCERTO_ABI_MINOR 1
+#define CONCERTO_ABI_MINOR 2
 
 /* The Lua version scripts exposed by modules are compiled for (5.4). */
 #define CONCERTO_LUA_VERSION_NUM 504

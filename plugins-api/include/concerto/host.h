@@ -67,6 +67,26 @@ _Static_assert(sizeof(concerto_config_type) == 4, "enums are 32 bits");
 typedef concerto_status (*concerto_handler)(concerto_request *req,
                                             void *userdata);
 
+/* An event as a subscriber receives it. Borrowed for the handler call. */
+typedef struct concerto_event {
+  uint32_t size;         /* sizeof(concerto_event) of the running core */
+  const char *id;        /* decimal; the idempotency key */
+  const char *name;      /* e.g. "teleconsult.closed" */
+  uint32_t version;      /* payload version */
+  const char *tenant_id; /* hospital of the event, NULL for regional */
+  const json_t *payload; /* borrowed */
+} concerto_event;
+
+/* An event subscriber. `ctx` works like a request without HTTP: db_query
+ * runs in the delivery's transaction (scoped to the event's hospital) and
+ * the effects commit together with the "delivered" mark, so a handler's
+ * database effects happen exactly once. Return CONCERTO_OK when handled;
+ * any error rolls back and retries later with backoff, until the delivery
+ * is declared dead (and an administrator may replay it). */
+typedef concerto_status (*concerto_event_handler)(concerto_request *ctx,
+                                                  const concerto_event *ev,
+                                                  void *userdata);
+
 /* Route flags (bit set; unknown bits are refused at registration). */
 #define CONCERTO_ROUTE_FLAGS_NONE 0u
 
@@ -130,8 +150,12 @@ struct concerto_host {
   /* Files under `dir` (relative to the module's folder) served read-only at
    * /modules/<module>/. */
   concerto_status (*register_static)(concerto_registrar *reg, const char *dir);
-  /* Places kept for event publish/subscribe and Lua libraries. */
-  void (*reserved_events[4])(void);
+  /* ABI 1.2 (the places kept in 1.0): subscribes `handler` to events
+   * `name` with payload `version` (each version separately). */
+  concerto_status (*subscribe)(concerto_registrar *reg, const char *name,
+                               uint32_t version, concerto_event_handler handler,
+                               void *userdata);
+  void (*reserved_events[3])(void);
   void (*reserved_lua[4])(void);
 
   /* ---- Module information and configuration (any time). ---- */
@@ -227,6 +251,15 @@ struct concerto_host {
   concerto_status (*audit)(concerto_request *req, const char *action,
                            const char *resource, const char *patient_id,
                            const char *outcome);
+
+  /* ---- ABI 1.2: events. ---- */
+
+  /* Publishes an event in the request's transaction (it exists only if the
+   * request commits): name "module.thing" ([a-z0-9_] words joined by
+   * dots), payload version >= 1, payload an object (stolen, also on
+   * failure). The hospital is the request's. */
+  concerto_status (*publish)(concerto_request *req, const char *name,
+                             uint32_t version, json_t *payload);
 };
 
 /* True when the running core provides `field` (added in some ABI minor). */

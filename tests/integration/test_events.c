@@ -1,0 +1,334 @@
+/* The transactional outbox against the real server and PostgreSQL: events
+ * exist only if their transaction commits; kill -9 in the middle of
+ * dispatch loses nothing and duplicates nothing; two servers share the work
+ * with each event handled once; a failing subscriber ends dead and can be
+ * replayed; a hospital's webhook receives signed events with retries. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <microhttpd.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define ADMIN_PASSWORD "Regione-Sicilia-2026"
+#define CONFIG                                                                 \
+  "{\"modules\":[\"relay\"],\"event_workers\":2,\"event_retry_base_ms\":50,"   \
+  "\"event_max_attempts\":3,\"module_settings\":{\"relay\":{\"node\":\"%s\"}}" \
+  "}"
+
+static th_server a_srv;
+
+static void sleep_ms(int ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+static bool start_node(th_server *s, const char *node) {
+  char cfg[512];
+  snprintf(cfg, sizeof cfg, CONFIG, node);
+  return th_server_start(s, "it_events", cfg, NULL, 30);
+}
+
+static int start(void **state) {
+  (void)state;
+  char url[512];
+  th_db_create("it_events", url, sizeof url);
+  setenv("CONCERTO_ADMIN_PASSWORD", ADMIN_PASSWORD, 1);
+  bool ok = start_node(&a_srv, "a");
+  unsetenv("CONCERTO_ADMIN_PASSWORD");
+  return ok ? 0 : -1;
+}
+
+static int stop(void **state) {
+  (void)state;
+  return a_srv.pid > 0 && th_server_stop(&a_srv, 30) != 0 ? -1 : 0;
+}
+
+static long publish(th_server *s, int count, int sleep_each, const char *name,
+                    bool fail_after) {
+  char body[200];
+  snprintf(body, sizeof body,
+           "{\"count\":%d,\"sleep_ms\":%d,\"name\":\"%s\",\"fail_after\":%s}",
+           count, sleep_each, name, fail_after ? "true" : "false");
+  th_resp r = th_request(s, "POST", "/api/v1/relay/publish", "application/json",
+                         body, NULL);
+  long status = r.status;
+  th_resp_free(&r);
+  return status;
+}
+
+static long sql_long(const char *sql) {
+  char *v = th_sql("it_events", sql);
+  long n = v ? strtol(v, NULL, 10) : -1;
+  free(v);
+  return n;
+}
+
+/* Waits until `sql` returns `want` (bounded); returns the last value. */
+static long wait_for(const char *sql, long want, int seconds) {
+  long got = -1;
+  for (int i = 0; i < seconds * 20 && got != want; i++) {
+    got = sql_long(sql);
+    if (got != want)
+      sleep_ms(50);
+  }
+  return got;
+}
+
+static void delivered_once_and_only_on_commit(void **state) {
+  (void)state;
+  assert_int_equal(publish(&a_srv, 5, 0, "relay.ping", false), 202);
+  assert_int_equal(wait_for("SELECT count(*) FROM relay.effects", 5, 10), 5);
+  assert_int_equal(sql_long("SELECT count(*) FROM concerto.event_deliveries "
+                            "WHERE state = 'done'"),
+                   5);
+  /* A request that fails after publishing leaves no event behind. */
+  long before = sql_long("SELECT count(*) FROM concerto.events");
+  assert_int_equal(publish(&a_srv, 3, 0, "relay.ping", true), 422);
+  assert_int_equal(sql_long("SELECT count(*) FROM concerto.events"), before);
+  /* Versions are separate subscriptions. */
+  th_resp r =
+      th_request(&a_srv, "POST", "/api/v1/relay/publish", "application/json",
+                 "{\"count\":1,\"name\":\"relay.ping\",\"version\":2}", NULL);
+  assert_int_equal(r.status, 202);
+  th_resp_free(&r);
+  assert_int_equal(
+      wait_for("SELECT count(*) FROM relay.effects WHERE kind = 'ping_v2'", 1,
+               10),
+      1);
+  assert_int_equal(sql_long("SELECT count(*) FROM relay.effects WHERE "
+                            "kind = 'ping'"),
+                   5);
+}
+
+static void kill_9_mid_dispatch_loses_and_duplicates_nothing(void **state) {
+  (void)state;
+  free(th_sql("it_events", "TRUNCATE relay.effects"));
+  long first = sql_long("SELECT coalesce(max(id), 0) FROM concerto.events");
+  assert_int_equal(publish(&a_srv, 40, 40, "relay.ping", false), 202);
+  sleep_ms(400); /* some delivered, some in a handler right now */
+  long partial = sql_long("SELECT count(*) FROM relay.effects");
+  assert_true(partial < 40);
+  kill(a_srv.pid, SIGKILL);
+  assert_int_equal(th_server_wait(&a_srv, 10), 128 + SIGKILL);
+  assert_true(start_node(&a_srv, "a"));
+  assert_int_equal(wait_for("SELECT count(*) FROM relay.effects", 40, 30), 40);
+  char sql[256];
+  snprintf(sql, sizeof sql,
+           "SELECT count(DISTINCT event_id) FROM relay.effects WHERE event_id "
+           "> %ld",
+           first);
+  assert_int_equal(sql_long(sql), 40);
+  assert_int_equal(sql_long("SELECT count(*) FROM concerto.event_deliveries "
+                            "WHERE state <> 'done'"),
+                   0);
+}
+
+static void two_servers_share_the_work_once(void **state) {
+  (void)state;
+  free(th_sql("it_events", "TRUNCATE relay.effects"));
+  th_server b_srv;
+  assert_true(start_node(&b_srv, "b"));
+  assert_int_equal(publish(&a_srv, 120, 5, "relay.ping", false), 202);
+  assert_int_equal(wait_for("SELECT count(*) FROM relay.effects", 120, 60),
+                   120);
+  assert_int_equal(
+      sql_long("SELECT count(DISTINCT event_id) FROM relay.effects"), 120);
+  long on_a = sql_long("SELECT count(*) FROM relay.effects WHERE node = 'a'");
+  long on_b = sql_long("SELECT count(*) FROM relay.effects WHERE node = 'b'");
+  fprintf(stderr, "handled by a: %ld, by b: %ld\n", on_a, on_b);
+  assert_true(on_a > 0 && on_b > 0);
+  assert_int_equal(th_server_stop(&b_srv, 30), 0);
+}
+
+static void failing_subscriber_goes_dead_and_replays(void **state) {
+  (void)state;
+  free(th_sql("it_events", "UPDATE relay.switches SET fail = true"));
+  assert_int_equal(publish(&a_srv, 1, 0, "relay.fragile", false), 202);
+  assert_int_equal(wait_for("SELECT count(*) FROM concerto.event_deliveries "
+                            "WHERE state = 'dead'",
+                            1, 20),
+                   1);
+  assert_int_equal(sql_long("SELECT attempts FROM concerto.event_deliveries "
+                            "WHERE state = 'dead'"),
+                   3);
+  th_client admin;
+  assert_int_equal(th_login(&a_srv, &admin, "admin", ADMIN_PASSWORD, NULL),
+                   200);
+  th_resp r = th_call(&a_srv, &admin, "GET",
+                      "/api/v1/events/deliveries?state=dead", NULL);
+  assert_int_equal(r.status, 200);
+  json_t *dead = json_array_get(json_object_get(r.json, "deliveries"), 0);
+  assert_non_null(dead);
+  assert_string_equal(json_string_value(json_object_get(dead, "name")),
+                      "relay.fragile");
+  assert_non_null(
+      strstr(json_string_value(json_object_get(dead, "last_error")), "status"));
+  char body[300];
+  snprintf(body, sizeof body, "{\"event_id\":\"%s\",\"subscriber\":\"%s\"}",
+           json_string_value(json_object_get(dead, "event_id")),
+           json_string_value(json_object_get(dead, "subscriber")));
+  th_resp_free(&r);
+  /* Still failing: replay puts it back, it dies again. Fix, then replay. */
+  free(th_sql("it_events", "UPDATE relay.switches SET fail = false"));
+  r = th_call(&a_srv, &admin, "POST", "/api/v1/events/replay", body);
+  assert_int_equal(r.status, 200);
+  th_resp_free(&r);
+  assert_int_equal(
+      wait_for("SELECT count(*) FROM relay.effects WHERE kind = 'fragile'", 1,
+               10),
+      1);
+  r = th_call(&a_srv, &admin, "POST", "/api/v1/events/replay", body);
+  assert_int_equal(r.status, 404); /* nothing dead any more */
+  th_resp_free(&r);
+}
+
+/* ---- a webhook receiver: answers 500 once, then 200 ---- */
+
+typedef struct receiver {
+  pthread_mutex_t lock;
+  int calls;
+  char signature[200], event_id[40], body[2048];
+} receiver;
+
+static receiver rx = {PTHREAD_MUTEX_INITIALIZER, 0, "", "", ""};
+
+static enum MHD_Result on_hook(void *cls, struct MHD_Connection *c,
+                               const char *url, const char *method,
+                               const char *version, const char *data,
+                               size_t *size, void **state) {
+  (void)cls;
+  (void)url;
+  (void)method;
+  (void)version;
+  static int first;
+  if (!*state) {
+    *state = &first;
+    return MHD_YES;
+  }
+  if (*size) {
+    pthread_mutex_lock(&rx.lock);
+    size_t used = strlen(rx.body);
+    snprintf(rx.body + used, sizeof rx.body - used, "%.*s", (int)*size, data);
+    pthread_mutex_unlock(&rx.lock);
+    *size = 0;
+    return MHD_YES;
+  }
+  pthread_mutex_lock(&rx.lock);
+  int n = ++rx.calls;
+  const char *sig =
+      MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Concerto-Signature");
+  const char *id =
+      MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Concerto-Event-Id");
+  snprintf(rx.signature, sizeof rx.signature, "%s", sig ? sig : "");
+  snprintf(rx.event_id, sizeof rx.event_id, "%s", id ? id : "");
+  if (n == 1)
+    rx.body[0] = '\0'; /* keep the body of the successful call */
+  pthread_mutex_unlock(&rx.lock);
+  struct MHD_Response *resp =
+      MHD_create_response_from_buffer(2, "ok", MHD_RESPMEM_PERSISTENT);
+  enum MHD_Result ret = MHD_queue_response(c, n == 1 ? 500 : 200, resp);
+  MHD_destroy_response(resp);
+  return ret;
+}
+
+static void webhook_receives_signed_events_with_retry(void **state) {
+  (void)state;
+  int port = 0;
+  struct MHD_Daemon *d = NULL;
+  for (int tries = 0; !d && tries < 20; tries++) {
+    port = 20000 + (int)(getpid() % 20000) + tries;
+    d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t)port, NULL,
+                         NULL, on_hook, NULL, MHD_OPTION_END);
+  }
+  assert_non_null(d);
+  th_client admin;
+  assert_int_equal(th_login(&a_srv, &admin, "admin", ADMIN_PASSWORD, NULL),
+                   200);
+  th_resp r = th_call(&a_srv, &admin, "POST", "/api/v1/tenants",
+                      "{\"code\":\"T1\",\"name\":\"ASP\",\"kind\":\"ASL\"}");
+  assert_int_equal(r.status, 201);
+  th_resp_free(&r);
+  assert_int_equal(th_call(&a_srv, &admin, "PUT",
+                           "/api/v1/tenants/T1/modules/relay",
+                           "{\"enabled\":true}")
+                       .status,
+                   200);
+  char body[256];
+  snprintf(body, sizeof body,
+           "{\"url\":\"http://127.0.0.1:%d/hook\",\"events\":[\"relay.ping\"]}",
+           port);
+  r = th_call(&a_srv, &admin, "POST", "/api/v1/tenants/T1/webhooks", body);
+  assert_int_equal(r.status, 201);
+  char secret[64];
+  snprintf(secret, sizeof secret, "%s", th_json_str(&r, "secret"));
+  th_resp_free(&r);
+  r = th_call(&a_srv, &admin, "GET", "/api/v1/tenants/T1/webhooks", NULL);
+  assert_null(strstr(r.body, secret)); /* shown once only */
+  th_resp_free(&r);
+
+  strcpy(admin.tenant, "T1");
+  r = th_call(&a_srv, &admin, "POST", "/api/v1/relay/publish_tenant",
+              "{\"count\":1,\"name\":\"relay.ping\"}");
+  assert_int_equal(r.status, 202);
+  th_resp_free(&r);
+  for (int i = 0; i < 200; i++) {
+    pthread_mutex_lock(&rx.lock);
+    int calls = rx.calls;
+    pthread_mutex_unlock(&rx.lock);
+    if (calls >= 2)
+      break;
+    sleep_ms(50);
+  }
+  pthread_mutex_lock(&rx.lock);
+  assert_int_equal(rx.calls, 2); /* 500 first, retried, then 200 */
+  assert_non_null(strstr(rx.body, "\"tenant\":\"T1\""));
+  assert_non_null(strstr(rx.body, "\"name\":\"relay.ping\""));
+  /* Check the signature as a receiver would. */
+  long long t = 0;
+  char given[80] = "";
+  assert_int_equal(sscanf(rx.signature, "t=%lld,v1=%64s", &t, given), 2);
+  char *msg = NULL;
+  int mlen = asprintf(&msg, "%lld.%s", t, rx.body);
+  unsigned char mac[32];
+  unsigned int maclen = 0;
+  HMAC(EVP_sha256(), secret, (int)strlen(secret), (unsigned char *)msg,
+       (size_t)mlen, mac, &maclen);
+  char hex[65];
+  for (int i = 0; i < 32; i++)
+    snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+  assert_string_equal(hex, given);
+  free(msg);
+  assert_true(rx.event_id[0] != '\0');
+  pthread_mutex_unlock(&rx.lock);
+  assert_int_equal(
+      wait_for(
+          "SELECT count(*) FROM concerto.event_deliveries WHERE "
+          "subscriber LIKE 'webhook:%' AND state = 'done' AND attempts = 2",
+          1, 10),
+      1);
+  MHD_stop_daemon(d);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(delivered_once_and_only_on_commit),
+      cmocka_unit_test(kill_9_mid_dispatch_loses_and_duplicates_nothing),
+      cmocka_unit_test(two_servers_share_the_work_once),
+      cmocka_unit_test(failing_subscriber_goes_dead_and_replays),
+      cmocka_unit_test(webhook_receives_signed_events_with_retry),
+  };
+  return cmocka_run_group_tests_name("events", tests, start, stop);
+}

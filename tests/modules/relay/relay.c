@@ -1,0 +1,117 @@
+/* Test module "relay": publishes events and handles them, recording each
+ * handled event as a row, so the tests can count effects: exactly once per
+ * event across crashes and across servers. "relay.fragile" fails while its
+ * switch is on, to drive a delivery into the dead-letter state. */
+#include <concerto/concerto.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static const concerto_module *self;
+
+static concerto_status publish(concerto_request *req, void *ud) {
+  (void)ud;
+  json_t *body;
+  concerto_status st = concerto_json_body(req, &body);
+  if (st != CONCERTO_OK)
+    return st;
+  json_int_t count = json_integer_value(json_object_get(body, "count"));
+  json_int_t sleep_ms = json_integer_value(json_object_get(body, "sleep_ms"));
+  const char *name = json_string_value(json_object_get(body, "name"));
+  json_int_t version = json_integer_value(json_object_get(body, "version"));
+  if (!name)
+    name = "relay.ping";
+  if (count < 1 || count > 1000)
+    count = 1;
+  for (json_int_t i = 0; i < count; i++) {
+    st = concerto_module_host->publish(
+        req, name, version > 0 ? (uint32_t)version : 1,
+        json_pack("{s:I, s:I}", "n", i, "sleep_ms", sleep_ms));
+    if (st != CONCERTO_OK)
+      return st;
+  }
+  if (json_is_true(json_object_get(body, "fail_after")))
+    return concerto_reply_problem(req, 422, "validation_failed",
+                                  "Unprocessable Content",
+                                  "asked to fail after publishing");
+  return concerto_reply_json(req, 202, json_pack("{s:I}", "published", count));
+}
+
+/* Records the effect of one event, in the delivery's transaction. */
+static concerto_status record(concerto_request *ctx, const concerto_event *ev,
+                              const char *kind) {
+  json_int_t sleep_ms =
+      json_integer_value(json_object_get(ev->payload, "sleep_ms"));
+  if (sleep_ms > 0 && sleep_ms < 10000) {
+    struct timespec ts = {sleep_ms / 1000, (sleep_ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+  }
+  char n[24], v[16];
+  snprintf(n, sizeof n, "%lld",
+           (long long)json_integer_value(json_object_get(ev->payload, "n")));
+  snprintf(v, sizeof v, "%u", ev->version);
+  const char *params[5] = {
+      ev->id, n, concerto_module_host->config_string(self, "node"), kind, v};
+  return concerto_query_db(ctx,
+                           "INSERT INTO effects (event_id, n, node, kind, "
+                           "version) VALUES ($1::bigint, $2::integer, $3, $4, "
+                           "$5::integer)",
+                           5, params, NULL);
+}
+
+static concerto_status on_ping(concerto_request *ctx, const concerto_event *ev,
+                               void *ud) {
+  (void)ud;
+  return record(ctx, ev, "ping");
+}
+
+static concerto_status on_ping_v2(concerto_request *ctx,
+                                  const concerto_event *ev, void *ud) {
+  (void)ud;
+  return record(ctx, ev, "ping_v2");
+}
+
+static concerto_status on_fragile(concerto_request *ctx,
+                                  const concerto_event *ev, void *ud) {
+  (void)ud;
+  concerto_result *res;
+  concerto_status st = concerto_query_db(
+      ctx, "SELECT fail FROM switches WHERE name = 'fragile'", 0, NULL, &res);
+  if (st != CONCERTO_OK)
+    return st;
+  if (concerto_rows(res) == 1 && concerto_value(res, 0, 0)[0] == 't')
+    return CONCERTO_ERR_INTERNAL;
+  return record(ctx, ev, "fragile");
+}
+
+static concerto_status init(const concerto_host *host, concerto_registrar *reg,
+                            void **state) {
+  (void)state;
+  self = host->module_self(reg);
+  if (!CONCERTO_HOST_HAS(host, publish))
+    return CONCERTO_ERR_UNSUPPORTED;
+  concerto_route_spec open_route = CONCERTO_ROUTE_SPEC_INIT_V1;
+  open_route.method = "POST";
+  open_route.path = "/api/v1/relay/publish";
+  open_route.handler = publish;
+  concerto_route_spec hospital_route = CONCERTO_ROUTE_SPEC_INIT_V1;
+  hospital_route.method = "POST";
+  hospital_route.path = "/api/v1/relay/publish_tenant";
+  hospital_route.required_role = "authenticated,regional_admin";
+  hospital_route.handler = publish;
+  concerto_config_spec node = CONCERTO_CONFIG_SPEC_INIT_V1;
+  node.key = "node";
+  node.default_value = "a";
+  if (host->register_route(reg, &open_route) != CONCERTO_OK ||
+      host->register_route(reg, &hospital_route) != CONCERTO_OK ||
+      host->register_config(reg, &node) != CONCERTO_OK ||
+      host->subscribe(reg, "relay.ping", 1, on_ping, NULL) != CONCERTO_OK ||
+      host->subscribe(reg, "relay.ping", 2, on_ping_v2, NULL) != CONCERTO_OK ||
+      host->subscribe(reg, "relay.fragile", 1, on_fragile, NULL) != CONCERTO_OK)
+    return CONCERTO_ERR_REG_INVALID;
+  return host->register_migrations(reg, "sql");
+}
+
+CONCERTO_MODULE("relay", "1.0.0", "Concerto tests",
+                "Publishes and handles events", NULL, init, NULL, NULL)
