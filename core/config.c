@@ -18,6 +18,7 @@ void config_defaults(concerto_config *cfg) {
   cfg->data_dir = strdup("var/data");
   cfg->scripts_dir = strdup("scripts");
   cfg->db_app_role = strdup("concerto_app");
+  cfg->javascript_dir = strdup("/usr/share/javascript");
   cfg->session_idle_s = 30 * 60;
   cfg->session_absolute_s = 12 * 3600;
   cfg->cookie_secure = false;
@@ -53,6 +54,7 @@ void config_free(concerto_config *cfg) {
   free(cfg->data_dir);
   free(cfg->scripts_dir);
   free(cfg->db_app_role);
+  free(cfg->javascript_dir);
   json_decref(cfg->modules);
   json_decref(cfg->module_settings);
   memset(cfg, 0, sizeof *cfg);
@@ -104,6 +106,7 @@ static const key_rule top_rules[] = {
     {"data_dir", K_STRING, F(data_dir), 0, 0},
     {"scripts_dir", K_STRING, F(scripts_dir), 0, 0},
     {"db_app_role", K_STRING, F(db_app_role), 0, 0},
+    {"javascript_dir", K_STRING, F(javascript_dir), 0, 0},
     {"session_idle_s", K_UINT, F(session_idle_s), 60, 7 * 24 * 3600},
     {"session_absolute_s", K_UINT, F(session_absolute_s), 300, 30 * 24 * 3600},
     {"cookie_secure", K_BOOL, F(cookie_secure), 0, 0},

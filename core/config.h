@@ -18,6 +18,7 @@ typedef struct concerto_config {
   char *modules_dir;  /* owned; NULL = no modules */
   json_t *modules;    /* array of names to load, or NULL = every *.so */
   char *web_dir;      /* core shell assets, owned, may be NULL */
+  char *javascript_dir; /* Debian's /usr/share/javascript, served at /vendor */
   char *data_dir;     /* owned */
   char *scripts_dir;  /* owned */
   char *db_app_role;  /* role requests run as; NULL = the login role */

@@ -201,6 +201,9 @@ bool core_routes_register(app *a, char *err, size_t errlen) {
       add(a, "GET", "/metrics", metrics_handler, a, err, errlen) &&
       add(a, "GET", "/api/v1/modules", modules_handler, a, err, errlen) &&
       add(a, "GET", "/api/v1/openapi.json", openapi_handler, a, err, errlen);
+  if (ok && a->cfg.javascript_dir)
+    ok = add(a, "GET", "/vendor/{*path}", vendor_files_handler,
+             a->cfg.javascript_dir, err, errlen);
   if (ok && a->cfg.web_dir)
     ok =
         add(a, "GET", "/", static_files_handler, a->cfg.web_dir, err, errlen) &&

@@ -158,5 +158,7 @@ const char *host_result_value(const concerto_result *res, int row, int col);
 
 /* Static files from the folder in userdata, path param "path". */
 concerto_status static_files_handler(concerto_request *req, void *userdata);
+/* Distribution JavaScript libraries from the folder in userdata. */
+concerto_status vendor_files_handler(concerto_request *req, void *userdata);
 
 #endif

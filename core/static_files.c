@@ -105,3 +105,31 @@ concerto_status static_files_handler(concerto_request *req, void *userdata) {
   host_set_header(req, "Cache-Control", "no-cache");
   return CONCERTO_OK;
 }
+
+/* Debian's shared JavaScript libraries (libjs-bootstrap5, libjs-pdf,
+ * libjs-chart.js) under /usr/share/javascript are symbolic links into
+ * other system folders, so this handler checks the path's segments only and
+ * lets the links resolve: the folder is the distribution's, read-only. */
+concerto_status vendor_files_handler(concerto_request *req, void *userdata) {
+  const char *dir = userdata;
+  const char *rel = host_req_param(req, "path");
+  char joined[PATH_MAX];
+  if (!dir || !static_path_safe(rel) ||
+      (size_t)snprintf(joined, sizeof joined, "%s/%s", dir, rel) >=
+          sizeof joined)
+    return not_found(req);
+  int fd = open(joined, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fd >= 0)
+      close(fd);
+    return not_found(req);
+  }
+  req->responded = true;
+  req->status = 200;
+  req->content_type = static_mime_type(joined);
+  req->resp_fd = fd;
+  req->resp_fd_size = (size_t)st.st_size;
+  host_set_header(req, "Cache-Control", "public, max-age=86400");
+  return CONCERTO_OK;
+}

@@ -4,10 +4,11 @@
 
 CONCERTO_BUILD_PACKAGES="build-essential cmake pkg-config libmicrohttpd-dev
   libpq-dev libjansson-dev libltdl-dev libssl-dev libcurl4-openssl-dev
-  libargon2-dev libldap-dev liblua5.4-dev postgresql postgresql-client curl
+  libargon2-dev libldap-dev liblua5.4-dev libjs-bootstrap5 libjs-pdf libjs-chart.js
+  postgresql postgresql-client curl
   ca-certificates"
 CONCERTO_TEST_PACKAGES="libcmocka-dev valgrind clang libclang-rt-14-dev clang-format git
-  slapd ldap-utils"
+  slapd ldap-utils chromium fonts-liberation poppler-utils nodejs"
 CONCERTO_BENCH_PACKAGES="nginx-light wrk postgresql-contrib"
 
 # deps_install PACKAGES...: installs the ones not installed yet.
