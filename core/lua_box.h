@@ -70,12 +70,16 @@ typedef enum lua_box_status {
                       which one and where */
 } lua_box_status;
 
-/* Calls function `fn` of the table in `slot` (or the script value itself
- * when it is a function and fn is NULL) with one argument converted from
- * JSON (arg borrowed; NULL passes nil) and converts the first result back to
- * JSON: on LUA_BOX_OK *out holds a new reference (JSON null when the
- * function returned nothing). On any other status *out is NULL and err says
- * why. The box stays usable after every status. */
+/* Calls function `fn` of the table in `slot` with one argument converted
+ * from JSON (arg borrowed; NULL passes nil) and converts the first result
+ * back to JSON: on LUA_BOX_OK *out holds a new reference (JSON null when the
+ * function returned nothing). When the table has no such function, a global
+ * function fn defined by the chunk that made the slot is called instead
+ * (scripts may write `function route_ticket(t) ... end` without returning a
+ * table); fn NULL calls the slot's value itself when it is a function. A
+ * NULL slot, or no function found, is LUA_BOX_MISSING. Lookups are raw: no
+ * script code runs to find the function. On any status but OK *out is NULL
+ * and err says why. The box stays usable after every status. */
 lua_box_status lua_box_call(lua_box *b, const char *slot, const char *fn,
                             const json_t *arg, json_t **out, char *err,
                             size_t errlen);

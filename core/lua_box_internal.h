@@ -62,6 +62,10 @@ void lua_box_set_slot(lua_State *L, const char *slot);
  * any run (it cannot raise). */
 void lua_box_unref(lua_box *b, int ref);
 
+/* The module source callback given to lua_box_new (NULL: not found). */
+const char *lua_box_module_source(lua_State *L, const char *name,
+                                  size_t *len);
+
 /* The per-call log line budget of concerto.log: true when one more line
  * may be written now. */
 bool lua_box_log_allowed(lua_State *L);

@@ -18,6 +18,7 @@
 #include "admin_cli.h"
 #include "bootstrap.h"
 #include "events.h"
+#include "notify.h"
 
 #include <curl/curl.h>
 #include "paths.h"
@@ -163,6 +164,7 @@ int main(int argc, char **argv) {
         db_pool_new(a.cfg.database_url, a.cfg.db_app_role, a.cfg.event_workers,
                     a.cfg.db_acquire_timeout_ms);
   curl_global_init(CURL_GLOBAL_DEFAULT);
+  a.notify = notify_hub_new(a.cfg.database_url, a.cfg.db_app_role);
   a.router = router_new();
   if (!a.pool || !a.router || !a.tenants || !a.events ||
       !core_routes_register(&a, err, sizeof err)) {
@@ -188,6 +190,7 @@ int main(int argc, char **argv) {
   if (!srv)
     goto out;
   events_start(&a, a.cfg.event_workers);
+  notify_hub_start(a.notify);
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
@@ -206,6 +209,7 @@ out:
   router_free(a.router);
   metrics_free(a.metrics);
   events_free(a.events);
+  notify_hub_free(a.notify);
   db_pool_free(a.event_pool);
   curl_global_cleanup();
   tenant_cache_free(a.tenants);

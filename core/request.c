@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 
 #include "auth.h"
+#include "notify.h"
 #include "log.h"
 #include "problem.h"
 
@@ -88,6 +89,7 @@ void request_free(concerto_request *req) {
   free(req->resp_body);
   if (req->resp_fd >= 0)
     close(req->resp_fd);
+  notify_stream_discard(req->stream);
   arena_free(&req->arena);
   free(req);
 }
@@ -412,7 +414,9 @@ static void add_security_headers(struct MHD_Response *r) {
 
 enum MHD_Result request_send(concerto_request *req) {
   struct MHD_Response *r;
-  if (req->resp_fd >= 0) {
+  if (req->stream) {
+    r = notify_make_response(req);
+  } else if (req->resp_fd >= 0) {
     r = MHD_create_response_from_fd(req->resp_fd_size, req->resp_fd);
     if (r)
       req->resp_fd = -1; /* libmicrohttpd closes it */

@@ -58,6 +58,7 @@ struct concerto_request {
   char *resp_body;          /* malloc'ed; handed to libmicrohttpd */
   size_t resp_len;
   int resp_fd; /* static file, or -1 */
+  void *stream; /* an event stream (notify.c) until handed to the response */
   size_t resp_fd_size;
   resp_header *headers;
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "handler_util.h"
+#include "notify.h"
 #include "password.h"
 #include "routes.h"
 #include "tokens.h"
@@ -244,6 +245,9 @@ static concerto_status set_tenant_module(concerto_request *req, void *ud) {
   request_audit(req, json_is_true(enabled) ? "module.enable" : "module.disable",
                 arena_printf(&req->arena, "module:%s", module), NULL, "success",
                 NULL);
+  notify_send(req, NULL, req->caller.tenant_id,
+              json_is_true(enabled) ? "module.enabled" : "module.disabled",
+              module, json_is_true(enabled) ? "success" : "warning");
   /* This server sees the change from its very next request; the others
    * through the notification. */
   req->after_commit = notify_tenants_changed;

@@ -13,6 +13,7 @@
 #include "handler_util.h"
 #include "ldap_auth.h"
 #include "log.h"
+#include "notify.h"
 #include "password.h"
 #include "routes.h"
 #include "tokens.h"
@@ -501,7 +502,15 @@ static concerto_status revoke_session(concerto_request *req, void *ud) {
   return host_respond_json(req, 200, json_pack("{s:s}", "revoked", id));
 }
 
+/* Live notifications for the caller (Server-Sent Events). */
+static concerto_status notifications(concerto_request *req, void *ud) {
+  (void)ud;
+  return notify_stream_response(req, req->app->notify) ? CONCERTO_OK
+                                                       : CONCERTO_ERR_NOMEM;
+}
+
 const route_def routes_auth[] = {
+    {"GET", "/api/v1/me/notifications", "authenticated,patient", notifications},
     {"POST", "/api/v1/auth/login", NULL, login},
     {"POST", "/api/v1/auth/logout", "authenticated,patient", logout},
     {"GET", "/api/v1/me", "authenticated", me},

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "notify.h"
 #include "request.h"
 
 struct server {
@@ -91,7 +92,7 @@ server *server_start(app *a) {
   struct sockaddr_storage ss;
   memset(&ss, 0, sizeof ss);
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-                   MHD_USE_ITC | MHD_USE_ERROR_LOG;
+                   MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
   if (inet_pton(AF_INET, c->listen_host,
                 &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
     struct sockaddr_in *in = (struct sockaddr_in *)&ss;
@@ -143,6 +144,8 @@ void server_stop(server *s, unsigned grace_s) {
   MHD_socket listen_fd = MHD_quiesce_daemon(s->daemon);
   if (listen_fd != MHD_INVALID_SOCKET)
     close(listen_fd);
+  /* Event streams never finish by themselves: end them now. */
+  notify_hub_close_all(s->app->notify);
   struct timespec start, now;
   clock_gettime(CLOCK_MONOTONIC, &start);
   for (;;) {

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <pthread.h>
 #include <unistd.h>
 
 const char *th_env(const char *name) {
@@ -404,4 +405,52 @@ long th_login(const th_server *s, th_client *c, const char *username,
   long status = r.status;
   th_resp_free(&r);
   return status;
+}
+
+struct th_stream {
+  pthread_t thread;
+  char url[256], cookie[200], needle[100];
+  int timeout_s;
+  buf got;
+};
+
+static size_t on_stream(char *data, size_t size, size_t nmemb, void *ud) {
+  th_stream *st = ud;
+  size_t n = on_data(data, size, nmemb, &st->got);
+  /* Returning less than given ends the transfer: done once seen. */
+  return st->got.p && strstr(st->got.p, st->needle) ? 0 : n;
+}
+
+static void *stream_main(void *arg) {
+  th_stream *st = arg;
+  CURL *c = curl_easy_init();
+  curl_easy_setopt(c, CURLOPT_URL, st->url);
+  curl_easy_setopt(c, CURLOPT_COOKIE, st->cookie);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_stream);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, st);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)st->timeout_s);
+  curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+  curl_easy_perform(c);
+  curl_easy_cleanup(c);
+  return NULL;
+}
+
+th_stream *th_stream_start(const th_server *s, const th_client *c,
+                           const char *path, const char *needle,
+                           int timeout_s) {
+  th_stream *st = calloc(1, sizeof *st);
+  snprintf(st->url, sizeof st->url, "http://127.0.0.1:%d%s", s->port, path);
+  snprintf(st->cookie, sizeof st->cookie, "concerto_session=%s", c->cookie);
+  snprintf(st->needle, sizeof st->needle, "%s", needle);
+  st->timeout_s = timeout_s;
+  st->got.p = calloc(1, 1);
+  pthread_create(&st->thread, NULL, stream_main, st);
+  return st;
+}
+
+char *th_stream_finish(th_stream *st) {
+  pthread_join(st->thread, NULL);
+  char *text = st->got.p;
+  free(st);
+  return text;
 }

@@ -80,6 +80,15 @@ th_resp th_call(const th_server *s, th_client *c, const char *method,
 long th_login(const th_server *s, th_client *c, const char *username,
               const char *password, const char *tenant);
 
+/* Reads the event stream at `path` as the client until `needle` arrives or
+ * timeout_s passes; returns what was read (malloc'ed). For a background
+ * thread: see th_stream_start. */
+typedef struct th_stream th_stream;
+th_stream *th_stream_start(const th_server *s, const th_client *c,
+                           const char *path, const char *needle, int timeout_s);
+/* Waits for the reader; returns the text read (caller frees). */
+char *th_stream_finish(th_stream *st);
+
 /* Runs the test cluster fixture script (start|stop|restart) for BASE. */
 int th_pg_fixture(const char *action, const char *base);
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -187,6 +188,32 @@ static void module_enablement_per_hospital(void **state) {
   assert_int_equal(call(&admin, "PUT", "/api/v1/tenants/SPOKE1/modules/ward",
                         "{\"enabled\":true}"),
                    200);
+}
+
+static void live_notifications_reach_the_hospital(void **state) {
+  (void)state;
+  th_stream *st = th_stream_start(&srv, &doc_b, "/api/v1/me/notifications",
+                                  "module.disabled", 15);
+  usleep(300 * 1000); /* the stream is open and parked */
+  assert_int_equal(call(&admin, "PUT", "/api/v1/tenants/SPOKE1/modules/ward",
+                        "{\"enabled\":false}"),
+                   200);
+  char *got = th_stream_finish(st);
+  assert_non_null(strstr(got, "retry: 5000"));
+  assert_non_null(strstr(got, "event: notification"));
+  assert_non_null(strstr(got, "\"title\":\"module.disabled\""));
+  assert_non_null(strstr(got, "\"body\":\"ward\""));
+  free(got);
+  /* Another hospital's user hears nothing of it. */
+  st = th_stream_start(&srv, &doc_a, "/api/v1/me/notifications",
+                       "module.enabled", 3);
+  usleep(300 * 1000);
+  assert_int_equal(call(&admin, "PUT", "/api/v1/tenants/SPOKE1/modules/ward",
+                        "{\"enabled\":true}"),
+                   200);
+  got = th_stream_finish(st);
+  assert_null(strstr(got, "module.enabled"));
+  free(got);
 }
 
 static void forgotten_where_sees_one_hospital(void **state) {
@@ -573,6 +600,7 @@ int main(void) {
       cmocka_unit_test(admin_bootstrap_and_hospitals),
       cmocka_unit_test(users_and_roles),
       cmocka_unit_test(module_enablement_per_hospital),
+      cmocka_unit_test(live_notifications_reach_the_hospital),
       cmocka_unit_test(forgotten_where_sees_one_hospital),
       cmocka_unit_test(other_hospital_is_invisible),
       cmocka_unit_test(login_failures_lockout_and_expiry),

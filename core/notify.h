@@ -1,0 +1,43 @@
+/* Live notifications to browsers over Server-Sent Events.
+ *
+ * A notification is sent with pg_notify('concerto_notify', json) inside a
+ * transaction, so it leaves only if that transaction commits and reaches
+ * every server; each server's hub LISTENs and pushes it to the matching
+ * open streams (a user, or every user of a hospital). Streams are suspended
+ * libmicrohttpd connections: an idle stream holds no thread. A comment line
+ * every 15 s keeps proxies from closing them. */
+#ifndef CONCERTO_CORE_NOTIFY_H
+#define CONCERTO_CORE_NOTIFY_H
+
+#include <stdbool.h>
+
+#include <microhttpd.h>
+
+typedef struct app app;
+typedef struct notify_hub notify_hub;
+typedef struct concerto_request concerto_request;
+
+/* conninfo and app_role are copied. Owned by the caller. */
+notify_hub *notify_hub_new(const char *conninfo, const char *app_role);
+bool notify_hub_start(notify_hub *h);
+/* Ends every stream (at shutdown, before the HTTP server stops). */
+void notify_hub_close_all(notify_hub *h);
+void notify_hub_free(notify_hub *h);
+
+/* Turns the request's response into an event stream for its caller. */
+bool notify_stream_response(concerto_request *req, notify_hub *h);
+/* Builds the libmicrohttpd response of a stream request. */
+struct MHD_Response *notify_make_response(concerto_request *req);
+
+/* Frees a stream that never reached a response (an error on the way). */
+void notify_stream_discard(void *stream);
+
+/* Queues a notification in the request's transaction. user_id or
+ * tenant_id (decimal text) selects the audience; one of them must be set.
+ * title/body are short texts (English keys or Italian text; the UI shows
+ * them as given). level: "info", "warning" or "success". */
+bool notify_send(concerto_request *req, const char *user_id,
+                 const char *tenant_id, const char *title, const char *body,
+                 const char *level);
+
+#endif
