@@ -1,0 +1,411 @@
+// Renders a form's JSON (as the core renders a hospital's Lua form) into
+// the HTML a clinician fills in. Used by the forms editor's preview and,
+// later, by the clinical modules.
+//
+// form: {id, title, version, sections: [{id, title, fields: [{id, type,
+//   label, required, help, unit, min, max, step, pattern, choices:
+//   [{value, label}], visible_if, read_only, placeholder}]}]}
+//
+// Field types (several spellings accepted): text, long_text, number,
+// integer, date, datetime, time, boolean, choice (single), multi_choice,
+// scale, email, phone, computed, info. Unknown types fall back to a text
+// box labelled with their type name.
+
+import { h, newId, setInvalid } from './dom.js';
+import { t } from './i18n.js';
+
+const ALIASES = {
+  string: 'text', short_text: 'text', text: 'text',
+  long_text: 'long_text', longtext: 'long_text', textarea: 'long_text', memo: 'long_text', text_long: 'long_text', 'long text': 'long_text',
+  number: 'number', decimal: 'number', float: 'number', real: 'number', numeric: 'number',
+  integer: 'integer', int: 'integer',
+  date: 'date', datetime: 'datetime', 'date-time': 'datetime', date_time: 'datetime', time: 'time',
+  boolean: 'boolean', bool: 'boolean', checkbox: 'boolean', yes_no: 'boolean', yesno: 'boolean',
+  choice: 'choice', single_choice: 'choice', select: 'choice', radio: 'choice', enum: 'choice', single: 'choice',
+  multi_choice: 'multi_choice', multiple_choice: 'multi_choice', multichoice: 'multi_choice', multiselect: 'multi_choice', checkboxes: 'multi_choice', multi: 'multi_choice',
+  scale: 'scale', range: 'scale', likert: 'scale', rating: 'scale',
+  email: 'email', phone: 'phone', tel: 'phone',
+  computed: 'computed', calculated: 'computed', calc: 'computed', formula: 'computed',
+  info: 'info', note: 'info', label: 'info', heading: 'info',
+};
+
+export function normalType(type) {
+  return ALIASES[String(type || 'text').toLowerCase()] || 'unknown';
+}
+
+function choicesOf(f) {
+  const c = Array.isArray(f.choices) ? f.choices : (Array.isArray(f.options) ? f.options : []);
+  return c.map((x) => (typeof x === 'object' && x !== null
+    ? { value: String(x.value ?? x.id ?? x.label), label: String(x.label ?? x.value) }
+    : { value: String(x), label: String(x) }));
+}
+
+/* visible_if: {field, equals|value|not_equals|in|not_in|gt|lt} or a simple
+   "field == value" / "field ~= value" expression. Anything else: always visible
+   (and the condition is shown as a note). */
+function parseLiteral(s) {
+  const v = s.trim();
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  if (v === 'nil') return null;
+  if (/^-?\d+(\.\d+)?$/.test(v)) return Number(v);
+  const m = v.match(/^(["'])(.*)\1$/);
+  return m ? m[2] : v;
+}
+
+export function compileCondition(cond) {
+  if (!cond) return null;
+  if (typeof cond === 'object' && cond.field) {
+    const f = String(cond.field);
+    if ('equals' in cond || 'value' in cond || 'eq' in cond) {
+      const want = cond.equals ?? cond.value ?? cond.eq;
+      return { field: f, test: (v) => looseEq(v, want) };
+    }
+    if ('not_equals' in cond || 'ne' in cond) {
+      const no = cond.not_equals ?? cond.ne;
+      return { field: f, test: (v) => !looseEq(v, no) };
+    }
+    if (Array.isArray(cond.in)) return { field: f, test: (v) => cond.in.some((x) => looseEq(v, x)) };
+    if (Array.isArray(cond.not_in)) return { field: f, test: (v) => !cond.not_in.some((x) => looseEq(v, x)) };
+    if ('gt' in cond) return { field: f, test: (v) => v !== null && Number(v) > Number(cond.gt) };
+    if ('lt' in cond) return { field: f, test: (v) => v !== null && Number(v) < Number(cond.lt) };
+    if ('gte' in cond) return { field: f, test: (v) => v !== null && Number(v) >= Number(cond.gte) };
+    if ('lte' in cond) return { field: f, test: (v) => v !== null && Number(v) <= Number(cond.lte) };
+    return { field: f, test: (v) => v !== null && v !== undefined && v !== false && v !== '' && !(Array.isArray(v) && !v.length) };
+  }
+  if (typeof cond === 'string') {
+    const m = cond.match(/^\s*([A-Za-z_][\w]*)\s*(==|~=|!=|>=|<=|>|<)\s*(.+?)\s*$/);
+    if (!m) {
+      const bare = cond.match(/^\s*([A-Za-z_][\w]*)\s*$/);
+      if (bare) return compileCondition({ field: bare[1] });
+      return null;
+    }
+    const [, f, op, lit] = m;
+    const want = parseLiteral(lit);
+    const tests = {
+      '==': (v) => looseEq(v, want),
+      '~=': (v) => !looseEq(v, want),
+      '!=': (v) => !looseEq(v, want),
+      '>': (v) => v !== null && Number(v) > Number(want),
+      '<': (v) => v !== null && Number(v) < Number(want),
+      '>=': (v) => v !== null && Number(v) >= Number(want),
+      '<=': (v) => v !== null && Number(v) <= Number(want),
+    };
+    return { field: f, test: tests[op] };
+  }
+  return null;
+}
+
+function looseEq(v, want) {
+  if (Array.isArray(v)) return v.some((x) => looseEq(x, want));
+  if (v === null || v === undefined) return want === null || want === undefined;
+  if (typeof want === 'boolean') return v === want;
+  return String(v) === String(want);
+}
+
+function describeCondition(cond) {
+  if (typeof cond === 'string') return cond;
+  try {
+    return JSON.stringify(cond);
+  } catch {
+    return String(cond);
+  }
+}
+
+/**
+ * Builds the form. Returns {el, values(), showErrors(errors), clearErrors()}.
+ * opts.idPrefix keeps ids unique when several previews are on one page.
+ */
+export function renderForm(form, opts = {}) {
+  const prefix = opts.idPrefix || newId('pv');
+  const controls = new Map(); // field id -> {type, get(), focusEl, group, inputs}
+  const conditions = [];
+  const root = h('form', { class: 'form-preview', novalidate: true, 'data-form-id': form.id || '' });
+  root.addEventListener('submit', (e) => e.preventDefault());
+  root.append(h('h3', { class: 'h5 mb-1' }, form.title || form.id || t('preview.untitled')));
+  if (form.version !== undefined && form.version !== null) {
+    root.append(h('p', { class: 'small text-muted' }, t('preview.version', { v: form.version })));
+  }
+  const general = h('div', { class: 'preview-errors', 'aria-live': 'polite' });
+  root.append(general);
+  const sections = Array.isArray(form.sections) ? form.sections : [];
+  if (!sections.length && Array.isArray(form.fields)) sections.push({ id: 'main', title: '', fields: form.fields });
+  sections.forEach((sec) => {
+    const fs = h('fieldset', { class: 'section', 'data-section': sec.id || '' });
+    if (sec.title) fs.append(h('legend', {}, sec.title));
+    if (sec.help) fs.append(h('p', { class: 'small text-muted' }, sec.help));
+    (sec.fields || []).forEach((f) => fs.append(renderField(f)));
+    if (sec.visible_if) {
+      const c = compileCondition(sec.visible_if);
+      if (c) conditions.push({ ...c, el: fs });
+    }
+    root.append(fs);
+  });
+
+  function renderField(f) {
+    const type = normalType(f.type);
+    const fid = String(f.id || newId('field'));
+    const id = `${prefix}-${fid}`.replace(/[^\w-]/g, '_');
+    const helpId = `${id}-help`;
+    const errId = `${id}-err`;
+    const readOnly = !!f.read_only || type === 'computed';
+    const required = !!f.required && !readOnly;
+    const labelText = [f.label || fid];
+    const reqMark = required ? [h('span', { class: 'required-mark', 'aria-hidden': 'true' }, '*'),
+      h('span', { class: 'visually-hidden' }, ` (${t('preview.required')})`)] : [];
+    const metaBits = [];
+    if (f.unit && type !== 'number' && type !== 'integer') metaBits.push(f.unit);
+    if ((type === 'number' || type === 'integer') && (f.min !== undefined || f.max !== undefined)) {
+      metaBits.push(t('preview.range', { min: f.min ?? '−∞', max: f.max ?? '+∞' }));
+    }
+    if (readOnly) metaBits.push(type === 'computed' ? t('preview.computed') : t('preview.readOnly'));
+    if (type === 'unknown') metaBits.push(t('preview.unknownType', { type: f.type }));
+    let conditionNote = null;
+    if (f.visible_if) {
+      const c = compileCondition(f.visible_if);
+      if (!c) conditionNote = t('preview.visibleIf', { cond: describeCondition(f.visible_if) });
+    }
+    const help = (f.help || metaBits.length || conditionNote)
+      ? h('div', { class: 'form-text', id: helpId },
+        f.help || '', f.help && metaBits.length ? ' · ' : '', metaBits.join(' · '),
+        conditionNote ? h('span', { class: 'd-block fst-italic' }, conditionNote) : null)
+      : null;
+    const err = h('div', { class: 'invalid-feedback', id: errId });
+    const describedBy = [help ? helpId : null].filter(Boolean).join(' ') || null;
+    const group = h('div', { class: 'mb-3 field', 'data-field': fid, 'data-type': type });
+    let get = () => null;
+    let focusEl = null;
+    let inputs = [];
+
+    const simpleInput = (attrs) => {
+      const input = h('input', {
+        class: 'form-control', id, name: fid, required, readonly: readOnly, 'aria-describedby': describedBy,
+        placeholder: f.placeholder, ...attrs,
+      });
+      inputs = [input];
+      focusEl = input;
+      return input;
+    };
+
+    switch (type) {
+      case 'info':
+        group.append(h('p', { class: 'mb-0' }, f.label || f.text || ''), help);
+        return group;
+      case 'long_text': {
+        const ta = h('textarea', {
+          class: 'form-control', id, name: fid, rows: '3', required, readonly: readOnly, 'aria-describedby': describedBy, placeholder: f.placeholder,
+        });
+        if (f.max_length) ta.maxLength = Number(f.max_length);
+        inputs = [ta];
+        focusEl = ta;
+        get = () => (ta.value.trim() === '' ? null : ta.value);
+        group.append(h('label', { class: 'form-label', for: id }, labelText, reqMark), ta, help, err);
+        break;
+      }
+      case 'number':
+      case 'integer': {
+        const input = simpleInput({
+          type: 'number', inputmode: type === 'integer' ? 'numeric' : 'decimal',
+          step: f.step ?? (type === 'integer' ? '1' : 'any'), min: f.min, max: f.max,
+        });
+        get = () => (input.value === '' ? null : Number(input.value));
+        const ctl = f.unit
+          ? h('div', { class: 'input-group has-validation' }, input, h('span', { class: 'input-group-text' }, f.unit), err)
+          : input;
+        group.append(h('label', { class: 'form-label', for: id }, labelText, reqMark), ctl, help, f.unit ? null : err);
+        break;
+      }
+      case 'date':
+      case 'datetime':
+      case 'time': {
+        const input = simpleInput({ type: type === 'datetime' ? 'datetime-local' : type, min: f.min, max: f.max });
+        get = () => (input.value === '' ? null : input.value);
+        group.append(h('label', { class: 'form-label', for: id }, labelText, reqMark), input, help, err);
+        break;
+      }
+      case 'email':
+      case 'phone':
+      case 'text':
+      case 'unknown':
+      case 'computed': {
+        const input = simpleInput({
+          type: type === 'email' ? 'email' : type === 'phone' ? 'tel' : 'text',
+          pattern: f.pattern, maxlength: f.max_length,
+          value: type === 'computed' ? (f.value ?? '') : undefined,
+          placeholder: type === 'computed' ? '—' : f.placeholder,
+        });
+        get = () => (type === 'computed' ? undefined : (input.value.trim() === '' ? null : input.value));
+        group.append(h('label', { class: 'form-label', for: id }, labelText, reqMark), input, help, err);
+        break;
+      }
+      case 'boolean': {
+        const input = h('input', {
+          class: 'form-check-input', type: 'checkbox', id, name: fid, disabled: readOnly, 'aria-describedby': describedBy,
+        });
+        inputs = [input];
+        focusEl = input;
+        get = () => input.checked;
+        group.append(h('div', { class: 'form-check' }, input,
+          h('label', { class: 'form-check-label', for: id }, labelText, reqMark), err), help);
+        break;
+      }
+      case 'choice': {
+        const choices = choicesOf(f);
+        if (choices.length > 5) {
+          const sel = h('select', { class: 'form-select', id, name: fid, required, disabled: readOnly, 'aria-describedby': describedBy },
+            h('option', { value: '' }, t('preview.choose')),
+            choices.map((c) => h('option', { value: c.value }, c.label)));
+          inputs = [sel];
+          focusEl = sel;
+          get = () => (sel.value === '' ? null : sel.value);
+          group.append(h('label', { class: 'form-label', for: id }, labelText, reqMark), sel, help, err);
+        } else {
+          const fs = h('fieldset', { 'aria-describedby': describedBy, id },
+            h('legend', { class: 'form-label fs-6' }, labelText, reqMark));
+          choices.forEach((c, i) => {
+            const cid = `${id}-${i}`;
+            const r = h('input', { class: 'form-check-input', type: 'radio', name: id, id: cid, value: c.value, disabled: readOnly, required });
+            inputs.push(r);
+            fs.append(h('div', { class: 'form-check' }, r, h('label', { class: 'form-check-label', for: cid }, c.label)));
+          });
+          fs.append(err);
+          focusEl = inputs[0] || null;
+          get = () => {
+            const r = inputs.find((x) => x.checked);
+            return r ? r.value : null;
+          };
+          group.append(fs, help);
+        }
+        break;
+      }
+      case 'multi_choice': {
+        const fs = h('fieldset', { 'aria-describedby': describedBy, id },
+          h('legend', { class: 'form-label fs-6' }, labelText, reqMark));
+        choicesOf(f).forEach((c, i) => {
+          const cid = `${id}-${i}`;
+          const r = h('input', { class: 'form-check-input', type: 'checkbox', id: cid, value: c.value, disabled: readOnly });
+          inputs.push(r);
+          fs.append(h('div', { class: 'form-check' }, r, h('label', { class: 'form-check-label', for: cid }, c.label)));
+        });
+        fs.append(err);
+        focusEl = inputs[0] || null;
+        get = () => {
+          const v = inputs.filter((x) => x.checked).map((x) => x.value);
+          return v.length ? v : null;
+        };
+        group.append(fs, help);
+        break;
+      }
+      case 'scale': {
+        const min = Number.isFinite(Number(f.min)) ? Number(f.min) : 0;
+        const max = Number.isFinite(Number(f.max)) ? Number(f.max) : 10;
+        const step = Number(f.step) > 0 ? Number(f.step) : 1;
+        const fs = h('fieldset', { 'aria-describedby': describedBy, id },
+          h('legend', { class: 'form-label fs-6' }, labelText, reqMark));
+        const btns = h('div', { class: 'btn-group flex-wrap scale-group', role: 'group' });
+        const labels = choicesOf(f);
+        for (let v = min, i = 0; v <= max && i < 101; v += step, i++) {
+          const cid = `${id}-${i}`;
+          const r = h('input', { class: 'btn-check', type: 'radio', name: id, id: cid, value: String(v), autocomplete: 'off', disabled: readOnly });
+          const lab = labels.find((c) => Number(c.value) === v);
+          inputs.push(r);
+          btns.append(r, h('label', { class: 'btn btn-outline-primary', for: cid, title: lab ? lab.label : null }, String(v)));
+        }
+        fs.append(btns);
+        if (labels.length) {
+          fs.append(h('div', { class: 'd-flex justify-content-between small text-muted mt-1' },
+            h('span', {}, (labels[0] || {}).label || ''), h('span', {}, (labels[labels.length - 1] || {}).label || '')));
+        }
+        fs.append(err);
+        focusEl = inputs[0] || null;
+        get = () => {
+          const r = inputs.find((x) => x.checked);
+          return r ? Number(r.value) : null;
+        };
+        group.append(fs, help);
+        break;
+      }
+      default:
+        break;
+    }
+    controls.set(fid, {
+      type, get, focusEl, group, inputs, errEl: err,
+    });
+    if (f.visible_if) {
+      const c = compileCondition(f.visible_if);
+      if (c) conditions.push({ ...c, el: group });
+    }
+    return group;
+  }
+
+  function values() {
+    const out = {};
+    for (const [fid, c] of controls) {
+      if (c.group.classList.contains('is-hidden-by-rule')) continue;
+      const v = c.get();
+      if (v !== null && v !== undefined) out[fid] = v;
+    }
+    return out;
+  }
+
+  function applyConditions() {
+    const vals = {};
+    for (const [fid, c] of controls) vals[fid] = c.get();
+    conditions.forEach((c) => {
+      const show = c.test(vals[c.field] ?? null);
+      c.el.classList.toggle('is-hidden-by-rule', !show);
+      c.el.hidden = !show;
+    });
+  }
+  root.addEventListener('input', applyConditions);
+  root.addEventListener('change', applyConditions);
+  applyConditions();
+
+  function clearErrors() {
+    general.replaceChildren();
+    for (const c of controls.values()) {
+      c.inputs.forEach((i) => {
+        i.classList.remove('is-invalid');
+        i.removeAttribute('aria-invalid');
+      });
+      c.errEl.textContent = '';
+      c.errEl.classList.remove('d-block');
+      if (c.focusEl && c.focusEl.id) setInvalid(c.focusEl, null);
+    }
+  }
+
+  function showErrors(errors) {
+    clearErrors();
+    const rest = [];
+    let first = null;
+    for (const e of errors || []) {
+      const c = controls.get(e.field);
+      if (!c) {
+        rest.push(e);
+        continue;
+      }
+      c.inputs.forEach((i) => {
+        i.classList.add('is-invalid');
+        i.setAttribute('aria-invalid', 'true');
+      });
+      c.errEl.textContent = e.message;
+      c.errEl.classList.add('d-block');
+      const target = c.inputs[0];
+      if (target) {
+        const ids = (target.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
+        if (!ids.includes(c.errEl.id)) ids.push(c.errEl.id);
+        target.setAttribute('aria-describedby', ids.join(' '));
+      }
+      if (!first) first = c.focusEl;
+    }
+    if (rest.length) {
+      general.append(h('div', { class: 'alert alert-danger', role: 'alert' },
+        h('ul', { class: 'mb-0' }, rest.map((e) => h('li', {}, e.field ? `${e.field}: ${e.message}` : e.message)))));
+    }
+    if (first) first.focus();
+  }
+
+  return {
+    el: root, values, showErrors, clearErrors, fieldTypes: () => [...controls.values()].map((c) => c.type),
+  };
+}
