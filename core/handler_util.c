@@ -145,3 +145,20 @@ const char *id_param(concerto_request *req, const char *name) {
       return NULL;
   return v;
 }
+
+concerto_status end_by_id(concerto_request *req, const char *sql,
+                          const char *action, const char *kind,
+                          const char *answer_key, bool patient_in_row) {
+  const char *id = id_param(req, "id");
+  if (!id)
+    return CONCERTO_ERR_NOT_FOUND;
+  PGresult *r;
+  concerto_status st = request_query(req, sql, 1, (const char *[]){id}, &r);
+  if (st != CONCERTO_OK)
+    return st;
+  if (PQntuples(r) != 1)
+    return CONCERTO_ERR_NOT_FOUND;
+  request_audit(req, action, arena_printf(&req->arena, "%s:%s", kind, id),
+                patient_in_row ? PQgetvalue(r, 0, 0) : NULL, "success", NULL);
+  return host_respond_json(req, 200, json_pack("{s:s}", answer_key, id));
+}

@@ -42,4 +42,12 @@ concerto_status db_regional_scope(concerto_request *req);
 /* The decimal text of a positive id, or NULL (arena). */
 const char *id_param(concerto_request *req, const char *name);
 
+/* The shared shape of "end this thing": runs `sql` with $1 = the route's
+ * {id}; one returned row means it changed (0 rows: 404). Audits `action` on
+ * "<kind>:<id>" (the returned first column is the patient when
+ * `patient_in_row`) and answers {answer_key: id}. */
+concerto_status end_by_id(concerto_request *req, const char *sql,
+                          const char *action, const char *kind,
+                          const char *answer_key, bool patient_in_row);
+
 #endif

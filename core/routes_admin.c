@@ -535,23 +535,10 @@ static concerto_status create_token(concerto_request *req, void *ud) {
 
 static concerto_status revoke_token(concerto_request *req, void *ud) {
   (void)ud;
-  const char *id = id_param(req, "id");
-  if (!id)
-    return CONCERTO_ERR_NOT_FOUND;
-  PGresult *r;
-  concerto_status st = request_query(
-      req,
-      "UPDATE concerto.api_tokens SET revoked_at = now() WHERE id = $1 AND "
-      "revoked_at IS NULL RETURNING id",
-      1, (const char *[]){id}, &r);
-  if (st != CONCERTO_OK)
-    return st;
-  if (PQntuples(r) != 1)
-    return CONCERTO_ERR_NOT_FOUND;
-  request_audit(req, "api_token.revoke",
-                arena_printf(&req->arena, "api_token:%s", id), NULL, "success",
-                NULL);
-  return host_respond_json(req, 200, json_pack("{s:s}", "revoked", id));
+  return end_by_id(req,
+                   "UPDATE concerto.api_tokens SET revoked_at = now() WHERE "
+                   "id = $1 AND revoked_at IS NULL RETURNING id",
+                   "api_token.revoke", "api_token", "revoked", false);
 }
 
 #define TENANT_ADMIN "regional_admin,hospital_admin"

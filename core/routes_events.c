@@ -81,23 +81,10 @@ static concerto_status list_webhooks(concerto_request *req, void *ud) {
 
 static concerto_status delete_webhook(concerto_request *req, void *ud) {
   (void)ud;
-  const char *id = id_param(req, "id");
-  if (!id)
-    return CONCERTO_ERR_NOT_FOUND;
-  PGresult *r;
-  concerto_status st = request_query(
-      req,
-      "UPDATE concerto.webhooks SET active = false WHERE id = $1 AND active "
-      "RETURNING id",
-      1, (const char *[]){id}, &r);
-  if (st != CONCERTO_OK)
-    return st;
-  if (PQntuples(r) != 1)
-    return CONCERTO_ERR_NOT_FOUND;
-  request_audit(req, "webhook.delete",
-                arena_printf(&req->arena, "webhook:%s", id), NULL, "success",
-                NULL);
-  return host_respond_json(req, 200, json_pack("{s:s}", "deleted", id));
+  return end_by_id(req,
+                   "UPDATE concerto.webhooks SET active = false WHERE id = $1 "
+                   "AND active RETURNING id",
+                   "webhook.delete", "webhook", "deleted", false);
 }
 
 static concerto_status list_deliveries(concerto_request *req, void *ud) {

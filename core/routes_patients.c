@@ -205,23 +205,10 @@ static concerto_status create_link(concerto_request *req, void *ud) {
 
 static concerto_status revoke_link(concerto_request *req, void *ud) {
   (void)ud;
-  const char *id = id_param(req, "id");
-  if (!id)
-    return CONCERTO_ERR_NOT_FOUND;
-  PGresult *r;
-  concerto_status st = request_query(
-      req,
-      "UPDATE concerto.access_links SET revoked_at = now() WHERE id = $1 AND "
-      "revoked_at IS NULL RETURNING patient_id::text",
-      1, (const char *[]){id}, &r);
-  if (st != CONCERTO_OK)
-    return st;
-  if (PQntuples(r) != 1)
-    return CONCERTO_ERR_NOT_FOUND;
-  request_audit(req, "access_link.revoke",
-                arena_printf(&req->arena, "access_link:%s", id),
-                PQgetvalue(r, 0, 0), "success", NULL);
-  return host_respond_json(req, 200, json_pack("{s:s}", "revoked", id));
+  return end_by_id(req,
+                   "UPDATE concerto.access_links SET revoked_at = now() WHERE "
+                   "id = $1 AND revoked_at IS NULL RETURNING patient_id::text",
+                   "access_link.revoke", "access_link", "revoked", true);
 }
 
 static concerto_status link_refused(concerto_request *req, const char *key,

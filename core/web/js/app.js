@@ -108,6 +108,7 @@ async function boot() {
       renderHeader(header, null);
       const errors = await import('./pages/errors.js');
       errors.render({ main, params: { status: err.status === 403 ? '403' : '503' }, detail: err.detail });
+      document.body.dataset.ready = 'true';
       return;
     }
   }

@@ -266,7 +266,7 @@ function notificationsMenu() {
     'data-bs-toggle': 'dropdown', 'data-bs-auto-close': 'outside', 'aria-expanded': 'false',
     'aria-label': count ? t('notify.buttonUnread', { n: count }) : t('notify.button'),
   },
-  h('span', { 'aria-hidden': 'true', class: 'bell' }, '\u{1F514}'),
+  h('img', { src: '/static/img/bell.svg', alt: '', width: '16', height: '16', class: 'bell' }),
   h('span', { class: 'd-lg-none ms-1' }, t('notify.title')),
   count ? h('span', { class: 'position-absolute top-0 start-100 translate-middle badge rounded-pill bg-danger', 'aria-hidden': 'true' }, String(count)) : null);
   const menu = h('div', { class: 'dropdown-menu dropdown-menu-end notifications-menu p-0', 'aria-labelledby': 'notifications-button' },

@@ -91,7 +91,7 @@ export async function render(ctx) {
           }
         });
         return h('td', {}, h('div', { class: 'form-check form-switch' }, input));
-      }))))));
+      })))));
   const info = h('section', { 'aria-labelledby': 'loaded-title' },
     h('h2', { class: 'h5', id: 'loaded-title' }, t('modules.loaded')),
     h('div', { class: 'table-responsive' },
