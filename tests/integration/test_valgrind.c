@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -25,11 +26,14 @@ static void clean_start_serve_stop(void **state) {
                                          "--child-silent-after-fork=yes",
                                          NULL};
   th_server s;
+  setenv("CONCERTO_ADMIN_PASSWORD", "Regione-Sicilia-2026", 1);
   assert_true(th_server_start(
       &s, "it_valgrind",
-      "{\"modules\":[\"echo\",\"base\",\"init_fails\",\"bad_major\"],"
-      "\"threads\":2,\"module_probe\":false}",
+      "{\"modules\":[\"echo\",\"base\",\"relay\",\"init_fails\","
+      "\"bad_major\"],\"threads\":2,\"module_probe\":false,"
+      "\"event_retry_base_ms\":50}",
       valgrind, 120));
+  unsetenv("CONCERTO_ADMIN_PASSWORD");
   const char *paths[] = {"/healthz",
                          "/readyz",
                          "/metrics",
@@ -53,6 +57,35 @@ static void clean_start_serve_stop(void **state) {
   r = th_request(&s, "POST", "/api/v1/echo/json", "application/json", "{bad",
                  NULL);
   assert_int_equal(r.status, 400);
+  th_resp_free(&r);
+  /* Sessions, an admin action with audit and notification, an event
+   * through the outbox, an event stream. */
+  th_client admin;
+  assert_int_equal(th_login(&s, &admin, "admin", "Regione-Sicilia-2026", NULL),
+                   200);
+  r = th_call(&s, &admin, "POST", "/api/v1/tenants",
+              "{\"code\":\"VG\",\"name\":\"Valgrind\",\"kind\":\"AO\"}");
+  assert_int_equal(r.status, 201);
+  th_resp_free(&r);
+  th_stream *st =
+      th_stream_start(&s, &admin, "/api/v1/me/notifications", "never", 2);
+  r = th_request(&s, "POST", "/api/v1/relay/publish", "application/json",
+                 "{\"count\":3}", NULL);
+  assert_int_equal(r.status, 202);
+  th_resp_free(&r);
+  char *done = NULL;
+  for (int i = 0; i < 200; i++) {
+    free(done);
+    done = th_sql("it_valgrind", "SELECT count(*) FROM relay.effects");
+    if (strcmp(done, "3") == 0)
+      break;
+    usleep(100 * 1000);
+  }
+  assert_string_equal(done, "3");
+  free(done);
+  free(th_stream_finish(st));
+  r = th_call(&s, &admin, "POST", "/api/v1/auth/logout", NULL);
+  assert_int_equal(r.status, 200);
   th_resp_free(&r);
   int rc = th_server_stop(&s, 120);
   if (rc != 0)
