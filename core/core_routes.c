@@ -138,9 +138,9 @@ static concerto_status openapi_handler(concerto_request *req, void *ud) {
                             (size_t)(end - name), "in", "path", "required", 1,
                             "schema", "type", "string"));
     }
-    char lower[8];
-    size_t n = strlen(method);
-    for (size_t k = 0; k <= n && k < sizeof lower; k++)
+    /* Methods are the router's five (GET ... DELETE): at most 6 letters. */
+    char lower[8] = "";
+    for (size_t k = 0; method[k] && k + 1 < sizeof lower; k++)
       lower[k] = (char)(method[k] >= 'A' && method[k] <= 'Z' ? method[k] + 32
                                                              : method[k]);
     json_t *op = json_pack("{s:o, s:{s:{s:s}, s:{s:s}}}", "parameters", params,
@@ -196,6 +196,7 @@ bool core_routes_register(app *a, char *err, size_t errlen) {
       add_table(a, routes_patients, err, errlen) &&
       add_table(a, routes_audit, err, errlen) &&
       add_table(a, routes_events, err, errlen) &&
+      add_table(a, routes_scripts, err, errlen) &&
       add(a, "GET", "/healthz", healthz, a, err, errlen) &&
       add(a, "GET", "/readyz", readyz, a, err, errlen) &&
       add(a, "GET", "/metrics", metrics_handler, a, err, errlen) &&

@@ -9,7 +9,12 @@ target_sources(concerto_core PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/lua_pattern.c
   ${CMAKE_CURRENT_LIST_DIR}/lua_json.c
   ${CMAKE_CURRENT_LIST_DIR}/lua_lib.c
-  ${CMAKE_CURRENT_LIST_DIR}/lua_time.c)
+  ${CMAKE_CURRENT_LIST_DIR}/lua_time.c
+  ${CMAKE_CURRENT_LIST_DIR}/lua_form.c
+  ${CMAKE_CURRENT_LIST_DIR}/lua_form_schema.c
+  ${CMAKE_CURRENT_LIST_DIR}/lua_form_validate.c
+  ${CMAKE_CURRENT_LIST_DIR}/lua_rules.c
+  ${CMAKE_CURRENT_LIST_DIR}/lua_pool.c)
 # PUBLIC: concerto_core is static, so whoever links it needs liblua too, and
 # lua_box.h users include <lua.h> through the internal headers.
 target_link_libraries(concerto_core PUBLIC PkgConfig::LUA m)

@@ -187,6 +187,14 @@ void lua_box_check_sticky(lua_State *L, int idx) {
   }
 }
 
+size_t lua_box_memory_cap(lua_State *L) {
+  return lua_box_of(L)->lim.memory_bytes;
+}
+
+bool lua_box_limit_hit(lua_State *L) {
+  return lua_box_of(L)->limit != LIMIT_NONE;
+}
+
 long long lua_box_now(lua_State *L) {
   lua_box *b = lua_box_of(L);
   return b->fixed_now ? b->fixed_now : (long long)time(NULL);
@@ -234,7 +242,7 @@ void lua_box_compile(lua_State *L, const char *chunkname, const char *source,
   lua_box_charge(L, (unsigned long)(len / 16));
 }
 
-static const char *slot_chunk(const lua_box *b, const char *slot) {
+const char *lua_box_slot_chunk(const lua_box *b, const char *slot) {
   for (const slot_name *s = b->slots; s; s = s->next)
     if (strcmp(s->slot, slot) == 0)
       return s->chunk;
@@ -582,7 +590,7 @@ lua_box_status lua_box_callv(lua_box *b, const char *slot, const char *fn,
     snprintf(err, errlen, "no script slot given");
     return LUA_BOX_MISSING;
   }
-  const char *chunk = slot_chunk(b, slot);
+  const char *chunk = lua_box_slot_chunk(b, slot);
   char where[256];
   snprintf(where, sizeof where, "%s: %s", chunk, fn ? fn : "(script value)");
   call_ctx c = {.slot = slot, .fn = fn, .nargs = nargs, .args = args};

@@ -42,6 +42,12 @@ void lua_box_charge(lua_State *L, unsigned long units);
  * cannot swallow a limit and go on. */
 void lua_box_check_sticky(lua_State *L, int caught_error_index);
 
+/* The box's memory cap in bytes (0: none). */
+size_t lua_box_memory_cap(lua_State *L);
+
+/* True once the running call has hit a limit. */
+bool lua_box_limit_hit(lua_State *L);
+
 /* The clock scripts see: lua_box_set_now's value or time(NULL). */
 long long lua_box_now(lua_State *L);
 
@@ -58,13 +64,15 @@ void lua_box_push_slot(lua_State *L, const char *slot);
 /* Stores the value on top of the stack under slot and pops it. */
 void lua_box_set_slot(lua_State *L, const char *slot);
 
+/* The chunk name last loaded into slot (the slot name when none). */
+const char *lua_box_slot_chunk(const lua_box *b, const char *slot);
+
 /* Drops a registry reference made with luaL_ref inside a body; safe outside
  * any run (it cannot raise). */
 void lua_box_unref(lua_box *b, int ref);
 
 /* The module source callback given to lua_box_new (NULL: not found). */
-const char *lua_box_module_source(lua_State *L, const char *name,
-                                  size_t *len);
+const char *lua_box_module_source(lua_State *L, const char *name, size_t *len);
 
 /* The per-call log line budget of concerto.log: true when one more line
  * may be written now. */

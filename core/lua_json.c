@@ -194,8 +194,8 @@ typedef struct conv {
   size_t errlen;
 } conv;
 
-__attribute__((format(printf, 2, 3))) static bool fail(conv *c,
-                                                       const char *fmt, ...) {
+__attribute__((format(printf, 2, 3))) static bool fail(conv *c, const char *fmt,
+                                                       ...) {
   char msg[160];
   va_list ap;
   va_start(ap, fmt);
@@ -350,8 +350,7 @@ static bool convert(conv *c, int idx, json_t *parent, const char *key,
     if (c->fn) {
       int k = c->fn->fn(c->fn->ud, L, idx);
       if (k >= 0)
-        return attach(c, parent, key, klen, root,
-                      json_pack("{s:i}", "$fn", k));
+        return attach(c, parent, key, klen, root, json_pack("{s:i}", "$fn", k));
     }
     return fail(c, "a function is not JSON data");
   case LUA_TTABLE:

@@ -23,8 +23,8 @@
 #include <jansson.h>
 #include <lua.h>
 
-#define LUA_JSON_MAX_DEPTH 64        /* nested arrays/objects */
-#define LUA_JSON_MAX_ITEMS 100000    /* values in one conversion */
+#define LUA_JSON_MAX_DEPTH 64         /* nested arrays/objects */
+#define LUA_JSON_MAX_ITEMS 100000     /* values in one conversion */
 #define LUA_JSON_MAX_STRING (1 << 20) /* bytes in one string */
 
 /* Registers the object marker and the holder metatable in the registry.

@@ -42,8 +42,7 @@ static void write_log(lua_State *L, concerto_log_level level, const char *msg,
 }
 
 static int l_log(lua_State *L) {
-  static const char *const names[] = {"debug", "info", "warn", "error",
-                                      NULL};
+  static const char *const names[] = {"debug", "info", "warn", "error", NULL};
   static const concerto_log_level levels[] = {
       CONCERTO_LOG_DEBUG, CONCERTO_LOG_INFO, CONCERTO_LOG_WARN,
       CONCERTO_LOG_ERROR};
@@ -235,8 +234,8 @@ static int l_is_night(lua_State *L) {
   luaL_argcheck(L, to >= 0 && to <= 24, 3, "hour out of range");
   long long local = t + lua_time_rome_offset(t);
   long long hour = ((local % 86400) + 86400) % 86400 / 3600;
-  bool night = from > to ? (hour >= from || hour < to)
-                         : (hour >= from && hour < to);
+  bool night =
+      from > to ? (hour >= from || hour < to) : (hour >= from && hour < to);
   lua_pushboolean(L, night);
   return 1;
 }

@@ -234,8 +234,8 @@ static const char *min_expand(match_state *ms, const char *s, const char *p,
   }
 }
 
-static const char *start_capture(match_state *ms, const char *s,
-                                 const char *p, ptrdiff_t what) {
+static const char *start_capture(match_state *ms, const char *s, const char *p,
+                                 ptrdiff_t what) {
   if (ms->level >= MAX_CAPTURES)
     luaL_error(ms->L, "too many captures");
   ms->capture[ms->level].init = s;
@@ -247,8 +247,7 @@ static const char *start_capture(match_state *ms, const char *s,
   return res;
 }
 
-static const char *end_capture(match_state *ms, const char *s,
-                               const char *p) {
+static const char *end_capture(match_state *ms, const char *s, const char *p) {
   int l = capture_to_close(ms);
   ms->capture[l].len = s - ms->capture[l].init;
   const char *res = match(ms, s, p);

@@ -33,8 +33,7 @@
 #include "lua_lib.h"
 #include "lua_pattern.h"
 
-static char env_mt_key, protected_key, loaded_key, concerto_key,
-    loading_key;
+static char env_mt_key, protected_key, loaded_key, concerto_key, loading_key;
 
 /* ---- read-only proxies ---- */
 
@@ -106,6 +105,27 @@ static int guarded_catch(lua_State *L) {
   lua_insert(L, 1);
   lua_callk(L, lua_gettop(L) - 1, LUA_MULTRET, 0, after_catch);
   return after_catch(L, LUA_OK, 0);
+}
+
+/* Errors raised by the count hook are raised while Lua has hooks switched
+ * off, and xpcall's message handler runs right there, before unwinding: a
+ * handler that loops would loop with no hook to stop it. So once a limit is
+ * hit the script's handler is not called at all. */
+static int guarded_handler(lua_State *L) {
+  if (lua_box_limit_hit(L))
+    return 1; /* the limit error, unchanged */
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
+static int safe_xpcall(lua_State *L) {
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_pushvalue(L, 2);
+  lua_pushcclosure(L, guarded_handler, 1);
+  lua_replace(L, 2);
+  return guarded_catch(L);
 }
 
 static int call_original(lua_State *L) {
@@ -202,9 +222,9 @@ static int safe_require(lua_State *L) {
   }
   /* The standard libraries are globals already; asking for one by name
    * is how a script probes for the real os or io, so say no plainly. */
-  static const char *const libs[] = {"string", "table", "math",    "utf8",
-                                     "os",     "io",    "debug",   "package",
-                                     "coroutine", "_G", NULL};
+  static const char *const libs[] = {"string",    "table", "math",  "utf8",
+                                     "os",        "io",    "debug", "package",
+                                     "coroutine", "_G",    NULL};
   for (int i = 0; libs[i]; i++)
     if (strcmp(name, libs[i]) == 0)
       return luaL_error(L,
@@ -289,6 +309,11 @@ static int charged(lua_State *L) {
       lua_pushliteral(L, "");
       return 1;
     }
+    /* A result past the memory cap fails at its one allocation, before
+     * any loop: let it, so the script hears "memory limit". */
+    size_t cap = lua_box_memory_cap(L);
+    if (cap && (size_t)n > cap / (l + lsep))
+      break;
     cost = (unsigned long)(n / 16);
     break;
   }
@@ -376,9 +401,9 @@ void lua_sandbox_open(lua_State *L) {
 
   open_lib(L, "_G", luaopen_base);
   static const char *const base_keep[] = {
-      "assert", "error",    "ipairs",   "next", "pairs",    "rawequal",
-      "rawget", "rawlen",   "select",   "type", "tonumber", "tostring",
-      "getmetatable", "_VERSION", NULL};
+      "assert",   "error",    "ipairs",       "next",     "pairs",
+      "rawequal", "rawget",   "rawlen",       "select",   "type",
+      "tonumber", "tostring", "getmetatable", "_VERSION", NULL};
   for (int i = 0; base_keep[i]; i++) {
     lua_getfield(L, -1, base_keep[i]);
     lua_setfield(L, B, base_keep[i]);
@@ -387,7 +412,7 @@ void lua_sandbox_open(lua_State *L) {
     const char *name;
     lua_CFunction wrapper;
   } wrapped[] = {{"pcall", guarded_catch},
-                 {"xpcall", guarded_catch},
+                 {"xpcall", safe_xpcall},
                  {"setmetatable", safe_setmetatable},
                  {"rawset", safe_rawset}};
   for (size_t i = 0; i < sizeof wrapped / sizeof wrapped[0]; i++) {

@@ -67,7 +67,7 @@ int lua_time_rome_offset(long long t) {
   int y, m, d;
   lua_time_civil_from_days(floor_div(t, 86400), &y, &m, &d);
   return t >= last_sunday_0100(y, 3) && t < last_sunday_0100(y, 10) ? 7200
-                                                                     : 3600;
+                                                                    : 3600;
 }
 
 long long lua_time_rome_to_utc(long long local_as_utc) {

@@ -19,6 +19,7 @@
 #include "bootstrap.h"
 #include "events.h"
 #include "notify.h"
+#include "scripts.h"
 
 #include <curl/curl.h>
 #include "paths.h"
@@ -164,6 +165,7 @@ int main(int argc, char **argv) {
         db_pool_new(a.cfg.database_url, a.cfg.db_app_role, a.cfg.event_workers,
                     a.cfg.db_acquire_timeout_ms);
   curl_global_init(CURL_GLOBAL_DEFAULT);
+  scripts_init();
   a.notify = notify_hub_new(a.cfg.database_url, a.cfg.db_app_role);
   a.router = router_new();
   if (!a.pool || !a.router || !a.tenants || !a.events ||
@@ -212,6 +214,7 @@ out:
   notify_hub_free(a.notify);
   db_pool_free(a.event_pool);
   curl_global_cleanup();
+  scripts_shutdown();
   tenant_cache_free(a.tenants);
   db_pool_free(a.pool);
   lt_dlexit();

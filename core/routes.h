@@ -16,5 +16,6 @@ extern const route_def routes_admin[];
 extern const route_def routes_patients[];
 extern const route_def routes_audit[];
 extern const route_def routes_events[];
+extern const route_def routes_scripts[];
 
 #endif

@@ -14,7 +14,8 @@
 # Environment (all optional):
 #   BENCH_DURATION     length of each measurement, e.g. 10s, 30s, 1m (default 10s)
 #   BENCH_WARMUP       warm-up per target before measuring (default 3s)
-#   BENCH_ROUNDS       rounds of every pair; the summary is the median (default 3)
+#   BENCH_ROUNDS       rounds of every pair (default 3); the summary gives the
+#                      medians and the median of the per-round ratios
 #   BENCH_CONNECTIONS  wrk connections (default 64); BENCH_WRK_THREADS (default 2)
 #   BENCH_THREADS      concerto "threads" (default 4)
 #   BENCH_DB_POOL      concerto "db_pool_size" = pgbench clients (default 4)
@@ -203,22 +204,69 @@ pgb_jobs=$((pool < 2 ? pool : 2))
 
 # --- measurement helpers ------------------------------------------------
 # run_wrk URL SECONDS OUT: wrk with the same parameters for every target.
+# The subshells record the CPU time of the finished client (their children's
+# time, /proc/PID/stat fields 16-17) in OUT.client.
 run_wrk() {
-  timeout $(($2 + 60)) wrk -t"$wrk_threads" -c"$conns" -d"$2s" --latency "$1" >"$3" 2>&1 || true
+  (
+    timeout $(($2 + 60)) wrk -t"$wrk_threads" -c"$conns" -d"$2s" --latency "$1" >"$3" 2>&1 || true
+    awk '{print $16 + $17}' "/proc/$BASHPID/stat" >"$3.client"
+  )
 }
 # run_pgbench SCRIPT MODE SECONDS OUT: clients = Concerto's DB pool size;
 # latencies from a 10 % sample of the per-transaction log.
 run_pgbench() {
   rm -f "$work"/pgblog*
-  timeout $(($3 + 60)) pgbench -n -M "$2" -c "$pool" -j "$pgb_jobs" -T "$3" \
-    -f "$1" -l --log-prefix="$work/pgblog" --sampling-rate=0.1 \
-    -h "$pghost" -U concerto concerto_bench >"$4" 2>&1 || true
+  (
+    timeout $(($3 + 60)) pgbench -n -M "$2" -c "$pool" -j "$pgb_jobs" -T "$3" \
+      -f "$1" -l --log-prefix="$work/pgblog" --sampling-rate=0.1 \
+      -h "$pghost" -U concerto concerto_bench >"$4" 2>&1 || true
+    awk '{print $16 + $17}' "/proc/$BASHPID/stat" >"$4.client"
+  )
   # p99 in ms (log column 3: latency in us).
   cat "$work"/pgblog* 2>/dev/null | awk '{print $3}' | sort -n |
     awk '{a[NR] = $1} END {if (NR) {i = int(NR * 0.99); if (i < 1) i = 1; printf "%.2f\n", a[i] / 1000} else print "n/a"}' >"$4.p99"
 }
-# measure NAME SECONDS OUT: one measurement of the named target.
+# CPU accounting, in clock ticks: a noisy shared machine moves req/s a lot,
+# CPU time per request much less.
+# proc_cpu PID...: user + system time of the processes and their children.
+proc_cpu() {
+  local p kids
+  for p in "$@"; do
+    kids=$(pgrep -P "$p" || true)
+    # shellcheck disable=SC2086
+    for k in $p $kids; do awk '{print $14 + $15}' "/proc/$k/stat" 2>/dev/null || true; done
+  done | awk '{s += $1} END {print s + 0}'
+}
+# pg_cpu: all CPU PostgreSQL has used: the postmaster, its live children and
+# (cutime/cstime) the children it has reaped, e.g. pgbench's backends.
+pg_cpu() {
+  local pm
+  pm=$(head -n 1 "$pgdir/data/postmaster.pid")
+  echo $(($(awk '{print $16 + $17}' "/proc/$pm/stat") + $(proc_cpu "$pm")))
+}
+server_pids() {
+  case $1 in
+    nginx) echo "$nginx_pid" ;;
+    healthz | dbroute) echo "$srv_pid" ;;
+    bare1) echo "${bare_pids[0]}" ;;
+    baretx) echo "${bare_pids[1]}" ;;
+  esac
+}
+# measure NAME SECONDS OUT: one measurement of the named target; writes OUT
+# (the tool's report) and OUT.cpu ("client server postgres" in us/request).
 measure() {
+  local sp=() s0 s1 g0 g1 n
+  read -ra sp <<<"$(server_pids "$1")"
+  s0=$(proc_cpu "${sp[@]}") g0=$(pg_cpu)
+  run_target "$@"
+  sleep 0.2 # let the postmaster reap pgbench's backends
+  s1=$(proc_cpu "${sp[@]}") g1=$(pg_cpu)
+  n=$(awk '/requests in/ {n = $1} /actually processed:/ {n = $NF} END {print n + 0}' "$3")
+  awk -v c="$(cat "$3.client" 2>/dev/null || echo 0)" -v s=$((s1 - s0)) -v g=$((g1 - g0)) \
+    -v n="$n" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN {f = n > 0 ? 1e6 / hz / n : 0; printf "%.1f %.1f %.1f\n", c * f, s * f, g * f}' >"$3.cpu"
+}
+run_target() {
   case $1 in
     nginx) run_wrk "http://127.0.0.1:$nport/ok" "$2" "$3" ;;
     healthz) run_wrk "$base/healthz" "$2" "$3" ;;
@@ -259,13 +307,13 @@ targets=(nginx healthz pgbench dbroute)
 : >"$results"
 out "# Concerto benchmark $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)), commit $(git -C "$src" describe --always --dirty 2>/dev/null || echo '?')"
 out "# wrk -t$wrk_threads -c$conns -d${secs}s --latency; pgbench -n -M prepared -c$pool -j$pgb_jobs -T$secs;" \
-  "concerto threads=$threads db_pool_size=$pool; $rounds round(s), summary = median"
+  "concerto threads=$threads db_pool_size=$pool; $rounds round(s)"
 out "# nginx $(nginx -v 2>&1 | sed 's/.*\///'), PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}'), $(wrk -v 2>&1 | awk 'NR==1 {print $1, $2}')"
 
 echo "==> warming up (${warm}s per target)"
 for t in "${targets[@]}"; do measure "$t" "$warm" "$work/warm"; done
 
-declare -A runs_rate runs_p99
+declare -A runs_rate runs_p99 runs_cc runs_cs runs_cg runs_ct
 h_ratios=() d_ratios=() errs=0
 for r in $(seq "$rounds"); do
   echo "==> round $r/$rounds (${secs}s per measurement)"
@@ -284,6 +332,9 @@ for r in $(seq "$rounds"); do
     [ "$e" = 0 ] || { echo "warning: $t round $r: $e errors" >&2; tail -n 5 "$f" >&2; }
     runs_rate[$t]+=" $(rate "$f")"
     runs_p99[$t]+=" $(p99 "$f")"
+    read -r cc cs cg <"$f.cpu"
+    runs_cc[$t]+=" $cc" runs_cs[$t]+=" $cs" runs_cg[$t]+=" $cg"
+    runs_ct[$t]+=" $(awk -v a="$cc" -v b="$cs" -v c="$cg" 'BEGIN {printf "%.1f", a + b + c}')"
   done
   rr() { rate "$work/$1.$r"; }
   pp() { p99 "$work/$1.$r"; }
@@ -316,6 +367,12 @@ if [ "$info" = 1 ]; then
   out "  pgbench -M simple running Concerto's 3-round-trip tx:       $(med pgbtx) tps (p99 $(medp pgbtx)), ratio to pgbench $(ratio "$(med pgbtx)" "$(med pgbench)")"
   out "  concerto db route / bare tx server: $(ratio "$(med dbroute)" "$(med baretx)"); bare tx / bare single: $(ratio "$(med baretx)" "$(med bare1)")"
 fi
+out "CPU time per request, us (median; client = wrk or pgbench, server = nginx/concerto/bare, postgres = all backends):"
+for t in "${targets[@]}"; do
+  # shellcheck disable=SC2086
+  out "$(printf '  %-8s client %6s  server %6s  postgres %6s  total %6s' "$t" \
+    "$(median ${runs_cc[$t]})" "$(median ${runs_cs[$t]})" "$(median ${runs_cg[$t]})" "$(median ${runs_ct[$t]})")"
+done
 out "concerto: db pool waits ${waits:-?}, acquire timeouts ${timeouts:-?}; server log lines (level warn): $logged;" \
   "non-2xx responses, socket errors, failed transactions over all runs: $errs"
 if [ "$logged" != 0 ]; then

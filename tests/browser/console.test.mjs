@@ -269,6 +269,7 @@ describe('console', { timeout: 600000 }, () => {
     assert.equal(await page.locator('#user-menu-button').isVisible(), false, 'menu collapsed on a phone');
     await shot(page, 'phone-home');
     await toggler.click();
+    await page.locator('#nav-main.collapse.show').waitFor(); // after Bootstrap's transition
     await page.locator('#user-menu-button').waitFor({ state: 'visible' });
     await page.locator('nav [data-module="ward"]').waitFor({ state: 'visible' });
     await shot(page, 'phone-menu', { fullPage: false });

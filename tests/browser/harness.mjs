@@ -222,7 +222,7 @@ export async function newPage(browser, { lang = 'it', width = 1280, height = 860
   context.setDefaultNavigationTimeout(20000);
   const page = await context.newPage();
   page.problems = [];
-  page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
+  page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message} ${(e.stack || "").split("\n").slice(1, 4).join(" | ")}`));
   page.on('console', (m) => {
     const text = m.text();
     if (/Content.Security.Policy|Refused to/i.test(text)) page.problems.push(`csp: ${text}`);

@@ -4,6 +4,7 @@
 import { clear } from './dom.js';
 import { t, setLanguage, storedLanguage, storeLanguage, language } from './i18n.js';
 import { get, onUnauthenticated } from './api.js';
+import { installDropdowns } from './dropdown.js';
 import {
   session, setUser, onUserChange, renderHeader, can, watchNotifications, toast,
 } from './shell.js';
@@ -99,6 +100,7 @@ async function route() {
 }
 
 async function boot() {
+  installDropdowns();
   await setLanguage(storedLanguage() || 'it');
   let me = null;
   try {

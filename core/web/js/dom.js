@@ -1,4 +1,4 @@
-// Tiny DOM helpers. Text always goes through textContent (never innerHTML),
+// Tiny DOM helpers. Text always goes through textContent (never parsed as HTML),
 // so data from the server can never become markup, and nothing here needs
 // an inline style or handler (the Content-Security-Policy forbids both).
 

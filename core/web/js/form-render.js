@@ -11,7 +11,7 @@
 // scale, email, phone, computed, info. Unknown types fall back to a text
 // box labelled with their type name.
 
-import { h, newId, setInvalid } from './dom.js';
+import { h, append, newId, setInvalid } from './dom.js';
 import { t } from './i18n.js';
 
 const ALIASES = {
@@ -173,6 +173,7 @@ export function renderForm(form, opts = {}) {
     const err = h('div', { class: 'invalid-feedback', id: errId });
     const describedBy = [help ? helpId : null].filter(Boolean).join(' ') || null;
     const group = h('div', { class: 'mb-3 field', 'data-field': fid, 'data-type': type });
+    const add = (...nodes) => append(group, nodes); // skips null (native append would print "null")
     let get = () => null;
     let focusEl = null;
     let inputs = [];
@@ -189,7 +190,7 @@ export function renderForm(form, opts = {}) {
 
     switch (type) {
       case 'info':
-        group.append(h('p', { class: 'mb-0' }, f.label || f.text || ''), help);
+        add(h('p', { class: 'mb-0' }, f.label || f.text || ''), help);
         return group;
       case 'long_text': {
         const ta = h('textarea', {
@@ -199,7 +200,7 @@ export function renderForm(form, opts = {}) {
         inputs = [ta];
         focusEl = ta;
         get = () => (ta.value.trim() === '' ? null : ta.value);
-        group.append(h('label', { class: 'form-label', for: id }, labelText, reqMark), ta, help, err);
+        add(h('label', { class: 'form-label', for: id }, labelText, reqMark), ta, help, err);
         break;
       }
       case 'number':
@@ -212,7 +213,7 @@ export function renderForm(form, opts = {}) {
         const ctl = f.unit
           ? h('div', { class: 'input-group has-validation' }, input, h('span', { class: 'input-group-text' }, f.unit), err)
           : input;
-        group.append(h('label', { class: 'form-label', for: id }, labelText, reqMark), ctl, help, f.unit ? null : err);
+        add(h('label', { class: 'form-label', for: id }, labelText, reqMark), ctl, help, f.unit ? null : err);
         break;
       }
       case 'date':
@@ -220,7 +221,7 @@ export function renderForm(form, opts = {}) {
       case 'time': {
         const input = simpleInput({ type: type === 'datetime' ? 'datetime-local' : type, min: f.min, max: f.max });
         get = () => (input.value === '' ? null : input.value);
-        group.append(h('label', { class: 'form-label', for: id }, labelText, reqMark), input, help, err);
+        add(h('label', { class: 'form-label', for: id }, labelText, reqMark), input, help, err);
         break;
       }
       case 'email':
@@ -235,7 +236,7 @@ export function renderForm(form, opts = {}) {
           placeholder: type === 'computed' ? '—' : f.placeholder,
         });
         get = () => (type === 'computed' ? undefined : (input.value.trim() === '' ? null : input.value));
-        group.append(h('label', { class: 'form-label', for: id }, labelText, reqMark), input, help, err);
+        add(h('label', { class: 'form-label', for: id }, labelText, reqMark), input, help, err);
         break;
       }
       case 'boolean': {
@@ -245,7 +246,7 @@ export function renderForm(form, opts = {}) {
         inputs = [input];
         focusEl = input;
         get = () => input.checked;
-        group.append(h('div', { class: 'form-check' }, input,
+        add(h('div', { class: 'form-check' }, input,
           h('label', { class: 'form-check-label', for: id }, labelText, reqMark), err), help);
         break;
       }
@@ -258,7 +259,7 @@ export function renderForm(form, opts = {}) {
           inputs = [sel];
           focusEl = sel;
           get = () => (sel.value === '' ? null : sel.value);
-          group.append(h('label', { class: 'form-label', for: id }, labelText, reqMark), sel, help, err);
+          add(h('label', { class: 'form-label', for: id }, labelText, reqMark), sel, help, err);
         } else {
           const fs = h('fieldset', { 'aria-describedby': describedBy, id },
             h('legend', { class: 'form-label fs-6' }, labelText, reqMark));
@@ -274,7 +275,7 @@ export function renderForm(form, opts = {}) {
             const r = inputs.find((x) => x.checked);
             return r ? r.value : null;
           };
-          group.append(fs, help);
+          add(fs, help);
         }
         break;
       }
@@ -293,7 +294,7 @@ export function renderForm(form, opts = {}) {
           const v = inputs.filter((x) => x.checked).map((x) => x.value);
           return v.length ? v : null;
         };
-        group.append(fs, help);
+        add(fs, help);
         break;
       }
       case 'scale': {
@@ -322,7 +323,7 @@ export function renderForm(form, opts = {}) {
           const r = inputs.find((x) => x.checked);
           return r ? Number(r.value) : null;
         };
-        group.append(fs, help);
+        add(fs, help);
         break;
       }
       default:

@@ -8,6 +8,7 @@ import { h, clear, formatDate } from './dom.js';
 import { t, tOpt, language, setLanguage, storeLanguage, LANGUAGES } from './i18n.js';
 import { api, get, setCsrf, enc } from './api.js';
 import * as notifications from './notifications.js';
+import { openDropdown } from './dropdown.js';
 
 export const session = { user: null };
 const changeListeners = new Set();
@@ -263,13 +264,13 @@ function notificationsMenu() {
   const list = notifications.list();
   const btn = h('button', {
     type: 'button', class: 'btn btn-sm btn-outline-light position-relative', id: 'notifications-button',
-    'data-bs-toggle': 'dropdown', 'data-bs-auto-close': 'outside', 'aria-expanded': 'false',
+    'data-dropdown': true, 'aria-expanded': 'false',
     'aria-label': count ? t('notify.buttonUnread', { n: count }) : t('notify.button'),
   },
   h('img', { src: '/static/img/bell.svg', alt: '', width: '16', height: '16', class: 'bell' }),
   h('span', { class: 'd-lg-none ms-1' }, t('notify.title')),
   count ? h('span', { class: 'position-absolute top-0 start-100 translate-middle badge rounded-pill bg-danger', 'aria-hidden': 'true' }, String(count)) : null);
-  const menu = h('div', { class: 'dropdown-menu dropdown-menu-end notifications-menu p-0', 'aria-labelledby': 'notifications-button' },
+  const menu = h('div', { class: 'dropdown-menu dropdown-menu-end notifications-menu p-0', 'aria-labelledby': 'notifications-button', 'data-keep-open': true },
     h('div', { class: 'd-flex justify-content-between align-items-center px-3 py-2 border-bottom' },
       h('strong', {}, t('notify.title')),
       h('span', { class: ['badge', st === 'live' ? 'text-bg-success' : 'text-bg-secondary'], 'data-testid': 'notify-status' },
@@ -291,7 +292,7 @@ function userMenu(user) {
   return h('div', { class: 'dropdown' },
     h('button', {
       type: 'button', class: 'btn btn-sm btn-outline-light dropdown-toggle', id: 'user-menu-button',
-      'data-bs-toggle': 'dropdown', 'aria-expanded': 'false',
+      'data-dropdown': true, 'aria-expanded': 'false',
     }, h('span', { class: 'visually-hidden' }, `${t('shell.userMenu')}: `), user.display_name || user.username),
     h('ul', { class: 'dropdown-menu dropdown-menu-end', 'aria-labelledby': 'user-menu-button' },
       h('li', {}, h('span', { class: 'dropdown-item-text small text-muted' }, user.username)),
@@ -350,7 +351,7 @@ export async function renderHeader(container, route) {
     links.append(h('li', { class: 'nav-item dropdown' },
       h('button', {
         type: 'button', class: ['nav-link dropdown-toggle btn btn-link', isAdminRoute ? 'active' : ''],
-        id: 'admin-menu-button', 'data-bs-toggle': 'dropdown', 'aria-expanded': 'false',
+        id: 'admin-menu-button', 'data-dropdown': true, 'aria-expanded': 'false',
       }, t('nav.admin')),
       h('ul', { class: 'dropdown-menu', 'aria-labelledby': 'admin-menu-button' },
         admin.map((p) => h('li', {}, h('a', {
@@ -387,7 +388,7 @@ export function watchNotifications() {
     clear(slot).append(notificationsMenu());
     if (open) {
       const btn = slot.querySelector('#notifications-button');
-      if (window.bootstrap && btn) window.bootstrap.Dropdown.getOrCreateInstance(btn).show();
+      if (btn) openDropdown(btn);
     }
     if (hadFocus) {
       const btn = slot.querySelector('#notifications-button');

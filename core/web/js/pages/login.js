@@ -56,7 +56,7 @@ export async function render(ctx) {
     } else {
       hospital = h('input', {
         class: 'form-control text-uppercase', name: 'tenant', required: true, autocomplete: 'organization',
-        placeholder: 'ASP-AG', pattern: '[A-Za-z0-9_-]{2,32}',
+        placeholder: 'ASP-AG', pattern: '[A-Za-z0-9_\\-]{2,32}',
       });
       hospitalBox.append(field({
         label: t('login.hospitalCode'), id: 'login-hospital', control: hospital, help: t('login.hospitalCodeHelp'),
@@ -106,7 +106,8 @@ export async function render(ctx) {
       // otherwise the account's remembered language applies.
       const picked = takeSession('concerto.langPicked');
       let next = takeSession('concerto.next');
-      if (!next || next.startsWith('#/login') || next.startsWith('#/error')) next = '#/home';
+      if (!next || !(next.startsWith('#/') || next.startsWith('/modules/'))
+          || next.startsWith('#/login') || next.startsWith('#/error')) next = '#/home';
       setUser(user, { silent: true });
       if (picked && user.language !== language()) {
         try {
@@ -118,6 +119,11 @@ export async function render(ctx) {
         storeLanguage(user.language);
       }
       password.value = '';
+      // A module page (/modules/<name>/...) sent us here: go back to it.
+      if (next.startsWith('/modules/') && !next.startsWith('//')) {
+        location.href = next;
+        return;
+      }
       if (location.hash === next) ctx.rerender();
       else location.hash = next;
     } catch (err) {

@@ -187,7 +187,7 @@ function formsPanel(ctx, tenant, base) {
     if (!ctx.alive()) return;
     const idInput = h('input', {
       class: 'form-control mono', value: formId || '', readonly: !!formId, autocomplete: 'off', spellcheck: 'false',
-      pattern: ID_RE.source, required: true,
+      pattern: '[a-z0-9][a-z0-9_\\-]{0,63}', required: true,
     });
     const editor = codeEditor({ label: t('scripts.source'), value: detail ? detail.source || '' : FORM_TEMPLATE });
     const result = h('div', { 'aria-live': 'polite', 'data-testid': 'upload-result' });
@@ -241,6 +241,7 @@ function formsPanel(ctx, tenant, base) {
         result.replaceChildren(alertBox('success', text));
         announce(text);
         idInput.readOnly = true;
+        editorBox.querySelector('#form-editor-title').textContent = t('scripts.editForm', { id });
         setQuery({ tab: 'forms', form: id });
         showPreview(res && res.form);
         loadList();
@@ -426,6 +427,7 @@ function rulesPanel(ctx, tenant, base) {
         result.replaceChildren(alertBox('success', text));
         announce(text);
         idInput.readOnly = true;
+        editorBox.querySelector('#rule-editor-title').textContent = t('scripts.editRule', { id });
         setQuery({ tab: 'rules', rule: id });
         loadList();
         refreshFns();

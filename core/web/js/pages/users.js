@@ -92,11 +92,8 @@ function createUserForm(tenant, onDone) {
     try {
       await api('POST', `/api/v1/tenants/${enc(tenant.code)}/users`, body);
       const text = t('users.created', { username: body.username, hospital: tenant.name });
-      form.reset();
-      pwGroup.classList.remove('d-none');
-      msg.ok(text);
       announce(text);
-      onDone();
+      onDone(text);
     } catch (err) {
       const rest = applyFieldErrors(controls, err).filter((x) => {
         if (x.field === 'roles') { roles.setError(x.message); return false; }
@@ -134,10 +131,8 @@ function grantForm(tenant, onDone) {
     try {
       await api('PUT', `/api/v1/tenants/${enc(tenant.code)}/users/${enc(name)}/roles`, { roles: roles.value() });
       const text = t('users.rolesSaved', { username: name });
-      form.reset();
-      msg.ok(text);
       announce(text);
-      onDone();
+      onDone(text);
     } catch (err) {
       if (err.status === 404) setInvalid(username, t('users.noSuchUser'));
       else msg.error(err);
@@ -192,8 +187,8 @@ export async function render(ctx) {
     const msg = messageArea();
     const list = h('section', { class: 'mb-4', 'aria-labelledby': 'user-list-title' }, loading());
     body.replaceChildren(msg.el, list,
-      h('section', { class: 'card mb-4' }, h('div', { class: 'card-body' }, createUserForm(tenant, () => draw()))),
-      h('section', { class: 'card mb-4' }, h('div', { class: 'card-body' }, grantForm(tenant, () => draw()))));
+      h('section', { class: 'card mb-4' }, h('div', { class: 'card-body' }, createUserForm(tenant, (text) => draw(text)))),
+      h('section', { class: 'card mb-4' }, h('div', { class: 'card-body' }, grantForm(tenant, (text) => draw(text)))));
     if (note) msg.ok(note);
     let data;
     try {

@@ -1,0 +1,56 @@
+// Checks of the UI's files that need no browser: the two dictionaries have
+// the same keys, every key the code names exists, and the markup keeps to
+// the Content-Security-Policy (no inline scripts, handlers or styles).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const web = process.env.CONCERTO_WEB_DIR || path.resolve(here, '..', '..', 'core', 'web');
+
+function files(dir, ext) {
+  return readdirSync(dir).flatMap((name) => {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) return files(p, ext);
+    return p.endsWith(ext) ? [p] : [];
+  });
+}
+
+const it = JSON.parse(readFileSync(path.join(web, 'i18n', 'it.json'), 'utf8'));
+const en = JSON.parse(readFileSync(path.join(web, 'i18n', 'en.json'), 'utf8'));
+
+test('Italian and English have the same keys', () => {
+  assert.deepEqual(Object.keys(en).filter((k) => !(k in it)), [], 'only in en.json');
+  assert.deepEqual(Object.keys(it).filter((k) => !(k in en)), [], 'only in it.json');
+});
+
+test('every literal key passed to t() exists, with the same {placeholders} in both languages', () => {
+  const missing = [];
+  for (const f of files(path.join(web, 'js'), '.js')) {
+    const src = readFileSync(f, 'utf8');
+    for (const m of src.matchAll(/\bt\('([\w.]+)'/g)) if (!(m[1] in it)) missing.push(`${path.basename(f)}: ${m[1]}`);
+  }
+  assert.deepEqual(missing, []);
+  const ph = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort().join(',');
+  const differ = Object.keys(it).filter((k) => ph(it[k]) !== ph(en[k]));
+  assert.deepEqual(differ, [], 'placeholders differ');
+});
+
+test('markup keeps to the Content-Security-Policy', () => {
+  for (const f of files(web, '.html')) {
+    const html = readFileSync(f, 'utf8');
+    assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/i, `${f}: inline <script>`);
+    assert.doesNotMatch(html, /\son[a-z]+\s*=/i, `${f}: inline event handler`);
+    assert.doesNotMatch(html, /\sstyle\s*=/i, `${f}: style attribute`);
+    assert.doesNotMatch(html, /<style/i, `${f}: <style> element`);
+    assert.doesNotMatch(html, /https?:\/\//i, `${f}: external resource`);
+  }
+  for (const f of files(path.join(web, 'js'), '.js')) {
+    const src = readFileSync(f, 'utf8');
+    assert.doesNotMatch(src, /innerHTML|outerHTML\s*=|insertAdjacentHTML|document\.write|\beval\(|new Function\(/, `${f}: HTML from strings or eval`);
+    assert.doesNotMatch(src, /setAttribute\(\s*'style'/, `${f}: style attribute (blocked by CSP)`);
+    assert.doesNotMatch(src, /https?:\/\//, `${f}: external URL`);
+  }
+});
