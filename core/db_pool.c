@@ -157,8 +157,15 @@ db_conn *db_pool_acquire(db_pool *p, concerto_status *status) {
       return NULL;
     }
   }
-  /* Prefer a connection that is already open. */
-  for (unsigned i = 0; i < p->size; i++)
+  /* Prefer the connection this thread used last: the same backend process
+   * keeps its caches warm and the scheduler keeps the pair on the same
+   * cores. Then any connection already open. */
+  static _Thread_local db_pool *last_pool;
+  static _Thread_local unsigned last_index;
+  if (last_pool == p && last_index < p->size &&
+      !p->conns[last_index].in_use && p->conns[last_index].pg)
+    c = &p->conns[last_index];
+  for (unsigned i = 0; !c && i < p->size; i++)
     if (!p->conns[i].in_use && p->conns[i].pg) {
       c = &p->conns[i];
       break;
@@ -167,6 +174,8 @@ db_conn *db_pool_acquire(db_pool *p, concerto_status *status) {
     if (!p->conns[i].in_use)
       c = &p->conns[i];
   c->in_use = true;
+  last_pool = p;
+  last_index = (unsigned)(c - p->conns);
   p->in_use++;
   p->acquired++;
   if (waited)

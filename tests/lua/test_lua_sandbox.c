@@ -88,6 +88,13 @@ static void endless_loops(void **state) {
          "while true do\n xpcall(function() while true do end end,\n"
          "  function() while true do end end)\nend",
          LUA_BOX_LIMIT, 3, "instruction limit");
+  /* A to-be-closed variable whose __close loops, run while unwinding. */
+  expect(b,
+         "pcall(function()\n"
+         " local x <close> = setmetatable({}, {__close = function()\n"
+         "   while true do end end})\n"
+         " while true do end end)",
+         LUA_BOX_LIMIT, 3, "instruction limit");
   /* Coroutines inherit the hook; resume does not swallow the limit. */
   expect(b,
          "local co = coroutine.create(function() while true do end end)\n"
