@@ -7,11 +7,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include "codice_fiscale.h"
 #include "config.h"
 #include "migrate.h"
 #include "password.h"
 #include "paths.h"
+#include "scripts.h"
 #include "tokens.h"
 
 #define DEMO_PASSWORD "Concerto-Demo-2026"
@@ -19,6 +22,7 @@
 typedef struct cli {
   PGconn *pg;
   const char *operator_name;
+  const char *scripts_dir;
   char err[512];
 } cli;
 
@@ -33,6 +37,8 @@ static void usage(void) {
         "  reset-password USERNAME\n"
         "  create-api-token HOSPITAL NAME ROLE        prints the token once\n"
         "  verify-audit                               exit 1 if tampered\n"
+        "  load-scripts HOSPITAL DIR                  lib/*.lua, rules.lua, "
+        "forms/*.lua\n"
         "  demo                                       load the demo region\n"
         "Passwords are read from CONCERTO_NEW_PASSWORD, else from stdin.\n",
         stderr);
@@ -194,6 +200,138 @@ static bool create_patient(cli *c, const char *cf, const char *surname,
                 7, p);
 }
 
+static char *slurp(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  char *buf = malloc(256u << 10);
+  size_t n = buf ? fread(buf, 1, (256u << 10) - 1, f) : 0;
+  fclose(f);
+  if (buf)
+    buf[n] = '\0';
+  return buf;
+}
+
+/* Stores one script as a new version if its source changed, and makes it
+ * the active one (idempotent: the same source is not stored twice). */
+static bool store_script(cli *c, const char *tenant, script_kind kind,
+                         const char *id, const char *source,
+                         const json_t *rendered) {
+  char *json = rendered ? json_dumps(rendered, JSON_COMPACT) : NULL;
+  const char *p[5] = {tenant, script_kind_name(kind), id, source, json};
+  PGresult *r = run(
+      c,
+      "WITH t AS (SELECT id FROM concerto.tenants WHERE code = $1), "
+      "same AS (SELECT s.version FROM concerto.scripts s, t WHERE s.tenant_id "
+      "= t.id AND s.kind = $2 AND s.script_id = $3 AND s.source = $4), "
+      "ins AS (INSERT INTO concerto.scripts (tenant_id, kind, script_id, "
+      "version, source, rendered, title) SELECT t.id, $2, $3, coalesce((SELECT "
+      "max(version) FROM concerto.scripts s WHERE s.tenant_id = t.id AND "
+      "s.kind = $2 AND s.script_id = $3), 0) + 1, $4, $5::jsonb, "
+      "$5::jsonb->>'title' FROM t WHERE NOT EXISTS (SELECT 1 FROM same) "
+      "RETURNING version) SELECT coalesce((SELECT version FROM ins), (SELECT "
+      "version FROM same))::text",
+      5, p);
+  free(json);
+  if (!r)
+    return false;
+  char version[16];
+  snprintf(version, sizeof version, "%s", PQgetvalue(r, 0, 0));
+  PQclear(r);
+  const char *q[4] = {tenant, script_kind_name(kind), id, version};
+  return run_ok(c,
+                "INSERT INTO concerto.script_active (tenant_id, kind, "
+                "script_id, version) SELECT id, $2, $3, $4::integer FROM "
+                "concerto.tenants WHERE code = $1 ON CONFLICT (tenant_id, "
+                "kind, script_id) DO UPDATE SET version = $4::integer",
+                4, q) &&
+         run_ok(c,
+                "INSERT INTO concerto.script_sets (tenant_id) SELECT id FROM "
+                "concerto.tenants WHERE code = $1 ON CONFLICT (tenant_id) DO "
+                "UPDATE SET generation = script_sets.generation + 1",
+                1, q);
+}
+
+/* The .lua files of a folder, sorted (names malloc'ed; caller frees). */
+static size_t lua_files(const char *dir, char names[][72], size_t max) {
+  DIR *d = opendir(dir);
+  size_t n = 0;
+  struct dirent *e;
+  while (d && (e = readdir(d)) && n < max) {
+    size_t len = strlen(e->d_name);
+    if (len > 4 && len < 70 && strcmp(e->d_name + len - 4, ".lua") == 0)
+      snprintf(names[n++], 72, "%.*s", (int)(len - 4), e->d_name);
+  }
+  if (d)
+    closedir(d);
+  qsort(names, n, 72, (int (*)(const void *, const void *))strcmp);
+  return n;
+}
+
+/* Loads a hospital's script folder: lib/NAME.lua, rules.lua,
+ * forms/NAME.lua, each compiled and dry-run exactly as an upload through
+ * the API. */
+static bool load_scripts(cli *c, const char *tenant, const char *dir) {
+  char path[1024], libnames[32][72], names[32][72];
+  char *libsrc[32] = {0};
+  script_lib libs[32];
+  snprintf(path, sizeof path, "%.900s/lib", dir);
+  size_t nlibs = lua_files(path, libnames, 32);
+  bool ok = true;
+  for (size_t i = 0; i < nlibs; i++) {
+    snprintf(path, sizeof path, "%.900s/lib/%.70s.lua", dir, libnames[i]);
+    libsrc[i] = slurp(path);
+    libs[i] = (script_lib){libnames[i], libsrc[i] ? libsrc[i] : ""};
+  }
+  struct {
+    script_kind kind;
+    const char *sub;
+  } order[] = {
+      {SCRIPT_LIB, "lib"}, {SCRIPT_RULES, NULL}, {SCRIPT_FORM, "forms"}};
+  for (size_t k = 0; ok && k < 3; k++) {
+    size_t n;
+    if (order[k].kind == SCRIPT_RULES) {
+      snprintf(path, sizeof path, "%.900s/rules.lua", dir);
+      n = access(path, R_OK) == 0 ? 1 : 0;
+      snprintf(names[0], 72, "rules");
+    } else {
+      snprintf(path, sizeof path, "%.900s/%s", dir, order[k].sub);
+      n = lua_files(path, names, 32);
+    }
+    for (size_t i = 0; ok && i < n; i++) {
+      if (order[k].kind == SCRIPT_RULES)
+        snprintf(path, sizeof path, "%.900s/rules.lua", dir);
+      else
+        snprintf(path, sizeof path, "%.900s/%s/%.70s.lua", dir, order[k].sub,
+                 names[i]);
+      char *src = slurp(path);
+      char chunk[160];
+      snprintf(chunk, sizeof chunk, "%.40s/%s%s%.70s.lua", tenant,
+               order[k].sub ? order[k].sub : "", order[k].sub ? "/" : "",
+               names[i]);
+      script_check chk;
+      script_compile(order[k].kind, chunk, src ? src : "", libs, nlibs, NULL,
+                     &chk);
+      /* A form is stored under the id it declares. */
+      const char *id = order[k].kind == SCRIPT_FORM ? chk.form_id : names[i];
+      ok = chk.ok && src &&
+           store_script(c, tenant, order[k].kind, id, src, chk.rendered);
+      if (!chk.ok) {
+        char *e = json_dumps(chk.errors, JSON_COMPACT);
+        fprintf(stderr, "concerto admin: %s refused: %s\n", path, e);
+        free(e);
+      }
+      script_check_clear(&chk);
+      free(src);
+    }
+  }
+  for (size_t i = 0; i < nlibs; i++)
+    free(libsrc[i]);
+  if (ok)
+    audit(c, "script.load", dir, tenant);
+  return ok;
+}
+
 /* The demo region: one HUB (AOU Palermo), one neurological IRCCS HUB and
  * one SPOKE (ASP Agrigento), a user for every role, a few patients. Every
  * demo user's password is DEMO_PASSWORD (README lists them). */
@@ -277,6 +415,14 @@ static bool load_demo(cli *c) {
     ok = create_patient(c, patients[i].cf, patients[i].surname,
                         patients[i].given, patients[i].birth, patients[i].place,
                         patients[i].email);
+  /* The hospitals' example forms and rules (scripts/hospitals/<code>). */
+  for (size_t i = 0; ok && i < sizeof tenants / sizeof *tenants; i++) {
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/hospitals/%s", c->scripts_dir,
+             tenants[i].code);
+    if (access(dir, R_OK) == 0)
+      ok = load_scripts(c, tenants[i].code, dir);
+  }
   ok = run_ok(c, ok ? "COMMIT" : "ROLLBACK", 0, NULL) && ok;
   free(hash);
   if (ok)
@@ -375,6 +521,10 @@ static int command(cli *c, int argc, char **argv) {
     PQclear(r);
     return intact ? 0 : 1;
   }
+  if (strcmp(cmd, "load-scripts") == 0 && argc == 3) {
+    bool ok = run_ok(c, "BEGIN", 0, NULL) && load_scripts(c, argv[1], argv[2]);
+    return run_ok(c, ok ? "COMMIT" : "ROLLBACK", 0, NULL) && ok ? 0 : 1;
+  }
   if (strcmp(cmd, "demo") == 0 && argc == 1)
     return load_demo(c) ? 0 : 1;
   usage();
@@ -403,6 +553,7 @@ int admin_cli_main(int argc, char **argv, const char *config_path) {
   cli c = {0};
   struct passwd *pw = getpwuid(getuid());
   c.operator_name = pw ? pw->pw_name : "unknown";
+  c.scripts_dir = cfg.scripts_dir;
   const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
   const char *vals[] = {cfg.database_url, "5", "concerto-admin", NULL};
   c.pg = PQconnectdbParams(keys, vals, 1);

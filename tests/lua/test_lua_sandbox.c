@@ -94,7 +94,7 @@ static void endless_loops(void **state) {
          " local x <close> = setmetatable({}, {__close = function()\n"
          "   while true do end end})\n"
          " while true do end end)",
-         LUA_BOX_LIMIT, 3, "instruction limit");
+         LUA_BOX_LIMIT, 5, "instruction limit");
   /* Coroutines inherit the hook; resume does not swallow the limit. */
   expect(b,
          "local co = coroutine.create(function() while true do end end)\n"
