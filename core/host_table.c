@@ -1,6 +1,7 @@
 /* The one host table of this core. Entries are only ever appended. */
 #include "events.h"
 #include "module_registry.h"
+#include "scripts.h"
 #include "request.h"
 
 concerto_module *host_module_self(concerto_registrar *reg);
@@ -29,6 +30,7 @@ static const concerto_host the_host = {
     .register_migrations = host_register_migrations,
     .register_static = host_register_static,
     .subscribe = host_subscribe,
+    .rule = host_rule,
     .module_dir = host_module_dir,
     .config_string = host_config_string,
     .config_int = host_config_int,

@@ -6,6 +6,7 @@
 
 #include "lua_pool.h"
 #include "lua_rules.h"
+#include "log.h"
 #include "request.h"
 
 /* Rules a hospital may define, each dry-run at upload with a sample. */
@@ -300,4 +301,18 @@ bool scripts_init(void) {
 void scripts_shutdown(void) {
   lua_pool_free(pool);
   pool = NULL;
+}
+
+concerto_status host_rule(concerto_request *req, const char *rule,
+                          const json_t *input, json_t **decision,
+                          int *defaulted) {
+  bool d = false;
+  char err[512] = "";
+  concerto_status st =
+      scripts_rule(req, rule, input, decision, &d, err, sizeof err);
+  if (defaulted)
+    *defaulted = d;
+  if (st == CONCERTO_ERR_VALIDATION)
+    log_msg(CONCERTO_LOG_WARN, "lua", req->id, "rule %s failed: %s", rule, err);
+  return st;
 }

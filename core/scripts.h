@@ -66,6 +66,11 @@ concerto_status scripts_rule(concerto_request *req, const char *rule,
                              const json_t *input, json_t **decision,
                              bool *defaulted, char *err, size_t errlen);
 
+/* The host table entry (ABI 1.3). */
+concerto_status host_rule(concerto_request *req, const char *rule,
+                          const json_t *input, json_t **decision,
+                          int *defaulted);
+
 /* Process-wide pool of preloaded states. */
 bool scripts_init(void);
 void scripts_shutdown(void);

@@ -244,6 +244,15 @@ static void forgotten_where_sees_one_hospital(void **state) {
   assert_false(json_is_true(json_object_get(r.json, "specialist")));
   assert_true(json_is_true(json_object_get(r.json, "requesting_doctor")));
   th_resp_free(&r);
+  /* Modules ask the hospital's Lua rules; with none, the default holds. */
+  r = th_call(&srv, &doc_a, "GET", "/api/v1/ward/route?specialty=cardiologia",
+              NULL);
+  assert_int_equal(r.status, 200);
+  assert_true(json_is_true(json_object_get(r.json, "defaulted")));
+  assert_string_equal(json_string_value(json_object_get(
+                          json_object_get(r.json, "decision"), "group")),
+                      "cardiologia");
+  th_resp_free(&r);
   r = th_call(&srv, &doc_a_spoke, "GET", "/api/v1/ward/beds/count", NULL);
   assert_string_equal(th_json_str(&r, "count"), "1");
   th_resp_free(&r);

@@ -14,9 +14,10 @@
  * rebuild). Bump MINOR when the host table grows; old modules keep working.
  * 1.0: registration, requests, responses, database.
  * 1.1: the caller (user, hospital, roles) and the audit trail.
- * 1.2: events (subscribe in a place kept since 1.0, publish appended). */
+ * 1.2: events (subscribe in a place kept since 1.0, publish appended).
+ * 1.3: Lua rules of the hospital (rule, in a place kept since 1.0). */
 #define CONCERTO_ABI_MAJOR 1
-#define CONCERTO_ABI_MINOR 2
+#define CONCERTO_ABI_MINOR 3
 
 /* The Lua version scripts exposed by modules are compiled for (5.4). */
 #define CONCERTO_LUA_VERSION_NUM 504

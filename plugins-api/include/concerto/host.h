@@ -156,7 +156,17 @@ struct concerto_host {
                                uint32_t version, concerto_event_handler handler,
                                void *userdata);
   void (*reserved_events[3])(void);
-  void (*reserved_lua[4])(void);
+  /* ABI 1.3 (a place kept in 1.0): calls the Lua rule `rule` of the
+   * request's hospital (e.g. "route_teleconsult") with `input`; when the
+   * hospital's rules do not define it, the documented default decision is
+   * returned and *defaulted set (docs/scripting.md). *decision is a new
+   * reference (the caller decrefs). Errors: CONCERTO_ERR_NOT_FOUND (no
+   * such rule, no default), CONCERTO_ERR_VALIDATION (the script failed;
+   * logged with its line). */
+  concerto_status (*rule)(concerto_request *req, const char *rule,
+                          const json_t *input, json_t **decision,
+                          int *defaulted);
+  void (*reserved_lua[3])(void);
 
   /* ---- Module information and configuration (any time). ---- */
 

@@ -53,11 +53,30 @@ static concerto_status whoami(concerto_request *req, void *ud) {
                 h->req_has_role(req, "requesting_doctor")));
 }
 
+/* Asks the hospital's Lua rules where a teleconsult would go (ABI 1.3). */
+static concerto_status route(concerto_request *req, void *ud) {
+  (void)ud;
+  const char *specialty = concerto_query(req, "specialty");
+  json_t *input =
+      json_pack("{s:s, s:s}", "specialty", specialty ? specialty : "general",
+                "urgency", "urgent");
+  json_t *decision = NULL;
+  int defaulted = 0;
+  concerto_status st = concerto_module_host->rule(req, "route_teleconsult",
+                                                  input, &decision, &defaulted);
+  json_decref(input);
+  if (st != CONCERTO_OK)
+    return st;
+  return concerto_reply_json(
+      req, 200,
+      json_pack("{s:o, s:b}", "decision", decision, "defaulted", defaulted));
+}
+
 static concerto_status init(const concerto_host *host, concerto_registrar *reg,
                             void **state) {
   (void)state;
-  if (!CONCERTO_HOST_HAS(host, audit))
-    return CONCERTO_ERR_UNSUPPORTED; /* needs ABI 1.1 */
+  if (!CONCERTO_HOST_HAS(host, audit) || !CONCERTO_HOST_HAS(host, rule))
+    return CONCERTO_ERR_UNSUPPORTED; /* needs ABI 1.3 */
   static const struct {
     const char *method, *path, *role;
     concerto_handler handler;
@@ -65,6 +84,7 @@ static concerto_status init(const concerto_host *host, concerto_registrar *reg,
       {"POST", "/api/v1/ward/beds", "specialist,requesting_doctor", add_bed},
       {"GET", "/api/v1/ward/beds/count", "authenticated", count_beds},
       {"GET", "/api/v1/ward/whoami", "authenticated", whoami},
+      {"GET", "/api/v1/ward/route", "authenticated", route},
   };
   for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
     concerto_route_spec spec = CONCERTO_ROUTE_SPEC_INIT_V1;
