@@ -21,6 +21,7 @@ struct db_conn {
   PGconn *pg;
   bool in_use;
   bool broken;
+  char search_path[48]; /* as last set on this session, "" = unknown */
   unsigned prepared;
   stmt_slot stmts[STMT_CACHE_SLOTS];
 };
@@ -100,6 +101,7 @@ static bool ensure_connected(db_pool *p, db_conn *c) {
   }
   stmt_cache_clear(c);
   c->broken = false;
+  c->search_path[0] = '\0';
   /* connect_timeout bounds the wait when the server is unreachable. */
   const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
   const char *vals[] = {p->conninfo, "3", "concerto", NULL};
@@ -305,4 +307,15 @@ concerto_status db_conn_command(db_conn *c, const char *sql) {
     return fail_result(c, r, NULL);
   PQclear(r);
   return CONCERTO_OK;
+}
+
+concerto_status db_conn_use_schema(db_conn *c, const char *schema) {
+  if (strcmp(c->search_path, schema) == 0)
+    return CONCERTO_OK;
+  char sql[96];
+  snprintf(sql, sizeof sql, "SET search_path TO %s, public", schema);
+  concerto_status st = db_conn_command(c, sql);
+  if (st == CONCERTO_OK)
+    snprintf(c->search_path, sizeof c->search_path, "%s", schema);
+  return st;
 }

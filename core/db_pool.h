@@ -48,6 +48,13 @@ concerto_status db_conn_exec(db_conn *c, const char *sql, int nparams,
                              char sqlstate[6]);
 /* Runs a simple command (BEGIN, COMMIT, ROLLBACK ...) without parameters. */
 concerto_status db_conn_command(db_conn *c, const char *sql);
+/* Puts `schema` first on the session's search_path, outside any
+ * transaction, and remembers it, so requests of the same module reuse the
+ * session's setting: changing search_path makes PostgreSQL re-plan every
+ * prepared statement, which doubled the database's work per request when it
+ * was set in each transaction. `schema` must be a plain identifier. */
+concerto_status db_conn_use_schema(db_conn *c, const char *schema);
+
 /* Marks the connection as not healthy (its socket failed). */
 bool db_conn_is_broken(db_conn *c);
 

@@ -9,20 +9,16 @@
 #include "log.h"
 #include "request.h"
 
-/* BEGIN and the transaction's settings travel in one round trip. A module
- * sees its own schema first, so its SQL names its tables unqualified, as its
- * migrations did. Module names are [a-z][a-z0-9_]*, safe as identifiers. */
-static const char *begin_sql(concerto_request *req) {
+/* A module sees its own schema first, so its SQL names its tables
+ * unqualified, as its migrations did. Module names are [a-z][a-z0-9_]*,
+ * safe as identifiers; the core qualifies every name it uses. */
+static const char *request_schema(concerto_request *req) {
   const module_rec *owner = req->route ? req->route->owner : NULL;
-  if (!owner)
-    return "BEGIN; SET LOCAL search_path TO concerto, public";
-  char *sql = arena_printf(
-      &req->arena, "BEGIN; SET LOCAL search_path TO %s, public", owner->name);
-  return sql ? sql : "BEGIN";
+  return owner ? owner->name : "concerto";
 }
 
 static concerto_status begin_tx(concerto_request *req) {
-  const char *sql = begin_sql(req);
+  const char *schema = request_schema(req);
   /* Each pooled connection may have died since its last use (a PostgreSQL
    * restart kills them all): drop dead ones until one answers. */
   unsigned attempts = req->app->cfg.db_pool_size + 1;
@@ -31,7 +27,9 @@ static concerto_status begin_tx(concerto_request *req) {
     req->db = db_pool_acquire(req->app->pool, &st);
     if (!req->db)
       return st;
-    st = db_conn_command(req->db, sql);
+    st = db_conn_use_schema(req->db, schema);
+    if (st == CONCERTO_OK)
+      st = db_conn_command(req->db, "BEGIN");
     if (st == CONCERTO_OK) {
       req->in_tx = true;
       return CONCERTO_OK;
