@@ -20,9 +20,9 @@ typedef struct app {
   router *router;
   module_registry *modules;
   metrics *metrics;
-  tenant_cache *tenants; /* module enablement per hospital */
-  struct events *events; /* subscribers and dispatchers */
-  db_pool *event_pool;   /* the dispatchers' connections */
+  tenant_cache *tenants;     /* module enablement per hospital */
+  struct events *events;     /* subscribers and dispatchers */
+  db_pool *event_pool;       /* the dispatchers' connections */
   struct notify_hub *notify; /* live notifications (SSE) */
   atomic_bool migrations_ok;
   atomic_bool shutting_down;

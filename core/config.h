@@ -14,14 +14,14 @@
 typedef struct concerto_config {
   char *listen_host; /* numeric IPv4/IPv6 address, owned */
   unsigned listen_port;
-  char *database_url; /* libpq conninfo or URI, owned; never logged */
-  char *modules_dir;  /* owned; NULL = no modules */
-  json_t *modules;    /* array of names to load, or NULL = every *.so */
-  char *web_dir;      /* core shell assets, owned, may be NULL */
+  char *database_url;   /* libpq conninfo or URI, owned; never logged */
+  char *modules_dir;    /* owned; NULL = no modules */
+  json_t *modules;      /* array of names to load, or NULL = every *.so */
+  char *web_dir;        /* core shell assets, owned, may be NULL */
   char *javascript_dir; /* Debian's /usr/share/javascript, served at /vendor */
-  char *data_dir;     /* owned */
-  char *scripts_dir;  /* owned */
-  char *db_app_role;  /* role requests run as; NULL = the login role */
+  char *data_dir;       /* owned */
+  char *scripts_dir;    /* owned */
+  char *db_app_role;    /* role requests run as; NULL = the login role */
   unsigned session_idle_s;
   unsigned session_absolute_s;
   bool cookie_secure;

@@ -164,8 +164,8 @@ db_conn *db_pool_acquire(db_pool *p, concerto_status *status) {
    * cores. Then any connection already open. */
   static _Thread_local db_pool *last_pool;
   static _Thread_local unsigned last_index;
-  if (last_pool == p && last_index < p->size &&
-      !p->conns[last_index].in_use && p->conns[last_index].pg)
+  if (last_pool == p && last_index < p->size && !p->conns[last_index].in_use &&
+      p->conns[last_index].pg)
     c = &p->conns[last_index];
   for (unsigned i = 0; !c && i < p->size; i++)
     if (!p->conns[i].in_use && p->conns[i].pg) {

@@ -57,7 +57,7 @@ struct concerto_request {
   const char *content_type; /* arena or static */
   char *resp_body;          /* malloc'ed; handed to libmicrohttpd */
   size_t resp_len;
-  int resp_fd; /* static file, or -1 */
+  int resp_fd;  /* static file, or -1 */
   void *stream; /* an event stream (notify.c) until handed to the response */
   size_t resp_fd_size;
   resp_header *headers;
