@@ -12,7 +12,10 @@
 #include "app.h"
 #include "audit.h"
 #include "log.h"
+#include "lua_rules.h"
+#include "notify.h"
 #include "request.h"
+#include "scripts.h"
 #include "webhook.h"
 
 #define EVENT_PAYLOAD_MAX (256u << 10)
@@ -152,7 +155,12 @@ concerto_status host_publish(concerto_request *req, const char *name,
       "SELECT s, e.id, e.tenant_id FROM e, unnest($5::text[]) AS s "
       "UNION ALL SELECT 'webhook:' || w.id, e.id, e.tenant_id FROM e JOIN "
       "concerto.webhooks w ON w.tenant_id = e.tenant_id AND w.active AND $1 = "
-      "ANY (w.events)",
+      "ANY (w.events) "
+      /* The hospital's Lua on_event rule, when its rules mention one. */
+      "UNION ALL SELECT 'lua:on_event', e.id, e.tenant_id FROM e WHERE "
+      "EXISTS (SELECT 1 FROM concerto.script_active a JOIN concerto.scripts "
+      "s USING (tenant_id, kind, script_id, version) WHERE a.tenant_id = "
+      "e.tenant_id AND a.kind = 'rules' AND s.source LIKE '%on_event%')",
       5, params, NULL);
   if (st == CONCERTO_OK)
     st = request_query(req, "SELECT pg_notify('concerto_events', '')", 0, NULL,
@@ -318,6 +326,70 @@ static bool deliver_module(app *a, db_conn *c, const delivery *d,
   return ok;
 }
 
+/* Runs the hospital's Lua on_event(name, payload) rule and carries out the
+ * actions it returns: {"type": "notify", "title", "body", "level"} to the
+ * hospital's users, {"type": "log", "message"}. */
+static bool deliver_lua(app *a, db_conn *c, const delivery *d, char *err,
+                        size_t errlen) {
+  char *scope = NULL;
+  if (asprintf(&scope,
+               "SET LOCAL app.regional = ''; SET LOCAL app.tenant_id = '%s'",
+               d->tenant_id) < 0 ||
+      !exec_cmd(c, scope)) {
+    free(scope);
+    snprintf(err, errlen, "cannot prepare the delivery transaction");
+    return false;
+  }
+  free(scope);
+  concerto_request *ctx = request_new(a, NULL, "EVENT", d->name);
+  json_t *payload = json_loads(d->payload, 0, NULL);
+  json_t *name = json_string(d->name);
+  bool ok = ctx && payload && name;
+  if (ok) {
+    ctx->db = c;
+    ctx->in_tx = true;
+    ctx->db_lent = true;
+    ctx->caller.tenant_id = d->tenant_id;
+    ctx->caller.username = "lua:on_event";
+  }
+  lua_box *b = ok ? scripts_box(ctx, NULL, NULL, err, errlen) : NULL;
+  json_t *decision = NULL;
+  bool defaulted = false;
+  const json_t *args[2] = {name, payload};
+  lua_box_status st = b ? lua_rules_call(b, "on_event", 2, args, &decision,
+                                         &defaulted, err, errlen)
+                        : LUA_BOX_ERROR;
+  ok = st == LUA_BOX_OK;
+  size_t i;
+  json_t *action;
+  json_array_foreach(ok ? json_object_get(decision, "actions") : NULL, i,
+                     action) {
+    const char *type = json_string_value(json_object_get(action, "type"));
+    if (type && strcmp(type, "notify") == 0)
+      ok &= notify_send(ctx, NULL, d->tenant_id,
+                        json_string_value(json_object_get(action, "title")),
+                        json_string_value(json_object_get(action, "body")),
+                        json_string_value(json_object_get(action, "level")));
+    else if (type && strcmp(type, "log") == 0)
+      log_msg(CONCERTO_LOG_INFO, "lua", NULL, "on_event %s: %.300s", d->name,
+              json_string_value(json_object_get(action, "message")));
+    else
+      log_msg(CONCERTO_LOG_WARN, "lua", NULL,
+              "on_event %s: unknown action ignored", d->name);
+  }
+  if (!ok && !err[0])
+    snprintf(err, errlen, "on_event failed");
+  ok = ok && exec_cmd(c, "SET LOCAL app.regional = 'on'");
+  if (ctx) {
+    ctx->db = NULL;
+    request_free(ctx);
+  }
+  json_decref(decision);
+  json_decref(payload);
+  json_decref(name);
+  return ok;
+}
+
 static void dispatch_one(app *a, db_conn *c, delivery *d) {
   char err[512] = "";
   bool ok;
@@ -339,6 +411,8 @@ static void dispatch_one(app *a, db_conn *c, delivery *d) {
       return;
     }
     ok = deliver_module(a, c, d, s, err, sizeof err);
+  } else if (strcmp(d->subscriber, "lua:on_event") == 0) {
+    ok = deliver_lua(a, c, d, err, sizeof err);
   } else if (strncmp(d->subscriber, "webhook:", 8) == 0) {
     ok = webhook_deliver(c, d->subscriber + 8, d->event_id, d->name, d->version,
                          d->payload, err, sizeof err);

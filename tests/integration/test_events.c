@@ -321,6 +321,57 @@ static void webhook_receives_signed_events_with_retry(void **state) {
   MHD_stop_daemon(d);
 }
 
+/* The hospital's Lua on_event rule reacts to its events: here with a live
+ * notification to the hospital's users. */
+static void lua_on_event_notifies_the_hospital(void **state) {
+  (void)state;
+  th_client admin, it;
+  assert_int_equal(th_login(&a_srv, &admin, "admin", ADMIN_PASSWORD, "T1"),
+                   200);
+  th_resp r = th_call(&a_srv, &admin, "POST", "/api/v1/tenants/T1/users",
+                      "{\"username\":\"it_t1\",\"display_name\":\"IT\","
+                      "\"password\":\"Informatica-T1-2026\","
+                      "\"roles\":[\"hospital_it\"]}");
+  assert_int_equal(r.status, 201);
+  th_resp_free(&r);
+  assert_int_equal(th_login(&a_srv, &it, "it_t1", "Informatica-T1-2026", "T1"),
+                   200);
+  json_t *body = json_pack(
+      "{s:s}", "source",
+      "local rules = {}\n"
+      "function rules.on_event(name, payload)\n"
+      "  if name == 'relay.ping' then\n"
+      "    return { actions = { { type = 'notify', title = 'evento',\n"
+      "      body = 'ping ' .. payload.n, level = 'info' } } }\n"
+      "  end\n"
+      "  return { actions = {} }\n"
+      "end\n"
+      "return rules\n");
+  char *text = json_dumps(body, 0);
+  json_decref(body);
+  r = th_call(&a_srv, &it, "PUT", "/api/v1/tenants/T1/rules/rules", text);
+  free(text);
+  assert_int_equal(r.status, 201);
+  th_resp_free(&r);
+  th_stream *st =
+      th_stream_start(&a_srv, &admin, "/api/v1/me/notifications", "ping 0", 15);
+  sleep_ms(300);
+  strcpy(admin.tenant, "T1");
+  r = th_call(&a_srv, &admin, "POST", "/api/v1/relay/publish_tenant",
+              "{\"count\":1,\"name\":\"relay.ping\"}");
+  assert_int_equal(r.status, 202);
+  th_resp_free(&r);
+  char *got = th_stream_finish(st);
+  assert_non_null(strstr(got, "\"title\":\"evento\""));
+  assert_non_null(strstr(got, "\"body\":\"ping 0\""));
+  free(got);
+  assert_int_equal(
+      wait_for("SELECT count(*) FROM concerto.event_deliveries WHERE "
+               "subscriber = 'lua:on_event' AND state = 'done'",
+               1, 10),
+      1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(delivered_once_and_only_on_commit),
@@ -328,6 +379,7 @@ int main(void) {
       cmocka_unit_test(two_servers_share_the_work_once),
       cmocka_unit_test(failing_subscriber_goes_dead_and_replays),
       cmocka_unit_test(webhook_receives_signed_events_with_retry),
+      cmocka_unit_test(lua_on_event_notifies_the_hospital),
   };
   return cmocka_run_group_tests_name("events", tests, start, stop);
 }
