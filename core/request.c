@@ -270,7 +270,9 @@ static concerto_status respond_json_typed(concerto_request *req,
                                           const char *type) {
   if (!body)
     return CONCERTO_ERR_INVALID;
-  char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+  /* 15 significant digits: 23.7, not 23.699999999999999. */
+  char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII |
+                                    JSON_REAL_PRECISION(15));
   json_decref(body);
   if (!text)
     return CONCERTO_ERR_NOMEM;

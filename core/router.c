@@ -225,7 +225,9 @@ static int match_entry(const route_entry *e, char **segs, int nseg,
   for (int i = 0; i < e->nseg; i++) {
     const route_seg *s = &e->segs[i];
     if (s->kind == SEG_REST) {
-      if (i >= nseg || segs[i][0] == '\0')
+      /* At least one segment, which may be empty only when it is the last
+       * ("/modules/x/" names the folder, served as its index.html). */
+      if (i >= nseg || (segs[i][0] == '\0' && i + 1 < nseg))
         return -1;
       if (m) {
         m->names[np] = s->text;

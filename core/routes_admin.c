@@ -493,6 +493,45 @@ static concerto_status put_ldap(concerto_request *req, void *ud) {
                                      "bind_password_set", bind_pw != NULL));
 }
 
+/* The directory settings, without the bind password (write-only). */
+static concerto_status get_ldap(concerto_request *req, void *ud) {
+  (void)ud;
+  PGresult *r;
+  concerto_status st = request_query(
+      req,
+      "SELECT url, bind_dn, (bind_password IS NOT NULL) AS "
+      "bind_password_set, user_base, user_filter, group_base, group_filter, "
+      "group_roles, start_tls, timeout_ms::text, updated_at FROM "
+      "concerto.tenant_ldap WHERE tenant_id = $1",
+      1, (const char *[]){req->caller.tenant_id}, &r);
+  if (st != CONCERTO_OK)
+    return st;
+  if (PQntuples(r) != 1)
+    return request_problem(req, 404, "not_found", NULL,
+                           "This hospital has no directory configured.");
+  return host_respond_json(req, 200, row_json(r, 0));
+}
+
+/* For the login page: which hospitals exist (a directory login names one).
+ * Public on purpose: the names of a region's hospitals are no secret. */
+static concerto_status public_tenants(concerto_request *req, void *ud) {
+  (void)ud;
+  PGresult *r;
+  concerto_status st =
+      db_regional_scope(req); /* directories are per hospital */
+  if (st == CONCERTO_OK)
+    st = request_query(
+        req,
+        "SELECT t.code, t.name, EXISTS (SELECT 1 FROM concerto.tenant_ldap l "
+        "WHERE l.tenant_id = t.id) AS directory FROM concerto.tenants t WHERE "
+        "t.active ORDER BY t.name",
+        0, NULL, &r);
+  if (st != CONCERTO_OK)
+    return st;
+  return host_respond_json(req, 200,
+                           json_pack("{s:o}", "tenants", rows_json(r)));
+}
+
 /* ---- API tokens ---- */
 
 static concerto_status create_token(concerto_request *req, void *ud) {
@@ -557,6 +596,8 @@ const route_def routes_admin[] = {
     {"PUT", "/api/v1/tenants/{tenant}/users/{username}/roles", TENANT_ADMIN,
      set_user_roles},
     {"PUT", "/api/v1/tenants/{tenant}/ldap", TENANT_ADMIN, put_ldap},
+    {"GET", "/api/v1/tenants/{tenant}/ldap", TENANT_ADMIN, get_ldap},
+    {"GET", "/api/v1/auth/tenants", NULL, public_tenants},
     {"POST", "/api/v1/tenants/{tenant}/api-tokens", TENANT_ADMIN, create_token},
     {"DELETE", "/api/v1/tenants/{tenant}/api-tokens/{id}", TENANT_ADMIN,
      revoke_token},

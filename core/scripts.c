@@ -225,8 +225,11 @@ static lua_box *load_set(void *ud, const char *set_key, void **data, char *err,
     const char *kind = PQgetvalue(r, i, 0), *id = PQgetvalue(r, i, 1);
     const char *src = PQgetvalue(r, i, 2);
     char chunk[160];
-    snprintf(chunk, sizeof chunk, "%s/%s/%s.lua", PQgetvalue(r, i, 3),
-             strcmp(kind, "form") == 0 ? "forms" : "", id);
+    snprintf(chunk, sizeof chunk, "%s/%s%s.lua", PQgetvalue(r, i, 3),
+             strcmp(kind, "form") == 0  ? "forms/"
+             : strcmp(kind, "lib") == 0 ? "lib/"
+                                        : "",
+             id);
     if (strcmp(kind, "rules") == 0) {
       lua_rules_load(b, chunk, src, strlen(src), err, errlen);
     } else if (strcmp(kind, "form") == 0) {

@@ -75,8 +75,8 @@ static concerto_status not_found(concerto_request *req) {
 concerto_status static_files_handler(concerto_request *req, void *userdata) {
   const char *dir = userdata;
   const char *rel = host_req_param(req, "path");
-  if (!rel)
-    rel = "index.html";
+  if (!rel || !*rel)
+    rel = "index.html"; /* "/" and folder URLs */
   if (!dir || !static_path_safe(rel))
     return not_found(req);
   char root[PATH_MAX], joined[PATH_MAX], real[PATH_MAX];

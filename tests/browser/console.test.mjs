@@ -127,6 +127,12 @@ describe('console', { timeout: 600000 }, () => {
   });
 
   it("enables a module in the matrix: its entry appears for that hospital's users only", async () => {
+    // A doctor of ASP-AG is already signed in: the change reaches her live.
+    const ag = await newPage(browser);
+    await login(ag, base, 'mmg.ag');
+    await see(ag, 'Nessun servizio clinico è ancora attivo per questo ospedale.');
+    await ag.waitForFunction(() => document.querySelector('[data-testid="notify-status"]')?.textContent === 'in tempo reale');
+
     const page = await newPage(browser);
     await login(page, base, 'admin');
     // Keyboard through the administration menu.
@@ -146,9 +152,13 @@ describe('console', { timeout: 600000 }, () => {
     assert.equal(await page.getByRole('switch', { name: 'ward per AOU Policlinico "P. Giaccone" di Palermo' }).isChecked(), false);
     await shot(page, 'it-modules');
 
-    const ag = await newPage(browser);
-    await login(ag, base, 'mmg.ag');
+    // Server-Sent Events: a toast, and the navigation entry without a reload.
+    await ag.locator('.toast', { hasText: 'Servizio attivato per il tuo ospedale: ward' }).waitFor();
     const link = ag.locator('nav [data-module="ward"]');
+    await link.waitFor();
+    await shot(ag, 'it-module-enabled-live', { fullPage: false });
+    await ag.reload();
+    await ag.waitForSelector('body[data-ready="true"]');
     await link.waitFor();
     assert.equal(await link.getAttribute('href'), '/modules/ward/index.html');
     await ag.locator('[data-testid="home-modules"] [data-module="ward"]').waitFor();

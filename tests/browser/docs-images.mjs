@@ -92,10 +92,10 @@ try {
   await login(page, base, 'it.pa');
   await open(page, base, '#/admin/scripts');
   await page.getByRole('button', { name: 'Nuova scheda' }).click();
-  await page.getByLabel('Identificativo della scheda').fill('cardio_followup');
-  await page.getByLabel('Codice Lua').fill(fixture('cardio_followup.lua'));
+  await page.getByLabel('Identificativo della scheda').fill('scompenso');
+  await page.getByLabel('Codice Lua').fill(fixture('scompenso.lua'));
   await page.getByRole('button', { name: 'Carica e controlla' }).click();
-  await page.getByTestId('form-preview').getByText('Follow-up cardiologico').waitFor();
+  await page.getByTestId('form-preview').getByText('Scompenso cardiaco - follow-up', { exact: true }).waitFor();
   await page.getByTestId('form-preview').getByLabel('Fumatore').check();
   await snap(page, 'forms-it', { scrollTo: '#form-editor-title' });
   await page.getByRole('button', { name: 'Nuova scheda' }).click();
@@ -103,18 +103,20 @@ try {
   await page.getByLabel('Codice Lua').fill(fixture('broken_form.lua'));
   await page.getByRole('button', { name: 'Carica e controlla' }).click();
   await page.getByTestId('script-errors').waitFor();
-  await snap(page, 'forms-error-it', { scrollTo: '#form-editor-title' });
+  await snap(page, 'forms-error-it', { scrollTo: '[data-testid="script-errors"]' });
   await page.getByRole('tab', { name: 'Regole' }).click();
-  await page.getByRole('button', { name: 'Nuova regola' }).click();
   const rules = page.locator('#panel-rules');
-  await rules.getByLabel('Identificativo della regola').fill('routing');
+  await rules.locator('[data-testid="rules-table"], p.text-muted:not(.small)').first().waitFor();
+  if (await rules.getByTestId('rules-table').count()) await rules.getByRole('button', { name: 'Apri la regola rules' }).click();
+  else await rules.getByRole('button', { name: 'Nuova regola' }).click();
   await rules.getByLabel('Codice Lua').fill(fixture('routing_rule.lua'));
-  await page.getByRole('button', { name: 'Carica e controlla' }).click();
+  await rules.getByRole('button', { name: 'Carica e controlla' }).click();
+  await rules.locator('[data-testid="upload-result"] .alert-success').waitFor();
   await page.getByLabel('Funzione').fill('route_teleconsult');
   await page.getByLabel('Dati di esempio (JSON)').fill('{"specialty": "cardiologia", "urgency": "emergency"}');
   await page.getByRole('button', { name: 'Esegui la prova' }).click();
   await page.getByTestId('dryrun-error').waitFor();
-  await snap(page, 'rules-it', { scrollTo: '#rule-editor-title' });
+  await snap(page, 'rules-it', { scrollTo: '#rules-editor-title' });
   await page.context().close();
 
   // Privacy officer.

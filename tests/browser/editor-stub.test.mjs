@@ -69,13 +69,13 @@ describe('UI against stand-in APIs (forms/rules editor, notifications)', { timeo
     assert.equal(await page.evaluate(() => document.activeElement.value.slice(0, document.activeElement.selectionStart).split('\n').length), 9);
     await shot(page, 'stub-forms-syntax-error');
 
-    await page.getByLabel('Identificativo della scheda').fill('cardio_followup');
-    await page.getByLabel('Codice Lua').fill(fixture('cardio_followup.lua'));
+    await page.getByLabel('Identificativo della scheda').fill('scompenso');
+    await page.getByLabel('Codice Lua').fill(fixture('scompenso.lua'));
     await page.getByRole('button', { name: 'Carica e controlla' }).click();
-    await see(page, 'Scheda cardio_followup: versione 1 caricata.');
+    await see(page, 'Scheda scompenso: versione 1 caricata.');
     assert.equal(await page.locator('.code-gutter div.error').count(), 0, 'error marks cleared');
     const preview = page.getByTestId('form-preview');
-    await preview.getByText('Follow-up cardiologico').waitFor();
+    await preview.getByText('Scompenso cardiaco - follow-up', { exact: true }).waitFor();
     const types = await preview.locator('[data-type]').evaluateAll((els) => [...new Set(els.map((e) => e.dataset.type))]);
     assert.deepEqual(types.sort(), ['boolean', 'choice', 'computed', 'date', 'integer', 'long_text', 'multi_choice', 'number', 'scale', 'text']);
     assert.equal(await page.getByTestId('forms-counter').innerText(), '1/15');
@@ -89,19 +89,24 @@ describe('UI against stand-in APIs (forms/rules editor, notifications)', { timeo
     assert.deepEqual(await unlabelledControls(page), []);
 
     await preview.getByLabel(/^Peso/).fill('500');
+    await preview.getByLabel(/^Data dell'ultimo ricovero/).fill('2000-01-01');
     await page.getByRole('button', { name: 'Verifica i valori inseriti' }).click();
-    await page.getByTestId('validate-result').getByText('Campi da correggere: 1.').waitFor();
+    await page.getByTestId('validate-result').getByText('Campi da correggere: 2.').waitFor();
     assert.equal(await preview.getByLabel(/^Peso/).getAttribute('aria-invalid'), 'true');
-    await preview.getByText('al massimo 300 kg').waitFor();
+    await preview.getByText('Il valore massimo è 300.').waitFor(); // translated by code
+    await preview.getByText('Troppo vecchio').waitFor(); // the form author's own message
     await shot(page, 'stub-forms-preview');
     await preview.getByLabel(/^Peso/).fill('72.5');
+    await preview.getByLabel(/^Altezza/).fill('175');
+    await preview.getByLabel(/^Data dell'ultimo ricovero/).fill('2026-01-10');
     await page.getByRole('button', { name: 'Verifica i valori inseriti' }).click();
     await page.getByTestId('validate-result').getByText('I valori sono validi.').waitFor();
+    assert.equal(await preview.getByLabel(/^Indice di massa corporea/).inputValue(), '23.7');
 
-    await page.getByLabel('Codice Lua').fill(fixture('cardio_followup.lua').replace('title = "Follow-up cardiologico"', 'title = "Follow-up cardiologico (v2)"'));
+    await page.getByLabel('Codice Lua').fill(fixture('scompenso.lua').replace('title = "Scompenso cardiaco - follow-up"', 'title = "Scompenso cardiaco (v2)"'));
     await page.getByRole('button', { name: 'Carica e controlla' }).click();
-    await see(page, 'Scheda cardio_followup: versione 2 caricata.');
-    await preview.getByText('Follow-up cardiologico (v2)').waitFor();
+    await see(page, 'Scheda scompenso: versione 2 caricata.');
+    await preview.getByText('Scompenso cardiaco (v2)').waitFor();
     await page.getByRole('button', { name: 'Attiva la versione 1' }).click();
     await see(page, 'Versione 1 attivata.');
     await page.locator('[data-testid="versions-table"] tr[data-version="1"]', { hasText: 'attiva' }).waitFor();
@@ -148,12 +153,12 @@ describe('UI against stand-in APIs (forms/rules editor, notifications)', { timeo
     await page.keyboard.press('ArrowRight');
     assert.equal(await page.getByRole('tab', { name: 'Regole' }).getAttribute('aria-selected'), 'true');
     await page.getByRole('button', { name: 'Nuova regola' }).click();
-    await page.getByLabel('Identificativo della regola').fill('routing');
+    assert.equal(await page.getByLabel('Identificativo della regola').inputValue(), 'rules');
     await page.getByLabel('Codice Lua').fill(fixture('routing_rule.lua'));
     await page.getByRole('button', { name: 'Esegui la prova' }).click();
     await see(page, 'Carica la regola prima di provarla.');
     await page.getByRole('button', { name: 'Carica e controlla' }).click();
-    await see(page, 'Regola routing: versione 1 caricata.');
+    await see(page, 'Regola rules: versione 1 caricata.');
     assert.equal(await page.getByLabel('Funzione').inputValue(), 'route_teleconsult');
     await page.getByLabel('Dati di esempio (JSON)').fill('{"urgency": "emergency",');
     await page.getByRole('button', { name: 'Esegui la prova' }).click();
@@ -162,9 +167,9 @@ describe('UI against stand-in APIs (forms/rules editor, notifications)', { timeo
     await page.getByRole('button', { name: 'Esegui la prova' }).click();
     const err = page.getByTestId('dryrun-error');
     await err.waitFor();
-    assert.match(await err.innerText(), /La regola si è interrotta con un errore alla riga 5/);
-    assert.match(await err.innerText(), /routing\.lua:5: attempt to index a nil value/);
-    assert.deepEqual(await page.locator('.code-gutter div.error').allInnerTexts(), ['5']);
+    assert.match(await err.innerText(), /La regola si è interrotta con un errore alla riga 7/);
+    assert.match(await err.innerText(), /rules\.lua:7: attempt to index a nil value/);
+    assert.deepEqual(await page.locator('.code-gutter div.error').allInnerTexts(), ['7']);
     assert.deepEqual(await unlabelledControls(page), []);
     await shot(page, 'stub-rules-dryrun-error');
     await page.getByLabel('Dati di esempio (JSON)').fill('{"specialty": "neurologia", "urgency": "normal"}');
@@ -172,7 +177,8 @@ describe('UI against stand-in APIs (forms/rules editor, notifications)', { timeo
     const out = page.getByTestId('dryrun-output');
     await out.waitFor();
     assert.equal(JSON.parse(await out.innerText()).group, 'neurologia');
-    await page.locator('tr[data-rule="routing"]').waitFor();
+    await page.locator('tr[data-rule="rules"]').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Nuova regola' }).count(), 0, 'one rules script per hospital');
     await shot(page, 'stub-rules-dryrun-ok');
     await done(page);
   });

@@ -108,7 +108,8 @@ export async function startServer({ demo = true, modules = ['ward'], adminPasswo
     modules,
     web_dir: WEB_DIR,
     data_dir: path.join(dir, 'data'),
-    scripts_dir: path.join(dir, 'scripts'),
+    // The demo region loads the example forms and rules from here.
+    scripts_dir: existsSync(path.join(REPO, 'scripts', 'hospitals')) ? path.join(REPO, 'scripts') : path.join(dir, 'scripts'),
     argon2_t_cost: 1,
     argon2_m_kib: 1024,
     log: { level: 'info', access: true },

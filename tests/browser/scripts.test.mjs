@@ -1,7 +1,7 @@
 // Hospital IT's Lua forms and rules editor against the REAL server API
-// (GET/PUT /api/v1/tenants/{code}/forms..., rules..., validate, activate,
-// test). These need the forms/rules API of the events/Lua issue: until it
-// is in the server they fail at once with "forms/rules API missing".
+// (GET/PUT /api/v1/tenants/{code}/forms..., rules/rules, validate,
+// activate, test; docs/scripting.md). Without that API in the server they
+// fail at once with "forms/rules API missing".
 // The same screens are checked against a stand-in API in
 // editor-stub.test.mjs, which passes without it.
 import { describe, it, before, after } from 'node:test';
@@ -45,7 +45,7 @@ async function openScripts(page, tab) {
   if (tab) await page.getByRole('tab', { name: tab }).click();
 }
 
-describe('forms and rules editor [needs the forms/rules API]', { timeout: 600000 }, () => {
+describe('forms and rules editor against the server API', { timeout: 600000 }, () => {
   before(async () => {
     server = await startServer({ name: 'scripts' });
     base = server.url;
@@ -57,7 +57,7 @@ describe('forms and rules editor [needs the forms/rules API]', { timeout: 600000
     if (server) await server.stop();
   });
 
-  it('[needs forms API] shows syntax errors with their line, uploads a form and previews it', async () => {
+  it('shows syntax errors with their line, uploads a form and previews it', async () => {
     await requireApi('forms');
     const page = await newPage(browser);
     await login(page, base, 'it.pa');
@@ -79,12 +79,12 @@ describe('forms and rules editor [needs the forms/rules API]', { timeout: 600000
     assert.equal(caretLine, 9);
     await shot(page, 'it-forms-syntax-error');
 
-    await page.getByLabel('Identificativo della scheda').fill('cardio_followup');
-    await page.getByLabel('Codice Lua').fill(fixture('cardio_followup.lua'));
+    await page.getByLabel('Identificativo della scheda').fill('scompenso');
+    await page.getByLabel('Codice Lua').fill(fixture('scompenso.lua'));
     await page.getByRole('button', { name: 'Carica e controlla' }).click();
-    await see(page, /Scheda cardio_followup: versione \d+ caricata\./);
+    await see(page, /Scheda scompenso: versione \d+ caricata\./);
     const preview = page.getByTestId('form-preview');
-    await preview.getByText('Follow-up cardiologico').waitFor();
+    await preview.getByText('Scompenso cardiaco - follow-up', { exact: true }).waitFor();
     const types = await preview.locator('[data-type]').evaluateAll((els) => [...new Set(els.map((e) => e.dataset.type))]);
     for (const type of ['number', 'integer', 'computed', 'date', 'boolean', 'choice', 'multi_choice', 'scale', 'long_text', 'text']) {
       assert.ok(types.includes(type), `preview renders a ${type} field (got ${types})`);
@@ -97,19 +97,27 @@ describe('forms and rules editor [needs the forms/rules API]', { timeout: 600000
     await preview.getByLabel('Fumatore').check();
     assert.equal(await preview.getByLabel(/^Sigarette al giorno/).isVisible(), true);
     assert.deepEqual(await unlabelledControls(page), []);
-    await page.locator('tr[data-form="cardio_followup"]').waitFor();
+    await page.locator('tr[data-form="scompenso"]').waitFor();
 
     // Server-side validation of sample values, messages on the fields.
     await preview.getByLabel(/^Peso/).fill('500');
     await page.getByRole('button', { name: 'Verifica i valori inseriti' }).click();
     await page.getByTestId('validate-result').getByRole('alert').waitFor();
     assert.equal(await preview.getByLabel(/^Peso/).getAttribute('aria-invalid'), 'true');
+    await preview.getByText('Il valore massimo è 300.').waitFor(); // the server's code, translated
     await shot(page, 'it-forms-preview');
+    // Valid values: the server's computed BMI appears in the preview.
+    await preview.getByLabel(/^Peso/).fill('72.5');
+    await preview.getByLabel(/^Altezza/).fill('175');
+    await preview.getByLabel('II - lieve').check();
+    await page.getByRole('button', { name: 'Verifica i valori inseriti' }).click();
+    await page.getByTestId('validate-result').getByText('I valori sono validi.').waitFor();
+    assert.equal(await preview.getByLabel(/^Indice di massa corporea/).inputValue(), '23.7');
 
     // A second version, then roll back to the first.
-    await page.getByLabel('Codice Lua').fill(fixture('cardio_followup.lua').replace('title = "Follow-up cardiologico"', 'title = "Follow-up cardiologico (v2)"'));
+    await page.getByLabel('Codice Lua').fill(fixture('scompenso.lua').replace('title = "Scompenso cardiaco - follow-up"', 'title = "Scompenso cardiaco (v2)"'));
     await page.getByRole('button', { name: 'Carica e controlla' }).click();
-    await preview.getByText('Follow-up cardiologico (v2)').waitFor();
+    await preview.getByText('Scompenso cardiaco (v2)').waitFor();
     const versions = page.getByTestId('versions-table').locator('tbody tr');
     await versions.nth(1).waitFor();
     const first = await versions.evaluateAll((rows) => rows.map((r) => r.dataset.version).sort((a, b) => a - b)[0]);
@@ -120,7 +128,7 @@ describe('forms and rules editor [needs the forms/rules API]', { timeout: 600000
     await done(page);
   });
 
-  it('[needs forms API] refuses the 16th active form with a readable message', async () => {
+  it('refuses the 16th active form with a readable message', async () => {
     const list = await requireApi('forms');
     const limit = list.limit || 15;
     let active = list.active_count;
@@ -145,24 +153,27 @@ describe('forms and rules editor [needs the forms/rules API]', { timeout: 600000
     await done(page);
   });
 
-  it('[needs rules API] dry-runs a rule and shows the Lua error line', async () => {
+  it('dry-runs a rule and shows the Lua error line', async () => {
     await requireApi('rules');
     const page = await newPage(browser);
     await login(page, base, 'it.pa');
     await openScripts(page, 'Regole');
-    await page.getByRole('button', { name: 'Nuova regola' }).click();
-    await page.getByLabel('Identificativo della regola').fill('routing');
+    // One rules script per hospital ("rules"); the demo region may have one already.
+    await page.locator('[data-testid="rules-table"], #panel-rules p.text-muted:not(.small)').first().waitFor();
+    if (await page.getByTestId('rules-table').count()) await page.getByRole('button', { name: 'Apri la regola rules' }).click();
+    else await page.getByRole('button', { name: 'Nuova regola' }).click();
+    assert.equal(await page.getByLabel('Identificativo della regola').inputValue(), 'rules');
     await page.getByLabel('Codice Lua').fill(fixture('routing_rule.lua'));
     await page.getByRole('button', { name: 'Carica e controlla' }).click();
-    await see(page, /Regola routing: versione \d+ caricata\./);
-    assert.equal(await page.getByLabel('Funzione').inputValue(), 'route_teleconsult');
+    await see(page, /Regola rules: versione \d+ caricata\./);
+    await page.getByLabel('Funzione').fill('route_teleconsult');
     await page.getByLabel('Dati di esempio (JSON)').fill('{"specialty": "cardiologia", "urgency": "emergency"}');
     await page.getByRole('button', { name: 'Esegui la prova' }).click();
     const err = page.getByTestId('dryrun-error');
     await err.waitFor();
-    assert.match(await err.innerText(), /errore alla riga 5/);
-    assert.match(await err.innerText(), /:5:/);
-    assert.deepEqual(await page.locator('.code-gutter div.error').allInnerTexts(), ['5']);
+    assert.match(await err.innerText(), /errore alla riga 7/);
+    assert.match(await err.innerText(), /rules\.lua:7: attempt to index a nil value/);
+    assert.deepEqual(await page.locator('.code-gutter div.error').allInnerTexts(), ['7']);
     assert.deepEqual(await unlabelledControls(page), []);
     await shot(page, 'it-rules-dryrun-error');
 
@@ -175,18 +186,20 @@ describe('forms and rules editor [needs the forms/rules API]', { timeout: 600000
     await done(page);
   });
 
-  it('[needs forms API] lists the form and rule uploads in the audit viewer', async () => {
+  it('lists the form and rule uploads in the audit viewer', async () => {
     await requireApi('forms');
     const page = await newPage(browser);
     await login(page, base, 'privacy.pa');
     await page.getByRole('link', { name: 'Registro accessi' }).first().click();
     await page.getByTestId('chain-status').waitFor();
     assert.equal(await page.getByTestId('chain-status').getAttribute('data-intact'), 'true');
-    for (const prefix of ['form', 'rule']) {
-      await page.getByLabel('Azione', { exact: true }).fill(prefix);
-      await page.getByRole('button', { name: 'Cerca' }).click();
-      await page.getByTestId('audit-table').locator(`tbody tr[data-action^="${prefix}"]`, { hasText: 'it.pa' }).first().waitFor();
-    }
+    await page.getByLabel('Azione', { exact: true }).fill('script.');
+    await page.getByRole('button', { name: 'Cerca' }).click();
+    const rows = page.getByTestId('audit-table').locator('tbody tr', { hasText: 'it.pa' });
+    await rows.filter({ hasText: 'form:scompenso@' }).filter({ hasText: 'script.upload' }).first().waitFor();
+    await rows.filter({ hasText: 'rules:rules@' }).filter({ hasText: 'script.upload' }).first().waitFor();
+    await rows.filter({ hasText: 'script.activate' }).first().waitFor();
+    await rows.filter({ hasText: 'fallita' }).filter({ hasText: 'form:broken' }).first().waitFor();
     await shot(page, 'it-audit-scripts');
     await done(page);
   });

@@ -4,20 +4,21 @@
 
 const TENANT = 'AOUP-PA';
 
-// What the core renders from fixtures/cardio_followup.lua (per the contract).
-export const CARDIO_FORM = {
-  id: 'cardio_followup',
-  title: 'Follow-up cardiologico',
+// What the core renders from fixtures/scompenso.lua (per the contract).
+export const SCOMPENSO_FORM = {
+  id: 'scompenso',
+  title: 'Scompenso cardiaco - follow-up',
   version: 1,
+  description: 'Scheda di prova dei test nel browser.',
   sections: [
     {
       id: 'parametri',
       title: 'Parametri',
       fields: [
-        { id: 'peso', type: 'number', label: 'Peso', unit: 'kg', min: 2, max: 300, required: true },
+        { id: 'peso', type: 'number', label: 'Peso', unit: 'kg', min: 2, max: 300, step: 0.10000000000000001, required: true },
         { id: 'altezza', type: 'integer', label: 'Altezza', unit: 'cm', min: 30, max: 250, required: true },
-        { id: 'bmi', type: 'computed', label: 'Indice di massa corporea', read_only: true },
-        { id: 'ultimo_evento', type: 'date', label: "Data dell'ultimo evento cardiaco" },
+        { id: 'bmi', type: 'computed', label: 'Indice di massa corporea', unit: 'kg/m²', required: false, read_only: true },
+        { id: 'ultimo_ricovero', type: 'date', label: "Data dell'ultimo ricovero", max: 'today' },
       ],
     },
     {
@@ -27,15 +28,15 @@ export const CARDIO_FORM = {
         { id: 'fumatore', type: 'boolean', label: 'Fumatore' },
         { id: 'sigarette', type: 'integer', label: 'Sigarette al giorno', min: 0, max: 100, visible_if: { field: 'fumatore', equals: true } },
         {
-          id: 'nyha', type: 'choice', label: 'Classe NYHA', required: true,
+          id: 'nyha', type: 'single_choice', label: 'Classe NYHA', required: true,
           choices: [{ value: 'I', label: 'I - nessuna limitazione' }, { value: 'II', label: 'II - lieve' },
             { value: 'III', label: 'III - marcata' }, { value: 'IV', label: 'IV - a riposo' }],
         },
         {
-          id: 'sintomi', type: 'multi_choice', label: 'Sintomi',
+          id: 'sintomi', type: 'multiple_choice', label: 'Sintomi',
           choices: [{ value: 'dispnea', label: 'Dispnea' }, { value: 'palpitazioni', label: 'Palpitazioni' }, { value: 'edemi', label: 'Edemi declivi' }],
         },
-        { id: 'dolore', type: 'scale', label: 'Dolore toracico', min: 0, max: 10 },
+        { id: 'dolore', type: 'scale', label: 'Dolore toracico', min: 0, max: 10, labels: { min: 'nessuno', max: 'il peggiore' } },
         { id: 'terapia', type: 'long_text', label: 'Terapia in corso', help: 'Farmaci e dosaggi' },
         { id: 'curante', type: 'text', label: 'Medico curante' },
       ],
@@ -103,9 +104,9 @@ export async function fakeScriptsApi(page) {
         return json(route, 409, { code: 'form_limit_reached', detail: `This hospital has ${limit} active forms already.` });
       }
       const title = (source.match(/title\s*=\s*"([^"]*)"/) || [])[1] || id;
-      const render = (version) => (id === 'cardio_followup'
-        ? { ...CARDIO_FORM, title, version }
-        : { id, title, version, sections: [{ id: 's', title: 'Sezione', fields: [{ id: 'nota', type: 'text', label: 'Nota' }] }] });
+      const render = () => (id === 'scompenso'
+        ? { ...SCOMPENSO_FORM, title }
+        : { id, title, version: 1, sections: [{ id: 's', title: 'Sezione', fields: [{ id: 'nota', type: 'text', label: 'Nota' }] }] });
       const isNew = !forms.has(id);
       const { entry, version } = put(forms, id, source, render);
       return json(route, isNew ? 201 : 200, { form_id: id, version, form: entry.versions[version - 1].form });
@@ -118,10 +119,13 @@ export async function fakeScriptsApi(page) {
     if (parts[1] === 'validate' && method === 'POST') {
       const v = body.values || {};
       const errors = [];
-      if (v.peso === undefined) errors.push({ field: 'peso', message: 'obbligatorio', code: 'required' });
-      else if (v.peso > 300) errors.push({ field: 'peso', message: 'al massimo 300 kg', code: 'max' });
-      if (!v.nyha) errors.push({ field: 'nyha', message: 'obbligatorio', code: 'required' });
-      return errors.length ? json(route, 422, { code: 'validation_failed', errors }) : json(route, 200, { valid: true, values: v });
+      if (v.peso === undefined) errors.push({ field: 'peso', message: 'This field is required', code: 'required' });
+      else if (v.peso > 300) errors.push({ field: 'peso', message: 'Must be at most 300', code: 'max' });
+      if (!v.nyha) errors.push({ field: 'nyha', message: 'This field is required', code: 'required' });
+      if (v.ultimo_ricovero === '2000-01-01') errors.push({ field: 'ultimo_ricovero', message: 'Troppo vecchio', code: 'custom' });
+      const bmi = v.peso && v.altezza ? Math.round((v.peso / (v.altezza / 100) ** 2) * 10) / 10 + 1e-15 : undefined;
+      return errors.length ? json(route, 422, { code: 'validation_failed', errors })
+        : json(route, 200, { valid: true, version: 1, values: { ...v, bmi } });
     }
     return json(route, 404, { code: 'not_found' });
   });
@@ -151,6 +155,7 @@ export async function fakeScriptsApi(page) {
       });
     }
     if (parts.length === 1 && method === 'PUT') {
+      if (id !== 'rules') return json(route, 404, { code: 'not_found', detail: 'A hospital has one rules script, named "rules".' });
       const { version } = put(rules, id, body.source);
       return json(route, version === 1 ? 201 : 200, { rule_id: id, version });
     }
@@ -159,10 +164,10 @@ export async function fakeScriptsApi(page) {
       if (body.function !== 'route_teleconsult') return json(route, 422, { code: 'script_error', detail: `no function ${body.function}` });
       if (input.urgency === 'emergency' && !input.patient) {
         return json(route, 422, {
-          code: 'script_error', detail: `${TENANT}/rules/${id}.lua:5: attempt to index a nil value (field 'patient')`, line: 5,
+          code: 'script_error', detail: `${TENANT}/rules.lua:7: attempt to index a nil value (field 'patient')`, line: 7,
         });
       }
-      return json(route, 200, { result: { group: input.specialty || 'cardiologia', priority: 'normal', sla_minutes: 2880 } });
+      return json(route, 200, { result: { group: input.specialty || 'generale', priority: 'normal', sla_hours: 72 }, defaulted: false });
     }
     return json(route, 404, { code: 'not_found' });
   });

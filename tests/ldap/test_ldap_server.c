@@ -78,6 +78,17 @@ static void configure_directory(void **state) {
   assert_int_equal(r.status, 200);
   assert_null(strstr(r.body, "search-Secret1")); /* write-only */
   th_resp_free(&r);
+  r = th_call(&srv, &admin, "GET", "/api/v1/tenants/HUB1/ldap", NULL);
+  assert_int_equal(r.status, 200);
+  assert_true(json_is_true(json_object_get(r.json, "bind_password_set")));
+  assert_null(strstr(r.body, "search-Secret1"));
+  th_resp_free(&r);
+  /* The login page's public list says which hospitals use a directory. */
+  r = th_get(&srv, "/api/v1/auth/tenants");
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.body, "\"code\":\"HUB1\""));
+  assert_non_null(strstr(r.body, "\"directory\":true"));
+  th_resp_free(&r);
   r = th_call(&srv, &admin, "PUT", "/api/v1/tenants/HUB1/ldap",
               "{\"url\":\"http://x\",\"user_base\":\"o=x\",\"group_roles\":"
               "{\"g\":[\"astronaut\"]}}");

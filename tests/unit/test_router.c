@@ -129,6 +129,10 @@ static void rest_parameter_keeps_slashes(void **state) {
   assert_int_equal(m.nparams, 1);
   assert_string_equal(m.names[0], "path");
   assert_string_equal(m.values[0], "css/site/app.css");
+  /* A folder URL: the rest is empty. */
+  assert_int_equal(match(*state, "GET", "/modules/x/", &m, buf, allow),
+                   ROUTER_MATCH);
+  assert_string_equal(m.values[0], "");
 }
 
 static void duplicates_and_bad_templates(void **state) {

@@ -95,7 +95,10 @@ export function setInvalid(control, message) {
 
 export function formatDate(iso, lang) {
   if (!iso) return '';
-  const d = new Date(iso);
+  // PostgreSQL's text form "2026-11-22 10:17:04.001641+00" as ISO 8601.
+  const text = typeof iso === 'string'
+    ? iso.replace(/^(\d{4}-\d\d-\d\d) (\d)/, '$1T$2').replace(/([+-]\d\d)$/, '$1:00') : iso;
+  const d = new Date(text);
   if (Number.isNaN(d.getTime())) return String(iso);
   return d.toLocaleString(lang === 'en' ? 'en-GB' : 'it-IT', {
     year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',

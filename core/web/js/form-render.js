@@ -6,13 +6,14 @@
 //   label, required, help, unit, min, max, step, pattern, choices:
 //   [{value, label}], visible_if, read_only, placeholder}]}]}
 //
-// Field types (several spellings accepted): text, long_text, number,
-// integer, date, datetime, time, boolean, choice (single), multi_choice,
-// scale, email, phone, computed, info. Unknown types fall back to a text
-// box labelled with their type name.
+// Field types (docs/scripting.md): text, long_text, number, integer, date,
+// boolean, single_choice, multiple_choice, scale, computed; also datetime,
+// time, email, phone, info and common aliases. Unknown types fall back to a
+// text box labelled with their type name. Lua `pattern`s are not HTML
+// patterns: only `pattern_message` is shown, the server checks them.
 
 import { h, append, newId, setInvalid } from './dom.js';
-import { t } from './i18n.js';
+import { t, tOpt } from './i18n.js';
 
 const ALIASES = {
   string: 'text', short_text: 'text', text: 'text',
@@ -53,7 +54,18 @@ function parseLiteral(s) {
   return m ? m[2] : v;
 }
 
+function hasValue(v) {
+  return v !== null && v !== undefined && v !== '' && !(Array.isArray(v) && !v.length);
+}
+
+/* A condition on a field without a value (hidden, unanswered) is false,
+   whatever its kind (docs/scripting.md, "Conditional visibility"). */
 export function compileCondition(cond) {
+  const c = compileRaw(cond);
+  return c ? { field: c.field, test: (v) => hasValue(v) && c.test(v) } : null;
+}
+
+function compileRaw(cond) {
   if (!cond) return null;
   if (typeof cond === 'object' && cond.field) {
     const f = String(cond.field);
@@ -77,7 +89,7 @@ export function compileCondition(cond) {
     const m = cond.match(/^\s*([A-Za-z_][\w]*)\s*(==|~=|!=|>=|<=|>|<)\s*(.+?)\s*$/);
     if (!m) {
       const bare = cond.match(/^\s*([A-Za-z_][\w]*)\s*$/);
-      if (bare) return compileCondition({ field: bare[1] });
+      if (bare) return compileRaw({ field: bare[1] });
       return null;
     }
     const [, f, op, lit] = m;
@@ -104,12 +116,35 @@ function looseEq(v, want) {
 }
 
 function describeCondition(cond) {
+  if (cond && typeof cond === 'object' && cond.script) return t('preview.scriptVisibility');
   if (typeof cond === 'string') return cond;
   try {
     return JSON.stringify(cond);
   } catch {
     return String(cond);
   }
+}
+
+function todayIso() {
+  const d = new Date();
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/* The server's validation messages are English; codes are translated here
+   (docs/scripting.md: required, type, min, max, step, pattern, choice,
+   length, unknown_field, custom). Custom messages are the form author's. */
+function errorText(e, def = {}) {
+  if (!e.code || e.code === 'custom') return e.message;
+  if (e.code === 'pattern' && def.pattern_message) return def.pattern_message;
+  const vars = {
+    min: def.min_selected ?? def.min ?? '', max: def.max_selected ?? def.max ?? '', step: def.step ?? '',
+    length: def.max_length ?? '',
+  };
+  const key = def.type && normalType(def.type) === 'multi_choice' && (e.code === 'min' || e.code === 'max')
+    ? `validation.${e.code}_selected` : `validation.${e.code}`;
+  const text = tOpt(key, null);
+  return text ? text.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m)) : e.message;
 }
 
 /**
@@ -119,13 +154,13 @@ function describeCondition(cond) {
 export function renderForm(form, opts = {}) {
   const prefix = opts.idPrefix || newId('pv');
   const controls = new Map(); // field id -> {type, get(), focusEl, group, inputs}
-  const conditions = [];
   const root = h('form', { class: 'form-preview', novalidate: true, 'data-form-id': form.id || '' });
   root.addEventListener('submit', (e) => e.preventDefault());
   root.append(h('h3', { class: 'h5 mb-1' }, form.title || form.id || t('preview.untitled')));
   if (form.version !== undefined && form.version !== null) {
-    root.append(h('p', { class: 'small text-muted' }, t('preview.version', { v: form.version })));
+    root.append(h('p', { class: 'small text-muted mb-1' }, t('preview.version', { v: form.version })));
   }
+  if (form.description) root.append(h('p', { class: 'small' }, form.description));
   const general = h('div', { class: 'preview-errors', 'aria-live': 'polite' });
   root.append(general);
   const sections = Array.isArray(form.sections) ? form.sections : [];
@@ -134,15 +169,13 @@ export function renderForm(form, opts = {}) {
     const fs = h('fieldset', { class: 'section', 'data-section': sec.id || '' });
     if (sec.title) fs.append(h('legend', {}, sec.title));
     if (sec.help) fs.append(h('p', { class: 'small text-muted' }, sec.help));
-    (sec.fields || []).forEach((f) => fs.append(renderField(f)));
-    if (sec.visible_if) {
-      const c = compileCondition(sec.visible_if);
-      if (c) conditions.push({ ...c, el: fs });
-    }
+    const secCond = sec.visible_if ? compileCondition(sec.visible_if) : null;
+    if (sec.visible_if && !secCond) fs.append(h('p', { class: 'small fst-italic' }, t('preview.visibleIf', { cond: describeCondition(sec.visible_if) })));
+    (sec.fields || []).forEach((f) => fs.append(renderField(f, fs, secCond)));
     root.append(fs);
   });
 
-  function renderField(f) {
+  function renderField(f, sectionEl, sectionCond) {
     const type = normalType(f.type);
     const fid = String(f.id || newId('field'));
     const id = `${prefix}-${fid}`.replace(/[^\w-]/g, '_');
@@ -159,6 +192,10 @@ export function renderForm(form, opts = {}) {
       metaBits.push(t('preview.range', { min: f.min ?? '−∞', max: f.max ?? '+∞' }));
     }
     if (readOnly) metaBits.push(type === 'computed' ? t('preview.computed') : t('preview.readOnly'));
+    if (f.pattern_message) metaBits.push(f.pattern_message);
+    if (type === 'multi_choice' && (f.min_selected || f.max_selected)) {
+      metaBits.push(t('preview.selections', { min: f.min_selected ?? 0, max: f.max_selected ?? '∞' }));
+    }
     if (type === 'unknown') metaBits.push(t('preview.unknownType', { type: f.type }));
     let conditionNote = null;
     if (f.visible_if) {
@@ -219,7 +256,8 @@ export function renderForm(form, opts = {}) {
       case 'date':
       case 'datetime':
       case 'time': {
-        const input = simpleInput({ type: type === 'datetime' ? 'datetime-local' : type, min: f.min, max: f.max });
+        const bound = (b) => (b === 'today' ? todayIso() : b);
+        const input = simpleInput({ type: type === 'datetime' ? 'datetime-local' : type, min: bound(f.min), max: bound(f.max) });
         get = () => (input.value === '' ? null : input.value);
         add(h('label', { class: 'form-label', for: id }, labelText, reqMark), input, help, err);
         break;
@@ -231,7 +269,7 @@ export function renderForm(form, opts = {}) {
       case 'computed': {
         const input = simpleInput({
           type: type === 'email' ? 'email' : type === 'phone' ? 'tel' : 'text',
-          pattern: f.pattern, maxlength: f.max_length,
+          maxlength: f.max_length,
           value: type === 'computed' ? (f.value ?? '') : undefined,
           placeholder: type === 'computed' ? '—' : f.placeholder,
         });
@@ -305,6 +343,7 @@ export function renderForm(form, opts = {}) {
           h('legend', { class: 'form-label fs-6' }, labelText, reqMark));
         const btns = h('div', { class: 'btn-group flex-wrap scale-group', role: 'group' });
         const labels = choicesOf(f);
+        const ends = f.labels && typeof f.labels === 'object' && !Array.isArray(f.labels) ? f.labels : null;
         for (let v = min, i = 0; v <= max && i < 101; v += step, i++) {
           const cid = `${id}-${i}`;
           const r = h('input', { class: 'btn-check', type: 'radio', name: id, id: cid, value: String(v), autocomplete: 'off', disabled: readOnly });
@@ -313,9 +352,11 @@ export function renderForm(form, opts = {}) {
           btns.append(r, h('label', { class: 'btn btn-outline-primary', for: cid, title: lab ? lab.label : null }, String(v)));
         }
         fs.append(btns);
-        if (labels.length) {
-          fs.append(h('div', { class: 'd-flex justify-content-between small text-muted mt-1' },
-            h('span', {}, (labels[0] || {}).label || ''), h('span', {}, (labels[labels.length - 1] || {}).label || '')));
+        const lo = ends ? ends.min : (labels[0] || {}).label;
+        const hi = ends ? ends.max : (labels[labels.length - 1] || {}).label;
+        if (lo || hi) {
+          fs.append(h('div', { class: 'd-flex justify-content-between gap-2 small text-muted mt-1' },
+            h('span', {}, lo ? `${min}: ${lo}` : ''), h('span', { class: 'text-end' }, hi ? `${max}: ${hi}` : '')));
         }
         fs.append(err);
         focusEl = inputs[0] || null;
@@ -330,12 +371,9 @@ export function renderForm(form, opts = {}) {
         break;
     }
     controls.set(fid, {
-      type, get, focusEl, group, inputs, errEl: err,
+      type, get, focusEl, group, inputs, errEl: err, def: f,
+      cond: f.visible_if ? compileCondition(f.visible_if) : null, sectionEl, sectionCond,
     });
-    if (f.visible_if) {
-      const c = compileCondition(f.visible_if);
-      if (c) conditions.push({ ...c, el: group });
-    }
     return group;
   }
 
@@ -349,14 +387,26 @@ export function renderForm(form, opts = {}) {
     return out;
   }
 
+  // In form order, like the server: a condition sees the fields before it,
+  // and a hidden field counts as having no value (so chains hide too).
   function applyConditions() {
     const vals = {};
-    for (const [fid, c] of controls) vals[fid] = c.get();
-    conditions.forEach((c) => {
-      const show = c.test(vals[c.field] ?? null);
-      c.el.classList.toggle('is-hidden-by-rule', !show);
-      c.el.hidden = !show;
-    });
+    const sections = new Map();
+    for (const [fid, c] of controls) {
+      let secShown = true;
+      if (c.sectionCond) {
+        if (!sections.has(c.sectionEl)) sections.set(c.sectionEl, c.sectionCond.test(vals[c.sectionCond.field] ?? null));
+        secShown = sections.get(c.sectionEl);
+      }
+      const shown = secShown && (!c.cond || c.cond.test(vals[c.cond.field] ?? null));
+      c.group.classList.toggle('is-hidden-by-rule', !shown);
+      c.group.hidden = !shown;
+      vals[fid] = shown ? (c.type === 'computed' ? c.computed ?? null : c.get()) : null;
+    }
+    for (const [el, shown] of sections) {
+      el.hidden = !shown;
+      el.classList.toggle('is-hidden-by-rule', !shown);
+    }
   }
   root.addEventListener('input', applyConditions);
   root.addEventListener('change', applyConditions);
@@ -389,7 +439,7 @@ export function renderForm(form, opts = {}) {
         i.classList.add('is-invalid');
         i.setAttribute('aria-invalid', 'true');
       });
-      c.errEl.textContent = e.message;
+      c.errEl.textContent = errorText(e, c.def);
       c.errEl.classList.add('d-block');
       const target = c.inputs[0];
       if (target) {
@@ -406,7 +456,20 @@ export function renderForm(form, opts = {}) {
     if (first) first.focus();
   }
 
+  /** Shows the server's normalized values of computed fields. */
+  function setComputed(values) {
+    for (const [fid, c] of controls) {
+      if (c.type !== 'computed') continue;
+      const v = values ? values[fid] : undefined;
+      c.computed = v ?? null;
+      // 12 significant digits: the server's JSON may print 23.7 as 23.699999999999999.
+      const shown = typeof v === 'number' ? String(Number(v.toPrecision(12))) : v;
+      if (c.inputs[0]) c.inputs[0].value = shown === undefined || shown === null ? '' : String(shown);
+    }
+    applyConditions();
+  }
+
   return {
-    el: root, values, showErrors, clearErrors, fieldTypes: () => [...controls.values()].map((c) => c.type),
+    el: root, values, showErrors, clearErrors, setComputed, fieldTypes: () => [...controls.values()].map((c) => c.type),
   };
 }

@@ -277,9 +277,9 @@ function notificationsMenu() {
         t(`notify.status.${st}`))),
     list.length
       ? h('ul', { class: 'list-unstyled mb-0 notifications-list', 'data-testid': 'notifications-list' },
-        list.map((n) => h('li', { class: ['px-3 py-2 border-bottom', `notify-${n.level}`, n.read ? '' : 'unread'] },
-          h('div', { class: 'fw-semibold' }, n.title),
-          n.body ? h('div', { class: 'small' }, n.body) : null,
+        list.map((n) => notificationText(n)).map((x, i) => [x, list[i]]).map(([x, n]) => h('li', { class: ['px-3 py-2 border-bottom', `notify-${n.level}`, n.read ? '' : 'unread'] },
+          h('div', { class: 'fw-semibold' }, x.title),
+          x.body ? h('div', { class: 'small' }, x.body) : null,
           h('div', { class: 'small text-muted' }, formatDate(n.at, language())))))
       : h('p', { class: 'px-3 py-2 mb-0 text-muted' }, t('notify.empty')),
     list.length ? h('div', { class: 'px-3 py-2' },
@@ -374,11 +374,26 @@ export async function renderHeader(container, route) {
 }
 
 /** Keeps the notifications area current: toasts, announcements, the list. */
+/**
+ * A notification's text: the server may send a code as the title (e.g.
+ * "module.enabled" with the module's name as body), translated here.
+ */
+export function notificationText(item) {
+  const tpl = tOpt(`notify.msg.${item.title}`, null);
+  if (tpl) return { title: tpl.replace('{body}', item.body || ''), body: '' };
+  return { title: item.title, body: item.body };
+}
+
 export function watchNotifications() {
   notifications.subscribe((kind, item) => {
     if (kind === 'notification') {
-      toast(item.title, item.body, item.level);
-      announce(`${t('notify.new')}: ${item.title}`);
+      const text = notificationText(item);
+      toast(text.title, text.body, item.level);
+      announce(`${t('notify.new')}: ${text.title}`);
+      // A module switched on or off for this hospital: the navigation follows.
+      if (/^module\.(enabled|disabled)$/.test(item.title) && session.user) {
+        refreshUser({ page: location.hash === '#/home' }).catch(() => {});
+      }
     }
     const slot = document.getElementById('notify-slot');
     if (!slot || !session.user) return;

@@ -13,12 +13,13 @@ import {
 import { codeEditor, errorLine } from '../editor.js';
 import { renderForm } from '../form-render.js';
 
-const ID_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const ID_RE = /^[a-z][a-z0-9_]{0,63}$/;
 
-const FORM_TEMPLATE = `-- Scheda anamnestica / anamnesis form
+const FORM_TEMPLATE = `-- Scheda anamnestica / anamnesis form (docs/scripting.md)
 return {
   id = "nuova_scheda",
   title = "Nuova scheda",
+  version = 1,
   sections = {
     {
       id = "generale",
@@ -34,14 +35,34 @@ return {
 }
 `;
 
-const RULE_TEMPLATE = `-- Regola di instradamento / routing rule
-function route_teleconsult(request)
-  if request.urgency == "emergency" then
-    return { group = "reperibili", priority = "high", sla_minutes = 30 }
+const RULE_TEMPLATE = `-- Regole dell'ospedale / the hospital's rules (docs/scripting.md)
+local concerto = require "concerto"
+local rules = {}
+
+function rules.route_teleconsult(req)
+  if req.urgency == "emergency" and concerto.is_night() then
+    return { group = "reperibili", priority = "critical", sla_hours = 0.5, on_call = true }
   end
-  return { group = request.specialty or "generale", priority = "normal", sla_minutes = 2880 }
+  return { group = req.specialty or "generale", priority = "normal", sla_hours = 72 }
 end
+
+return rules
 `;
+
+const LIB_TEMPLATE = `-- Libreria / library: require "lib.<nome>"
+local M = {}
+
+return M
+`;
+
+/* The rules Concerto calls, with the sample the server uses at upload
+   (an array: two arguments). */
+const RULE_SAMPLES = {
+  route_teleconsult: { specialty: 'cardiologia', urgency: 'emergency', reason: 'dolore toracico' },
+  route_ticket: { category: 'software', blocking: false, scope: 'user' },
+  signature_policy: [{ subject: 'CN=Test', qualified: true }, { type: 'referto' }],
+  on_event: ['teleconsult.closed', {}],
+};
 
 function setQuery(params) {
   const q = new URLSearchParams(params);
@@ -62,11 +83,12 @@ function scriptErrors(err, editor, limit) {
       if (line) lines.push(line);
       return h('li', {},
         line ? h('strong', {}, `${t('scripts.line', { n: line })}: `) : null,
+        e.path ? h('span', { class: 'mono fw-semibold' }, `${e.path}: `) : null,
         h('span', { class: 'mono' }, e.message),
-        line ? h('button', { type: 'button', class: 'btn btn-link btn-sm py-0', onclick: () => editor.goToLine(line) },
+        line ? h('button', { type: 'button', class: 'btn btn-link btn-sm py-0', onclick: () => editor && editor.goToLine(line) },
           t('scripts.goToLine', { n: line })) : null);
     });
-    editor.markLines(lines);
+    if (editor) editor.markLines(lines);
     return h('div', { class: 'alert alert-danger', role: 'alert', 'data-testid': 'script-errors' },
       h('p', { class: 'mb-1 fw-semibold' }, err.code === 'script_invalid' ? t('scripts.invalid') : problemMessage(err)),
       h('ul', { class: 'mb-0' }, items));
@@ -159,7 +181,9 @@ function formsPanel(ctx, tenant, base) {
             h('tbody', {}, data.forms.map((f) => h('tr', { 'data-form': f.form_id },
               h('td', { class: 'mono' }, f.form_id),
               h('td', {}, f.title || ''),
-              h('td', {}, String(f.version ?? '')),
+              h('td', {}, String(f.version ?? '—'),
+                f.latest_version && String(f.latest_version) !== String(f.version ?? '')
+                  ? h('span', { class: 'd-block small text-muted' }, t('scripts.latest', { v: f.latest_version })) : null),
               h('td', {}, f.active ? badge(t('scripts.active'), 'success') : badge(t('scripts.inactive'), 'secondary')),
               h('td', { class: 'small' }, formatDate(f.updated_at, language())),
               h('td', { class: 'text-end' }, h('button', {
@@ -187,7 +211,7 @@ function formsPanel(ctx, tenant, base) {
     if (!ctx.alive()) return;
     const idInput = h('input', {
       class: 'form-control mono', value: formId || '', readonly: !!formId, autocomplete: 'off', spellcheck: 'false',
-      pattern: '[a-z0-9][a-z0-9_\\-]{0,63}', required: true,
+      pattern: '[a-z][a-z0-9_]{0,63}', required: true,
     });
     const editor = codeEditor({ label: t('scripts.source'), value: detail ? detail.source || '' : FORM_TEMPLATE });
     const result = h('div', { 'aria-live': 'polite', 'data-testid': 'upload-result' });
@@ -199,6 +223,7 @@ function formsPanel(ctx, tenant, base) {
 
     function showPreview(form) {
       validateResult.replaceChildren();
+      check.classList.toggle('d-none', !form);
       if (!form) {
         previewBox.replaceChildren(h('p', { class: 'text-muted' }, t('scripts.previewEmpty')));
         preview = null;
@@ -241,6 +266,7 @@ function formsPanel(ctx, tenant, base) {
         result.replaceChildren(alertBox('success', text));
         announce(text);
         idInput.readOnly = true;
+        deactivate.classList.remove('d-none');
         editorBox.querySelector('#form-editor-title').textContent = t('scripts.editForm', { id });
         setQuery({ tab: 'forms', form: id });
         showPreview(res && res.form);
@@ -256,6 +282,25 @@ function formsPanel(ctx, tenant, base) {
       }
     });
 
+    const isActive = detail && (detail.versions || []).some((v) => v.active);
+    const deactivate = h('button', { type: 'button', class: ['btn btn-outline-danger', isActive ? '' : 'd-none'] }, t('scripts.deactivate'));
+    deactivate.addEventListener('click', async () => {
+      const id = idInput.value.trim();
+      if (!window.confirm(t('scripts.confirmDeactivate', { id }))) return;
+      submitBusy(deactivate, true);
+      try {
+        await api('DELETE', `${base}/forms/${enc(id)}`);
+        announce(t('scripts.deactivated', { id }));
+        await loadList();
+        await openForm(id);
+        const area = editorBox.querySelector('[data-testid="upload-result"]');
+        if (area) area.replaceChildren(alertBox('success', t('scripts.deactivated', { id })));
+      } catch (err) {
+        submitBusy(deactivate, false);
+        result.replaceChildren(errorAlert(err));
+      }
+    });
+
     const check = h('button', { type: 'button', class: 'btn btn-outline-primary btn-sm mt-2' }, t('scripts.checkValues'));
     check.addEventListener('click', async () => {
       const id = idInput.value.trim();
@@ -264,7 +309,8 @@ function formsPanel(ctx, tenant, base) {
       validateResult.replaceChildren();
       submitBusy(check, true);
       try {
-        await api('POST', `${base}/forms/${enc(id)}/validate`, { values: preview.values() });
+        const res = await api('POST', `${base}/forms/${enc(id)}/validate`, { values: preview.values() });
+        if (res && res.values) preview.setComputed(res.values);
         validateResult.replaceChildren(alertBox('success', t('scripts.valuesValid')));
       } catch (err) {
         if (err.status === 422 && err.errors) {
@@ -292,7 +338,7 @@ function formsPanel(ctx, tenant, base) {
             field({ label: t('scripts.formId'), control: idInput, help: t('scripts.idHelp') }),
             fileLoader(editor, idInput),
             editor.el,
-            h('div', { class: 'd-flex gap-2 mt-3' }, upload),
+            h('div', { class: 'd-flex flex-wrap gap-2 mt-3' }, upload, deactivate),
             h('div', { class: 'mt-3' }, result),
             versionsBox),
           h('div', { class: 'col-lg-5' },
@@ -322,87 +368,101 @@ function functionsIn(source) {
 
 const SAMPLE_INPUT = '{\n  "specialty": "cardiologia",\n  "urgency": "emergency"\n}';
 
-function rulesPanel(ctx, tenant, base) {
+/**
+ * Rules (one script per hospital, named "rules", with a dry run) and
+ * libraries (any number, `require "lib.<name>"`, no dry run).
+ */
+function scriptPanel(ctx, base, kind) {
+  const isRules = kind === 'rules';
+  const K = isRules
+    ? { title: 'scripts.rules', none: 'scripts.noRules', add: 'scripts.newRule', idLabel: 'scripts.ruleId', edit: 'scripts.editRule', uploaded: 'scripts.uploadedRule', open: 'scripts.openRule', template: RULE_TEMPLATE }
+    : { title: 'scripts.libs', none: 'scripts.noLibs', add: 'scripts.newLib', idLabel: 'scripts.libId', edit: 'scripts.editLib', uploaded: 'scripts.uploadedLib', open: 'scripts.openLib', template: LIB_TEMPLATE };
   const panel = h('div', {});
-  const list = h('section', { 'aria-labelledby': 'rules-title' }, loading());
+  const titleId = `${kind}-title`;
+  const list = h('section', { 'aria-labelledby': titleId }, loading());
   const editorBox = h('div', {});
   panel.append(list, editorBox);
+  let existing = [];
 
   async function loadList() {
     let data;
     try {
-      data = await get(`${base}/rules`);
+      data = await get(`${base}/${kind}`);
     } catch (err) {
-      list.replaceChildren(h('h2', { class: 'h5', id: 'rules-title' }, t('scripts.rules')),
+      list.replaceChildren(h('h2', { class: 'h5', id: titleId }, t(K.title)),
         err.status === 404 ? alertBox('warning', t('scripts.unavailable')) : errorAlert(err));
       return;
     }
     if (!ctx.alive()) return;
+    const rows = data[kind] || [];
+    existing = rows.map((r) => r.rule_id || r.id);
     list.replaceChildren(
       h('div', { class: 'd-flex flex-wrap justify-content-between align-items-center gap-2 mb-2' },
-        h('h2', { class: 'h5 mb-0', id: 'rules-title' }, t('scripts.rules')),
-        h('button', { type: 'button', class: 'btn btn-primary btn-sm', onclick: () => openRule(null) }, t('scripts.newRule'))),
-      (data.rules || []).length
+        h('h2', { class: 'h5 mb-0', id: titleId }, t(K.title)),
+        isRules && rows.length ? null
+          : h('button', { type: 'button', class: 'btn btn-primary btn-sm', onclick: () => openScript(null) }, t(K.add))),
+      isRules ? h('p', { class: 'small text-muted' }, t('scripts.rulesIntro'))
+        : h('p', { class: 'small text-muted' }, t('scripts.libsIntro')),
+      rows.length
         ? h('div', { class: 'table-responsive' },
-          h('table', { class: 'table table-hover bg-white', 'data-testid': 'rules-table' },
+          h('table', { class: 'table table-hover bg-white', 'data-testid': `${kind}-table` },
             h('thead', {}, h('tr', {},
-              ['scripts.ruleId', 'scripts.version', 'scripts.state', 'scripts.updated'].map((k) => h('th', { scope: 'col' }, t(k))),
+              [K.idLabel, 'scripts.version', 'scripts.state', 'scripts.updated'].map((k) => h('th', { scope: 'col' }, t(k))),
               h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('common.actions'))))),
-            h('tbody', {}, data.rules.map((r) => h('tr', { 'data-rule': r.rule_id },
-              h('td', { class: 'mono' }, r.rule_id),
-              h('td', {}, String(r.version ?? '')),
-              h('td', {}, r.active ? badge(t('scripts.active'), 'success') : badge(t('scripts.inactive'), 'secondary')),
-              h('td', { class: 'small' }, formatDate(r.updated_at, language())),
-              h('td', { class: 'text-end' }, h('button', {
-                type: 'button', class: 'btn btn-sm btn-outline-primary',
-                'aria-label': t('scripts.openRule', { id: r.rule_id }), onclick: () => openRule(r.rule_id),
-              }, t('scripts.open'))))))))
-        : h('p', { class: 'text-muted' }, t('scripts.noRules')));
+            h('tbody', {}, rows.map((r) => {
+              const id = r.rule_id || r.id;
+              return h('tr', { 'data-script': id, 'data-rule': isRules ? id : null },
+                h('td', { class: 'mono' }, id),
+                h('td', {}, String(r.version ?? '—'),
+                  r.latest_version && String(r.latest_version) !== String(r.version ?? '')
+                    ? h('span', { class: 'd-block small text-muted' }, t('scripts.latest', { v: r.latest_version })) : null),
+                h('td', {}, r.active ? badge(t('scripts.active'), 'success') : badge(t('scripts.inactive'), 'secondary')),
+                h('td', { class: 'small' }, formatDate(r.updated_at, language())),
+                h('td', { class: 'text-end' }, h('button', {
+                  type: 'button', class: 'btn btn-sm btn-outline-primary',
+                  'aria-label': t(K.open, { id }), onclick: () => openScript(id),
+                }, t('scripts.open'))));
+            }))))
+        : h('p', { class: 'text-muted' }, t(K.none)));
   }
 
-  async function openRule(ruleId) {
-    setQuery(ruleId ? { tab: 'rules', rule: ruleId } : { tab: 'rules', new: '1' });
+  async function openScript(scriptId) {
+    const q = { tab: kind };
+    if (scriptId) q.id = scriptId; else q.new = '1';
+    setQuery(q);
     editorBox.replaceChildren(loading());
     let detail = null;
-    if (ruleId) {
+    if (scriptId) {
       try {
-        detail = await get(`${base}/rules/${enc(ruleId)}`);
+        detail = await get(`${base}/${kind}/${enc(scriptId)}`);
       } catch (err) {
         editorBox.replaceChildren(errorAlert(err));
         return;
       }
     }
     if (!ctx.alive()) return;
+    const fixedId = isRules ? 'rules' : scriptId;
     const idInput = h('input', {
-      class: 'form-control mono', value: ruleId || '', readonly: !!ruleId, autocomplete: 'off', spellcheck: 'false', required: true,
+      class: 'form-control mono', value: fixedId || '', readonly: !!fixedId, autocomplete: 'off', spellcheck: 'false',
+      pattern: '[a-z][a-z0-9_]{0,63}', required: true,
     });
-    const editor = codeEditor({ label: t('scripts.source'), value: detail ? detail.source || '' : RULE_TEMPLATE });
+    let uploaded = !!scriptId;
+    const editor = codeEditor({ label: t('scripts.source'), value: detail ? detail.source || '' : K.template });
     const result = h('div', { 'aria-live': 'polite', 'data-testid': 'upload-result' });
     const upload = h('button', { type: 'button', class: 'btn btn-primary' }, t('scripts.upload'));
     const versionsBox = h('div', {});
-    const fnList = newId('fns');
-    const fnInput = h('input', { class: 'form-control mono', list: fnList, autocomplete: 'off', spellcheck: 'false' });
-    const fnData = h('datalist', { id: fnList });
-    const refreshFns = () => {
-      const fns = functionsIn(editor.value());
-      fnData.replaceChildren(...fns.map((f) => h('option', { value: f })));
-      if (!fnInput.value && fns.length) fnInput.value = fns[0];
-    };
-    editor.textarea.addEventListener('change', refreshFns);
-    refreshFns();
-    const input = h('textarea', { class: 'form-control json-input', rows: '8', spellcheck: 'false' });
-    input.value = SAMPLE_INPUT;
-    const run = h('button', { type: 'button', class: 'btn btn-outline-primary' }, t('scripts.run'));
-    const runResult = h('div', { 'aria-live': 'polite', 'data-testid': 'dryrun-result', class: 'mt-3' });
+    const editorTitleId = `${kind}-editor-title`;
 
     function showVersions(versions, id) {
       versionsBox.replaceChildren(versionsTable(versions, async (version, btn) => {
         submitBusy(btn, true);
         try {
-          await api('POST', `${base}/rules/${enc(id)}/activate`, { version });
+          await api('POST', `${base}/${kind}/${enc(id)}/activate`, { version });
           announce(t('scripts.activated', { v: version }));
           await loadList();
-          await openRule(id);
+          await openScript(id);
+          const area = editorBox.querySelector('[data-testid="upload-result"]');
+          if (area) area.replaceChildren(alertBox('success', t('scripts.activated', { v: version })));
         } catch (err) {
           submitBusy(btn, false);
           result.replaceChildren(scriptErrors(err, editor));
@@ -422,17 +482,18 @@ function rulesPanel(ctx, tenant, base) {
       result.replaceChildren();
       submitBusy(upload, true);
       try {
-        const res = await api('PUT', `${base}/rules/${enc(id)}`, { source: editor.value() });
-        const text = t('scripts.uploadedRule', { id, v: res && res.version !== undefined ? res.version : '?' });
+        const res = await api('PUT', `${base}/${kind}/${enc(id)}`, { source: editor.value() });
+        const text = t(K.uploaded, { id, v: res && res.version !== undefined ? res.version : '?' });
         result.replaceChildren(alertBox('success', text));
         announce(text);
         idInput.readOnly = true;
-        editorBox.querySelector('#rule-editor-title').textContent = t('scripts.editRule', { id });
-        setQuery({ tab: 'rules', rule: id });
+        uploaded = true;
+        editorBox.querySelector(`#${editorTitleId}`).textContent = t(K.edit, { id });
+        setQuery({ tab: kind, id });
         loadList();
-        refreshFns();
+        if (refreshFns) refreshFns();
         try {
-          const d = await get(`${base}/rules/${enc(id)}`);
+          const d = await get(`${base}/${kind}/${enc(id)}`);
           showVersions(d.versions, id);
         } catch { /* ignore */ }
       } catch (err) {
@@ -442,74 +503,107 @@ function rulesPanel(ctx, tenant, base) {
       }
     });
 
-    run.addEventListener('click', async () => {
-      runResult.replaceChildren();
-      editor.markLines([]);
-      input.classList.remove('is-invalid');
-      const id = idInput.value.trim();
-      if (!id || !idInput.readOnly) {
-        runResult.replaceChildren(alertBox('warning', t('scripts.uploadFirst')));
-        return;
-      }
-      let sample;
-      try {
-        sample = JSON.parse(input.value || 'null');
-      } catch (e) {
-        input.classList.add('is-invalid');
-        runResult.replaceChildren(alertBox('danger', t('scripts.badJson', { detail: e.message })));
-        input.focus();
-        return;
-      }
-      submitBusy(run, true);
-      try {
-        const body = { input: sample };
-        if (fnInput.value.trim()) body.function = fnInput.value.trim();
-        const res = await api('POST', `${base}/rules/${enc(id)}/test`, body);
-        runResult.replaceChildren(
-          h('p', { class: 'text-success fw-semibold mb-1' }, t('scripts.runOk')),
-          h('pre', { class: 'result mono', 'data-testid': 'dryrun-output' }, JSON.stringify(res ? res.result : null, null, 2)));
-        announce(t('scripts.runOk'));
-      } catch (err) {
-        const line = errorLine({ line: err.problem.line, message: err.detail });
-        if (line) editor.markLines([line]);
-        runResult.replaceChildren(h('div', { class: 'alert alert-danger', role: 'alert', 'data-testid': 'dryrun-error' },
-          h('p', { class: 'fw-semibold mb-1' }, line ? t('scripts.runErrorLine', { n: line }) : t('scripts.runError')),
-          h('pre', { class: 'mb-1 mono text-wrap' }, err.detail || problemMessage(err)),
-          line ? h('button', { type: 'button', class: 'btn btn-sm btn-outline-danger', onclick: () => editor.goToLine(line) },
-            t('scripts.goToLine', { n: line })) : null));
-      } finally {
-        submitBusy(run, false);
-      }
-    });
+    let refreshFns = null;
+    let side = null;
+    if (isRules) {
+      const fnList = newId('fns');
+      const fnInput = h('input', { class: 'form-control mono', list: fnList, autocomplete: 'off', spellcheck: 'false' });
+      const fnData = h('datalist', { id: fnList });
+      const input = h('textarea', { class: 'form-control json-input', rows: '8', spellcheck: 'false' });
+      // The sample follows the chosen function until the user edits it.
+      let autoSample = '';
+      const setSample = () => {
+        const sample = RULE_SAMPLES[fnInput.value.trim()];
+        if (sample === undefined || (input.value.trim() && input.value !== autoSample)) return;
+        autoSample = JSON.stringify(sample, null, 2);
+        input.value = autoSample;
+      };
+      fnInput.addEventListener('input', setSample);
+      refreshFns = () => {
+        const fns = [...new Set([...Object.keys(RULE_SAMPLES), ...functionsIn(editor.value())])];
+        fnData.replaceChildren(...fns.map((f) => h('option', { value: f })));
+        if (!fnInput.value) {
+          fnInput.value = functionsIn(editor.value()).find((f) => f in RULE_SAMPLES) || 'route_teleconsult';
+          setSample();
+        }
+      };
+      editor.textarea.addEventListener('change', refreshFns);
+      refreshFns();
+      const run = h('button', { type: 'button', class: 'btn btn-outline-primary' }, t('scripts.run'));
+      const runResult = h('div', { 'aria-live': 'polite', 'data-testid': 'dryrun-result', class: 'mt-3' });
+      run.addEventListener('click', async () => {
+        runResult.replaceChildren();
+        editor.markLines([]);
+        input.classList.remove('is-invalid');
+        if (!uploaded) {
+          runResult.replaceChildren(alertBox('warning', t('scripts.uploadFirst')));
+          return;
+        }
+        let sample;
+        try {
+          sample = JSON.parse(input.value || '{}');
+        } catch (e) {
+          input.classList.add('is-invalid');
+          runResult.replaceChildren(alertBox('danger', t('scripts.badJson', { detail: e.message })));
+          input.focus();
+          return;
+        }
+        submitBusy(run, true);
+        try {
+          // One argument as "input", two (an array) as "args".
+          const body = { function: fnInput.value.trim() };
+          if (Array.isArray(sample)) body.args = sample;
+          else body.input = sample;
+          const res = await api('POST', `${base}/rules/rules/test`, body);
+          runResult.replaceChildren(
+            h('p', { class: 'text-success fw-semibold mb-1' }, t('scripts.runOk')),
+            res && res.defaulted ? h('p', { class: 'small mb-1' }, t('scripts.defaulted')) : null,
+            h('pre', { class: 'result mono', 'data-testid': 'dryrun-output' }, JSON.stringify(res ? res.result : null, null, 2)));
+          announce(t('scripts.runOk'));
+        } catch (err) {
+          const line = errorLine({ line: err.problem.line, message: err.detail });
+          if (line) editor.markLines([line]);
+          runResult.replaceChildren(h('div', { class: 'alert alert-danger', role: 'alert', 'data-testid': 'dryrun-error' },
+            h('p', { class: 'fw-semibold mb-1' }, line ? t('scripts.runErrorLine', { n: line }) : t('scripts.runError')),
+            h('pre', { class: 'mb-1 mono text-wrap' }, err.detail || problemMessage(err)),
+            err.errors && err.errors.length ? h('ul', { class: 'mb-1' }, err.errors.map((x) => h('li', {}, `${x.field}: ${x.message}`))) : null,
+            line ? h('button', { type: 'button', class: 'btn btn-sm btn-outline-danger', onclick: () => editor.goToLine(line) },
+              t('scripts.goToLine', { n: line })) : null));
+        } finally {
+          submitBusy(run, false);
+        }
+      });
+      side = h('div', { class: 'col-lg-5' },
+        h('h3', { class: 'h6' }, t('scripts.dryRun')),
+        h('p', { class: 'small text-muted' }, t('scripts.dryRunIntro')),
+        field({ label: t('scripts.function'), control: fnInput, help: t('scripts.functionHelp') }), fnData,
+        field({ label: t('scripts.input'), control: input, help: t('scripts.inputHelp') }),
+        run, runResult);
+    }
 
-    editorBox.replaceChildren(h('section', { class: 'card mt-4', 'aria-labelledby': 'rule-editor-title' },
+    editorBox.replaceChildren(h('section', { class: 'card mt-4', 'aria-labelledby': editorTitleId },
       h('div', { class: 'card-body' },
         h('div', { class: 'd-flex justify-content-between align-items-center mb-3' },
-          h('h2', { class: 'h5 mb-0', id: 'rule-editor-title', tabindex: '-1' },
-            ruleId ? t('scripts.editRule', { id: ruleId }) : t('scripts.newRule')),
+          h('h2', { class: 'h5 mb-0', id: editorTitleId, tabindex: '-1' },
+            scriptId ? t(K.edit, { id: scriptId }) : t(K.add)),
           h('button', {
             type: 'button', class: 'btn-close', 'aria-label': t('common.close'),
-            onclick: () => { editorBox.replaceChildren(); setQuery({ tab: 'rules' }); },
+            onclick: () => { editorBox.replaceChildren(); setQuery({ tab: kind }); },
           })),
         h('div', { class: 'row g-4' },
-          h('div', { class: 'col-lg-7' },
-            field({ label: t('scripts.ruleId'), control: idInput, help: t('scripts.idHelp') }),
-            fileLoader(editor, idInput),
+          h('div', { class: side ? 'col-lg-7' : 'col-12' },
+            field({ label: t(K.idLabel), control: idInput, help: isRules ? t('scripts.rulesIdHelp') : t('scripts.libIdHelp') }),
+            fileLoader(editor, isRules ? null : idInput),
             editor.el,
             h('div', { class: 'd-flex gap-2 mt-3' }, upload),
             h('div', { class: 'mt-3' }, result),
             versionsBox),
-          h('div', { class: 'col-lg-5' },
-            h('h3', { class: 'h6' }, t('scripts.dryRun')),
-            h('p', { class: 'small text-muted' }, t('scripts.dryRunIntro')),
-            field({ label: t('scripts.function'), control: fnInput, help: t('scripts.functionHelp') }), fnData,
-            field({ label: t('scripts.input'), control: input, help: t('scripts.inputHelp') }),
-            run, runResult)))));
-    if (detail) showVersions(detail.versions, ruleId);
-    editorBox.querySelector('#rule-editor-title').focus();
+          side))));
+    if (detail) showVersions(detail.versions, scriptId);
+    editorBox.querySelector(`#${editorTitleId}`).focus();
   }
 
-  return { el: panel, loadList, openRule };
+  return { el: panel, loadList, openScript, existing: () => existing };
 }
 
 /* ---------------- page ---------------- */
@@ -520,12 +614,14 @@ export async function render(ctx) {
   main.append(pageHeader(t('scripts.title'), t('scripts.intro', { hospital: tenant ? tenant.name : '' })));
   const base = `/api/v1/tenants/${enc(tenant.code)}`;
   const forms = formsPanel(ctx, tenant, base);
-  const rules = rulesPanel(ctx, tenant, base);
+  const rules = scriptPanel(ctx, base, 'rules');
+  const libs = scriptPanel(ctx, base, 'libs');
   const tabs = [
     { key: 'forms', label: t('scripts.forms'), panel: forms },
     { key: 'rules', label: t('scripts.rules'), panel: rules },
+    { key: 'libs', label: t('scripts.libs'), panel: libs },
   ];
-  let active = ctx.query.get('tab') === 'rules' ? 'rules' : 'forms';
+  let active = ['rules', 'libs'].includes(ctx.query.get('tab')) ? ctx.query.get('tab') : 'forms';
   const tablist = h('div', { class: 'nav nav-tabs mb-3', role: 'tablist', 'aria-label': t('scripts.title') });
   const panels = h('div', {});
   const buttons = {};
@@ -566,6 +662,6 @@ export async function render(ctx) {
   const q = ctx.query;
   if (active === 'forms' && q.get('form')) await forms.openForm(q.get('form'));
   else if (active === 'forms' && q.get('new')) await forms.openForm(null);
-  else if (active === 'rules' && q.get('rule')) await rules.openRule(q.get('rule'));
-  else if (active === 'rules' && q.get('new')) await rules.openRule(null);
+  else if (active !== 'forms' && q.get('id')) await (active === 'rules' ? rules : libs).openScript(q.get('id'));
+  else if (active !== 'forms' && q.get('new')) await (active === 'rules' ? rules : libs).openScript(null);
 }
