@@ -75,9 +75,14 @@ static bool valid_key(const char *k) {
 }
 
 static bool value_fits(const concerto_config_spec *s, const char *v) {
+  return setting_value_fits(s->type, s->min, s->max, v);
+}
+
+bool setting_value_fits(concerto_config_type type, long long min, long long max,
+                        const char *v) {
   if (!v)
     return true;
-  switch (s->type) {
+  switch (type) {
   case CONCERTO_CONFIG_STRING:
     return true;
   case CONCERTO_CONFIG_BOOL:
@@ -85,7 +90,7 @@ static bool value_fits(const concerto_config_spec *s, const char *v) {
   case CONCERTO_CONFIG_INT: {
     char *end;
     long long n = strtoll(v, &end, 10);
-    return *v && !*end && n >= s->min && n <= s->max;
+    return *v && !*end && n >= min && n <= max;
   }
   default:
     return false;
@@ -116,6 +121,42 @@ concerto_status host_register_config(concerto_registrar *reg,
       strdup(spec->key), spec->type,
       spec->default_value ? strdup(spec->default_value) : NULL, spec->min,
       spec->max};
+  return CONCERTO_OK;
+}
+
+static char *dup_opt(const char *s) {
+  return s ? strdup(s) : NULL;
+}
+
+concerto_status
+host_register_tenant_setting(concerto_registrar *reg,
+                             const concerto_tenant_setting_spec *spec) {
+  if (!open_for_registration(reg))
+    return CONCERTO_ERR_REG_CLOSED;
+  module_rec *m = reg->mod;
+  if (!spec || spec->size < sizeof(concerto_tenant_setting_spec) ||
+      !valid_key(spec->key) || strlen(spec->key) > 64 ||
+      !setting_value_fits(spec->type, spec->min, spec->max,
+                          spec->default_value) ||
+      (spec->type == CONCERTO_CONFIG_INT && spec->min > spec->max))
+    return CONCERTO_ERR_REG_INVALID;
+  for (size_t i = 0; i < m->ntsettings; i++)
+    if (strcmp(m->tsettings[i].key, spec->key) == 0)
+      return CONCERTO_ERR_REG_DUPLICATE;
+  module_tenant_setting *grown =
+      realloc(m->tsettings, (m->ntsettings + 1) * sizeof *grown);
+  if (!grown)
+    return CONCERTO_ERR_NOMEM;
+  m->tsettings = grown;
+  m->tsettings[m->ntsettings++] =
+      (module_tenant_setting){strdup(spec->key),
+                              dup_opt(spec->default_value),
+                              dup_opt(spec->label_it),
+                              dup_opt(spec->label_en),
+                              dup_opt(spec->help),
+                              spec->type,
+                              spec->min,
+                              spec->max};
   return CONCERTO_OK;
 }
 

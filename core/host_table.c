@@ -16,6 +16,11 @@ const char *host_module_dir(const concerto_module *m);
 const char *host_config_string(const concerto_module *m, const char *key);
 long long host_config_int(const concerto_module *m, const char *key);
 int host_config_bool(const concerto_module *m, const char *key);
+concerto_status
+host_register_tenant_setting(concerto_registrar *reg,
+                             const concerto_tenant_setting_spec *spec);
+const char *host_tenant_setting(concerto_request *req, const concerto_module *m,
+                                const char *key);
 void host_log(const concerto_module *m, concerto_log_level level,
               const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -64,6 +69,8 @@ static const concerto_host the_host = {
     .req_has_role = host_req_has_role,
     .audit = host_audit,
     .publish = host_publish,
+    .register_tenant_setting = host_register_tenant_setting,
+    .tenant_setting = host_tenant_setting,
 };
 
 const concerto_host *host_table(void) {

@@ -73,6 +73,17 @@ static void rec_clear_registrations(module_rec *m) {
   free(m->subs);
   m->subs = NULL;
   m->nsubs = 0;
+  for (size_t i = 0; i < m->ntsettings; i++) {
+    module_tenant_setting *t = &m->tsettings[i];
+    free(t->key);
+    free(t->default_value);
+    free(t->label_it);
+    free(t->label_en);
+    free(t->help);
+  }
+  free(m->tsettings);
+  m->tsettings = NULL;
+  m->ntsettings = 0;
   free(m->migrations_dir);
   free(m->static_dir);
   m->migrations_dir = m->static_dir = NULL;

@@ -33,6 +33,12 @@ typedef struct module_route {
   void *userdata;
 } module_route;
 
+typedef struct module_tenant_setting {
+  char *key, *default_value, *label_it, *label_en, *help; /* owned */
+  concerto_config_type type;
+  long long min, max;
+} module_tenant_setting;
+
 typedef struct module_sub {
   char *name;
   uint32_t version;
@@ -65,6 +71,8 @@ struct concerto_module {
   size_t nkeys;
   module_sub *subs;
   size_t nsubs;
+  module_tenant_setting *tsettings;
+  size_t ntsettings;
   char *migrations_dir; /* absolute, or NULL */
   char *static_dir;     /* absolute, or NULL */
   bool registering;     /* true only inside init */
@@ -83,6 +91,11 @@ typedef struct module_registry {
 
 /* The host table, one per process, borrowed by every module. */
 const concerto_host *host_table(void);
+
+/* Whether `value` is acceptable text for a setting of that type and
+ * bounds ("true"/"false", a decimal within min..max, any string). */
+bool setting_value_fits(concerto_config_type type, long long min, long long max,
+                        const char *value);
 
 /* Checks a descriptor against this core. Writes a one-line reason. Pure:
  * reads only the descriptor. */

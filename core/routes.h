@@ -17,5 +17,6 @@ extern const route_def routes_patients[];
 extern const route_def routes_audit[];
 extern const route_def routes_events[];
 extern const route_def routes_scripts[];
+extern const route_def routes_settings[];
 
 #endif

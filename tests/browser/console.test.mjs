@@ -184,6 +184,28 @@ describe('console', { timeout: 600000 }, () => {
     await done(page);
   });
 
+  it('sets a module setting for the hospital (hospital administrator)', async () => {
+    const page = await newPage(browser);
+    await login(page, base, 'hadmin.ag');
+    await adminMenu(page, 'Impostazioni dei moduli');
+    await page.getByRole('heading', { name: "Impostazioni dei moduli per l'ospedale" }).waitFor();
+    assert.deepEqual(await unlabelledControls(page), []);
+    const limit = page.getByLabel('Posti letto massimi');
+    assert.equal(await limit.inputValue(), '20');
+    // Out of bounds: the server's message under the field, nothing saved.
+    await limit.fill('900');
+    await page.locator('[data-key="ward.beds_limit"] button[type="submit"]').click();
+    await page.locator('[data-key="ward.beds_limit"] .invalid-feedback', { hasText: '1 to 500' }).waitFor();
+    await limit.fill('35');
+    await page.locator('[data-key="ward.beds_limit"] button[type="submit"]').click();
+    await see(page, 'Impostazione "Posti letto massimi" salvata.');
+    await shot(page, 'it-settings');
+    // The module reads the hospital's value; another hospital keeps the default.
+    const ag = await apiSession(base, 'mmg.ag');
+    assert.equal((await ag.call('GET', '/api/v1/ward/settings')).body.beds_limit, '35');
+    await done(page);
+  });
+
   it('creates a user (hospital administrator), who can then log in', async () => {
     const page = await newPage(browser);
     await login(page, base, 'hadmin.ag');

@@ -297,6 +297,41 @@ static void other_hospital_is_invisible(void **state) {
                    200);
 }
 
+static void per_hospital_module_settings(void **state) {
+  (void)state;
+  th_resp r =
+      th_call(&srv, &adm_a, "GET", "/api/v1/tenants/HUB1/settings", NULL);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.body, "\"key\":\"beds_limit\""));
+  assert_non_null(strstr(r.body, "\"label_it\":\"Posti letto massimi\""));
+  th_resp_free(&r);
+  r = th_call(&srv, &adm_a, "PUT",
+              "/api/v1/tenants/HUB1/settings/ward/beds_limit",
+              "{\"value\":501}");
+  assert_int_equal(r.status, 422);
+  assert_non_null(strstr(r.body, "1 to 500"));
+  th_resp_free(&r);
+  assert_int_equal(call(&adm_a, "PUT",
+                        "/api/v1/tenants/HUB1/settings/ward/beds_limit",
+                        "{\"value\":42}"),
+                   200);
+  assert_int_equal(call(&adm_a, "PUT",
+                        "/api/v1/tenants/HUB1/settings/ward/nope",
+                        "{\"value\":1}"),
+                   404);
+  r = th_call(&srv, &doc_a, "GET", "/api/v1/ward/settings", NULL);
+  assert_string_equal(th_json_str(&r, "beds_limit"), "42");
+  th_resp_free(&r);
+  r = th_call(&srv, &doc_b, "GET", "/api/v1/ward/settings", NULL);
+  assert_string_equal(th_json_str(&r, "beds_limit"), "20"); /* default */
+  th_resp_free(&r);
+  /* Clinicians do not change hospital settings. */
+  assert_int_equal(call(&doc_a, "PUT",
+                        "/api/v1/tenants/HUB1/settings/ward/beds_limit",
+                        "{\"value\":7}"),
+                   403);
+}
+
 static void login_failures_lockout_and_expiry(void **state) {
   (void)state;
   th_client c;
@@ -612,6 +647,7 @@ int main(void) {
       cmocka_unit_test(live_notifications_reach_the_hospital),
       cmocka_unit_test(forgotten_where_sees_one_hospital),
       cmocka_unit_test(other_hospital_is_invisible),
+      cmocka_unit_test(per_hospital_module_settings),
       cmocka_unit_test(login_failures_lockout_and_expiry),
       cmocka_unit_test(session_cookie_and_list),
       cmocka_unit_test(patients_and_codice_fiscale),

@@ -16,6 +16,7 @@ const ROUTES = {
   '/admin/modules': { page: 'modules', allow: can.modules },
   '/admin/users': { page: 'users', allow: can.users },
   '/admin/ldap': { page: 'ldap', allow: can.ldap },
+  '/admin/settings': { page: 'settings', allow: can.settings },
   '/admin/scripts': { page: 'scripts', allow: can.scripts },
   '/audit': { page: 'audit', allow: can.audit },
   '/sessions': { page: 'sessions' },

@@ -56,6 +56,7 @@ export const can = {
   modules: (u) => !!u.regional_admin || hasRole(u, 'hospital_admin'),
   users: (u) => !!u.regional_admin || hasRole(u, 'hospital_admin'),
   ldap: (u) => !!u.regional_admin || hasRole(u, 'hospital_admin'),
+  settings: (u) => !!u.regional_admin || hasRole(u, 'hospital_admin'),
   scripts: (u) => hasRole(u, 'hospital_it'),
   audit: (u) => !!u.regional_admin || hasRole(u, 'privacy_officer'),
 };
@@ -65,6 +66,7 @@ export const ADMIN_PAGES = [
   { key: 'modules', href: '#/admin/modules', label: 'nav.modules' },
   { key: 'users', href: '#/admin/users', label: 'nav.users' },
   { key: 'ldap', href: '#/admin/ldap', label: 'nav.ldap' },
+  { key: 'settings', href: '#/admin/settings', label: 'nav.settings' },
   { key: 'scripts', href: '#/admin/scripts', label: 'nav.scripts' },
 ];
 

@@ -123,6 +123,25 @@ typedef struct concerto_config_spec {
         NULL                                                                   \
   }
 
+/* A setting each hospital sets for itself (ABI 1.4): the video platform,
+ * a consent text, a limit. Hospital administrators edit it in the console;
+ * the module reads the value of the request's hospital. */
+typedef struct concerto_tenant_setting_spec {
+  uint32_t size;   /* use CONCERTO_TENANT_SETTING_SPEC_INIT_V1 */
+  const char *key; /* [a-z][a-z0-9_]*, unique within the module */
+  concerto_config_type type;
+  const char *default_value; /* as text; NULL = none */
+  long long min, max;        /* bounds for INT settings (inclusive) */
+  const char *label_it;      /* shown in the console, Italian */
+  const char *label_en;      /* shown in the console, English */
+  const char *help;          /* one line, English */
+} concerto_tenant_setting_spec;
+#define CONCERTO_TENANT_SETTING_SPEC_INIT_V1                                   \
+  {                                                                            \
+    sizeof(concerto_tenant_setting_spec), NULL, CONCERTO_CONFIG_STRING, NULL,  \
+        0, 0, NULL, NULL, NULL                                                 \
+  }
+
 #if defined(__GNUC__)
 #define CONCERTO_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
@@ -270,6 +289,17 @@ struct concerto_host {
    * failure). The hospital is the request's. */
   concerto_status (*publish)(concerto_request *req, const char *name,
                              uint32_t version, json_t *payload);
+
+  /* ---- ABI 1.4: per-hospital settings. ---- */
+
+  /* Declares a per-hospital setting (only inside init). */
+  concerto_status (*register_tenant_setting)(
+      concerto_registrar *reg, const concerto_tenant_setting_spec *spec);
+  /* The value of the module's setting `key` for the request's hospital (its
+   * own value, else the declared default; NULL if neither). Borrowed
+   * (request). Works in event handlers too (the event's hospital). */
+  const char *(*tenant_setting)(concerto_request *req, const concerto_module *m,
+                                const char *key);
 };
 
 /* True when the running core provides `field` (added in some ABI minor). */

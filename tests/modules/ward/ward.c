@@ -4,6 +4,19 @@
  * exercises plugin ABI 1.1 (the caller and the audit trail). */
 #include <concerto/concerto.h>
 
+static const concerto_module *self;
+
+/* The hospital's own settings (ABI 1.4). */
+static concerto_status settings(concerto_request *req, void *ud) {
+  (void)ud;
+  const concerto_host *h = concerto_module_host;
+  return concerto_reply_json(
+      req, 200,
+      json_pack("{s:s?, s:s?}", "beds_limit",
+                h->tenant_setting(req, self, "beds_limit"), "ward_name",
+                h->tenant_setting(req, self, "ward_name")));
+}
+
 static concerto_status add_bed(concerto_request *req, void *ud) {
   (void)ud;
   json_t *body;
@@ -75,8 +88,25 @@ static concerto_status route(concerto_request *req, void *ud) {
 static concerto_status init(const concerto_host *host, concerto_registrar *reg,
                             void **state) {
   (void)state;
-  if (!CONCERTO_HOST_HAS(host, audit) || !CONCERTO_HOST_HAS(host, rule))
-    return CONCERTO_ERR_UNSUPPORTED; /* needs ABI 1.3 */
+  if (!CONCERTO_HOST_HAS(host, audit) || !CONCERTO_HOST_HAS(host, rule) ||
+      !CONCERTO_HOST_HAS(host, tenant_setting))
+    return CONCERTO_ERR_UNSUPPORTED; /* needs ABI 1.4 */
+  self = host->module_self(reg);
+  concerto_tenant_setting_spec limit = CONCERTO_TENANT_SETTING_SPEC_INIT_V1;
+  limit.key = "beds_limit";
+  limit.type = CONCERTO_CONFIG_INT;
+  limit.default_value = "20";
+  limit.min = 1;
+  limit.max = 500;
+  limit.label_it = "Posti letto massimi";
+  limit.label_en = "Maximum beds";
+  concerto_tenant_setting_spec name = CONCERTO_TENANT_SETTING_SPEC_INIT_V1;
+  name.key = "ward_name";
+  name.label_it = "Nome del reparto";
+  name.label_en = "Ward name";
+  if (host->register_tenant_setting(reg, &limit) != CONCERTO_OK ||
+      host->register_tenant_setting(reg, &name) != CONCERTO_OK)
+    return CONCERTO_ERR_REG_INVALID;
   static const struct {
     const char *method, *path, *role;
     concerto_handler handler;
@@ -85,6 +115,7 @@ static concerto_status init(const concerto_host *host, concerto_registrar *reg,
       {"GET", "/api/v1/ward/beds/count", "authenticated", count_beds},
       {"GET", "/api/v1/ward/whoami", "authenticated", whoami},
       {"GET", "/api/v1/ward/route", "authenticated", route},
+      {"GET", "/api/v1/ward/settings", "authenticated", settings},
   };
   for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
     concerto_route_spec spec = CONCERTO_ROUTE_SPEC_INIT_V1;

@@ -1,0 +1,145 @@
+/* Per-hospital settings that modules declare (plugin ABI 1.4): the
+ * hospital administrator's page, and the modules' read access. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handler_util.h"
+#include "routes.h"
+
+static const char *type_name(concerto_config_type t) {
+  return t == CONCERTO_CONFIG_INT    ? "integer"
+         : t == CONCERTO_CONFIG_BOOL ? "boolean"
+                                     : "string";
+}
+
+static const module_tenant_setting *find_setting(const module_rec *m,
+                                                 const char *key) {
+  for (size_t i = 0; m && key && i < m->ntsettings; i++)
+    if (strcmp(m->tsettings[i].key, key) == 0)
+      return &m->tsettings[i];
+  return NULL;
+}
+
+const char *host_tenant_setting(concerto_request *req, const concerto_module *m,
+                                const char *key) {
+  const module_tenant_setting *s = find_setting(m, key);
+  if (!s)
+    return NULL;
+  if (!req->caller.tenant_id)
+    return s->default_value;
+  PGresult *r;
+  if (request_query(req,
+                    "SELECT value FROM concerto.tenant_settings WHERE "
+                    "tenant_id = $1 AND module = $2 AND key = $3",
+                    3, (const char *[]){req->caller.tenant_id, m->name, key},
+                    &r) != CONCERTO_OK ||
+      PQntuples(r) != 1)
+    return s->default_value;
+  return PQgetvalue(r, 0, 0); /* the result lives as long as the request */
+}
+
+static concerto_status list_settings(concerto_request *req, void *ud) {
+  (void)ud;
+  PGresult *r;
+  concerto_status st = request_query(
+      req, "SELECT module, key, value FROM concerto.tenant_settings", 0, NULL,
+      &r);
+  if (st != CONCERTO_OK)
+    return st;
+  json_t *list = json_array();
+  module_registry *mods = req->app->modules;
+  for (size_t i = 0; i < mods->count; i++) {
+    const module_rec *m = mods->mods[i];
+    if (m->status != MODULE_STARTED)
+      continue;
+    for (size_t k = 0; k < m->ntsettings; k++) {
+      const module_tenant_setting *s = &m->tsettings[k];
+      const char *value = NULL;
+      for (int row = 0; row < PQntuples(r) && !value; row++)
+        if (strcmp(PQgetvalue(r, row, 0), m->name) == 0 &&
+            strcmp(PQgetvalue(r, row, 1), s->key) == 0)
+          value = PQgetvalue(r, row, 2);
+      json_t *o = json_pack(
+          "{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:b}", "module",
+          m->name, "key", s->key, "type", type_name(s->type), "label_it",
+          s->label_it, "label_en", s->label_en, "help", s->help, "default",
+          s->default_value, "value", value ? value : s->default_value,
+          "customized", value != NULL);
+      if (s->type == CONCERTO_CONFIG_INT) {
+        json_object_set_new(o, "min", json_integer(s->min));
+        json_object_set_new(o, "max", json_integer(s->max));
+      }
+      json_array_append_new(list, o);
+    }
+  }
+  return host_respond_json(req, 200,
+                           json_pack("{s:s, s:o}", "tenant",
+                                     req->caller.tenant_code, "settings",
+                                     list));
+}
+
+static concerto_status put_setting(concerto_request *req, void *ud) {
+  (void)ud;
+  const char *module = host_req_param(req, "module");
+  const char *key = host_req_param(req, "key");
+  module_rec *m = module_registry_find(req->app->modules, module);
+  const module_tenant_setting *s = find_setting(m, key);
+  if (!s)
+    return request_problem(req, 404, "not_found", NULL,
+                           "No such setting of a loaded module.");
+  concerto_status st;
+  json_t *body = body_object(req, &st);
+  if (!body)
+    return st;
+  json_t *v = json_object_get(body, "value");
+  char text[32];
+  const char *value = NULL;
+  if (json_is_string(v))
+    value = json_string_value(v);
+  else if (json_is_boolean(v))
+    value = json_is_true(v) ? "true" : "false";
+  else if (json_is_integer(v)) {
+    snprintf(text, sizeof text, "%lld", (long long)json_integer_value(v));
+    value = text;
+  }
+  if (!value || strlen(value) > 10000 ||
+      !setting_value_fits(s->type, s->min, s->max, value)) {
+    verrors e;
+    verr_init(&e);
+    char msg[120];
+    if (s->type == CONCERTO_CONFIG_INT)
+      snprintf(msg, sizeof msg, "an integer from %lld to %lld", s->min, s->max);
+    else
+      snprintf(msg, sizeof msg, "%s",
+               s->type == CONCERTO_CONFIG_BOOL
+                   ? "true or false"
+                   : "a text up to 10000 characters");
+    verr_add(&e, "value", msg);
+    return verr_respond(req, &e);
+  }
+  const char *p[5] = {req->caller.tenant_id, module, key, value,
+                      req->caller.user_id};
+  st = request_query(req,
+                     "INSERT INTO concerto.tenant_settings (tenant_id, module, "
+                     "key, value, updated_by) VALUES ($1, $2, $3, $4, $5) ON "
+                     "CONFLICT (tenant_id, module, key) DO UPDATE SET value = "
+                     "$4, updated_by = $5, updated_at = now()",
+                     5, p, NULL);
+  if (st != CONCERTO_OK)
+    return st;
+  request_audit(req, "tenant.setting.update",
+                host_req_printf(req, "%s.%s", module, key), NULL, "success",
+                NULL);
+  return host_respond_json(req, 200,
+                           json_pack("{s:s, s:s, s:s}", "module", module, "key",
+                                     key, "value", value));
+}
+
+const route_def routes_settings[] = {
+    {"GET", "/api/v1/tenants/{tenant}/settings",
+     "regional_admin,hospital_admin", list_settings},
+    {"PUT", "/api/v1/tenants/{tenant}/settings/{module}/{key}",
+     "regional_admin,hospital_admin", put_setting},
+    {NULL, NULL, NULL, NULL},
+};
