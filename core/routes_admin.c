@@ -572,6 +572,22 @@ static concerto_status create_token(concerto_request *req, void *ud) {
                                      role, "token", token));
 }
 
+static concerto_status list_tokens(concerto_request *req, void *ud) {
+  (void)ud;
+  PGresult *r;
+  concerto_status st = request_query(
+      req,
+      "SELECT k.id::text, k.name, k.role, k.created_at, k.last_used_at, "
+      "k.revoked_at, u.username AS created_by FROM concerto.api_tokens k "
+      "LEFT JOIN concerto.users u ON u.id = k.created_by WHERE k.tenant_id = "
+      "$1 ORDER BY k.id DESC",
+      1, (const char *[]){req->caller.tenant_id}, &r);
+  if (st != CONCERTO_OK)
+    return st;
+  return host_respond_json(req, 200,
+                           json_pack("{s:o}", "api_tokens", rows_json(r)));
+}
+
 static concerto_status revoke_token(concerto_request *req, void *ud) {
   (void)ud;
   return end_by_id(req,
@@ -599,6 +615,7 @@ const route_def routes_admin[] = {
     {"GET", "/api/v1/tenants/{tenant}/ldap", TENANT_ADMIN, get_ldap},
     {"GET", "/api/v1/auth/tenants", NULL, public_tenants},
     {"POST", "/api/v1/tenants/{tenant}/api-tokens", TENANT_ADMIN, create_token},
+    {"GET", "/api/v1/tenants/{tenant}/api-tokens", TENANT_ADMIN, list_tokens},
     {"DELETE", "/api/v1/tenants/{tenant}/api-tokens/{id}", TENANT_ADMIN,
      revoke_token},
     {NULL, NULL, NULL, NULL},

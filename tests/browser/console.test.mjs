@@ -24,9 +24,23 @@ function see(page, text) {
   return page.locator('main').getByText(text).first().waitFor();
 }
 
+/** Opens a header dropdown and follows one of its links. The header is
+ * re-rendered when the profile or a notification arrives, which can close an
+ * open menu under a busy machine: open it again rather than fail. */
+async function menuLink(page, button, label) {
+  for (let attempt = 1; ; attempt++) {
+    await page.locator(button).click();
+    try {
+      await page.getByRole('link', { name: label, exact: true }).click({ timeout: 3000 });
+      return;
+    } catch (err) {
+      if (attempt >= 4) throw err;
+    }
+  }
+}
+
 async function adminMenu(page, label) {
-  await page.locator('#admin-menu-button').click();
-  await page.getByRole('link', { name: label, exact: true }).click();
+  await menuLink(page, '#admin-menu-button', label);
 }
 
 describe('console', { timeout: 600000 }, () => {
@@ -244,8 +258,7 @@ describe('console', { timeout: 600000 }, () => {
     await login(other, base, 'bi.pa');
     const page = await newPage(browser);
     await login(page, base, 'bi.pa');
-    await page.locator('#user-menu-button').click();
-    await page.getByRole('link', { name: 'Le mie sessioni' }).click();
+    await menuLink(page, '#user-menu-button', 'Le mie sessioni');
     await page.getByRole('heading', { name: 'Le mie sessioni' }).waitFor();
     const rows = page.locator('tbody tr');
     await rows.nth(1).waitFor();
