@@ -567,6 +567,11 @@ static void api_tokens(void **state) {
   r = th_call(&srv, &system, "GET", "/api/v1/tenants/HUB1/users", NULL);
   assert_int_equal(r.status, 403); /* scoped to its one role */
   th_resp_free(&r);
+  r = th_call(&srv, &adm_a, "GET", "/api/v1/tenants/HUB1/api-tokens", NULL);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.body, "\"name\":\"CUP regionale\""));
+  assert_null(strstr(r.body, system.bearer)); /* never listed again */
+  th_resp_free(&r);
   char *stored =
       th_sql("it_identity", "SELECT count(*) FROM concerto.api_tokens "
                             "WHERE length(token_hash) = 64");
