@@ -319,3 +319,84 @@ concerto_status db_conn_use_schema(db_conn *c, const char *schema) {
     snprintf(c->search_path, sizeof c->search_path, "%s", schema);
   return st;
 }
+
+/* The next result of a pipeline, skipping the NULLs that separate the
+ * queries; NULL when the sync point or a dead connection ends it. */
+static PGresult *pipeline_next(db_conn *c, bool *synced) {
+  for (int guard = 0; guard < 8; guard++) {
+    PGresult *r = PQgetResult(c->pg);
+    if (!r) {
+      if (PQstatus(c->pg) != CONNECTION_OK)
+        return NULL;
+      continue;
+    }
+    if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+      PQclear(r);
+      *synced = true;
+      return NULL;
+    }
+    return r;
+  }
+  return NULL;
+}
+
+concerto_status db_conn_begin_exec(db_conn *c, const char *sql, int nparams,
+                                   const char *const *params, PGresult **out,
+                                   char sqlstate[6], bool *began) {
+  *out = NULL;
+  *began = false;
+  uint64_t h = fnv1a(sql);
+  bool fresh = false;
+  stmt_slot *slot = stmt_lookup(c, sql, h, &fresh);
+  char name[24] = "";
+  if (slot)
+    snprintf(name, sizeof name, "c%016llx", (unsigned long long)h);
+  if (!PQenterPipelineMode(c->pg)) {
+    /* Not idle or too old a server: the plain way. */
+    concerto_status st = db_conn_command(c, "BEGIN");
+    *began = st == CONCERTO_OK;
+    return *began ? db_conn_exec(c, sql, nparams, params, out, sqlstate) : st;
+  }
+  bool sent =
+      PQsendQueryParams(c->pg, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
+      (!slot || !fresh || PQsendPrepare(c->pg, name, sql, nparams, NULL)) &&
+      (slot ? PQsendQueryPrepared(c->pg, name, nparams, params, NULL, NULL, 0)
+            : PQsendQueryParams(c->pg, sql, nparams, NULL, params, NULL, NULL,
+                                0)) &&
+      PQpipelineSync(c->pg);
+  bool synced = false;
+  PGresult *begin = sent ? pipeline_next(c, &synced) : NULL;
+  PGresult *prep =
+      sent && slot && fresh && !synced ? pipeline_next(c, &synced) : NULL;
+  PGresult *exec = sent && !synced ? pipeline_next(c, &synced) : NULL;
+  for (PGresult *extra; sent && !synced && (extra = pipeline_next(c, &synced));)
+    PQclear(extra);
+  if (!synced || !PQexitPipelineMode(c->pg)) {
+    c->broken = true;
+    PQclear(prep);
+    PQclear(exec);
+    return fail_result(c, begin, sqlstate);
+  }
+  if (PQresultStatus(begin) != PGRES_COMMAND_OK) {
+    PQclear(prep);
+    PQclear(exec);
+    return fail_result(c, begin, sqlstate);
+  }
+  PQclear(begin);
+  *began = true;
+  if (prep) {
+    if (PQresultStatus(prep) != PGRES_COMMAND_OK) {
+      PQclear(exec); /* aborted with the prepare */
+      return fail_result(c, prep, sqlstate);
+    }
+    PQclear(prep);
+    slot->hash = h;
+    slot->sql = strdup(sql);
+    c->prepared++;
+  }
+  ExecStatusType st = PQresultStatus(exec);
+  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+    return fail_result(c, exec, sqlstate);
+  *out = exec;
+  return CONCERTO_OK;
+}

@@ -46,6 +46,15 @@ PGconn *db_conn_pg(db_conn *c);
 concerto_status db_conn_exec(db_conn *c, const char *sql, int nparams,
                              const char *const *params, PGresult **out,
                              char sqlstate[6]);
+/* BEGIN and the transaction's first statement in one round trip (libpq
+ * pipeline mode): every request that touches the database saves a round
+ * trip. *began tells whether BEGIN succeeded; when it did, the caller owns
+ * an open transaction even if the statement failed. Same results as
+ * db_conn_exec otherwise. */
+concerto_status db_conn_begin_exec(db_conn *c, const char *sql, int nparams,
+                                   const char *const *params, PGresult **out,
+                                   char sqlstate[6], bool *began);
+
 /* Runs a simple command (BEGIN, COMMIT, ROLLBACK ...) without parameters. */
 concerto_status db_conn_command(db_conn *c, const char *sql);
 /* Puts `schema` first on the session's search_path, outside any

@@ -17,22 +17,28 @@ static const char *request_schema(concerto_request *req) {
   return owner ? owner->name : "concerto";
 }
 
-static concerto_status begin_tx(concerto_request *req) {
+/* Opens the request's transaction together with its first statement (one
+ * round trip). Each pooled connection may have died since its last use (a
+ * PostgreSQL restart kills them all): while BEGIN itself fails for a dead
+ * connection, drop it and try the next, so a handler never sees one. */
+static concerto_status begin_with(concerto_request *req, const char *sql,
+                                  int nparams, const char *const *params,
+                                  PGresult **pg, char sqlstate[6]) {
   const char *schema = request_schema(req);
-  /* Each pooled connection may have died since its last use (a PostgreSQL
-   * restart kills them all): drop dead ones until one answers. */
   unsigned attempts = req->app->cfg.db_pool_size + 1;
   for (unsigned attempt = 0; attempt < attempts; attempt++) {
     concerto_status st;
     req->db = db_pool_acquire(req->app->pool, &st);
     if (!req->db)
       return st;
+    bool began = false;
     st = db_conn_use_schema(req->db, schema);
     if (st == CONCERTO_OK)
-      st = db_conn_command(req->db, "BEGIN");
-    if (st == CONCERTO_OK) {
+      st = db_conn_begin_exec(req->db, sql, nparams, params, pg, sqlstate,
+                              &began);
+    if (began) {
       req->in_tx = true;
-      return CONCERTO_OK;
+      return st; /* the statement's own outcome */
     }
     db_pool_release(req->app->pool, req->db, true);
     req->db = NULL;
@@ -108,15 +114,11 @@ concerto_status host_db_query(concerto_request *req, const char *sql,
     *out = NULL;
   if (!sql || nparams < 0 || (nparams > 0 && !params))
     return CONCERTO_ERR_INVALID;
-  if (!req->db) {
-    concerto_status st = begin_tx(req);
-    if (st != CONCERTO_OK)
-      return st;
-  }
-  PGresult *pg;
+  PGresult *pg = NULL;
   char sqlstate[6] = "";
   concerto_status st =
-      db_conn_exec(req->db, sql, nparams, params, &pg, sqlstate);
+      req->db ? db_conn_exec(req->db, sql, nparams, params, &pg, sqlstate)
+              : begin_with(req, sql, nparams, params, &pg, sqlstate);
   if (st != CONCERTO_OK) {
     /* SQLSTATE only: the message could quote parameter values. */
     log_msg(CONCERTO_LOG_WARN,
