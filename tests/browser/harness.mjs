@@ -68,7 +68,8 @@ function pgSocket() {
   return path.join(dir, 'run');
 }
 
-function psql(sql, db = 'postgres') {
+/** Runs SQL in the test cluster (default database "postgres"); resolves with psql's -At output. */
+export function psql(sql, db = 'postgres') {
   const bin = PG_BIN ? path.join(PG_BIN, 'psql') : 'psql';
   return run(bin, ['-h', pgSocket(), '-U', 'concerto', '-d', db, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { timeout: 30000 });
 }
@@ -92,9 +93,13 @@ let serial = 0;
 /**
  * Starts a server on a fresh database. Options: demo (load the demo region,
  * default true), modules (default ["ward"]), adminPassword (bootstraps
- * "admin" through CONCERTO_ADMIN_PASSWORD instead of the demo), name (for logs).
+ * "admin" through CONCERTO_ADMIN_PASSWORD instead of the demo), name (for logs),
+ * config (extra keys merged into the server's configuration, e.g.
+ * {event_retry_base_ms: 50}).
  */
-export async function startServer({ demo = true, modules = ['ward'], adminPassword, name = 'server' } = {}) {
+export async function startServer({
+  demo = true, modules = ['ward'], adminPassword, name = 'server', config = {},
+} = {}) {
   serial += 1;
   const db = `browser_${process.pid}_${serial}`;
   await psql(`DROP DATABASE IF EXISTS "${db}"`);
@@ -113,6 +118,7 @@ export async function startServer({ demo = true, modules = ['ward'], adminPasswo
     argon2_t_cost: 1,
     argon2_m_kib: 1024,
     log: { level: 'info', access: true },
+    ...config,
   };
   if (process.env.CONCERTO_JAVASCRIPT_DIR) cfg.javascript_dir = process.env.CONCERTO_JAVASCRIPT_DIR;
   mkdirSync(cfg.data_dir, { recursive: true });

@@ -17,6 +17,7 @@ const ROUTES = {
   '/admin/users': { page: 'users', allow: can.users },
   '/admin/ldap': { page: 'ldap', allow: can.ldap },
   '/admin/settings': { page: 'settings', allow: can.settings },
+  '/admin/integrations': { page: 'integrations', allow: can.integrations },
   '/admin/scripts': { page: 'scripts', allow: can.scripts },
   '/audit': { page: 'audit', allow: can.audit },
   '/sessions': { page: 'sessions' },

@@ -57,6 +57,7 @@ export const can = {
   users: (u) => !!u.regional_admin || hasRole(u, 'hospital_admin'),
   ldap: (u) => !!u.regional_admin || hasRole(u, 'hospital_admin'),
   settings: (u) => !!u.regional_admin || hasRole(u, 'hospital_admin'),
+  integrations: (u) => !!u.regional_admin || hasRole(u, 'hospital_admin'),
   scripts: (u) => hasRole(u, 'hospital_it'),
   audit: (u) => !!u.regional_admin || hasRole(u, 'privacy_officer'),
 };
@@ -67,6 +68,7 @@ export const ADMIN_PAGES = [
   { key: 'users', href: '#/admin/users', label: 'nav.users' },
   { key: 'ldap', href: '#/admin/ldap', label: 'nav.ldap' },
   { key: 'settings', href: '#/admin/settings', label: 'nav.settings' },
+  { key: 'integrations', href: '#/admin/integrations', label: 'nav.integrations' },
   { key: 'scripts', href: '#/admin/scripts', label: 'nav.scripts' },
 ];
 
