@@ -149,6 +149,9 @@ describe('console', { timeout: 600000 }, () => {
 
     const page = await newPage(browser);
     await login(page, base, 'admin');
+    // The home page takes the focus when it is drawn: wait for it first.
+    await page.getByRole('heading', { name: /^Benvenuto/ }).waitFor();
+    await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
     // Keyboard through the administration menu.
     await page.locator('#admin-menu-button').focus();
     await page.keyboard.press('Enter');
