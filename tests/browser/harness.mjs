@@ -241,6 +241,16 @@ export async function newPage(browser, { lang = 'it', width = 1280, height = 860
 export async function open(page, base, hash = '') {
   await page.goto(`${base}/${hash}`);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 15000 });
+  // A goto that only changes the hash does not reload the page: wait until
+  // that route is drawn, not the previous one.
+  const want = hash.replace(/^#/, '').split('?')[0];
+  if (want && want !== '/') {
+    await page.waitForFunction((p) => {
+      const drawn = document.body.dataset.rendered;
+      // Drawn, or redirected elsewhere (e.g. to the login page) and drawn there.
+      return drawn === p || (drawn && !location.hash.startsWith(`#${p}`));
+    }, want, { timeout: 15000 });
+  }
 }
 
 /** Signs in through the login form (Italian or English labels). */

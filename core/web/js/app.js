@@ -52,6 +52,8 @@ async function showPage(name, ctx) {
 async function route() {
   const token = ++renderToken;
   const { path, query } = parseHash();
+  // Which route is fully drawn (tests and assistive tooling wait on it).
+  delete document.body.dataset.rendered;
   const user = session.user;
   if (!path || path === '/') {
     location.replace(user ? '#/home' : '#/login');
@@ -99,6 +101,7 @@ async function route() {
     if (h1) h1.focus({ preventScroll: false });
   }
   firstRender = false;
+  document.body.dataset.rendered = path;
 }
 
 async function boot() {
