@@ -57,20 +57,20 @@ const char *field_str(json_t *obj, const char *name, bool required,
   json_t *f = json_object_get(obj, name);
   if (!f || json_is_null(f)) {
     if (required)
-      verr_add(v, name, "required");
+      verr_add_code(v, name, "required", "required");
     return NULL;
   }
   if (!json_is_string(f)) {
-    verr_add(v, name, "must be a string");
+    verr_add_code(v, name, "type", "must be a string");
     return NULL;
   }
   const char *s = json_string_value(f);
   if (!*s && required) {
-    verr_add(v, name, "must not be empty");
+    verr_add_code(v, name, "required", "must not be empty");
     return NULL;
   }
   if (strlen(s) > maxlen) {
-    verr_add(v, name, "too long");
+    verr_add_code(v, name, "length", "too long");
     return NULL;
   }
   return s;
@@ -161,4 +161,10 @@ concerto_status end_by_id(concerto_request *req, const char *sql,
   request_audit(req, action, arena_printf(&req->arena, "%s:%s", kind, id),
                 patient_in_row ? PQgetvalue(r, 0, 0) : NULL, "success", NULL);
   return host_respond_json(req, 200, json_pack("{s:s}", answer_key, id));
+}
+
+void verr_add_code(verrors *v, const char *field, const char *code,
+                   const char *message) {
+  json_array_append_new(v->list, json_pack("{s:s, s:s, s:s}", "field", field,
+                                           "code", code, "message", message));
 }

@@ -17,6 +17,10 @@ typedef struct verrors {
 
 void verr_init(verrors *v);
 void verr_add(verrors *v, const char *field, const char *message);
+/* With a stable machine code the UI translates ("required", "type",
+ * "length", ...), the same vocabulary as form validation. */
+void verr_add_code(verrors *v, const char *field, const char *code,
+                   const char *message);
 bool verr_any(const verrors *v);
 /* Answers 422 validation_failed with the errors (and frees them). */
 concerto_status verr_respond(concerto_request *req, verrors *v);

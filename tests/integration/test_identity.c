@@ -78,6 +78,11 @@ static void admin_bootstrap_and_hospitals(void **state) {
   json_array_foreach(errors, i, e) kind_named |=
       strcmp(json_string_value(json_object_get(e, "field")), "kind") == 0;
   assert_true(kind_named);
+  /* A missing field carries the machine code the UI translates. */
+  th_resp_free(&r);
+  r = th_call(&srv, &admin, "POST", "/api/v1/tenants", "{\"kind\":\"AO\"}");
+  assert_int_equal(r.status, 422);
+  assert_non_null(strstr(r.body, "{\"field\":\"code\",\"code\":\"required\""));
   th_resp_free(&r);
   assert_int_equal(call(&admin, "POST", "/api/v1/tenants/HUB1/sites",
                         "{\"code\":\"PO1\",\"name\":\"Presidio Centrale\","
