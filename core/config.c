@@ -19,6 +19,7 @@ void config_defaults(concerto_config *cfg) {
   cfg->scripts_dir = strdup("scripts");
   cfg->db_app_role = strdup("concerto_app");
   cfg->javascript_dir = strdup("/usr/share/javascript");
+  cfg->smtp_from = strdup("Concerto <noreply@concerto.invalid>");
   cfg->session_idle_s = 30 * 60;
   cfg->session_absolute_s = 12 * 3600;
   cfg->cookie_secure = false;
@@ -55,6 +56,10 @@ void config_free(concerto_config *cfg) {
   free(cfg->scripts_dir);
   free(cfg->db_app_role);
   free(cfg->javascript_dir);
+  free(cfg->smtp_url);
+  free(cfg->smtp_from);
+  free(cfg->smtp_user);
+  free(cfg->smtp_password);
   json_decref(cfg->modules);
   json_decref(cfg->module_settings);
   memset(cfg, 0, sizeof *cfg);
@@ -107,6 +112,10 @@ static const key_rule top_rules[] = {
     {"scripts_dir", K_STRING, F(scripts_dir), 0, 0},
     {"db_app_role", K_STRING, F(db_app_role), 0, 0},
     {"javascript_dir", K_STRING, F(javascript_dir), 0, 0},
+    {"smtp_url", K_STRING, F(smtp_url), 0, 0},
+    {"smtp_from", K_STRING, F(smtp_from), 0, 0},
+    {"smtp_user", K_STRING, F(smtp_user), 0, 0},
+    {"smtp_password", K_STRING, F(smtp_password), 0, 0},
     {"session_idle_s", K_UINT, F(session_idle_s), 60, 7 * 24 * 3600},
     {"session_absolute_s", K_UINT, F(session_absolute_s), 300, 30 * 24 * 3600},
     {"cookie_secure", K_BOOL, F(cookie_secure), 0, 0},

@@ -14,10 +14,11 @@
 typedef struct concerto_config {
   char *listen_host; /* numeric IPv4/IPv6 address, owned */
   unsigned listen_port;
-  char *database_url;   /* libpq conninfo or URI, owned; never logged */
-  char *modules_dir;    /* owned; NULL = no modules */
-  json_t *modules;      /* array of names to load, or NULL = every *.so */
-  char *web_dir;        /* core shell assets, owned, may be NULL */
+  char *database_url; /* libpq conninfo or URI, owned; never logged */
+  char *modules_dir;  /* owned; NULL = no modules */
+  json_t *modules;    /* array of names to load, or NULL = every *.so */
+  char *web_dir;      /* core shell assets, owned, may be NULL */
+  char *smtp_url, *smtp_from, *smtp_user, *smtp_password; /* outgoing mail */
   char *javascript_dir; /* Debian's /usr/share/javascript, served at /vendor */
   char *data_dir;       /* owned */
   char *scripts_dir;    /* owned */

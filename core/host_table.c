@@ -21,6 +21,7 @@ host_register_tenant_setting(concerto_registrar *reg,
                              const concerto_tenant_setting_spec *spec);
 const char *host_tenant_setting(concerto_request *req, const concerto_module *m,
                                 const char *key);
+concerto_status host_send_mail(concerto_request *req, const json_t *message);
 void host_log(const concerto_module *m, concerto_log_level level,
               const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -71,6 +72,7 @@ static const concerto_host the_host = {
     .publish = host_publish,
     .register_tenant_setting = host_register_tenant_setting,
     .tenant_setting = host_tenant_setting,
+    .send_mail = host_send_mail,
 };
 
 const concerto_host *host_table(void) {

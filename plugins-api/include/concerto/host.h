@@ -300,6 +300,16 @@ struct concerto_host {
    * (request). Works in event handlers too (the event's hospital). */
   const char *(*tenant_setting)(concerto_request *req, const concerto_module *m,
                                 const char *key);
+
+  /* ---- ABI 1.5: core services. ---- */
+
+  /* Queues an e-mail in the request's transaction (it leaves only if the
+   * request commits; retried like any event). `message` (borrowed):
+   * {"to": ["a@b.it", ...], "subject": "...", "text": "...",
+   *  "attachments": [{"filename": "invito.ics", "content_type":
+   *  "text/calendar; method=REQUEST", "content_base64": "..."}]}.
+   * CONCERTO_ERR_INVALID for a malformed message (logged, not sent). */
+  concerto_status (*send_mail)(concerto_request *req, const json_t *message);
 };
 
 /* True when the running core provides `field` (added in some ABI minor). */

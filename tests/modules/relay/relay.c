@@ -85,12 +85,49 @@ static concerto_status on_fragile(concerto_request *ctx,
   return record(ctx, ev, "fragile");
 }
 
+/* Queues an invitation e-mail with a calendar attachment (ABI 1.5). */
+static concerto_status mail(concerto_request *req, void *ud) {
+  (void)ud;
+  json_t *body;
+  concerto_status st = concerto_json_body(req, &body);
+  if (st != CONCERTO_OK)
+    return st;
+  /* BEGIN:VCALENDAR ... END:VCALENDAR, base64 */
+  static const char ics[] =
+      "QkVHSU46VkNBTEVOREFSDQpWRVJTSU9OOjIuMA0KUFJPRElEOi0vL0NvbmNlcnRvLy9UZX"
+      "N0cy8vSVQNCk1FVEhPRDpSRVFVRVNUDQpCRUdJTjpWRVZFTlQNClVJRDp0ZXN0LTFAY29u"
+      "Y2VydG8NCkRUU1RBUlQ6MjAyNjEyMDFUMDkwMDAwWg0KRFRFTkQ6MjAyNjEyMDFUMDkzMD"
+      "AwWg0KU1VNTUFSWTpUZWxlY29uc3VsdG8NCkVORDpWRVZFTlQNCkVORDpWQ0FMRU5EQVIN"
+      "Cg==";
+  json_t *msg = json_pack(
+      "{s:O, s:s, s:s, s:[{s:s, s:s, s:s}]}", "to", json_object_get(body, "to"),
+      "subject", "Invito al teleconsulto \xe2\x80\x93 cardiologia", "text",
+      "Buongiorno,\nil teleconsulto \xc3\xa8 fissato per il 1 dicembre.\n",
+      "attachments", "filename", "invito.ics", "content_type",
+      "text/calendar; method=REQUEST", "content_base64", ics);
+  st = concerto_module_host->send_mail(req, msg);
+  json_decref(msg);
+  if (st != CONCERTO_OK)
+    return st;
+  if (json_is_true(json_object_get(body, "fail_after")))
+    return concerto_reply_problem(req, 422, "validation_failed",
+                                  "Unprocessable Content",
+                                  "asked to fail after queueing the mail");
+  return concerto_reply_json(req, 202, json_pack("{s:b}", "queued", 1));
+}
+
 static concerto_status init(const concerto_host *host, concerto_registrar *reg,
                             void **state) {
   (void)state;
   self = host->module_self(reg);
-  if (!CONCERTO_HOST_HAS(host, publish))
+  if (!CONCERTO_HOST_HAS(host, publish) || !CONCERTO_HOST_HAS(host, send_mail))
     return CONCERTO_ERR_UNSUPPORTED;
+  concerto_route_spec mail_route = CONCERTO_ROUTE_SPEC_INIT_V1;
+  mail_route.method = "POST";
+  mail_route.path = "/api/v1/relay/mail";
+  mail_route.handler = mail;
+  if (host->register_route(reg, &mail_route) != CONCERTO_OK)
+    return CONCERTO_ERR_REG_INVALID;
   concerto_route_spec open_route = CONCERTO_ROUTE_SPEC_INIT_V1;
   open_route.method = "POST";
   open_route.path = "/api/v1/relay/publish";
