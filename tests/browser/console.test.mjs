@@ -422,15 +422,26 @@ describe('console', { timeout: 600000 }, () => {
       assert.deepEqual(await unlabelledControls(page), [], `labels on ${hash}`);
       await shot(page, name);
     }
-    // Add a site through the form.
+    // Add a site through the form. The page can be redrawn under a busy
+    // machine while the form is being filled (it then comes back empty):
+    // fill, check, submit, and start over if the form was replaced.
     await open(page, base, '#/admin/hospitals');
     const card = page.locator('article[data-hospital="IRCCS-ME"]');
-    await card.getByRole('button', { name: 'Aggiungi presidio' }).click();
-    await card.getByLabel('Codice del presidio').fill('PO-CASAZZA');
-    await card.getByLabel('Nome del presidio').fill('Presidio Casazza');
-    await card.getByLabel('Comune').fill('Messina');
-    await card.locator('form').getByRole('button', { name: 'Aggiungi presidio' }).click();
-    await see(page, 'Presidio PO-CASAZZA aggiunto.');
+    for (let attempt = 1; ; attempt++) {
+      const form = card.locator('form');
+      if (!(await form.count())) await card.getByRole('button', { name: 'Aggiungi presidio' }).click();
+      await card.getByLabel('Codice del presidio').fill('PO-CASAZZA');
+      await card.getByLabel('Nome del presidio').fill('Presidio Casazza');
+      await card.getByLabel('Comune').fill('Messina');
+      assert.equal(await card.getByLabel('Codice del presidio').inputValue(), 'PO-CASAZZA');
+      await card.locator('form').getByRole('button', { name: 'Aggiungi presidio' }).click();
+      try {
+        await page.locator('main').getByText('Presidio PO-CASAZZA aggiunto.').first().waitFor({ timeout: 5000 });
+        break;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
     await page.locator('article[data-hospital="IRCCS-ME"]', { hasText: 'Presidio Casazza (Messina)' }).waitFor();
     // And a hospital.
     const form = page.locator('form[aria-labelledby="new-hospital-title"]');
