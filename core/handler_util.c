@@ -168,3 +168,26 @@ void verr_add_code(verrors *v, const char *field, const char *code,
   json_array_append_new(v->list, json_pack("{s:s, s:s, s:s}", "field", field,
                                            "code", code, "message", message));
 }
+
+concerto_status respond_rows(concerto_request *req, concerto_status st,
+                             PGresult *r, const char *key) {
+  if (st != CONCERTO_OK)
+    return st;
+  return host_respond_json(req, 200, json_pack("{s:o}", key, rows_json(r)));
+}
+
+json_t *body_begin(concerto_request *req, concerto_status *st, verrors *v) {
+  json_t *body = body_object(req, st);
+  if (body)
+    verr_init(v);
+  return body;
+}
+
+bool verr_end(concerto_request *req, verrors *v, concerto_status *st) {
+  if (verr_any(v)) {
+    *st = verr_respond(req, v);
+    return true;
+  }
+  verr_free(v);
+  return false;
+}

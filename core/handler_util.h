@@ -39,6 +39,18 @@ const char *field_str(json_t *obj, const char *name, bool required,
 json_t *rows_json(PGresult *r);
 json_t *row_json(PGresult *r, int row);
 
+/* Answers 200 {key: [rows]} for a query's outcome (st and its result r),
+ * or returns the query's error status unchanged. */
+concerto_status respond_rows(concerto_request *req, concerto_status st,
+                             PGresult *r, const char *key);
+
+/* The start of a handler taking a JSON object body: the body (borrowed) and
+ * an empty error list, or NULL after answering 400/415 (nothing to free). */
+json_t *body_begin(concerto_request *req, concerto_status *st, verrors *v);
+/* The end of field validation: true after answering 422 with the errors
+ * (*st set; return it), false when there were none. */
+bool verr_end(concerto_request *req, verrors *v, concerto_status *st);
+
 /* Lets this request's transaction read every hospital (regional
  * administrators' handlers only). */
 concerto_status db_regional_scope(concerto_request *req);

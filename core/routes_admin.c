@@ -43,7 +43,7 @@ static concerto_status list_tenants(concerto_request *req, void *ud) {
   if (req->caller.regional_admin &&
       (st = db_regional_scope(req)) != CONCERTO_OK)
     return st;
-  PGresult *r;
+  PGresult *r = NULL;
   st = request_query(
       req,
       "SELECT t.code, t.name, t.kind, t.hub, t.active, coalesce((SELECT "
@@ -51,10 +51,7 @@ static concerto_status list_tenants(concerto_request *req, void *ud) {
       "s.city) ORDER BY s.code) FROM concerto.sites s WHERE s.tenant_id = "
       "t.id), '[]') AS sites FROM concerto.tenants t ORDER BY t.code",
       0, NULL, &r);
-  if (st != CONCERTO_OK)
-    return st;
-  return host_respond_json(req, 200,
-                           json_pack("{s:o}", "tenants", rows_json(r)));
+  return respond_rows(req, st, r, "tenants");
 }
 
 static void validate_tenant(json_t *body, bool creating, verrors *v,
@@ -86,20 +83,18 @@ static void validate_tenant(json_t *body, bool creating, verrors *v,
 static concerto_status create_tenant(concerto_request *req, void *ud) {
   (void)ud;
   concerto_status st;
-  json_t *body = body_object(req, &st);
+  verrors v;
+  json_t *body = body_begin(req, &st, &v);
   if (!body)
     return st;
-  verrors v;
-  verr_init(&v);
   const char *code, *name, *kind;
   validate_tenant(body, true, &v, &code, &name, &kind);
-  if (verr_any(&v))
-    return verr_respond(req, &v);
-  verr_free(&v);
+  if (verr_end(req, &v, &st))
+    return st;
   const char *params[4] = {
       code, name, kind,
       json_is_true(json_object_get(body, "hub")) ? "true" : "false"};
-  PGresult *r;
+  PGresult *r = NULL;
   st = request_query(req,
                      "INSERT INTO concerto.tenants (code, name, kind, hub) "
                      "VALUES ($1, $2, $3, $4::boolean) ON CONFLICT (code) DO "
@@ -121,23 +116,21 @@ static concerto_status create_tenant(concerto_request *req, void *ud) {
 static concerto_status update_tenant(concerto_request *req, void *ud) {
   (void)ud;
   concerto_status st;
-  json_t *body = body_object(req, &st);
+  verrors v;
+  json_t *body = body_begin(req, &st, &v);
   if (!body)
     return st;
-  verrors v;
-  verr_init(&v);
   const char *code, *name, *kind;
   validate_tenant(body, false, &v, &code, &name, &kind);
-  if (verr_any(&v))
-    return verr_respond(req, &v);
-  verr_free(&v);
+  if (verr_end(req, &v, &st))
+    return st;
   json_t *hub = json_object_get(body, "hub");
   json_t *active = json_object_get(body, "active");
   const char *params[5] = {host_req_param(req, "tenant"), name, kind,
                            hub ? (json_is_true(hub) ? "true" : "false") : NULL,
                            active ? (json_is_true(active) ? "true" : "false")
                                   : NULL};
-  PGresult *r;
+  PGresult *r = NULL;
   st = request_query(
       req,
       "UPDATE concerto.tenants SET name = coalesce($2, name), kind = "
@@ -160,19 +153,17 @@ static concerto_status update_tenant(concerto_request *req, void *ud) {
 static concerto_status create_site(concerto_request *req, void *ud) {
   (void)ud;
   concerto_status st;
-  json_t *body = body_object(req, &st);
+  verrors v;
+  json_t *body = body_begin(req, &st, &v);
   if (!body)
     return st;
-  verrors v;
-  verr_init(&v);
   const char *code = field_str(body, "code", true, 32, &v);
   const char *name = field_str(body, "name", true, 200, &v);
   const char *city = field_str(body, "city", false, 100, &v);
-  if (verr_any(&v))
-    return verr_respond(req, &v);
-  verr_free(&v);
+  if (verr_end(req, &v, &st))
+    return st;
   const char *params[4] = {req->caller.tenant_id, code, name, city};
-  PGresult *r;
+  PGresult *r = NULL;
   st = request_query(req,
                      "INSERT INTO concerto.sites (tenant_id, code, name, city) "
                      "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING "
@@ -261,7 +252,7 @@ static concerto_status set_tenant_module(concerto_request *req, void *ud) {
 
 static concerto_status list_users(concerto_request *req, void *ud) {
   (void)ud;
-  PGresult *r;
+  PGresult *r = NULL;
   concerto_status st = request_query(
       req,
       "SELECT u.id::text, u.username, u.display_name, u.email, "
@@ -269,9 +260,7 @@ static concerto_status list_users(concerto_request *req, void *ud) {
       "FROM concerto.users u JOIN concerto.user_roles r ON r.user_id = u.id "
       "WHERE r.tenant_id = $1 GROUP BY u.id ORDER BY u.username",
       1, (const char *[]){req->caller.tenant_id}, &r);
-  if (st != CONCERTO_OK)
-    return st;
-  return host_respond_json(req, 200, json_pack("{s:o}", "users", rows_json(r)));
+  return respond_rows(req, st, r, "users");
 }
 
 /* Replaces the user's roles in the request's hospital. */
@@ -317,11 +306,10 @@ static void validate_roles(json_t *roles, verrors *v) {
 static concerto_status create_user(concerto_request *req, void *ud) {
   (void)ud;
   concerto_status st;
-  json_t *body = body_object(req, &st);
+  verrors v;
+  json_t *body = body_begin(req, &st, &v);
   if (!body)
     return st;
-  verrors v;
-  verr_init(&v);
   const char *username = field_str(body, "username", true, 64, &v);
   const char *display = field_str(body, "display_name", true, 200, &v);
   const char *email = field_str(body, "email", false, 254, &v);
@@ -348,15 +336,14 @@ static concerto_status create_user(concerto_request *req, void *ud) {
            !password_policy_check(password, username ? username : "", msg,
                                   sizeof msg))
     verr_add(&v, "password", msg);
-  if (verr_any(&v))
-    return verr_respond(req, &v);
-  verr_free(&v);
+  if (verr_end(req, &v, &st))
+    return st;
   char *hash = ldap ? NULL : password_hash(password);
   if (!ldap && !hash)
     return CONCERTO_ERR_INTERNAL;
   const char *params[5] = {username, display, email, hash,
                            ldap ? "ldap" : "local"};
-  PGresult *r;
+  PGresult *r = NULL;
   st = request_query(req,
                      "INSERT INTO concerto.users (username, display_name, "
                      "email, password_hash, auth_source) VALUES ($1, $2, $3, "
@@ -388,18 +375,16 @@ static concerto_status create_user(concerto_request *req, void *ud) {
 static concerto_status set_user_roles(concerto_request *req, void *ud) {
   (void)ud;
   concerto_status st;
-  json_t *body = body_object(req, &st);
+  verrors v;
+  json_t *body = body_begin(req, &st, &v);
   if (!body)
     return st;
-  verrors v;
-  verr_init(&v);
   json_t *roles = json_object_get(body, "roles");
   validate_roles(roles, &v);
-  if (verr_any(&v))
-    return verr_respond(req, &v);
-  verr_free(&v);
+  if (verr_end(req, &v, &st))
+    return st;
   const char *username = host_req_param(req, "username");
-  PGresult *r;
+  PGresult *r = NULL;
   st = request_query(req, "SELECT id FROM concerto.users WHERE username = $1",
                      1, (const char *[]){username}, &r);
   if (st != CONCERTO_OK)
@@ -423,11 +408,10 @@ static concerto_status set_user_roles(concerto_request *req, void *ud) {
 static concerto_status put_ldap(concerto_request *req, void *ud) {
   (void)ud;
   concerto_status st;
-  json_t *body = body_object(req, &st);
+  verrors v;
+  json_t *body = body_begin(req, &st, &v);
   if (!body)
     return st;
-  verrors v;
-  verr_init(&v);
   const char *url = field_str(body, "url", true, 500, &v);
   const char *bind_dn = field_str(body, "bind_dn", false, 500, &v);
   const char *bind_pw = field_str(body, "bind_password", false, 500, &v);
@@ -455,9 +439,8 @@ static concerto_status put_ldap(concerto_request *req, void *ud) {
       verr_add(&v, "group_roles", "each group maps to a list of known roles");
     verr_free(&inner);
   }
-  if (verr_any(&v))
-    return verr_respond(req, &v);
-  verr_free(&v);
+  if (verr_end(req, &v, &st))
+    return st;
   char *mapping = json_dumps(group_roles, JSON_COMPACT);
   json_t *tls = json_object_get(body, "start_tls");
   const char *params[10] = {req->caller.tenant_id,
@@ -496,7 +479,7 @@ static concerto_status put_ldap(concerto_request *req, void *ud) {
 /* The directory settings, without the bind password (write-only). */
 static concerto_status get_ldap(concerto_request *req, void *ud) {
   (void)ud;
-  PGresult *r;
+  PGresult *r = NULL;
   concerto_status st = request_query(
       req,
       "SELECT url, bind_dn, (bind_password IS NOT NULL) AS "
@@ -516,7 +499,7 @@ static concerto_status get_ldap(concerto_request *req, void *ud) {
  * Public on purpose: the names of a region's hospitals are no secret. */
 static concerto_status public_tenants(concerto_request *req, void *ud) {
   (void)ud;
-  PGresult *r;
+  PGresult *r = NULL;
   concerto_status st =
       db_regional_scope(req); /* directories are per hospital */
   if (st == CONCERTO_OK)
@@ -526,10 +509,7 @@ static concerto_status public_tenants(concerto_request *req, void *ud) {
         "WHERE l.tenant_id = t.id) AS directory FROM concerto.tenants t WHERE "
         "t.active ORDER BY t.name",
         0, NULL, &r);
-  if (st != CONCERTO_OK)
-    return st;
-  return host_respond_json(req, 200,
-                           json_pack("{s:o}", "tenants", rows_json(r)));
+  return respond_rows(req, st, r, "tenants");
 }
 
 /* ---- API tokens ---- */
@@ -537,24 +517,22 @@ static concerto_status public_tenants(concerto_request *req, void *ud) {
 static concerto_status create_token(concerto_request *req, void *ud) {
   (void)ud;
   concerto_status st;
-  json_t *body = body_object(req, &st);
+  verrors v;
+  json_t *body = body_begin(req, &st, &v);
   if (!body)
     return st;
-  verrors v;
-  verr_init(&v);
   const char *name = field_str(body, "name", true, 100, &v);
   const char *role = field_str(body, "role", true, 40, &v);
   if (role && !known_role(role))
     verr_add(&v, "role", "unknown role");
-  if (verr_any(&v))
-    return verr_respond(req, &v);
-  verr_free(&v);
+  if (verr_end(req, &v, &st))
+    return st;
   char token[TOKEN_TEXT_LEN + 1], hash[65];
   if (!token_new(token) || !token_hash(token, hash))
     return CONCERTO_ERR_INTERNAL;
   const char *params[5] = {req->caller.tenant_id, name, role, hash,
                            req->caller.user_id};
-  PGresult *r;
+  PGresult *r = NULL;
   st = request_query(req,
                      "INSERT INTO concerto.api_tokens (tenant_id, name, role, "
                      "token_hash, created_by) VALUES ($1, $2, $3, $4, $5) "
@@ -574,7 +552,7 @@ static concerto_status create_token(concerto_request *req, void *ud) {
 
 static concerto_status list_tokens(concerto_request *req, void *ud) {
   (void)ud;
-  PGresult *r;
+  PGresult *r = NULL;
   concerto_status st = request_query(
       req,
       "SELECT k.id::text, k.name, k.role, k.created_at, k.last_used_at, "
@@ -582,10 +560,7 @@ static concerto_status list_tokens(concerto_request *req, void *ud) {
       "LEFT JOIN concerto.users u ON u.id = k.created_by WHERE k.tenant_id = "
       "$1 ORDER BY k.id DESC",
       1, (const char *[]){req->caller.tenant_id}, &r);
-  if (st != CONCERTO_OK)
-    return st;
-  return host_respond_json(req, 200,
-                           json_pack("{s:o}", "api_tokens", rows_json(r)));
+  return respond_rows(req, st, r, "api_tokens");
 }
 
 static concerto_status revoke_token(concerto_request *req, void *ud) {

@@ -39,13 +39,12 @@ static concerto_status list_audit(concerto_request *req, void *ud) {
   long n = limit ? strtol(limit, NULL, 10) : 100;
   if (limit && (!digits(limit) || n < 1 || n > AUDIT_PAGE_MAX))
     verr_add(&v, "limit", "from 1 to 500");
-  if (verr_any(&v))
-    return verr_respond(req, &v);
-  verr_free(&v);
+  if (verr_end(req, &v, &st))
+    return st;
   char nbuf[16];
   snprintf(nbuf, sizeof nbuf, "%ld", n);
   const char *params[7] = {patient, user, from, to, action, cursor, nbuf};
-  PGresult *r;
+  PGresult *r = NULL;
   st = request_query(
       req,
       "SELECT a.id::text, a.at, a.actor_kind, a.actor_id::text, a.actor_name, "
@@ -78,7 +77,7 @@ static concerto_status list_audit(concerto_request *req, void *ud) {
 
 static concerto_status verify_audit(concerto_request *req, void *ud) {
   (void)ud;
-  PGresult *r;
+  PGresult *r = NULL;
   concerto_status st =
       request_query(req,
                     "SELECT rows_checked, broken_id, broken_chain FROM "

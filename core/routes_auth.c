@@ -42,7 +42,7 @@ static int throttle_wait(concerto_request *req, const char *user_key,
   const char *keys =
       arena_printf(&req->arena, "{\"%s\",\"%s\"}", user_key, addr_key);
   const char *params[1] = {keys};
-  PGresult *r;
+  PGresult *r = NULL;
   if (request_query(req, "SELECT concerto.throttle_wait($1::text[])", 1, params,
                     &r) != CONCERTO_OK)
     return -1;
@@ -85,7 +85,7 @@ typedef struct ldap_row {
 static bool load_ldap(concerto_request *req, const char *tenant_code,
                       ldap_row *out) {
   const char *params[1] = {tenant_code};
-  PGresult *r;
+  PGresult *r = NULL;
   if (request_query(
           req,
           "SELECT l.tenant_id, l.url, l.bind_dn, l.bind_password, l.user_base, "
@@ -122,7 +122,7 @@ static const char *provision_ldap_user(concerto_request *req, const ldap_row *l,
   const char *params[4] = {id->username,
                            id->display_name ? id->display_name : id->username,
                            id->email, id->fiscal_code};
-  PGresult *r;
+  PGresult *r = NULL;
   if (request_query(
           req,
           "INSERT INTO concerto.users (username, display_name, email, "
@@ -163,17 +163,15 @@ static concerto_status start_session(concerto_request *req, const char *uid,
 static concerto_status login(concerto_request *req, void *ud) {
   (void)ud;
   concerto_status st;
-  json_t *body = body_object(req, &st);
+  verrors v;
+  json_t *body = body_begin(req, &st, &v);
   if (!body)
     return st;
-  verrors v;
-  verr_init(&v);
   const char *typed = field_str(body, "username", true, 64, &v);
   const char *password = field_str(body, "password", true, 256, &v);
   const char *tenant = field_str(body, "tenant", false, 32, &v);
-  if (verr_any(&v))
-    return verr_respond(req, &v);
-  verr_free(&v);
+  if (verr_end(req, &v, &st))
+    return st;
   char *username = arena_strdup(&req->arena, typed);
   for (char *p = username; *p; p++)
     *p = (char)tolower((unsigned char)*p);
@@ -192,7 +190,7 @@ static concerto_status login(concerto_request *req, void *ud) {
   }
 
   const char *params[1] = {username};
-  PGresult *r;
+  PGresult *r = NULL;
   if ((st = request_query(req,
                           "SELECT id, password_hash, auth_source FROM "
                           "concerto.users WHERE username = $1 AND NOT disabled",
@@ -330,7 +328,7 @@ static concerto_status start_session(concerto_request *req, const char *uid,
                            agent ? arena_strndup(&req->arena, agent, 200)
                                  : NULL,
                            ttl};
-  PGresult *r;
+  PGresult *r = NULL;
   /* The current hospital: the one asked for if the user works there (or is
    * a regional administrator), else the first one they work for. */
   concerto_status st = request_query(
@@ -402,18 +400,16 @@ static concerto_status me(concerto_request *req, void *ud) {
 static concerto_status update_me(concerto_request *req, void *ud) {
   (void)ud;
   concerto_status st;
-  json_t *body = body_object(req, &st);
+  verrors v;
+  json_t *body = body_begin(req, &st, &v);
   if (!body)
     return st;
-  verrors v;
-  verr_init(&v);
   const char *language = field_str(body, "language", false, 2, &v);
   const char *tenant = field_str(body, "current_tenant", false, 32, &v);
   if (language && strcmp(language, "it") != 0 && strcmp(language, "en") != 0)
     verr_add(&v, "language", "must be \"it\" or \"en\"");
-  if (verr_any(&v))
-    return verr_respond(req, &v);
-  verr_free(&v);
+  if (verr_end(req, &v, &st))
+    return st;
   if ((st = db_regional_scope(req)) != CONCERTO_OK)
     return st;
   if (language) {
@@ -466,7 +462,7 @@ static concerto_status logout(concerto_request *req, void *ud) {
 static concerto_status list_sessions(concerto_request *req, void *ud) {
   (void)ud;
   const char *p[2] = {req->caller.user_id, req->caller.session_id};
-  PGresult *r;
+  PGresult *r = NULL;
   concerto_status st = request_query(
       req,
       "SELECT id::text, created_at, last_seen_at, expires_at, "
@@ -474,10 +470,7 @@ static concerto_status list_sessions(concerto_request *req, void *ud) {
       "current FROM concerto.sessions WHERE user_id = $1 AND revoked_at IS "
       "NULL AND expires_at > now() ORDER BY last_seen_at DESC",
       2, p, &r);
-  if (st != CONCERTO_OK)
-    return st;
-  return host_respond_json(req, 200,
-                           json_pack("{s:o}", "sessions", rows_json(r)));
+  return respond_rows(req, st, r, "sessions");
 }
 
 static concerto_status revoke_session(concerto_request *req, void *ud) {
@@ -486,7 +479,7 @@ static concerto_status revoke_session(concerto_request *req, void *ud) {
   if (!id)
     return CONCERTO_ERR_NOT_FOUND;
   const char *p[2] = {id, req->caller.user_id};
-  PGresult *r;
+  PGresult *r = NULL;
   concerto_status st = request_query(
       req,
       "UPDATE concerto.sessions SET revoked_at = now() WHERE id = $1 AND "

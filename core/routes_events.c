@@ -15,11 +15,10 @@
 static concerto_status create_webhook(concerto_request *req, void *ud) {
   (void)ud;
   concerto_status st;
-  json_t *body = body_object(req, &st);
+  verrors v;
+  json_t *body = body_begin(req, &st, &v);
   if (!body)
     return st;
-  verrors v;
-  verr_init(&v);
   const char *url = field_str(body, "url", true, 500, &v);
   json_t *names = json_object_get(body, "events");
   if (url && strncmp(url, "https://", 8) && strncmp(url, "http://", 7))
@@ -35,9 +34,8 @@ static concerto_status create_webhook(concerto_request *req, void *ud) {
     verr_add(&v, "events", "event names look like \"teleconsult.closed\"");
     break;
   }
-  if (verr_any(&v))
-    return verr_respond(req, &v);
-  verr_free(&v);
+  if (verr_end(req, &v, &st))
+    return st;
   char secret[TOKEN_TEXT_LEN + 1];
   if (!token_new(secret))
     return CONCERTO_ERR_INTERNAL;
@@ -48,7 +46,7 @@ static concerto_status create_webhook(concerto_request *req, void *ud) {
   list = arena_printf(&req->arena, "%s}", list);
   const char *params[5] = {req->caller.tenant_id, url, secret, list,
                            req->caller.user_id};
-  PGresult *r;
+  PGresult *r = NULL;
   st = request_query(req,
                      "INSERT INTO concerto.webhooks (tenant_id, url, secret, "
                      "events, created_by) VALUES ($1, $2, $3, $4::text[], $5) "
@@ -67,16 +65,13 @@ static concerto_status create_webhook(concerto_request *req, void *ud) {
 
 static concerto_status list_webhooks(concerto_request *req, void *ud) {
   (void)ud;
-  PGresult *r;
+  PGresult *r = NULL;
   concerto_status st =
       request_query(req,
                     "SELECT id::text, url, events, active, created_at FROM "
                     "concerto.webhooks WHERE tenant_id = $1 ORDER BY id",
                     1, (const char *[]){req->caller.tenant_id}, &r);
-  if (st != CONCERTO_OK)
-    return st;
-  return host_respond_json(req, 200,
-                           json_pack("{s:o}", "webhooks", rows_json(r)));
+  return respond_rows(req, st, r, "webhooks");
 }
 
 static concerto_status delete_webhook(concerto_request *req, void *ud) {
@@ -100,7 +95,7 @@ static concerto_status list_deliveries(concerto_request *req, void *ud) {
       strcmp(state, "done"))
     return request_problem(req, 400, "bad_request", NULL,
                            "state: dead, pending or done");
-  PGresult *r;
+  PGresult *r = NULL;
   st = request_query(
       req,
       "SELECT d.event_id::text, d.subscriber, d.state, d.attempts, "
@@ -110,29 +105,24 @@ static concerto_status list_deliveries(concerto_request *req, void *ud) {
       "t.id = d.tenant_id WHERE d.state = $1 ORDER BY d.event_id DESC LIMIT "
       "500",
       1, (const char *[]){state}, &r);
-  if (st != CONCERTO_OK)
-    return st;
-  return host_respond_json(req, 200,
-                           json_pack("{s:o}", "deliveries", rows_json(r)));
+  return respond_rows(req, st, r, "deliveries");
 }
 
 static concerto_status replay(concerto_request *req, void *ud) {
   (void)ud;
   concerto_status st;
-  json_t *body = body_object(req, &st);
+  verrors v;
+  json_t *body = body_begin(req, &st, &v);
   if (!body)
     return st;
-  verrors v;
-  verr_init(&v);
   const char *event_id = field_str(body, "event_id", true, 18, &v);
   const char *subscriber = field_str(body, "subscriber", true, 200, &v);
-  if (verr_any(&v))
-    return verr_respond(req, &v);
-  verr_free(&v);
+  if (verr_end(req, &v, &st))
+    return st;
   if (req->caller.regional_admin &&
       (st = db_regional_scope(req)) != CONCERTO_OK)
     return st;
-  PGresult *r;
+  PGresult *r = NULL;
   st = request_query(
       req,
       "UPDATE concerto.event_deliveries SET state = 'pending', attempts = 0, "

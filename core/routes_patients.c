@@ -41,11 +41,10 @@ static void check_consistency(const cf_info *cf, const char *birth_date,
 static concerto_status create_patient(concerto_request *req, void *ud) {
   (void)ud;
   concerto_status st;
-  json_t *body = body_object(req, &st);
+  verrors v;
+  json_t *body = body_begin(req, &st, &v);
   if (!body)
     return st;
-  verrors v;
-  verr_init(&v);
   const char *cf_text = field_str(body, "fiscal_code", true, 32, &v);
   const char *surname = field_str(body, "surname", true, 100, &v);
   const char *given = field_str(body, "given_name", true, 100, &v);
@@ -66,13 +65,12 @@ static concerto_status create_patient(concerto_request *req, void *ud) {
   }
   if (email && !strchr(email, '@'))
     verr_add(&v, "email", "is not an e-mail address");
-  if (verr_any(&v))
-    return verr_respond(req, &v);
-  verr_free(&v);
+  if (verr_end(req, &v, &st))
+    return st;
   const char *params[9] = {cf.normalized, surname,     given,
                            birth_date,    birth_place, sex,
                            email,         phone,       req->caller.user_id};
-  PGresult *r;
+  PGresult *r = NULL;
   st = request_query(
       req,
       "INSERT INTO concerto.patients (fiscal_code, surname, given_name, "
@@ -108,7 +106,7 @@ static concerto_status search_patients(concerto_request *req, void *ud) {
   if (given)
     *given++ = '\0';
   const char *params[3] = {q, surname, given};
-  PGresult *r;
+  PGresult *r = NULL;
   char *sql = arena_printf(
       &req->arena,
       "SELECT %s FROM concerto.patients WHERE fiscal_code = upper($1) OR "
@@ -131,7 +129,7 @@ static concerto_status get_patient(concerto_request *req, void *ud) {
   const char *id = id_param(req, "id");
   if (!id)
     return CONCERTO_ERR_NOT_FOUND;
-  PGresult *r;
+  PGresult *r = NULL;
   char *sql = arena_printf(&req->arena,
                            "SELECT %s FROM concerto.patients WHERE id = $1",
                            patient_columns);
@@ -149,11 +147,10 @@ static concerto_status get_patient(concerto_request *req, void *ud) {
 static concerto_status create_link(concerto_request *req, void *ud) {
   (void)ud;
   concerto_status st;
-  json_t *body = body_object(req, &st);
+  verrors v;
+  json_t *body = body_begin(req, &st, &v);
   if (!body)
     return st;
-  verrors v;
-  verr_init(&v);
   const char *patient = field_str(body, "patient_id", true, 18, &v);
   const char *kind = field_str(body, "scope_kind", true, 16, &v);
   const char *ref = field_str(body, "scope_ref", true, 100, &v);
@@ -164,16 +161,15 @@ static concerto_status create_link(concerto_request *req, void *ud) {
     verr_add(&v, "ttl_minutes", "an integer from 1 to 10080 (one week)");
   if (kind && strcmp(kind, "appointment") && strcmp(kind, "documents"))
     verr_add(&v, "scope_kind", "must be \"appointment\" or \"documents\"");
-  if (verr_any(&v))
-    return verr_respond(req, &v);
-  verr_free(&v);
+  if (verr_end(req, &v, &st))
+    return st;
   char token[TOKEN_TEXT_LEN + 1], hash[65], ttl_text[24];
   if (!token_new(token) || !token_hash(token, hash))
     return CONCERTO_ERR_INTERNAL;
   snprintf(ttl_text, sizeof ttl_text, "%lld", (long long)minutes);
   const char *params[7] = {req->caller.tenant_id, patient, hash, kind, ref,
                            req->caller.user_id,   ttl_text};
-  PGresult *r;
+  PGresult *r = NULL;
   st = request_query(
       req,
       "INSERT INTO concerto.access_links (tenant_id, patient_id, token_hash, "
@@ -225,19 +221,17 @@ static concerto_status link_refused(concerto_request *req, const char *key,
 static concerto_status link_login(concerto_request *req, void *ud) {
   (void)ud;
   concerto_status st;
-  json_t *body = body_object(req, &st);
+  verrors v;
+  json_t *body = body_begin(req, &st, &v);
   if (!body)
     return st;
-  verrors v;
-  verr_init(&v);
   const char *token = field_str(body, "token", true, 100, &v);
-  if (verr_any(&v))
-    return verr_respond(req, &v);
-  verr_free(&v);
+  if (verr_end(req, &v, &st))
+    return st;
   const char *key = arena_printf(&req->arena, "link:%s", req->client_addr);
   if ((st = db_regional_scope(req)) != CONCERTO_OK)
     return st;
-  PGresult *r;
+  PGresult *r = NULL;
   if ((st = request_query(req, "SELECT concerto.throttle_wait(ARRAY[$1])", 1,
                           (const char *[]){key}, &r)) != CONCERTO_OK)
     return st;
@@ -317,7 +311,7 @@ static concerto_status link_login(concerto_request *req, void *ud) {
 
 static concerto_status patient_me(concerto_request *req, void *ud) {
   (void)ud;
-  PGresult *r;
+  PGresult *r = NULL;
   char *sql = arena_printf(&req->arena,
                            "SELECT %s FROM concerto.patients WHERE id = $1",
                            patient_columns);
@@ -342,7 +336,7 @@ static concerto_status patient_me(concerto_request *req, void *ud) {
  * session. */
 static concerto_status patient_access_log(concerto_request *req, void *ud) {
   (void)ud;
-  PGresult *r;
+  PGresult *r = NULL;
   concerto_status st = request_query(
       req,
       "SELECT a.at, a.actor_kind, a.actor_name, a.role, t.code AS tenant, "
@@ -350,10 +344,7 @@ static concerto_status patient_access_log(concerto_request *req, void *ud) {
       "LEFT JOIN concerto.tenants t ON t.id = a.tenant_id WHERE a.patient_id "
       "= $1 ORDER BY a.id DESC LIMIT 200",
       1, (const char *[]){req->caller.patient_id}, &r);
-  if (st != CONCERTO_OK)
-    return st;
-  return host_respond_json(req, 200,
-                           json_pack("{s:o}", "accesses", rows_json(r)));
+  return respond_rows(req, st, r, "accesses");
 }
 
 const route_def routes_patients[] = {

@@ -42,7 +42,7 @@ static bool valid_id(const char *id) {
 
 /* The hospital's active libraries, for require while compiling. */
 static script_lib *active_libs(concerto_request *req, size_t *n) {
-  PGresult *r;
+  PGresult *r = NULL;
   *n = 0;
   if (request_query(req,
                     "SELECT s.script_id, s.source FROM concerto.script_active "
@@ -82,7 +82,7 @@ static concerto_status bump_generation(concerto_request *req) {
 /* Makes `version` of the script the active one, honouring the form limit. */
 static concerto_status activate(concerto_request *req, const char *kind,
                                 const char *id, const char *version) {
-  PGresult *r;
+  PGresult *r = NULL;
   concerto_status st;
   if (strcmp(kind, "form") == 0) {
     if ((st = request_query(req,
@@ -126,18 +126,16 @@ static concerto_status upload(concerto_request *req, void *ud) {
     return request_problem(req, 404, "not_found", NULL,
                            "A hospital has one rules script, named \"rules\".");
   concerto_status st;
-  json_t *body = body_object(req, &st);
+  verrors v;
+  json_t *body = body_begin(req, &st, &v);
   if (!body)
     return st;
-  verrors v;
-  verr_init(&v);
   const char *source = field_str(body, "source", true, SCRIPT_MAX_BYTES, &v);
   json_t *samples = json_object_get(body, "samples");
   if (samples && !json_is_object(samples))
     verr_add(&v, "samples", "an object: rule name -> sample input");
-  if (verr_any(&v))
-    return verr_respond(req, &v);
-  verr_free(&v);
+  if (verr_end(req, &v, &st))
+    return st;
   size_t nlibs;
   script_lib *libs = active_libs(req, &nlibs);
   char *chunk = host_req_printf(req, "%s/%s%s.lua", req->caller.tenant_code,
@@ -161,7 +159,7 @@ static concerto_status upload(concerto_request *req, void *ud) {
   }
   char *rendered = c.rendered ? json_dumps(c.rendered, JSON_COMPACT) : NULL;
   const char *p[5] = {kind, id, source, rendered, req->caller.user_id};
-  PGresult *r;
+  PGresult *r = NULL;
   st = request_query(
       req,
       "INSERT INTO concerto.scripts (kind, script_id, version, source, "
@@ -200,7 +198,7 @@ static concerto_status upload(concerto_request *req, void *ud) {
 static concerto_status list_scripts(concerto_request *req, void *ud) {
   (void)ud;
   const char *kind = kind_of(req);
-  PGresult *r;
+  PGresult *r = NULL;
   concerto_status st = request_query(
       req,
       "SELECT s.script_id AS id, max(s.version) AS latest_version, "
@@ -297,7 +295,7 @@ static concerto_status activate_version(concerto_request *req, void *ud) {
   }
   char version[24];
   snprintf(version, sizeof version, "%lld", (long long)json_integer_value(ver));
-  PGresult *r;
+  PGresult *r = NULL;
   if ((st = request_query(req,
                           "SELECT 1 FROM concerto.scripts WHERE kind = $1 AND "
                           "script_id = $2 AND version = $3::integer",
@@ -318,7 +316,7 @@ static concerto_status deactivate(concerto_request *req, void *ud) {
   (void)ud;
   const char *kind = kind_of(req);
   const char *id = host_req_param(req, "id");
-  PGresult *r;
+  PGresult *r = NULL;
   concerto_status st = request_query(
       req,
       "DELETE FROM concerto.script_active WHERE kind = $1 AND script_id = $2 "
@@ -342,11 +340,10 @@ static concerto_status deactivate(concerto_request *req, void *ud) {
 static concerto_status test_rule(concerto_request *req, void *ud) {
   (void)ud;
   concerto_status st;
-  json_t *body = body_object(req, &st);
+  verrors v;
+  json_t *body = body_begin(req, &st, &v);
   if (!body)
     return st;
-  verrors v;
-  verr_init(&v);
   const char *fn = field_str(body, "function", true, 64, &v);
   json_t *input = json_object_get(body, "input");
   json_t *args = json_object_get(body, "args");
@@ -355,9 +352,8 @@ static concerto_status test_rule(concerto_request *req, void *ud) {
     verr_add(&v, "input",
              "a JSON object passed to the rule (or \"args\": up to two "
              "arguments)");
-  if (verr_any(&v))
-    return verr_respond(req, &v);
-  verr_free(&v);
+  if (verr_end(req, &v, &st))
+    return st;
   const json_t *argv[2] = {input, NULL};
   size_t argc = 1;
   if (!input) {
@@ -409,7 +405,7 @@ static concerto_status check_answers(concerto_request *req, json_t *values,
                            "No active form with this name in this hospital.");
   /* Submissions record the stored version (uploads count), read in the
    * same transaction as the state's generation, so they agree. */
-  PGresult *r;
+  PGresult *r = NULL;
   concerto_status st = request_query(
       req,
       "SELECT version FROM concerto.script_active WHERE kind = 'form' AND "
@@ -483,7 +479,7 @@ static concerto_status submit_form(concerto_request *req, void *ud) {
   const char *p[6] = {
       host_req_param(req, "id"), vtext, patient, subject, answers,
       req->caller.user_id};
-  PGresult *r;
+  PGresult *r = NULL;
   st = request_query(req,
                      "INSERT INTO concerto.form_submissions (form_id, "
                      "form_version, patient_id, subject, answers, created_by) "
@@ -514,7 +510,7 @@ static concerto_status get_submission(concerto_request *req, void *ud) {
   const char *id = id_param(req, "id");
   if (!id)
     return CONCERTO_ERR_NOT_FOUND;
-  PGresult *r;
+  PGresult *r = NULL;
   concerto_status st = request_query(
       req,
       "SELECT f.id::text, f.form_id, f.form_version, f.patient_id::text, "

@@ -28,7 +28,7 @@ const char *host_tenant_setting(concerto_request *req, const concerto_module *m,
     return NULL;
   if (!req->caller.tenant_id)
     return s->default_value;
-  PGresult *r;
+  PGresult *r = NULL;
   if (request_query(req,
                     "SELECT value FROM concerto.tenant_settings WHERE "
                     "tenant_id = $1 AND module = $2 AND key = $3",
@@ -41,7 +41,7 @@ const char *host_tenant_setting(concerto_request *req, const concerto_module *m,
 
 static concerto_status list_settings(concerto_request *req, void *ud) {
   (void)ud;
-  PGresult *r;
+  PGresult *r = NULL;
   concerto_status st = request_query(
       req, "SELECT module, key, value FROM concerto.tenant_settings", 0, NULL,
       &r);
