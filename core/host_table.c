@@ -22,6 +22,22 @@ host_register_tenant_setting(concerto_registrar *reg,
 const char *host_tenant_setting(concerto_request *req, const concerto_module *m,
                                 const char *key);
 concerto_status host_send_mail(concerto_request *req, const json_t *message);
+concerto_status host_req_upload(concerto_request *req, concerto_blob *out);
+concerto_status host_blob_put(concerto_request *req, const void *data,
+                              size_t len, concerto_blob *out);
+concerto_status host_blob_read(concerto_request *req, const char *sha256,
+                               size_t max, const void **data, size_t *len);
+concerto_status host_respond_blob(concerto_request *req, const char *sha256,
+                                  const char *content_type,
+                                  const char *filename, int attachment);
+concerto_status host_publish_live(concerto_request *req, const char *topic,
+                                  const char *event, const json_t *data);
+concerto_status host_respond_live(concerto_request *req, const char *topic);
+concerto_status host_notify_user(concerto_request *req, const char *user_id,
+                                 const char *title, const char *body);
+concerto_status host_send_sms(concerto_request *req, const json_t *message);
+concerto_status host_video_room(concerto_request *req, const json_t *spec,
+                                json_t **out);
 void host_log(const concerto_module *m, concerto_log_level level,
               const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -73,6 +89,15 @@ static const concerto_host the_host = {
     .register_tenant_setting = host_register_tenant_setting,
     .tenant_setting = host_tenant_setting,
     .send_mail = host_send_mail,
+    .req_upload = host_req_upload,
+    .blob_put = host_blob_put,
+    .blob_read = host_blob_read,
+    .respond_blob = host_respond_blob,
+    .publish_live = host_publish_live,
+    .respond_live = host_respond_live,
+    .notify_user = host_notify_user,
+    .send_sms = host_send_sms,
+    .video_room = host_video_room,
 };
 
 const concerto_host *host_table(void) {

@@ -17,9 +17,11 @@
  * 1.2: events (subscribe in a place kept since 1.0, publish appended).
  * 1.3: Lua rules of the hospital (rule, in a place kept since 1.0).
  * 1.4: per-hospital settings declared by modules.
- * 1.5: e-mail as a core service (send_mail). */
+ * 1.5: e-mail as a core service (send_mail).
+ * 1.6: uploads and the blob store, live streams, user notifications, SMS and
+ *      video rooms as core services. */
 #define CONCERTO_ABI_MAJOR 1
-#define CONCERTO_ABI_MINOR 5
+#define CONCERTO_ABI_MINOR 6
 
 /* The Lua version scripts exposed by modules are compiled for (5.4). */
 #define CONCERTO_LUA_VERSION_NUM 504

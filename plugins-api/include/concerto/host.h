@@ -89,6 +89,29 @@ typedef concerto_status (*concerto_event_handler)(concerto_request *ctx,
 
 /* Route flags (bit set; unknown bits are refused at registration). */
 #define CONCERTO_ROUTE_FLAGS_NONE 0u
+/* ABI 1.6: the body is an upload. The core streams it to the blob store as
+ * it arrives (hashing it, never holding it in memory) up to the server's
+ * `max_upload_bytes` (413 beyond), instead of the `max_body_bytes` buffer;
+ * the handler takes it with req_upload. */
+#define CONCERTO_ROUTE_UPLOAD 1u
+
+/* A stored blob (ABI 1.6): content-addressed by SHA-256. */
+typedef struct concerto_blob {
+  uint32_t size;         /* sizeof(concerto_blob): use CONCERTO_BLOB_INIT_V1 */
+  char sha256[65];       /* lower-case hex */
+  uint64_t length;       /* bytes */
+  char content_type[96]; /* detected from the bytes, never from a name:
+                          * application/pdf, image/jpeg, image/png,
+                          * application/vnd.openxmlformats-officedocument.
+                          * wordprocessingml.document, application/dicom,
+                          * else application/octet-stream */
+} concerto_blob;
+#define CONCERTO_BLOB_INIT_V1                                                  \
+  {                                                                            \
+    sizeof(concerto_blob), {0}, 0, {                                           \
+      0                                                                        \
+    }                                                                          \
+  }
 
 /* A route: method + path template with {name} segments, e.g.
  * "/api/v1/teleconsult/requests/{id}". Module routes live under
@@ -310,6 +333,64 @@ struct concerto_host {
    *  "text/calendar; method=REQUEST", "content_base64": "..."}]}.
    * CONCERTO_ERR_INVALID for a malformed message (logged, not sent). */
   concerto_status (*send_mail)(concerto_request *req, const json_t *message);
+
+  /* ---- ABI 1.6: documents, live streams, notifications, SMS, video. ---- */
+
+  /* On a CONCERTO_ROUTE_UPLOAD route: takes the uploaded body. The blob is
+   * kept in the store (its metadata row is written in the request's
+   * transaction); an upload no handler takes is deleted after the response.
+   * CONCERTO_ERR_INVALID: empty body or not an upload route. */
+  concerto_status (*req_upload)(concerto_request *req, concerto_blob *out);
+  /* Stores `len` bytes (copied) as a blob, e.g. a generated PDF. */
+  concerto_status (*blob_put)(concerto_request *req, const void *data,
+                              size_t len, concerto_blob *out);
+  /* Reads a whole blob of at most `max` bytes into request memory (*data
+   * belongs to the request). CONCERTO_ERR_NOT_FOUND, CONCERTO_ERR_TOO_LARGE.
+   */
+  concerto_status (*blob_read)(concerto_request *req, const char *sha256,
+                               size_t max, const void **data, size_t *len);
+  /* Answers 200 with the blob streamed from the store (never loaded whole).
+   * `filename` (may be NULL) goes into Content-Disposition, `attachment`
+   * nonzero for a download, zero for display inline. The module checks
+   * access and audits before calling. CONCERTO_ERR_NOT_FOUND if absent. */
+  concerto_status (*respond_blob)(concerto_request *req, const char *sha256,
+                                  const char *content_type,
+                                  const char *filename, int attachment);
+
+  /* Live streams. publish_live sends `event` ([a-z][a-z0-9_.]*) with `data`
+   * (borrowed JSON object, at most 6000 bytes encoded) to every stream open
+   * on `topic` of the calling module, when the request commits (nothing is
+   * sent if it rolls back). respond_live turns the response into a
+   * Server-Sent Events stream of `topic`: the handler checks that the
+   * caller may follow it first. Topics ([a-z0-9_.:-]{1,80}) are private to
+   * the module (the core prefixes the module's name). */
+  concerto_status (*publish_live)(concerto_request *req, const char *topic,
+                                  const char *event, const json_t *data);
+  concerto_status (*respond_live)(concerto_request *req, const char *topic);
+
+  /* A personal notification to staff user `user_id` (the console's bell,
+   * over SSE), sent when the request commits. Title and body are short
+   * texts without patient data (a notification is not audited). */
+  concerto_status (*notify_user)(concerto_request *req, const char *user_id,
+                                 const char *title, const char *body);
+
+  /* Queues a text message like send_mail: {"to": "+393331234567", "text":
+   * "..."} (text at most 640 characters) sent through the region's SMS
+   * gateway (docs/sms.md) when the request commits, with the outbox's
+   * retries. CONCERTO_ERR_INVALID for a malformed message;
+   * CONCERTO_ERR_UNSUPPORTED when no gateway is configured. */
+  concerto_status (*send_sms)(concerto_request *req, const json_t *message);
+
+  /* A video room link for one participant from the video provider of the
+   * request's hospital (docs/video.md). `spec` (borrowed):
+   * {"room": "[A-Za-z0-9_-]{8,64}", "user": {"id": "...", "name": "...",
+   *  "email": "..."}, "moderator": true|false, "starts_at": epoch,
+   *  "ends_at": epoch}. *out (new reference, the caller decrefs):
+   * {"provider": "jitsi", "room": "...", "url": "https://...",
+   *  "expires_at": epoch}. CONCERTO_ERR_INVALID for a bad spec;
+   * CONCERTO_ERR_UNSUPPORTED when the hospital has no provider set. */
+  concerto_status (*video_room)(concerto_request *req, const json_t *spec,
+                                json_t **out);
 };
 
 /* True when the running core provides `field` (added in some ABI minor). */
