@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 
+#include "admin_demo_modules.h"
 #include "codice_fiscale.h"
 #include "config.h"
 #include "migrate.h"
@@ -23,6 +24,7 @@ typedef struct cli {
   PGconn *pg;
   const char *operator_name;
   const char *scripts_dir;
+  const char *modules_dir;
   char err[512];
 } cli;
 
@@ -335,6 +337,10 @@ static bool load_scripts(cli *c, const char *tenant, const char *dir) {
 /* The demo region: one HUB (AOU Palermo), one neurological IRCCS HUB and
  * one SPOKE (ASP Agrigento), a user for every role, a few patients. Every
  * demo user's password is DEMO_PASSWORD (README lists them). */
+static bool enable_demo(void *ctx, const char *tenant, const char *module) {
+  return set_module(ctx, tenant, module, true);
+}
+
 static bool load_demo(cli *c) {
   char *hash = password_hash(DEMO_PASSWORD);
   if (!hash)
@@ -425,6 +431,13 @@ static bool load_demo(cli *c) {
   }
   ok = run_ok(c, ok ? "COMMIT" : "ROLLBACK", 0, NULL) && ok;
   free(hash);
+  const char *codes[] = {tenants[0].code, tenants[1].code, tenants[2].code};
+  _Static_assert(sizeof tenants / sizeof *tenants == 3, "every demo hospital");
+  if (ok && !admin_demo_modules(c->pg, c->modules_dir, codes, 3, enable_demo, c,
+                                c->err, sizeof c->err)) {
+    fprintf(stderr, "concerto admin: module demo: %s\n", c->err);
+    ok = false;
+  }
   if (ok)
     printf("demo region loaded: 3 hospitals, %zu users, %zu patients "
            "(password %s)\n",
@@ -554,6 +567,7 @@ int admin_cli_main(int argc, char **argv, const char *config_path) {
   struct passwd *pw = getpwuid(getuid());
   c.operator_name = pw ? pw->pw_name : "unknown";
   c.scripts_dir = cfg.scripts_dir;
+  c.modules_dir = cfg.modules_dir;
   const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
   const char *vals[] = {cfg.database_url, "5", "concerto-admin", NULL};
   c.pg = PQconnectdbParams(keys, vals, 1);

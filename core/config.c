@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sms.h"
+#include "video.h"
 
 static char *dup_or_null(const char *s) {
   return s ? strdup(s) : NULL;
@@ -36,6 +38,7 @@ void config_defaults(concerto_config *cfg) {
   cfg->db_pool_size = 0; /* 0 = as many as threads */
   cfg->db_acquire_timeout_ms = 2000;
   cfg->max_body_bytes = 1u << 20;
+  cfg->max_upload_bytes = 64u << 20;
   cfg->max_header_bytes = 32u << 10;
   cfg->connection_timeout_s = 15;
   cfg->max_connections = 1024;
@@ -53,6 +56,7 @@ void config_free(concerto_config *cfg) {
   free(cfg->modules_dir);
   free(cfg->web_dir);
   free(cfg->data_dir);
+  free(cfg->blob_dir);
   free(cfg->scripts_dir);
   free(cfg->db_app_role);
   free(cfg->javascript_dir);
@@ -60,6 +64,14 @@ void config_free(concerto_config *cfg) {
   free(cfg->smtp_from);
   free(cfg->smtp_user);
   free(cfg->smtp_password);
+  free(cfg->sms_url);
+  free(cfg->sms_token);
+  free(cfg->sms_sender);
+  free(cfg->sms_format);
+  free(cfg->video_provider);
+  free(cfg->video_base_url);
+  free(cfg->video_app_id);
+  free(cfg->video_app_secret);
   json_decref(cfg->modules);
   json_decref(cfg->module_settings);
   memset(cfg, 0, sizeof *cfg);
@@ -109,6 +121,7 @@ static const key_rule top_rules[] = {
     {"modules_dir", K_STRING, F(modules_dir), 0, 0},
     {"web_dir", K_STRING, F(web_dir), 0, 0},
     {"data_dir", K_STRING, F(data_dir), 0, 0},
+    {"blob_dir", K_STRING, F(blob_dir), 0, 0},
     {"scripts_dir", K_STRING, F(scripts_dir), 0, 0},
     {"db_app_role", K_STRING, F(db_app_role), 0, 0},
     {"javascript_dir", K_STRING, F(javascript_dir), 0, 0},
@@ -116,6 +129,14 @@ static const key_rule top_rules[] = {
     {"smtp_from", K_STRING, F(smtp_from), 0, 0},
     {"smtp_user", K_STRING, F(smtp_user), 0, 0},
     {"smtp_password", K_STRING, F(smtp_password), 0, 0},
+    {"sms_url", K_STRING, F(sms_url), 0, 0},
+    {"sms_token", K_STRING, F(sms_token), 0, 0},
+    {"sms_sender", K_STRING, F(sms_sender), 0, 0},
+    {"sms_format", K_STRING, F(sms_format), 0, 0},
+    {"video_provider", K_STRING, F(video_provider), 0, 0},
+    {"video_base_url", K_STRING, F(video_base_url), 0, 0},
+    {"video_app_id", K_STRING, F(video_app_id), 0, 0},
+    {"video_app_secret", K_STRING, F(video_app_secret), 0, 0},
     {"session_idle_s", K_UINT, F(session_idle_s), 60, 7 * 24 * 3600},
     {"session_absolute_s", K_UINT, F(session_absolute_s), 300, 30 * 24 * 3600},
     {"cookie_secure", K_BOOL, F(cookie_secure), 0, 0},
@@ -133,6 +154,7 @@ static const key_rule top_rules[] = {
 
 static const key_rule limit_rules[] = {
     {"max_body_bytes", K_SIZE, F(max_body_bytes), 1, 1ull << 34},
+    {"max_upload_bytes", K_SIZE, F(max_upload_bytes), 1024, 1ull << 34},
     {"max_header_bytes", K_SIZE, F(max_header_bytes), 4096, 1u << 20},
     {"connection_timeout_s", K_UINT, F(connection_timeout_s), 1, 3600},
     {"max_connections", K_UINT, F(max_connections), 1, 100000},
@@ -343,6 +365,21 @@ bool config_apply_env(concerto_config *cfg, char *err, size_t errlen) {
   return true;
 }
 
+/* blob_dir is resolved after loading rather than defaulted, so that moving
+ * data_dir moves the blob store with it unless blob_dir says otherwise. */
+static bool resolve_blob_dir(concerto_config *cfg, char *err, size_t errlen) {
+  if (cfg->blob_dir || !cfg->data_dir)
+    return true;
+  size_t n = strlen(cfg->data_dir) + sizeof "/blobs";
+  cfg->blob_dir = malloc(n);
+  if (!cfg->blob_dir) {
+    snprintf(err, errlen, "blob_dir: out of memory");
+    return false;
+  }
+  snprintf(cfg->blob_dir, n, "%s/blobs", cfg->data_dir);
+  return true;
+}
+
 bool config_load(concerto_config *cfg, const char *path, char *err,
                  size_t errlen) {
   if (path) {
@@ -367,5 +404,12 @@ bool config_load(concerto_config *cfg, const char *path, char *err,
   }
   if (cfg->db_pool_size == 0)
     cfg->db_pool_size = cfg->threads;
-  return true;
+  if (!resolve_blob_dir(cfg, err, errlen))
+    return false;
+  /* Checked here so a typo stops the start (sms.c, video.c). */
+  return sms_config_valid(cfg->sms_url, cfg->sms_token, cfg->sms_sender,
+                          cfg->sms_format, err, errlen) &&
+         video_config_valid(cfg->video_provider, cfg->video_base_url,
+                            cfg->video_app_id, cfg->video_app_secret, err,
+                            errlen);
 }

@@ -19,10 +19,15 @@ typedef struct concerto_config {
   json_t *modules;    /* array of names to load, or NULL = every *.so */
   char *web_dir;      /* core shell assets, owned, may be NULL */
   char *smtp_url, *smtp_from, *smtp_user, *smtp_password; /* outgoing mail */
+  /* Text messages (docs/sms.md); sms_url NULL = no SMS gateway. */
+  char *sms_url, *sms_token, *sms_sender, *sms_format;
+  /* Video rooms when a hospital set no provider (docs/video.md). */
+  char *video_provider, *video_base_url, *video_app_id, *video_app_secret;
   char *javascript_dir; /* Debian's /usr/share/javascript, served at /vendor */
   char *data_dir;       /* owned */
-  char *scripts_dir;    /* owned */
-  char *db_app_role;    /* role requests run as; NULL = the login role */
+  char *blob_dir;    /* owned; the blob store, <data_dir>/blobs once loaded */
+  char *scripts_dir; /* owned */
+  char *db_app_role; /* role requests run as; NULL = the login role */
   unsigned session_idle_s;
   unsigned session_absolute_s;
   bool cookie_secure;
@@ -35,6 +40,7 @@ typedef struct concerto_config {
   unsigned db_pool_size;
   unsigned db_acquire_timeout_ms;
   size_t max_body_bytes;
+  size_t max_upload_bytes; /* CONCERTO_ROUTE_UPLOAD bodies (blob store) */
   size_t max_header_bytes;
   unsigned connection_timeout_s;
   unsigned max_connections;

@@ -33,9 +33,11 @@ concerto_status host_register_route(concerto_registrar *reg,
   if (!open_for_registration(reg))
     return CONCERTO_ERR_REG_CLOSED;
   module_rec *m = reg->mod;
+  /* Unknown flag bits are refused: a module built for a newer core must
+   * not silently lose a behaviour it asked for. */
   if (!spec || spec->size < sizeof(concerto_route_spec) || !spec->method ||
       !spec->path || !spec->handler ||
-      spec->flags != CONCERTO_ROUTE_FLAGS_NONE) {
+      (spec->flags & ~(uint32_t)CONCERTO_ROUTE_UPLOAD) != 0) {
     log_msg(CONCERTO_LOG_ERROR, m->name, NULL,
             "register_route: incomplete spec or unknown flags");
     return CONCERTO_ERR_REG_INVALID;

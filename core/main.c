@@ -19,6 +19,7 @@
 #include "bootstrap.h"
 #include "events.h"
 #include "mail.h"
+#include "sms.h"
 #include "notify.h"
 #include "scripts.h"
 
@@ -161,8 +162,10 @@ int main(int argc, char **argv) {
                        a.cfg.db_pool_size, a.cfg.db_acquire_timeout_ms);
   a.tenants = tenant_cache_new(a.cfg.database_url, a.cfg.db_app_role);
   a.events = events_new();
-  if (a.events)
+  if (a.events) {
     mail_service_register(&a);
+    sms_service_register(&a);
+  }
   if (a.cfg.event_workers > 0)
     a.event_pool =
         db_pool_new(a.cfg.database_url, a.cfg.db_app_role, a.cfg.event_workers,

@@ -20,7 +20,8 @@ typedef struct sse_client {
   struct MHD_Connection *conn;
   notify_hub *hub;
   char user_id[24], tenant_id[24];
-  char *queue; /* pending "event: ...\ndata: ...\n\n" text */
+  char topic[128]; /* "<module>/<topic>" for a module's live stream, else "" */
+  char *queue;     /* pending "event: ...\ndata: ...\n\n" text */
   size_t len;
   bool suspended, closed, listed;
   struct sse_client *next;
@@ -62,20 +63,30 @@ static void enqueue(sse_client *c, const char *text) {
   }
 }
 
+/* A message is either a personal/hospital notification ({user_id,
+ * tenant_id, data}) for the console's bell, or a module's live event
+ * ({topic, event, data}) for the streams open on that topic only. */
 static void deliver(notify_hub *h, const char *payload) {
   json_t *msg = json_loads(payload, 0, NULL);
   const char *user = json_string_value(json_object_get(msg, "user_id"));
   const char *tenant = json_string_value(json_object_get(msg, "tenant_id"));
+  const char *topic = json_string_value(json_object_get(msg, "topic"));
+  const char *name = json_string_value(json_object_get(msg, "event"));
   json_t *data = json_object_get(msg, "data");
   char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
   char *event = NULL;
-  if (text && asprintf(&event, "event: notification\ndata: %s\n\n", text) < 0)
+  if (text && asprintf(&event, "event: %s\ndata: %s\n\n",
+                       topic && name ? name : "notification", text) < 0)
     event = NULL;
   pthread_mutex_lock(&h->lock);
-  for (sse_client *c = h->clients; event && c; c = c->next)
-    if ((user && strcmp(user, c->user_id) == 0) ||
-        (tenant && strcmp(tenant, c->tenant_id) == 0))
+  for (sse_client *c = h->clients; event && c; c = c->next) {
+    bool wanted = topic ? strcmp(topic, c->topic) == 0
+                        : c->topic[0] == '\0' &&
+                              ((user && strcmp(user, c->user_id) == 0) ||
+                               (tenant && strcmp(tenant, c->tenant_id) == 0));
+    if (wanted)
       enqueue(c, event);
+  }
   pthread_mutex_unlock(&h->lock);
   free(event);
   free(text);
@@ -210,6 +221,11 @@ static void free_stream(void *cls) {
 }
 
 bool notify_stream_response(concerto_request *req, notify_hub *h) {
+  return notify_topic_stream_response(req, h, NULL);
+}
+
+bool notify_topic_stream_response(concerto_request *req, notify_hub *h,
+                                  const char *topic) {
   sse_client *c = calloc(1, sizeof *c);
   if (!c)
     return false;
@@ -219,6 +235,7 @@ bool notify_stream_response(concerto_request *req, notify_hub *h) {
            req->caller.user_id ? req->caller.user_id : "-");
   snprintf(c->tenant_id, sizeof c->tenant_id, "%s",
            req->caller.tenant_id ? req->caller.tenant_id : "-");
+  snprintf(c->topic, sizeof c->topic, "%s", topic ? topic : "");
   /* The first bytes tell the browser how long to wait before reconnecting. */
   c->queue = strdup("retry: 5000\n: connected\n\n");
   c->len = c->queue ? strlen(c->queue) : 0;
@@ -250,6 +267,19 @@ bool notify_send(concerto_request *req, const char *user_id,
   json_t *msg = json_pack("{s:s?, s:s?, s:{s:s, s:s?, s:s}}", "user_id",
                           user_id, "tenant_id", tenant_id, "data", "title",
                           title, "body", body, "level", level ? level : "info");
+  char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+  json_decref(msg);
+  bool ok = text && strlen(text) < NOTIFY_PAYLOAD_MAX &&
+            request_query(req, "SELECT pg_notify('concerto_notify', $1)", 1,
+                          (const char *[]){text}, NULL) == CONCERTO_OK;
+  free(text);
+  return ok;
+}
+
+bool notify_publish(concerto_request *req, const char *topic, const char *event,
+                    const json_t *data) {
+  json_t *msg = json_pack("{s:s, s:s, s:O}", "topic", topic, "event", event,
+                          "data", data);
   char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
   json_decref(msg);
   bool ok = text && strlen(text) < NOTIFY_PAYLOAD_MAX &&

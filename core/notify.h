@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 
+#include <jansson.h>
 #include <microhttpd.h>
 
 typedef struct app app;
@@ -26,11 +27,21 @@ void notify_hub_free(notify_hub *h);
 
 /* Turns the request's response into an event stream for its caller. */
 bool notify_stream_response(concerto_request *req, notify_hub *h);
+/* The same, following one module topic ("<module>/<topic>") instead of the
+ * caller's notifications. `topic` is copied. */
+bool notify_topic_stream_response(concerto_request *req, notify_hub *h,
+                                  const char *topic);
 /* Builds the libmicrohttpd response of a stream request. */
 struct MHD_Response *notify_make_response(concerto_request *req);
 
 /* Frees a stream that never reached a response (an error on the way). */
 void notify_stream_discard(void *stream);
+
+/* Queues `event` with `data` (borrowed) for the streams on `topic`, sent by
+ * PostgreSQL when the request's transaction commits. False when the message
+ * is too large (PostgreSQL's NOTIFY limit) or the query failed. */
+bool notify_publish(concerto_request *req, const char *topic, const char *event,
+                    const json_t *data);
 
 /* Queues a notification in the request's transaction. user_id or
  * tenant_id (decimal text) selects the audience; one of them must be set.

@@ -1,5 +1,6 @@
 #include "request.h"
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <netinet/in.h>
 
 #include "auth.h"
+#include "blob_store.h"
 #include "notify.h"
 #include "log.h"
 #include "problem.h"
@@ -85,6 +87,9 @@ void request_free(concerto_request *req) {
   for (struct concerto_result *r = req->results; r; r = r->next)
     PQclear(r->pg);
   free(req->body);
+  /* An upload the handler did not take (refused, failed, never reached):
+   * its temp file goes now. One it took is already in the store. */
+  blob_writer_free(req->upload);
   json_decref(req->json);
   free(req->resp_body);
   if (req->resp_fd >= 0)
@@ -94,7 +99,90 @@ void request_free(concerto_request *req) {
   free(req);
 }
 
+/* ---- body ---- */
+
+size_t request_body_limit(const concerto_request *req) {
+  return req->is_upload ? req->app->cfg.max_upload_bytes
+                        : req->app->cfg.max_body_bytes;
+}
+
+/* Whether the request carries no credentials at all: no Authorization
+ * header and no session cookie. Such a request to a route that requires a
+ * role can only end in 401, whatever its body. */
+static bool lacks_credentials(const concerto_request *req) {
+  return !MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+                                      "Authorization") &&
+         !MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND,
+                                      SESSION_COOKIE);
+}
+
+bool request_begin_body(concerto_request *req) {
+  /* The router is read-only and matching is cheap; dispatch matches again,
+   * so this copy only serves to read the route's flags. */
+  char *path = arena_strdup(&req->arena, req->url);
+  if (!path || !req->conn)
+    return false;
+  path[strcspn(path, "?")] = '\0';
+  route_match m;
+  char allow[96];
+  if (router_match(req->app->router, req->method, path, &m, allow,
+                   sizeof allow) != ROUTER_MATCH)
+    return false;
+  const route_target *t = m.target;
+  if (!(t->flags & CONCERTO_ROUTE_UPLOAD))
+    return false;
+  req->is_upload = true;
+  /* Authentication needs the database and runs at dispatch, after the
+   * body. A caller without any credentials is turned away before a byte
+   * reaches the disk (the same answer auth_authorize would give). */
+  if (t->required_role && lacks_credentials(req)) {
+    request_problem(req, 401, "unauthenticated", NULL,
+                    "Log in first: this resource requires an authenticated "
+                    "user, and the session is missing, expired or ended.");
+    return true;
+  }
+  return false;
+}
+
+/* Streams upload bytes to the temp file (opened by the first byte), which
+ * is dropped at once when the body crosses max_upload_bytes: the rest of
+ * the body is read and discarded, and dispatch answers 413. */
+static void append_upload(concerto_request *req, const char *data, size_t len) {
+  if (req->body_too_large || req->upload_failed)
+    return;
+  size_t max = req->app->cfg.max_upload_bytes;
+  if (len > max || req->upload_len > max - len) {
+    req->body_too_large = true;
+    blob_writer_free(req->upload);
+    req->upload = NULL;
+    return;
+  }
+  if (!req->upload) {
+    req->upload = blob_writer_open(req->app->cfg.blob_dir);
+    if (!req->upload) {
+      log_msg(CONCERTO_LOG_ERROR, NULL, req->id,
+              "upload: cannot create a temp file in %s/tmp: %s",
+              req->app->cfg.blob_dir, strerror(errno));
+      req->upload_failed = true;
+      return;
+    }
+  }
+  if (!blob_writer_write(req->upload, data, len)) {
+    log_msg(CONCERTO_LOG_ERROR, NULL, req->id, "upload: write failed: %s",
+            strerror(errno));
+    req->upload_failed = true;
+    blob_writer_free(req->upload);
+    req->upload = NULL;
+    return;
+  }
+  req->upload_len += len;
+}
+
 void request_append_body(concerto_request *req, const char *data, size_t len) {
+  if (req->is_upload) {
+    append_upload(req, data, len);
+    return;
+  }
   if (req->body_too_large)
     return;
   size_t max = req->app->cfg.max_body_bytes;
@@ -315,6 +403,21 @@ concerto_status host_respond_problem(concerto_request *req, unsigned status,
   return request_problem(req, status, code, title, detail);
 }
 
+concerto_status request_respond_fd(concerto_request *req, unsigned status,
+                                   const char *content_type, int fd,
+                                   size_t size) {
+  if (fd < 0)
+    return CONCERTO_ERR_INVALID;
+  concerto_status st = set_response(req, status, content_type, NULL, 0);
+  if (st != CONCERTO_OK) {
+    close(fd);
+    return st;
+  }
+  req->resp_fd = fd;
+  req->resp_fd_size = size;
+  return CONCERTO_OK;
+}
+
 /* Drops a response so the core can answer differently (commit failed). */
 static void reset_response(concerto_request *req) {
   free(req->resp_body);
@@ -342,8 +445,12 @@ void request_dispatch(concerto_request *req) {
     char detail[128];
     snprintf(detail, sizeof detail,
              "The request body exceeds the limit of %zu bytes.",
-             a->cfg.max_body_bytes);
+             request_body_limit(req));
     request_problem(req, 413, "body_too_large", "Content Too Large", detail);
+    return;
+  }
+  if (req->upload_failed) {
+    answer_status(req, CONCERTO_ERR_INTERNAL);
     return;
   }
   char *path = arena_strdup(&req->arena, req->url);

@@ -51,6 +51,16 @@ struct concerto_request {
   bool body_too_large;
   json_t *json; /* parsed lazily, owned */
 
+  /* Upload (a CONCERTO_ROUTE_UPLOAD route, found on the first callback):
+   * the body streams into a temp file of the blob store, never into
+   * `body`, up to cfg.max_upload_bytes. The file is opened by the first
+   * byte; request_free deletes it unless req_upload took it. */
+  bool is_upload;
+  bool upload_failed;             /* an I/O error: answered 500 */
+  struct blob_writer *upload;     /* owned; NULL when empty or dropped */
+  uint64_t upload_len;            /* bytes received */
+  const concerto_blob *upload_as; /* arena; set once req_upload took it */
+
   /* Response, built by the handler, sent after the transaction ended. */
   bool responded;
   unsigned status;
@@ -86,8 +96,24 @@ concerto_request *request_new(app *a, struct MHD_Connection *conn,
 /* Ends the transaction (if any) and releases everything. */
 void request_free(concerto_request *req);
 
-/* Appends upload bytes, or marks the body too large (and drops it). */
+/* On the first callback, before any body byte: routes the request early
+ * to learn whether its body is an upload (sets is_upload). Returns true
+ * when the request was answered at once: an upload route reached without
+ * any credentials (401), so the body is never read. */
+bool request_begin_body(concerto_request *req);
+
+/* Appends body bytes (to memory, or to the upload's temp file), or marks
+ * the body too large (and drops what came so far). */
 void request_append_body(concerto_request *req, const char *data, size_t len);
+
+/* The body limit that applies to this request, in bytes. */
+size_t request_body_limit(const concerto_request *req);
+
+/* Answers `status` with the open file `fd` of `size` bytes as the body,
+ * streamed by libmicrohttpd. Takes `fd` (closed also on failure). */
+concerto_status request_respond_fd(concerto_request *req, unsigned status,
+                                   const char *content_type, int fd,
+                                   size_t size);
 
 /* Routes, checks and runs the handler, ends the transaction; afterwards the
  * request holds a response. */
@@ -156,6 +182,15 @@ int host_result_rows(const concerto_result *res);
 int host_result_cols(const concerto_result *res);
 const char *host_result_name(const concerto_result *res, int col);
 const char *host_result_value(const concerto_result *res, int row, int col);
+/* The blob store (blob_service.c). */
+concerto_status host_req_upload(concerto_request *req, concerto_blob *out);
+concerto_status host_blob_put(concerto_request *req, const void *data,
+                              size_t len, concerto_blob *out);
+concerto_status host_blob_read(concerto_request *req, const char *sha256,
+                               size_t max, const void **data, size_t *len);
+concerto_status host_respond_blob(concerto_request *req, const char *sha256,
+                                  const char *content_type,
+                                  const char *filename, int attachment);
 
 /* Static files from the folder in userdata, path param "path". */
 concerto_status static_files_handler(concerto_request *req, void *userdata);

@@ -1,4 +1,5 @@
-/* Per-hospital settings that modules declare (plugin ABI 1.4): the
+/* Per-hospital settings that modules declare (plugin ABI 1.4), and the
+ * core's own under a pseudo-module name (the video platform, video.h): the
  * hospital administrator's page, and the modules' read access. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +7,7 @@
 
 #include "handler_util.h"
 #include "routes.h"
+#include "video.h"
 
 static const char *type_name(concerto_config_type t) {
   return t == CONCERTO_CONFIG_INT    ? "integer"
@@ -39,6 +41,37 @@ const char *host_tenant_setting(concerto_request *req, const concerto_module *m,
   return PQgetvalue(r, 0, 0); /* the result lives as long as the request */
 }
 
+/* One row of the list. A secret's value is never returned: only whether
+ * the hospital set one ("customized"). */
+static json_t *setting_json(const char *module, const module_tenant_setting *s,
+                            const char *value, bool secret) {
+  json_t *o =
+      json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:b}", "module",
+                module, "key", s->key, "type", type_name(s->type), "label_it",
+                s->label_it, "label_en", s->label_en, "help", s->help,
+                "default", s->default_value, "value",
+                secret  ? NULL
+                : value ? value
+                        : s->default_value,
+                "customized", value != NULL && (!secret || *value));
+  if (secret)
+    json_object_set_new(o, "secret", json_true());
+  if (s->type == CONCERTO_CONFIG_INT) {
+    json_object_set_new(o, "min", json_integer(s->min));
+    json_object_set_new(o, "max", json_integer(s->max));
+  }
+  return o;
+}
+
+static const char *stored_value(PGresult *r, const char *module,
+                                const char *key) {
+  for (int row = 0; row < PQntuples(r); row++)
+    if (strcmp(PQgetvalue(r, row, 0), module) == 0 &&
+        strcmp(PQgetvalue(r, row, 1), key) == 0)
+      return PQgetvalue(r, row, 2);
+  return NULL;
+}
+
 static concerto_status list_settings(concerto_request *req, void *ud) {
   (void)ud;
   PGresult *r = NULL;
@@ -55,24 +88,19 @@ static concerto_status list_settings(concerto_request *req, void *ud) {
       continue;
     for (size_t k = 0; k < m->ntsettings; k++) {
       const module_tenant_setting *s = &m->tsettings[k];
-      const char *value = NULL;
-      for (int row = 0; row < PQntuples(r) && !value; row++)
-        if (strcmp(PQgetvalue(r, row, 0), m->name) == 0 &&
-            strcmp(PQgetvalue(r, row, 1), s->key) == 0)
-          value = PQgetvalue(r, row, 2);
-      json_t *o = json_pack(
-          "{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:b}", "module",
-          m->name, "key", s->key, "type", type_name(s->type), "label_it",
-          s->label_it, "label_en", s->label_en, "help", s->help, "default",
-          s->default_value, "value", value ? value : s->default_value,
-          "customized", value != NULL);
-      if (s->type == CONCERTO_CONFIG_INT) {
-        json_object_set_new(o, "min", json_integer(s->min));
-        json_object_set_new(o, "max", json_integer(s->max));
-      }
-      json_array_append_new(list, o);
+      json_array_append_new(
+          list,
+          setting_json(m->name, s, stored_value(r, m->name, s->key), false));
     }
   }
+  size_t ncore;
+  const core_tenant_setting *core = core_tenant_settings(&ncore);
+  for (size_t k = 0; k < ncore; k++)
+    json_array_append_new(
+        list,
+        setting_json(VIDEO_SETTINGS_MODULE, &core[k].spec,
+                     stored_value(r, VIDEO_SETTINGS_MODULE, core[k].spec.key),
+                     core[k].secret));
   return host_respond_json(req, 200,
                            json_pack("{s:s, s:o}", "tenant",
                                      req->caller.tenant_code, "settings",
@@ -83,8 +111,11 @@ static concerto_status put_setting(concerto_request *req, void *ud) {
   (void)ud;
   const char *module = host_req_param(req, "module");
   const char *key = host_req_param(req, "key");
-  module_rec *m = module_registry_find(req->app->modules, module);
-  const module_tenant_setting *s = find_setting(m, key);
+  /* The core's own settings first: its pseudo-module names are reserved. */
+  const core_tenant_setting *core = core_tenant_setting_find(module, key);
+  const module_tenant_setting *s =
+      core ? &core->spec
+           : find_setting(module_registry_find(req->app->modules, module), key);
   if (!s)
     return request_problem(req, 404, "not_found", NULL,
                            "No such setting of a loaded module.");
@@ -103,12 +134,16 @@ static concerto_status put_setting(concerto_request *req, void *ud) {
     snprintf(text, sizeof text, "%lld", (long long)json_integer_value(v));
     value = text;
   }
+  const char *problem =
+      value && core && core->check ? core->check(value) : NULL;
   if (!value || strlen(value) > 10000 ||
-      !setting_value_fits(s->type, s->min, s->max, value)) {
+      !setting_value_fits(s->type, s->min, s->max, value) || problem) {
     verrors e;
     verr_init(&e);
     char msg[120];
-    if (s->type == CONCERTO_CONFIG_INT)
+    if (problem)
+      snprintf(msg, sizeof msg, "%s", problem);
+    else if (s->type == CONCERTO_CONFIG_INT)
       snprintf(msg, sizeof msg, "an integer from %lld to %lld", s->min, s->max);
     else
       snprintf(msg, sizeof msg, "%s",
@@ -131,9 +166,12 @@ static concerto_status put_setting(concerto_request *req, void *ud) {
   request_audit(req, "tenant.setting.update",
                 host_req_printf(req, "%s.%s", module, key), NULL, "success",
                 NULL);
-  return host_respond_json(req, 200,
-                           json_pack("{s:s, s:s, s:s}", "module", module, "key",
-                                     key, "value", value));
+  json_t *out = json_pack("{s:s, s:s}", "module", module, "key", key);
+  if (core && core->secret)
+    json_object_set_new(out, "secret", json_true());
+  else
+    json_object_set_new(out, "value", json_string(value));
+  return host_respond_json(req, 200, out);
 }
 
 const route_def routes_settings[] = {

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blob_store.h"
 #include "log.h"
 #include "notify.h"
 #include "request.h"
@@ -31,8 +32,12 @@ static bool content_length_over(struct MHD_Connection *conn, size_t max) {
 /* libmicrohttpd calls this once with the headers, then with body chunks,
  * then once more with no data. The response is queued only on that last
  * call: queueing on the first call would make libmicrohttpd 0.9.75 close a
- * keep-alive connection (docs/performance.md). The one exception is a body
- * announced as too large, answered at once so it is never read. */
+ * keep-alive connection (docs/performance.md). The exceptions are a body
+ * announced as too large, answered at once so it is never read, and an
+ * upload without credentials. An upload route's body streams to the blob
+ * store's temp folder instead of memory (request_begin_body); a chunked
+ * one crossing the limit is dropped and the rest read and discarded, since
+ * libmicrohttpd cannot queue a response in the middle of a body. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   const char *version, const char *upload_data,
@@ -46,7 +51,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
       return MHD_NO;
     *req_cls = req;
     atomic_fetch_add(&a->inflight, 1);
-    if (content_length_over(conn, a->cfg.max_body_bytes)) {
+    if (request_begin_body(req))
+      return request_send(req);
+    if (content_length_over(conn, request_body_limit(req))) {
       req->body_too_large = true;
       request_dispatch(req);
       return request_send(req);
@@ -109,6 +116,12 @@ server *server_start(app *a) {
             "listen: %s is not a numeric IPv4 or IPv6 address", c->listen_host);
     return NULL;
   }
+  /* Temp files of uploads a crash interrupted; recent ones may belong to
+   * another server sharing the store. */
+  int swept = blob_store_sweep_tmp(c->blob_dir, 24 * 3600);
+  if (swept > 0)
+    log_msg(CONCERTO_LOG_INFO, NULL, NULL,
+            "blob store: removed %d stale upload temp files", swept);
   server *s = calloc(1, sizeof *s);
   if (!s)
     return NULL;

@@ -19,7 +19,7 @@ function(concerto_add_module name)
   target_link_libraries(${name} PRIVATE concerto::plugin-api)
   target_link_options(${name} PRIVATE
     -Wl,--version-script=${CONCERTO_MODULE_MAP} -Wl,--no-undefined)
-  foreach(sub sql web)
+  foreach(sub sql web demo)
     if(EXISTS ${ARG_DIR}/${sub})
       file(MAKE_DIRECTORY ${CONCERTO_MODULE_OUTPUT_DIR}/${name})
       file(CREATE_LINK ${ARG_DIR}/${sub} ${CONCERTO_MODULE_OUTPUT_DIR}/${name}/${sub}

@@ -5,6 +5,7 @@
 CONCERTO_BUILD_PACKAGES="build-essential cmake pkg-config libmicrohttpd-dev
   libpq-dev libjansson-dev libltdl-dev libssl-dev libcurl4-openssl-dev
   libargon2-dev libldap-dev liblua5.4-dev libjs-bootstrap5 libjs-pdf libjs-chart.js
+  libjwt-dev libhpdf-dev
   postgresql postgresql-client curl
   ca-certificates"
 CONCERTO_TEST_PACKAGES="libcmocka-dev valgrind clang libclang-rt-14-dev clang-format git

@@ -378,7 +378,8 @@ struct concerto_host {
    * "..."} (text at most 640 characters) sent through the region's SMS
    * gateway (docs/sms.md) when the request commits, with the outbox's
    * retries. CONCERTO_ERR_INVALID for a malformed message;
-   * CONCERTO_ERR_UNSUPPORTED when no gateway is configured. */
+   * CONCERTO_ERR_UNSUPPORTED when no gateway is configured: SMS is
+   * optional, a module carries on without it (e-mail, notifications). */
   concerto_status (*send_sms)(concerto_request *req, const json_t *message);
 
   /* A video room link for one participant from the video provider of the

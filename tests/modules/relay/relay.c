@@ -1,7 +1,9 @@
 /* Test module "relay": publishes events and handles them, recording each
  * handled event as a row, so the tests can count effects: exactly once per
  * event across crashes and across servers. "relay.fragile" fails while its
- * switch is on, to drive a delivery into the dead-letter state. */
+ * switch is on, to drive a delivery into the dead-letter state. It also
+ * calls the core services with the request's JSON body (mail, SMS, video
+ * rooms), so the tests drive them over HTTP. */
 #include <concerto/concerto.h>
 
 #include <stdio.h>
@@ -116,6 +118,49 @@ static concerto_status mail(concerto_request *req, void *ud) {
   return concerto_reply_json(req, 202, json_pack("{s:b}", "queued", 1));
 }
 
+/* Queues the body as a text message (ABI 1.6); ?fail=1 answers 422 after
+ * queueing, so the transaction rolls back and nothing may be sent. */
+static concerto_status sms(concerto_request *req, void *ud) {
+  (void)ud;
+  json_t *body;
+  concerto_status st = concerto_json_body(req, &body);
+  if (st != CONCERTO_OK)
+    return st;
+  st = concerto_module_host->send_sms(req, body);
+  if (st != CONCERTO_OK)
+    return st; /* 400 for a bad message, 501 without a gateway */
+  const char *fail = concerto_module_host->req_query(req, "fail");
+  if (fail && fail[0] == '1')
+    return concerto_reply_problem(req, 422, "validation_failed",
+                                  "Unprocessable Content",
+                                  "asked to fail after queueing the SMS");
+  return concerto_reply_json(req, 202, json_pack("{s:b}", "queued", 1));
+}
+
+/* The caller's link to the video room described by the body (ABI 1.6). */
+static concerto_status video(concerto_request *req, void *ud) {
+  (void)ud;
+  json_t *body, *link = NULL;
+  concerto_status st = concerto_json_body(req, &body);
+  if (st != CONCERTO_OK)
+    return st;
+  st = concerto_module_host->video_room(req, body, &link);
+  if (st != CONCERTO_OK)
+    return st; /* 400 for a bad spec, 501 without a provider */
+  return concerto_reply_json(req, 200, link);
+}
+
+static concerto_status add_route(const concerto_host *host,
+                                 concerto_registrar *reg, const char *path,
+                                 const char *role, concerto_handler handler) {
+  concerto_route_spec r = CONCERTO_ROUTE_SPEC_INIT_V1;
+  r.method = "POST";
+  r.path = path;
+  r.required_role = role;
+  r.handler = handler;
+  return host->register_route(reg, &r);
+}
+
 static concerto_status init(const concerto_host *host, concerto_registrar *reg,
                             void **state) {
   (void)state;
@@ -146,6 +191,13 @@ static concerto_status init(const concerto_host *host, concerto_registrar *reg,
       host->subscribe(reg, "relay.ping", 1, on_ping, NULL) != CONCERTO_OK ||
       host->subscribe(reg, "relay.ping", 2, on_ping_v2, NULL) != CONCERTO_OK ||
       host->subscribe(reg, "relay.fragile", 1, on_fragile, NULL) != CONCERTO_OK)
+    return CONCERTO_ERR_REG_INVALID;
+  /* The video room is the hospital's: that route needs a signed-in caller. */
+  if (CONCERTO_HOST_HAS(host, send_sms) &&
+      CONCERTO_HOST_HAS(host, video_room) &&
+      (add_route(host, reg, "/api/v1/relay/sms", NULL, sms) != CONCERTO_OK ||
+       add_route(host, reg, "/api/v1/relay/video", "authenticated", video) !=
+           CONCERTO_OK))
     return CONCERTO_ERR_REG_INVALID;
   return host->register_migrations(reg, "sql");
 }

@@ -1,5 +1,6 @@
-// Per-hospital settings that modules declare (video platform, consent
-// texts, limits): one form row per setting, saved one at a time.
+// Per-hospital settings that modules declare (consent texts, limits) and
+// the core's own (the video platform, module "video"): one form row per
+// setting, saved one at a time.
 import { h, field, newId } from '../dom.js';
 import { t, language } from '../i18n.js';
 import { api, get, enc } from '../api.js';
@@ -10,6 +11,16 @@ import {
 
 function control(s) {
   const id = newId('set');
+  if (s.secret) {
+    // A secret (the video platform's shared key) is never sent back by the
+    // server: the field starts empty and says whether one is set.
+    const input = h('input', {
+      class: 'form-control', id, type: 'password', autocomplete: 'new-password', value: '',
+      placeholder: t(s.customized ? 'settings.secretSet' : 'settings.secretUnset'),
+    });
+    input.read = () => input.value;
+    return input;
+  }
   if (s.type === 'boolean') {
     const box = h('input', { class: 'form-check-input', type: 'checkbox', id, checked: s.value === 'true' });
     box.read = () => box.checked;
@@ -47,6 +58,10 @@ function settingRow(code, s) {
     submitBusy(save, true);
     try {
       await api('PUT', `/api/v1/tenants/${enc(code)}/settings/${enc(s.module)}/${enc(s.key)}`, { value: value.read() });
+      if (s.secret) {
+        value.value = '';
+        value.placeholder = t('settings.secretSet');
+      }
       msg.ok(t('settings.saved', { setting: label }));
       announce(t('settings.saved', { setting: label }));
     } catch (err) {

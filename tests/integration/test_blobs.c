@@ -1,0 +1,466 @@
+/* The blob store and streamed uploads (plugin ABI 1.6) through the test
+ * module "files": a multi-MiB upload hashed and typed on the way to disk,
+ * stored once however often it is sent, downloaded byte for byte; bodies
+ * over max_upload_bytes, refused uploads and unauthenticated ones leave
+ * nothing behind - no file, no temp file, no row. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <curl/curl.h>
+#include <dirent.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "harness.h"
+
+#define ADMIN_PASSWORD "Regione-Sicilia-2026"
+#define PASSWORD "Medico-Palermo-2026"
+#define MAX_UPLOAD (8u << 20)
+#define CONFIG                                                                 \
+  "{\"modules\":[\"files\"],\"limits\":{\"max_body_bytes\":65536,"             \
+  "\"max_upload_bytes\":8388608,\"shutdown_grace_s\":10}}"
+
+#define CONFIG_VALGRIND                                                        \
+  "{\"modules\":[\"files\"],\"module_probe\":false,\"threads\":2,"             \
+  "\"limits\":{\"max_body_bytes\":65536,\"max_upload_bytes\":8388608,"         \
+  "\"shutdown_grace_s\":10}}"
+
+static th_server srv;
+static th_client doc;
+static char blob_dir[300];
+
+static void sleep_ms(int ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+static int start(void **state) {
+  (void)state;
+  char url[512];
+  th_db_create("it_blobs", url, sizeof url);
+  /* CONCERTO_BLOBS_VALGRIND=1: the same run with the server under
+   * valgrind (errors make it exit 99, which stop() reports). */
+  static const char *const valgrind[] = {"valgrind",
+                                         "--quiet",
+                                         "--error-exitcode=99",
+                                         "--leak-check=full",
+                                         "--errors-for-leak-kinds=definite",
+                                         "--show-leak-kinds=definite",
+                                         "--child-silent-after-fork=yes",
+                                         NULL};
+  bool under_valgrind = getenv("CONCERTO_BLOBS_VALGRIND") != NULL;
+  setenv("CONCERTO_ADMIN_PASSWORD", ADMIN_PASSWORD, 1);
+  bool ok = th_server_start(&srv, "it_blobs",
+                            under_valgrind ? CONFIG_VALGRIND : CONFIG,
+                            under_valgrind ? valgrind : NULL, 120);
+  unsetenv("CONCERTO_ADMIN_PASSWORD");
+  if (!ok)
+    return -1;
+  snprintf(blob_dir, sizeof blob_dir, "%s/blobs", srv.dir);
+  th_client admin;
+  if (th_login(&srv, &admin, "admin", ADMIN_PASSWORD, NULL) != 200)
+    return -1;
+  const char *setup[][3] = {
+      {"POST", "/api/v1/tenants",
+       "{\"code\":\"HUB1\",\"name\":\"AOU\",\"kind\":\"AOU\"}"},
+      {"POST", "/api/v1/tenants/HUB1/users",
+       "{\"username\":\"doc\",\"display_name\":\"Doc\",\"password\":\"" PASSWORD
+       "\",\"roles\":[\"specialist\"]}"},
+      {"PUT", "/api/v1/tenants/HUB1/modules/files", "{\"enabled\":true}"},
+  };
+  for (size_t i = 0; i < sizeof setup / sizeof *setup; i++) {
+    th_resp r = th_call(&srv, &admin, setup[i][0], setup[i][1], setup[i][2]);
+    long status = r.status;
+    th_resp_free(&r);
+    if (status != 200 && status != 201)
+      return -1;
+  }
+  return th_login(&srv, &doc, "doc", PASSWORD, "HUB1") == 200 ? 0 : -1;
+}
+
+static int stop(void **state) {
+  (void)state;
+  return th_server_stop(&srv, 60) == 0 ? 0 : -1;
+}
+
+/* ---- helpers ---- */
+
+typedef struct growbuf {
+  char *p;
+  size_t len;
+} growbuf;
+
+static size_t on_data(char *data, size_t size, size_t nmemb, void *ud) {
+  growbuf *b = ud;
+  size_t n = size * nmemb;
+  char *grown = realloc(b->p, b->len + n + 1);
+  if (!grown)
+    return 0;
+  b->p = grown;
+  memcpy(b->p + b->len, data, n);
+  b->len += n;
+  b->p[b->len] = '\0';
+  return n;
+}
+
+typedef struct source {
+  const unsigned char *data;
+  size_t len, off;
+} source;
+
+static size_t on_read(char *out, size_t size, size_t nmemb, void *ud) {
+  source *s = ud;
+  size_t n = size * nmemb;
+  if (n > 65536)
+    n = 65536;
+  if (n > s->len - s->off)
+    n = s->len - s->off;
+  memcpy(out, s->data + s->off, n);
+  s->off += n;
+  return n;
+}
+
+/* POSTs `len` raw bytes to the upload route as `c` (NULL: no credentials),
+ * with a Content-Length, or chunked. */
+static th_resp post_bytes(const th_client *c, const char *query,
+                          const void *data, size_t len, bool chunked) {
+  th_resp r = {0};
+  CURL *curl = curl_easy_init();
+  char url[256], line[256];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/files/upload%s",
+           srv.port, query ? query : "");
+  struct curl_slist *hdrs =
+      curl_slist_append(NULL, "Content-Type: application/octet-stream");
+  if (c) {
+    snprintf(line, sizeof line, "Cookie: concerto_session=%s", c->cookie);
+    hdrs = curl_slist_append(hdrs, line);
+    snprintf(line, sizeof line, "X-CSRF-Token: %s", c->csrf);
+    hdrs = curl_slist_append(hdrs, line);
+    hdrs = curl_slist_append(hdrs, "X-Concerto-Tenant: HUB1");
+  }
+  source src = {data, len, 0};
+  curl_easy_setopt(curl, CURLOPT_URL, url);
+  curl_easy_setopt(curl, CURLOPT_POST, 1L);
+  if (chunked) {
+    hdrs = curl_slist_append(hdrs, "Transfer-Encoding: chunked");
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(curl, CURLOPT_READDATA, &src);
+  } else {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, data);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+  }
+  growbuf b = {calloc(1, 1), 0}, h = {calloc(1, 1), 0};
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_data);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &h);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
+  curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
+  if (curl_easy_perform(curl) == CURLE_OK)
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
+  curl_slist_free_all(hdrs);
+  curl_easy_cleanup(curl);
+  r.body = b.p;
+  r.len = b.len;
+  r.headers = h.p;
+  r.json = b.len ? json_loadb(b.p, b.len, 0, NULL) : NULL;
+  return r;
+}
+
+static void hex_sha256(const void *data, size_t len, char out[65]) {
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256(data, len, md);
+  for (int i = 0; i < 32; i++)
+    sprintf(out + 2 * i, "%02x", md[i]);
+}
+
+/* `len` bytes starting with `magic`, the rest reproducible noise. */
+static unsigned char *make_bytes(const char *magic, size_t len, unsigned seed) {
+  unsigned char *p = malloc(len);
+  uint32_t x = seed * 2654435761u + 1;
+  for (size_t i = 0; i < len; i++) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    p[i] = (unsigned char)x;
+  }
+  memcpy(p, magic, strlen(magic));
+  return p;
+}
+
+static int count_files(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d)
+    return 0;
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] == '.')
+      continue;
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    struct stat st;
+    if (stat(path, &st) != 0)
+      continue;
+    if (S_ISDIR(st.st_mode))
+      n += strcmp(e->d_name, "tmp") == 0 ? 0 : count_files(path);
+    else
+      n++;
+  }
+  closedir(d);
+  return n;
+}
+
+/* Files in <blob_dir>/tmp, after giving the server a moment: it deletes a
+ * dropped upload when the exchange completes, just after the answer. */
+static int tmp_files_settled(void) {
+  char tmp[400];
+  snprintf(tmp, sizeof tmp, "%s/tmp", blob_dir);
+  int n = count_files(tmp);
+  for (int i = 0; i < 40 && n > 0; i++) {
+    sleep_ms(50);
+    n = count_files(tmp);
+  }
+  return n;
+}
+
+static bool stored(const char *sha) {
+  char path[500];
+  snprintf(path, sizeof path, "%s/%.2s/%.2s/%s", blob_dir, sha, sha + 2, sha);
+  struct stat st;
+  return stat(path, &st) == 0;
+}
+
+static long rows_for(const char *sha) {
+  char sql[200];
+  snprintf(sql, sizeof sql,
+           "SELECT count(*) FROM concerto.blobs WHERE sha256 = '%s'", sha);
+  char *v = th_sql("it_blobs", sql);
+  long n = v ? strtol(v, NULL, 10) : -1;
+  free(v);
+  return n;
+}
+
+/* ---- tests ---- */
+
+static char big_sha[65];
+
+static void multi_mib_upload_is_hashed_typed_and_stored(void **state) {
+  (void)state;
+  size_t len = 5u << 20;
+  unsigned char *data = make_bytes("%PDF-1.7\n", len, 1);
+  hex_sha256(data, len, big_sha);
+  th_resp r = post_bytes(&doc, NULL, data, len, false);
+  assert_int_equal(r.status, 201);
+  assert_string_equal(th_json_str(&r, "sha256"), big_sha);
+  assert_string_equal(th_json_str(&r, "content_type"), "application/pdf");
+  assert_int_equal(json_integer_value(json_object_get(r.json, "length")),
+                   (json_int_t)len);
+  th_resp_free(&r);
+  assert_true(stored(big_sha));
+  assert_int_equal(rows_for(big_sha), 1);
+  char sql[200];
+  snprintf(sql, sizeof sql,
+           "SELECT length || ' ' || content_type FROM concerto.blobs WHERE "
+           "sha256 = '%s'",
+           big_sha);
+  char *v = th_sql("it_blobs", sql);
+  assert_string_equal(v, "5242880 application/pdf");
+  free(v);
+  /* The handler audited it, in the same transaction. */
+  snprintf(sql, sizeof sql,
+           "SELECT count(*) FROM concerto.audit_log WHERE action = "
+           "'files.upload' AND resource = '%s'",
+           big_sha);
+  v = th_sql("it_blobs", sql);
+  assert_string_equal(v, "1");
+  free(v);
+  assert_int_equal(tmp_files_settled(), 0);
+
+  /* Download: the same bytes, as an attachment with a cleaned name. */
+  char path[300];
+  snprintf(path, sizeof path,
+           "/api/v1/files/%s?name=..%%2Fetc%%2Fx%%22y%%0D%%0AZ%%20%%C3%%A8.pdf",
+           big_sha);
+  r = th_call(&srv, &doc, "GET", path, NULL);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(r.len, len);
+  assert_memory_equal(r.body, data, len);
+  char *cd = th_header(&r, "Content-Disposition");
+  assert_non_null(cd);
+  assert_string_equal(cd, "attachment; filename=\"x_yZ __.pdf\"; "
+                          "filename*=UTF-8''x%22yZ%20%C3%A8.pdf");
+  free(cd);
+  char *ct = th_header(&r, "Content-Type");
+  assert_string_equal(ct, "application/pdf");
+  free(ct);
+  char *nosniff = th_header(&r, "X-Content-Type-Options");
+  assert_string_equal(nosniff, "nosniff");
+  free(nosniff);
+  th_resp_free(&r);
+  /* Inline display for a PDF. */
+  snprintf(path, sizeof path, "/api/v1/files/%s?inline=1&name=a.pdf", big_sha);
+  r = th_call(&srv, &doc, "GET", path, NULL);
+  assert_int_equal(r.status, 200);
+  cd = th_header(&r, "Content-Disposition");
+  assert_string_equal(cd, "inline; filename=\"a.pdf\"; filename*=UTF-8''a.pdf");
+  free(cd);
+  th_resp_free(&r);
+  free(data);
+}
+
+static void same_content_twice_is_one_file(void **state) {
+  (void)state;
+  int before = count_files(blob_dir);
+  size_t len = 5u << 20;
+  unsigned char *data = make_bytes("%PDF-1.7\n", len, 1);
+  /* Chunked this time: the same hash whatever the framing. */
+  th_resp r = post_bytes(&doc, NULL, data, len, true);
+  assert_int_equal(r.status, 201);
+  assert_string_equal(th_json_str(&r, "sha256"), big_sha);
+  th_resp_free(&r);
+  assert_int_equal(count_files(blob_dir), before);
+  assert_int_equal(rows_for(big_sha), 1);
+  assert_int_equal(tmp_files_settled(), 0);
+  free(data);
+}
+
+static void over_the_limit_is_413_and_leaves_nothing(void **state) {
+  (void)state;
+  int before = count_files(blob_dir);
+  size_t len = MAX_UPLOAD + 1;
+  unsigned char *data = make_bytes("\x89PNG\r\n\x1a\n", len, 2);
+  /* Announced by Content-Length: answered before the body is read. */
+  th_resp r = post_bytes(&doc, NULL, data, len, false);
+  assert_int_equal(r.status, 413);
+  assert_string_equal(th_json_str(&r, "code"), "body_too_large");
+  char *ct = th_header(&r, "Content-Type");
+  assert_non_null(strstr(ct, "application/problem+json"));
+  free(ct);
+  th_resp_free(&r);
+  /* Chunked: the temp file is dropped when the body crosses the limit. */
+  r = post_bytes(&doc, NULL, data, len, true);
+  assert_int_equal(r.status, 413);
+  assert_string_equal(th_json_str(&r, "code"), "body_too_large");
+  th_resp_free(&r);
+  assert_int_equal(tmp_files_settled(), 0);
+  assert_int_equal(count_files(blob_dir), before);
+  /* Exactly at the limit is fine. */
+  r = post_bytes(&doc, NULL, data, MAX_UPLOAD, true);
+  assert_int_equal(r.status, 201);
+  assert_string_equal(th_json_str(&r, "content_type"), "image/png");
+  th_resp_free(&r);
+  free(data);
+}
+
+static void refused_and_unauthenticated_leave_nothing(void **state) {
+  (void)state;
+  int before = count_files(blob_dir);
+  char *count = th_sql("it_blobs", "SELECT count(*) FROM concerto.blobs");
+  long rows_before = strtol(count, NULL, 10);
+  free(count);
+  size_t len = 3u << 20;
+  unsigned char *data = make_bytes("\xff\xd8\xff\xe0", len, 3);
+  char sha[65];
+  hex_sha256(data, len, sha);
+  th_resp r = post_bytes(&doc, "?refuse=1", data, len, false);
+  assert_int_equal(r.status, 422);
+  th_resp_free(&r);
+  /* No credentials at all: turned away before the body is read. */
+  r = post_bytes(NULL, NULL, data, len, false);
+  assert_int_equal(r.status, 401);
+  assert_string_equal(th_json_str(&r, "code"), "unauthenticated");
+  th_resp_free(&r);
+  /* A session that does not exist: found out after the body. */
+  th_client bogus = doc;
+  memset(bogus.cookie, 'x', 40);
+  bogus.cookie[40] = '\0';
+  r = post_bytes(&bogus, NULL, data, len, true);
+  assert_int_equal(r.status, 401);
+  th_resp_free(&r);
+  /* A real session without its CSRF token. */
+  th_client no_csrf = doc;
+  no_csrf.csrf[0] = '\0';
+  r = post_bytes(&no_csrf, NULL, data, len, false);
+  assert_int_equal(r.status, 403);
+  th_resp_free(&r);
+  assert_int_equal(tmp_files_settled(), 0);
+  assert_false(stored(sha));
+  assert_int_equal(rows_for(sha), 0);
+  assert_int_equal(count_files(blob_dir), before);
+  char *v = th_sql("it_blobs", "SELECT count(*) FROM concerto.blobs");
+  assert_int_equal(strtol(v, NULL, 10), rows_before);
+  free(v);
+  /* An empty upload is refused by req_upload. */
+  r = post_bytes(&doc, NULL, "", 0, false);
+  assert_int_equal(r.status, 400);
+  th_resp_free(&r);
+  free(data);
+}
+
+static void put_and_read_back(void **state) {
+  (void)state;
+  th_resp r = th_call(&srv, &doc, "POST", "/api/v1/files/put",
+                      "{\"text\":\"referto: nulla da segnalare\"}");
+  assert_int_equal(r.status, 201);
+  char sha[65];
+  hex_sha256("referto: nulla da segnalare", 27, sha);
+  assert_string_equal(th_json_str(&r, "sha256"), sha);
+  assert_string_equal(th_json_str(&r, "content_type"),
+                      "application/octet-stream");
+  th_resp_free(&r);
+  assert_true(stored(sha));
+  assert_int_equal(rows_for(sha), 1);
+  char path[200];
+  snprintf(path, sizeof path, "/api/v1/files/%s/head", sha);
+  r = th_call(&srv, &doc, "GET", path, NULL);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(json_integer_value(json_object_get(r.json, "length")), 27);
+  assert_string_equal(th_json_str(&r, "first"), "referto: nulla d");
+  th_resp_free(&r);
+  snprintf(path, sizeof path, "/api/v1/files/%s/head?max=10", sha);
+  r = th_call(&srv, &doc, "GET", path, NULL);
+  assert_int_equal(r.status, 413);
+  th_resp_free(&r);
+  /* Absent or malformed hashes are simply not found. */
+  r = th_call(
+      &srv, &doc, "GET",
+      "/api/v1/files/"
+      "0000000000000000000000000000000000000000000000000000000000000000",
+      NULL);
+  assert_int_equal(r.status, 404);
+  th_resp_free(&r);
+  r = th_call(&srv, &doc, "GET", "/api/v1/files/..%2F..%2Fconcerto.json", NULL);
+  assert_int_equal(r.status, 404);
+  th_resp_free(&r);
+  /* A plain route still takes an in-memory body and its limit. */
+  char *big = malloc(70000);
+  memset(big, ' ', 69999);
+  big[0] = '{';
+  big[69998] = '}';
+  big[69999] = '\0';
+  r = th_call(&srv, &doc, "POST", "/api/v1/files/put", big);
+  assert_int_equal(r.status, 413);
+  th_resp_free(&r);
+  free(big);
+}
+
+int main(void) {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(multi_mib_upload_is_hashed_typed_and_stored),
+      cmocka_unit_test(same_content_twice_is_one_file),
+      cmocka_unit_test(over_the_limit_is_413_and_leaves_nothing),
+      cmocka_unit_test(refused_and_unauthenticated_leave_nothing),
+      cmocka_unit_test(put_and_read_back),
+  };
+  return cmocka_run_group_tests_name("blobs", tests, start, stop);
+}
