@@ -414,9 +414,18 @@ static bool load_demo(cli *c) {
                      sites[i].city);
   ok = ok && create_user(c, NULL, "admin", "Amministratore regionale", NULL,
                          hash, true);
-  for (size_t i = 0; ok && i < sizeof users / sizeof *users; i++)
+  for (size_t i = 0; ok && i < sizeof users / sizeof *users; i++) {
     ok = create_user(c, users[i].tenant, users[i].username, users[i].display,
                      users[i].roles, hash, false);
+    /* Demo staff get addresses on a reserved domain (RFC 2606), so the
+     * clinical modules' invitations have somewhere to go (the SMTP sink of
+     * a development set-up, or nowhere). */
+    ok = ok && run_ok(c,
+                      "UPDATE concerto.users SET email = username || "
+                      "'@demo.concerto.example' WHERE username = $1 AND "
+                      "email IS NULL",
+                      1, &users[i].username);
+  }
   for (size_t i = 0; ok && i < sizeof patients / sizeof *patients; i++)
     ok = create_patient(c, patients[i].cf, patients[i].surname,
                         patients[i].given, patients[i].birth, patients[i].place,

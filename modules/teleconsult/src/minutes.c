@@ -1,0 +1,142 @@
+/* The minutes (verbale) of one patient of a session (R3.11): who met, for
+ * whom, on what evidence, what was decided. Generated as PDF; the final
+ * version is stored when the session closes, drafts are marked BOZZA. */
+#include "pdf.h"
+#include "tc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *s_or(const json_t *o, const char *key, const char *dflt) {
+  const char *v = json_string_value(json_object_get(o, key));
+  return v && *v ? v : dflt;
+}
+
+concerto_status tc_minutes_build(concerto_request *req, const char *session_id,
+                                 const char *spid, bool draft,
+                                 unsigned char **pdf, size_t *len) {
+  *pdf = NULL;
+  *len = 0;
+  const char *p[2] = {session_id, spid};
+  json_t *m;
+  /* The anamnesis comes from the copy linked onto the session, readable by
+   * every participant whichever hospital filled it in. */
+  concerto_status st = tc_json_row(
+      req,
+      "SELECT json_build_object('hospital', t.name, 'hospital_code', t.code, "
+      "'theme', s.theme, 'group', g.name, 'status', s.status, 'outcome', "
+      "s.outcome, 'date', to_char(coalesce(s.starts_at, s.created_at) AT "
+      "TIME ZONE 'Europe/Rome', 'DD/MM/YYYY HH24:MI'), 'closed', "
+      "to_char(s.closed_at AT TIME ZONE 'Europe/Rome', 'DD/MM/YYYY HH24:MI'), "
+      "'generated', to_char(now() AT TIME ZONE 'Europe/Rome', 'DD/MM/YYYY "
+      "HH24:MI'), 'organizer', (SELECT u.display_name FROM concerto.users u "
+      "WHERE u.id = s.organizer_user_id), 'participants', (SELECT "
+      "string_agg(coalesce(u.display_name, p.name, pt.given_name || ' ' || "
+      "pt.surname) || coalesce(' (' || th.name || ')', '') || CASE p.kind "
+      "WHEN 'external' THEN ' - esterno' WHEN 'patient' THEN ' - paziente' "
+      "ELSE '' END || CASE WHEN p.organizer THEN ' - organizzatore' ELSE '' "
+      "END, E'\\n' ORDER BY p.id) FROM participants p LEFT JOIN "
+      "concerto.users u ON u.id = p.user_id LEFT JOIN concerto.patients pt "
+      "ON pt.id = p.patient_id LEFT JOIN concerto.tenants th ON th.id = "
+      "p.hospital_id WHERE p.session_id = s.id), 'patient', "
+      "json_build_object('name', pa.surname || ' ' || pa.given_name, 'cf', "
+      "pa.fiscal_code, 'birth', to_char(pa.birth_date, 'DD/MM/YYYY'), "
+      "'place', pa.birth_place, 'sex', pa.sex), 'decision', sp.decision, "
+      "'decided_by', (SELECT u.display_name FROM concerto.users u WHERE u.id "
+      "= sp.decided_by), 'decided_at', to_char(sp.decided_at AT TIME ZONE "
+      "'Europe/Rome', 'DD/MM/YYYY HH24:MI'), 'anamnesis_linked', "
+      "sp.anamnesis_submission_id IS NOT NULL, 'anamnesis', CASE WHEN "
+      "sp.anamnesis_answers IS NOT NULL THEN sp.anamnesis_form_id || ' (' "
+      "|| sp.anamnesis_hospital || ', ' || to_char(sp.anamnesis_at AT TIME "
+      "ZONE 'Europe/Rome', 'DD/MM/YYYY') || E')\\n' || coalesce((SELECT "
+      "string_agg(e.key || ': ' || CASE jsonb_typeof(e.value) WHEN 'string' "
+      "THEN e.value #>> '{}' ELSE e.value::text END, E'\\n' ORDER BY e.key) "
+      "FROM jsonb_each(CASE WHEN jsonb_typeof(sp.anamnesis_answers) = "
+      "'object' THEN sp.anamnesis_answers ELSE '{}'::jsonb END) e), '') END, "
+      "'documents', (SELECT string_agg(d.filename || ' - ' "
+      "|| d.content_type || ' - SHA-256 ' || left(d.sha256, 16), E'\\n' "
+      "ORDER BY d.id) FROM documents d WHERE d.session_id = s.id AND "
+      "(d.session_patient_id IS NULL OR d.session_patient_id = sp.id)), "
+      "'comments', (SELECT string_agg(x.line, E'\\n' ORDER BY x.at) FROM "
+      "(SELECT c.created_at AS at, to_char(c.created_at AT TIME ZONE "
+      "'Europe/Rome', 'DD/MM HH24:MI') || ' ' || u.display_name || ': ' || "
+      "left(c.body, 600) AS line FROM comments c JOIN concerto.users u ON "
+      "u.id = c.author_user_id WHERE c.session_id = s.id ORDER BY "
+      "c.created_at DESC LIMIT 60) x))::text FROM sessions s JOIN "
+      "session_patients sp ON sp.session_id = s.id AND sp.id = $2::bigint "
+      "JOIN concerto.patients pa ON pa.id = sp.patient_id JOIN "
+      "concerto.tenants t ON t.id = s.tenant_id JOIN groups g ON g.id = "
+      "s.group_id WHERE s.id = $1::bigint",
+      2, p, &m);
+  if (st != CONCERTO_OK)
+    return st;
+  if (!m)
+    return CONCERTO_ERR_NOT_FOUND;
+  json_t *pt = json_object_get(m, "patient");
+  char header[300];
+  snprintf(header, sizeof header, "%s - Verbale di teleconsulto n. %s%s",
+           s_or(m, "hospital", ""), session_id,
+           draft ? " - BOZZA (non definitivo)" : "");
+  tc_pdf *doc = tc_pdf_new(header);
+  if (!doc) {
+    json_decref(m);
+    return CONCERTO_ERR_NOMEM;
+  }
+  tc_pdf_title(doc, draft ? "BOZZA - Verbale di teleconsulto"
+                          : "Verbale di teleconsulto");
+  tc_pdf_field(doc, "Struttura", s_or(m, "hospital", "-"));
+  tc_pdf_field(doc, "Gruppo", s_or(m, "group", "-"));
+  tc_pdf_field(doc, "Tema", s_or(m, "theme", "-"));
+  tc_pdf_field(doc, "Data", s_or(m, "date", "-"));
+  tc_pdf_field(doc, "Organizzatore", s_or(m, "organizer", "-"));
+  if (!draft)
+    tc_pdf_field(doc, "Chiuso il", s_or(m, "closed", "-"));
+
+  tc_pdf_heading(doc, "Paziente");
+  tc_pdf_field(doc, "Cognome e nome", s_or(pt, "name", "-"));
+  tc_pdf_field(doc, "Codice fiscale", s_or(pt, "cf", "-"));
+  tc_pdf_field(doc, "Data di nascita", s_or(pt, "birth", "-"));
+  tc_pdf_field(doc, "Luogo di nascita", s_or(pt, "place", "-"));
+
+  tc_pdf_heading(doc, "Partecipanti");
+  tc_pdf_text(doc, s_or(m, "participants", "-"));
+
+  tc_pdf_heading(doc, "Anamnesi");
+  if (json_is_string(json_object_get(m, "anamnesis")))
+    tc_pdf_text(doc, s_or(m, "anamnesis", "-"));
+  else
+    tc_pdf_text(doc, "Nessuna scheda anamnestica collegata.");
+
+  tc_pdf_heading(doc, "Documenti esaminati");
+  tc_pdf_text(doc, s_or(m, "documents", "Nessun documento."));
+
+  tc_pdf_heading(doc, "Sintesi della discussione");
+  tc_pdf_text(doc, s_or(m, "comments", "Nessun commento."));
+
+  tc_pdf_heading(doc, "Decisione");
+  tc_pdf_text(doc, s_or(m, "decision", "Nessuna decisione registrata."));
+  if (json_string_value(json_object_get(m, "decided_by"))) {
+    char by[300];
+    snprintf(by, sizeof by, "Registrata da %s il %s",
+             s_or(m, "decided_by", "-"), s_or(m, "decided_at", "-"));
+    tc_pdf_text(doc, by);
+  }
+  if (json_string_value(json_object_get(m, "outcome"))) {
+    tc_pdf_heading(doc, "Esito del teleconsulto");
+    tc_pdf_text(doc, s_or(m, "outcome", "-"));
+  }
+  char foot[200];
+  snprintf(foot, sizeof foot, "\nDocumento generato da Concerto il %s%s.",
+           s_or(m, "generated", "-"),
+           draft ? " - BOZZA: il verbale definitivo è prodotto alla chiusura"
+                 : "");
+  tc_pdf_text(doc, foot);
+  json_decref(m);
+  if (!tc_pdf_finish(doc, pdf, len)) {
+    TC_H->log(tc_self, CONCERTO_LOG_ERROR,
+              "session %s: the minutes PDF could not be generated", session_id);
+    return CONCERTO_ERR_INTERNAL;
+  }
+  return CONCERTO_OK;
+}

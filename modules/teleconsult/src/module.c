@@ -1,0 +1,84 @@
+/* Teleconsult module: registration only (routes, configuration, migrations,
+ * web pages). The handlers live one job per file. */
+#include "tc.h"
+
+#include <stdio.h>
+
+static const struct {
+  const char *method, *path;
+  concerto_handler handler;
+  uint32_t flags;
+} routes[] = {
+    {"GET", "/dashboard", tc_dashboard, 0},
+    {"GET", "/calendar", tc_calendar, 0},
+    {"GET", "/indicators", tc_indicators, 0},
+    {"GET", "/groups", tc_groups_list, 0},
+    {"POST", "/groups", tc_groups_create, 0},
+    {"GET", "/groups/{id}", tc_group_get, 0},
+    {"POST", "/groups/{id}/members", tc_group_member_add, 0},
+    {"DELETE", "/groups/{id}/members/{user_id}", tc_group_member_delete, 0},
+    {"GET", "/colleagues", tc_colleagues, 0},
+    {"POST", "/requests", tc_requests_create, 0},
+    {"GET", "/requests", tc_requests_list, 0},
+    {"GET", "/requests/{id}", tc_request_get, 0},
+    {"POST", "/requests/{id}/cancel", tc_request_cancel, 0},
+    {"POST", "/sessions", tc_sessions_create, 0},
+    {"GET", "/sessions/{id}", tc_session_get, 0},
+    {"GET", "/sessions/{id}/join", tc_session_join, 0},
+    {"POST", "/sessions/{id}/start", tc_session_start, 0},
+    {"POST", "/sessions/{id}/close", tc_session_close, 0},
+    {"POST", "/sessions/{id}/participants", tc_participant_add, 0},
+    {"DELETE", "/sessions/{id}/participants/{pid}", tc_participant_delete, 0},
+    {"POST", "/sessions/{id}/slots", tc_slot_add, 0},
+    {"PUT", "/sessions/{id}/slots/{slot}/availability", tc_availability_put, 0},
+    {"POST", "/sessions/{id}/confirm", tc_confirm, 0},
+    {"POST", "/sessions/{id}/patients", tc_patient_add, 0},
+    {"DELETE", "/sessions/{id}/patients/{spid}", tc_patient_delete, 0},
+    {"PUT", "/sessions/{id}/patients/{spid}/anamnesis", tc_anamnesis_put, 0},
+    {"PUT", "/sessions/{id}/patients/{spid}/decision", tc_decision_put, 0},
+    {"GET", "/sessions/{id}/patients/{spid}/minutes.pdf", tc_minutes_get, 0},
+    {"POST", "/sessions/{id}/documents", tc_documents_upload,
+     CONCERTO_ROUTE_UPLOAD},
+    {"GET", "/sessions/{id}/documents", tc_documents_list, 0},
+    {"GET", "/sessions/{id}/documents/{doc}/content", tc_document_content, 0},
+    {"GET", "/sessions/{id}/documents/{doc}/dicom", tc_document_dicom, 0},
+    {"GET", "/sessions/{id}/comments", tc_comments_list, 0},
+    {"POST", "/sessions/{id}/comments", tc_comments_create, 0},
+    {"GET", "/sessions/{id}/live", tc_live, 0},
+};
+
+static concerto_status init(const concerto_host *host, concerto_registrar *reg,
+                            void **state) {
+  (void)state;
+  /* Uploads, live streams, SMS and video rooms arrived in ABI 1.6. */
+  if (!CONCERTO_HOST_HAS(host, video_room) || !CONCERTO_HOST_HAS(host, rule))
+    return CONCERTO_ERR_UNSUPPORTED;
+  tc_self = host->module_self(reg);
+  concerto_config_spec url = CONCERTO_CONFIG_SPEC_INIT_V1;
+  url.key = "public_url";
+  url.default_value = "http://127.0.0.1:8080";
+  url.help = "Base URL of the console used in invitation links";
+  if (host->register_config(reg, &url) != CONCERTO_OK)
+    return CONCERTO_ERR_REG_INVALID;
+  for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+    char path[160];
+    snprintf(path, sizeof path, "/api/v1/teleconsult%s", routes[i].path);
+    concerto_route_spec spec = CONCERTO_ROUTE_SPEC_INIT_V1;
+    spec.method = routes[i].method;
+    spec.path = path;
+    spec.required_role = "authenticated";
+    spec.flags = routes[i].flags;
+    spec.handler = routes[i].handler;
+    if (host->register_route(reg, &spec) != CONCERTO_OK)
+      return CONCERTO_ERR_REG_INVALID;
+  }
+  if (host->register_migrations(reg, "sql") != CONCERTO_OK)
+    return CONCERTO_ERR_REG_INVALID;
+  /* The pages are written separately (web/); serve them when present. */
+  host->register_static(reg, "web");
+  return CONCERTO_OK;
+}
+
+CONCERTO_MODULE("teleconsult", "1.0.0", "Concerto",
+                "Teleconsults between SPOKE doctors and HUB specialist groups",
+                NULL, init, NULL, NULL)

@@ -1,0 +1,242 @@
+/* The patients discussed in a session (R3.6, R3.7, R3.10): adding them,
+ * linking an anamnesis, writing the decision, reading the minutes. */
+#include "sql.h"
+#include "tc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *id_member(concerto_request *req, const json_t *body,
+                             const char *key) {
+  json_t *v = json_object_get(body, key);
+  if (json_is_integer(v))
+    return TC_H->req_printf(req, "%lld", (long long)json_integer_value(v));
+  return json_string_value(v);
+}
+
+#define SP_JSON                                                                \
+  "json_build_object('id', sp.id::text, 'patient', json_build_object('id', "   \
+  "pt.id::text, 'fiscal_code', pt.fiscal_code, 'surname', pt.surname, "        \
+  "'given_name', pt.given_name, 'birth_date', pt.birth_date, 'sex', pt.sex), " \
+  "'anamnesis', " TC_ANAMNESIS_JSON ", "                                       \
+  "'decision', sp.decision, "                                                  \
+  "'decided_at', sp.decided_at, 'minutes', NULL)"
+
+/* The session patient {spid} of the session; *patient_id its patient. */
+static concerto_status session_patient(concerto_request *req,
+                                       const tc_access *a,
+                                       const char **patient_id) {
+  *patient_id = NULL;
+  const char *spid = concerto_param(req, "spid");
+  if (!tc_is_id(spid))
+    return CONCERTO_OK;
+  const char *p[2] = {a->session_id, spid};
+  return tc_value(req,
+                  "SELECT patient_id::text FROM session_patients WHERE id = "
+                  "$2::bigint AND session_id = $1::bigint",
+                  2, p, patient_id);
+}
+
+concerto_status tc_patient_add(concerto_request *req, void *ud) {
+  (void)ud;
+  tc_access a;
+  concerto_status st;
+  if (!tc_session_for_change(req, &a, TC_ORGANIZERS,
+                             "Only the organizers add patients.", &st))
+    return st;
+  json_t *body;
+  if ((st = tc_body(req, &body)) != CONCERTO_OK)
+    return st;
+  const char *pid = id_member(req, body, "patient_id");
+  if (!tc_is_id(pid))
+    return tc_invalid(req, "patient_id", "required", "patient_id: required");
+  const char *p[2] = {a.session_id, pid};
+  json_t *out;
+  st = tc_json_row(
+      req,
+      "WITH sp AS (INSERT INTO session_patients (session_id, patient_id) "
+      "SELECT $1::bigint, id FROM concerto.patients WHERE id = $2::bigint ON "
+      "CONFLICT DO NOTHING RETURNING *) SELECT " SP_JSON "::text FROM sp JOIN "
+      "concerto.patients pt ON pt.id = sp.patient_id",
+      2, p, &out);
+  if (st != CONCERTO_OK)
+    return st;
+  if (!out) {
+    const char *known;
+    if ((st = tc_value(req,
+                       "SELECT 1 FROM concerto.patients WHERE id = $2::bigint "
+                       "AND $1::bigint > 0",
+                       2, p, &known)) != CONCERTO_OK)
+      return st;
+    return known ? tc_conflict(req, "The patient is already in the session.")
+                 : tc_invalid(req, "patient_id", "unknown_patient",
+                              "patient_id: no such patient");
+  }
+  TC_H->audit(req, "teleconsult.patient.add",
+              TC_H->req_printf(req, "session:%s", a.session_id), pid, NULL);
+  json_t *data = json_pack("{s:s}", "status", a.status);
+  tc_publish_live(req, a.session_id, "status", data);
+  json_decref(data);
+  return concerto_reply_json(req, 201, out);
+}
+
+concerto_status tc_patient_delete(concerto_request *req, void *ud) {
+  (void)ud;
+  tc_access a;
+  concerto_status st;
+  if (!tc_session_for_change(req, &a, TC_ORGANIZERS,
+                             "Only the organizers remove patients.", &st))
+    return st;
+  const char *patient;
+  if ((st = session_patient(req, &a, &patient)) != CONCERTO_OK)
+    return st;
+  if (!patient)
+    return tc_not_found(req);
+  const char *p[2] = {a.session_id, concerto_param(req, "spid")};
+  if ((st = concerto_query_db(req,
+                              "DELETE FROM session_patients WHERE id = "
+                              "$2::bigint AND session_id = $1::bigint",
+                              2, p, NULL)) != CONCERTO_OK)
+    return st;
+  TC_H->audit(req, "teleconsult.patient.delete",
+              TC_H->req_printf(req, "session:%s", a.session_id), patient, NULL);
+  return TC_H->respond_bytes(req, 204, "text/plain", "", 0);
+}
+
+concerto_status tc_anamnesis_put(concerto_request *req, void *ud) {
+  (void)ud;
+  tc_access a;
+  concerto_status st;
+  if (!tc_session_for_change(req, &a, TC_PARTICIPANTS,
+                             "Only participants link an anamnesis.", &st))
+    return st;
+  const char *patient;
+  if ((st = session_patient(req, &a, &patient)) != CONCERTO_OK)
+    return st;
+  if (!patient)
+    return tc_not_found(req);
+  json_t *body;
+  if ((st = tc_body(req, &body)) != CONCERTO_OK)
+    return st;
+  const char *form = tc_str(body, "form_id");
+  const char *sub = id_member(req, body, "submission_id");
+  if (!tc_is_id(sub))
+    return tc_invalid(req, "submission_id", "required",
+                      "submission_id: required");
+  /* The submission must be this patient's and visible to the caller (RLS:
+   * made in the caller's current hospital, the SPOKE's or the HUB's). Its
+   * answers are copied onto the session, where every participant reads
+   * them: sharing the anamnesis with the consulted group is the point of
+   * the consult, and participation is explicit. */
+  const char *p[2] = {sub, patient};
+  const char *found;
+  if ((st = tc_value(req,
+                     "SELECT form_id FROM concerto.form_submissions WHERE id "
+                     "= $1::bigint AND patient_id = $2::bigint",
+                     2, p, &found)) != CONCERTO_OK)
+    return st;
+  if (!found)
+    return tc_invalid(req, "submission_id", "unknown_submission",
+                      "submission_id: no such submission for this patient");
+  if (form && strcmp(form, found) != 0)
+    return tc_invalid(req, "form_id", "mismatch",
+                      "form_id: not the submission's form");
+  const char *q[2] = {concerto_param(req, "spid"), sub};
+  if ((st = concerto_query_db(
+           req,
+           "UPDATE session_patients sp SET anamnesis_form_id = fs.form_id, "
+           "anamnesis_submission_id = fs.id, anamnesis_form_version = "
+           "fs.form_version, anamnesis_hospital = t.code, anamnesis_answers = "
+           "fs.answers, anamnesis_at = now() FROM concerto.form_submissions "
+           "fs JOIN concerto.tenants t ON t.id = fs.tenant_id WHERE sp.id = "
+           "$1::bigint AND fs.id = $2::bigint",
+           2, q, NULL)) != CONCERTO_OK)
+    return st;
+  TC_H->audit(req, "teleconsult.anamnesis.link",
+              TC_H->req_printf(req, "session:%s", a.session_id), patient, NULL);
+  return concerto_reply_json(
+      req, 200,
+      json_pack("{s:s, s:s}", "form_id", found, "submission_id", sub));
+}
+
+concerto_status tc_decision_put(concerto_request *req, void *ud) {
+  (void)ud;
+  tc_access a;
+  concerto_status st;
+  if (!tc_session_for_change(req, &a, TC_PARTICIPANTS,
+                             "Only participants write the decision.", &st))
+    return st;
+  const char *patient;
+  if ((st = session_patient(req, &a, &patient)) != CONCERTO_OK)
+    return st;
+  if (!patient)
+    return tc_not_found(req);
+  json_t *body;
+  if ((st = tc_body(req, &body)) != CONCERTO_OK)
+    return st;
+  const char *decision = tc_str(body, "decision");
+  if (!decision || strlen(decision) > 8000)
+    return tc_invalid(req, "decision", "invalid",
+                      "decision: text, at most 8000 characters");
+  const char *p[2] = {concerto_param(req, "spid"), decision};
+  json_t *out;
+  st = tc_json_row(req,
+                   "UPDATE session_patients SET decision = $2, decided_by = "
+                   "current_user_id(), decided_at = now() WHERE id = "
+                   "$1::bigint RETURNING json_build_object('id', id::text, "
+                   "'decision', decision, 'decided_at', decided_at, "
+                   "'decided_by', (SELECT display_name FROM concerto.users "
+                   "WHERE id = current_user_id()))::text",
+                   2, p, &out);
+  if (st != CONCERTO_OK)
+    return st;
+  TC_H->audit(req, "teleconsult.decision.write",
+              TC_H->req_printf(req, "session:%s", a.session_id), patient, NULL);
+  tc_publish_live(req, a.session_id, "decision", out);
+  return concerto_reply_json(req, 200, out);
+}
+
+concerto_status tc_minutes_get(concerto_request *req, void *ud) {
+  (void)ud;
+  tc_access a;
+  concerto_status st;
+  if (!tc_session_access(req, &a, &st))
+    return st;
+  const char *patient;
+  if ((st = session_patient(req, &a, &patient)) != CONCERTO_OK)
+    return st;
+  if (!patient)
+    return tc_not_found(req);
+  const char *spid = concerto_param(req, "spid");
+  const char *p[1] = {spid}, *sha;
+  if ((st = tc_value(req,
+                     "SELECT minutes_sha256 FROM session_patients WHERE id = "
+                     "$1::bigint",
+                     1, p, &sha)) != CONCERTO_OK)
+    return st;
+  const char *resource =
+      TC_H->req_printf(req, "session:%s:patient:%s", a.session_id, spid);
+  const char *filename = TC_H->req_printf(req, "verbale-teleconsulto-%s-%s.pdf",
+                                          a.session_id, spid);
+  TC_H->audit(req, "teleconsult.minutes.read", resource, patient, NULL);
+  if (sha) {
+    st = TC_H->respond_blob(req, sha, "application/pdf", filename, 1);
+    if (st != CONCERTO_ERR_NOT_FOUND && st != CONCERTO_ERR_UNSUPPORTED)
+      return st;
+  }
+  /* Before close: a draft; after close without a stored copy: the same
+   * text regenerated from the closed session. */
+  unsigned char *pdf = NULL;
+  size_t len = 0;
+  bool draft = strcmp(a.status, "closed") != 0;
+  if ((st = tc_minutes_build(req, a.session_id, spid, draft, &pdf, &len)) !=
+      CONCERTO_OK)
+    return st;
+  TC_H->set_header(
+      req, "Content-Disposition",
+      TC_H->req_printf(req, "attachment; filename=\"%s\"", filename));
+  TC_H->set_header(req, "Cache-Control", "no-store");
+  st = TC_H->respond_bytes(req, 200, "application/pdf", pdf, len);
+  free(pdf);
+  return st;
+}

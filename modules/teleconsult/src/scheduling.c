@@ -1,0 +1,482 @@
+/* Scheduling (R3.4, R3.5): participants, proposed slots, availability
+ * answers and the confirmation that sends the invitations. */
+#include "ics.h"
+#include "sql.h"
+#include "tc.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* An id from a JSON member given as string or integer (request memory). */
+static const char *id_member(concerto_request *req, const json_t *body,
+                             const char *key) {
+  json_t *v = json_object_get(body, key);
+  if (json_is_integer(v))
+    return TC_H->req_printf(req, "%lld", (long long)json_integer_value(v));
+  return json_string_value(v);
+}
+
+static concerto_status organizer_open(concerto_request *req, tc_access *a,
+                                      bool *ok) {
+  concerto_status st = CONCERTO_OK;
+  *ok = tc_session_for_change(req, a, TC_ORGANIZERS,
+                              "Only the session's organizers do this.", &st);
+  return st;
+}
+
+static bool email_ok(const char *e) {
+  const char *at = e ? strchr(e, '@') : NULL;
+  return at && at != e && strchr(at + 1, '.') && strlen(e) <= 254 &&
+         !strpbrk(e, " \t\r\n<>,;\"");
+}
+
+concerto_status tc_participant_add(concerto_request *req, void *ud) {
+  (void)ud;
+  tc_access a;
+  bool ok;
+  concerto_status st = organizer_open(req, &a, &ok);
+  if (!ok)
+    return st;
+  json_t *body;
+  if ((st = tc_body(req, &body)) != CONCERTO_OK)
+    return st;
+  const char *kind = tc_str(body, "kind");
+  const char *user_id = id_member(req, body, "user_id");
+  const char *patient_id = id_member(req, body, "patient_id");
+  const char *name = tc_str(body, "name"), *email = tc_str(body, "email");
+  const char *phone = tc_str(body, "phone");
+  if (!kind || (strcmp(kind, "staff") != 0 && strcmp(kind, "external") != 0 &&
+                strcmp(kind, "patient") != 0))
+    return tc_invalid(req, "kind", "invalid",
+                      "kind: staff, external or patient");
+  if (strcmp(kind, "staff") == 0) {
+    if (!tc_is_id(user_id))
+      return tc_invalid(req, "user_id", "required", "user_id: required");
+    name = email = NULL;
+    patient_id = NULL;
+  } else if (strcmp(kind, "external") == 0) {
+    if (!name || !*name || strlen(name) > 200)
+      return tc_invalid(req, "name", "required", "name: 1-200 characters");
+    if (!email_ok(email))
+      return tc_invalid(req, "email", "invalid", "email: an e-mail address");
+    user_id = patient_id = NULL;
+  } else {
+    if (!tc_is_id(patient_id))
+      return tc_invalid(req, "patient_id", "required", "patient_id: required");
+    user_id = NULL;
+    name = email = NULL;
+  }
+  if (phone && *phone) {
+    size_t n = strlen(phone), digits = 0;
+    for (size_t i = 0; i < n; i++)
+      digits += phone[i] >= '0' && phone[i] <= '9';
+    if (n > 20 || digits < 6 || strspn(phone, "+0123456789 ") != n ||
+        strchr(phone + 1, '+'))
+      return tc_invalid(req, "phone", "invalid", "phone: +39 333 1234567");
+  } else {
+    phone = NULL;
+  }
+  const char *p[7] = {a.session_id, kind,  user_id, patient_id,
+                      name,         email, phone};
+  const char *exists;
+  /* The referenced person must exist (a clean 422, not a foreign key 409). */
+  st = tc_value(req,
+                "SELECT CASE WHEN $1::text = 'staff' THEN (SELECT 't' FROM "
+                "concerto.users WHERE id = $2::bigint AND NOT disabled) WHEN "
+                "$1 = 'patient' THEN (SELECT 't' FROM concerto.patients WHERE "
+                "id = $3::bigint) ELSE 't' END",
+                3, p + 1, &exists);
+  if (st != CONCERTO_OK)
+    return st;
+  if (!exists)
+    return tc_invalid(req, user_id ? "user_id" : "patient_id", "unknown",
+                      "no such person");
+  json_t *out;
+  st = tc_json_row(
+      req,
+      "WITH p AS (INSERT INTO participants (session_id, kind, user_id, "
+      "patient_id, name, email, phone, hospital_id) VALUES ($1::bigint, $2, "
+      "$3::bigint, $4::bigint, $5, $6, $7, (SELECT r.tenant_id FROM "
+      "concerto.user_roles r WHERE r.user_id = $3::bigint LIMIT 1)) ON "
+      "CONFLICT DO NOTHING RETURNING *) SELECT " TC_PARTICIPANT_JSON
+      "::text FROM p",
+      7, p, &out);
+  if (st != CONCERTO_OK)
+    return st;
+  if (!out)
+    return tc_conflict(req, "Already a participant.");
+  TC_H->audit(req, "teleconsult.participant.add",
+              TC_H->req_printf(req, "session:%s", a.session_id), patient_id,
+              NULL);
+  if (user_id)
+    TC_H->notify_user(req, user_id, "Invito a un teleconsulto",
+                      "Sei stato aggiunto ai partecipanti di un teleconsulto.");
+  return concerto_reply_json(req, 201, out);
+}
+
+concerto_status tc_participant_delete(concerto_request *req, void *ud) {
+  (void)ud;
+  tc_access a;
+  bool ok;
+  concerto_status st = organizer_open(req, &a, &ok);
+  if (!ok)
+    return st;
+  const char *pid = concerto_param(req, "pid");
+  if (!tc_is_id(pid))
+    return tc_not_found(req);
+  const char *p[2] = {a.session_id, pid}, *gone;
+  st = tc_value(req,
+                "DELETE FROM participants WHERE session_id = $1::bigint AND id "
+                "= $2::bigint RETURNING coalesce(patient_id::text, '')",
+                2, p, &gone);
+  if (st != CONCERTO_OK)
+    return st;
+  if (!gone)
+    return tc_not_found(req);
+  TC_H->audit(req, "teleconsult.participant.delete",
+              TC_H->req_printf(req, "session:%s", a.session_id),
+              *gone ? gone : NULL, NULL);
+  return TC_H->respond_bytes(req, 204, "text/plain", "", 0);
+}
+
+concerto_status tc_slot_add(concerto_request *req, void *ud) {
+  (void)ud;
+  tc_access a;
+  bool ok;
+  concerto_status st = organizer_open(req, &a, &ok);
+  if (!ok)
+    return st;
+  json_t *body;
+  if ((st = tc_body(req, &body)) != CONCERTO_OK)
+    return st;
+  const char *p[3] = {a.session_id, tc_str(body, "starts_at"),
+                      tc_str(body, "ends_at")};
+  concerto_result *res;
+  st = concerto_query_db(
+      req,
+      "SELECT try_timestamptz($1) IS NOT NULL, try_timestamptz($2) > "
+      "try_timestamptz($1), try_timestamptz($2) - try_timestamptz($1) <= "
+      "interval '12 hours'",
+      2, p + 1, &res);
+  if (st != CONCERTO_OK)
+    return st;
+  const char *v0 = concerto_value(res, 0, 0), *v1 = concerto_value(res, 0, 1),
+             *v2 = concerto_value(res, 0, 2);
+  if (!v0 || v0[0] != 't')
+    return tc_invalid(req, "starts_at", "invalid", "starts_at: ISO 8601 time");
+  if (!v1 || v1[0] != 't' || !v2 || v2[0] != 't')
+    return tc_invalid(req, "ends_at", "invalid",
+                      "ends_at: after starts_at, at most 12 hours later");
+  json_t *out;
+  st = tc_json_row(
+      req,
+      "WITH sl AS (INSERT INTO slots (session_id, starts_at, ends_at) VALUES "
+      "($1::bigint, try_timestamptz($2), try_timestamptz($3)) RETURNING *), "
+      "up AS (UPDATE sessions SET status = 'scheduling' WHERE id = $1::bigint "
+      "AND status = 'draft') SELECT json_build_object('id', sl.id::text, "
+      "'starts_at', sl.starts_at, 'ends_at', sl.ends_at, 'chosen', sl.chosen, "
+      "'answers', '[]'::json)::text FROM sl",
+      3, p, &out);
+  if (st != CONCERTO_OK)
+    return st;
+  /* Staff participants are asked for their availability. */
+  concerto_result *who;
+  if (concerto_query_db(req,
+                        "SELECT user_id::text FROM participants WHERE "
+                        "session_id = $1::bigint AND user_id IS NOT NULL AND "
+                        "user_id <> current_user_id()",
+                        1, p, &who) == CONCERTO_OK)
+    for (int i = 0; i < concerto_rows(who); i++)
+      TC_H->notify_user(req, concerto_value(who, i, 0),
+                        "Teleconsulto: indica la tua disponibilità",
+                        "È stata proposta una nuova data per un teleconsulto.");
+  json_t *data = json_pack("{s:s, s:O}", "status", "scheduling", "slot", out);
+  tc_publish_live(req, a.session_id, "status", data);
+  json_decref(data);
+  return concerto_reply_json(req, 201, out);
+}
+
+concerto_status tc_availability_put(concerto_request *req, void *ud) {
+  (void)ud;
+  tc_access a;
+  concerto_status st;
+  if (!tc_session_access(req, &a, &st))
+    return st;
+  if (!a.participant_id)
+    return tc_forbidden(req, "Only participants answer.");
+  if (tc_session_final(&a))
+    return tc_conflict(req, "The session is closed.");
+  json_t *body;
+  if ((st = tc_body(req, &body)) != CONCERTO_OK)
+    return st;
+  const char *answer = tc_str(body, "answer");
+  if (!answer || (strcmp(answer, "yes") != 0 && strcmp(answer, "no") != 0 &&
+                  strcmp(answer, "maybe") != 0))
+    return tc_invalid(req, "answer", "invalid", "answer: yes, no or maybe");
+  const char *slot = concerto_param(req, "slot");
+  if (!tc_is_id(slot))
+    return tc_not_found(req);
+  const char *p[4] = {a.session_id, slot, a.participant_id, answer};
+  json_t *out;
+  st = tc_json_row(
+      req,
+      "INSERT INTO availability (slot_id, participant_id, answer) SELECT "
+      "sl.id, $3::bigint, $4 FROM slots sl WHERE sl.id = $2::bigint AND "
+      "sl.session_id = $1::bigint ON CONFLICT (slot_id, participant_id) DO "
+      "UPDATE SET answer = EXCLUDED.answer, answered_at = now() RETURNING "
+      "json_build_object('slot_id', slot_id::text, 'participant_id', "
+      "participant_id::text, 'answer', answer, 'answered_at', "
+      "answered_at)::text",
+      4, p, &out);
+  if (st != CONCERTO_OK)
+    return st;
+  if (!out)
+    return tc_not_found(req);
+  tc_publish_live(req, a.session_id, "availability", out);
+  return concerto_reply_json(req, 200, out);
+}
+
+/* ---- confirmation and invitations ---- */
+
+typedef struct invite_ctx {
+  const char *session_id, *room, *theme, *when, *hospital;
+  long long starts, ends;
+  tc_ics_person organizer;
+  tc_ics_person *attendees;
+  size_t nattendees;
+} invite_ctx;
+
+/* The e-mail text, Italian; malloc'ed. */
+static char *mail_text(const invite_ctx *c, const char *name, const char *url,
+                       bool link_pending) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  if (!f)
+    return NULL;
+  fprintf(f, "Gentile %s,\n\n", name ? name : "partecipante");
+  fprintf(f,
+          "è invitato/a al teleconsulto \"%s\" organizzato da %s (%s), "
+          "fissato per il %s.\n\n",
+          c->theme, c->organizer.name ? c->organizer.name : "l'organizzatore",
+          c->hospital, c->when);
+  if (link_pending)
+    fprintf(f,
+            "Il collegamento alla videoconferenza le sarà comunicato a "
+            "breve. Nel frattempo può consultare il teleconsulto qui:\n%s\n\n",
+            url);
+  else
+    fprintf(f,
+            "Per partecipare apra questo collegamento all'ora indicata:\n%s\n\n"
+            "Il collegamento è personale: non lo inoltri ad altri.\n\n",
+            url);
+  fprintf(f, "In allegato l'invito da aggiungere al calendario "
+             "(invito.ics).\n\nMessaggio automatico di Concerto, la "
+             "piattaforma regionale di telemedicina.\n");
+  fclose(f);
+  return text;
+}
+
+static concerto_status send_invitation(concerto_request *req,
+                                       const invite_ctx *c, const char *user_id,
+                                       const char *name, const char *email,
+                                       const char *phone, bool moderator,
+                                       int *sent) {
+  static atomic_int sms_warned;
+  json_t *spec = json_pack("{s:s, s:{s:s, s:s?, s:s?}, s:b, s:I, s:I}", "room",
+                           c->room, "user", "id",
+                           user_id ? user_id
+                           : email ? email
+                                   : "guest",
+                           "name", name, "email", email, "moderator", moderator,
+                           "starts_at", (json_int_t)c->starts, "ends_at",
+                           (json_int_t)c->ends);
+  json_t *link = NULL;
+  concerto_status st = TC_H->video_room(req, spec, &link);
+  json_decref(spec);
+  bool pending = false;
+  const char *url = NULL;
+  if (st == CONCERTO_OK && json_string_value(json_object_get(link, "url"))) {
+    url =
+        TC_H->req_strdup(req, json_string_value(json_object_get(link, "url")));
+  } else if (st == CONCERTO_OK || st == CONCERTO_ERR_UNSUPPORTED ||
+             st == CONCERTO_ERR_INVALID) {
+    /* No video provider for this hospital (UNSUPPORTED), or the session is
+     * too far ahead for a link yet (INVALID: providers sign links for a
+     * bounded window): the invitation still goes out with the session
+     * page, where the join button gives the link later. */
+    pending = true;
+    url =
+        TC_H->req_printf(req, "%s/modules/teleconsult/index.html#/sessions/%s",
+                         tc_public_url(req), c->session_id);
+  } else {
+    return st;
+  }
+  json_decref(link);
+  if (email) {
+    tc_ics_event ev = {
+        .uid = TC_H->req_printf(req, "teleconsulto-%s-%s@concerto",
+                                c->session_id, c->room),
+        .dtstamp = (long long)time(NULL),
+        .starts = c->starts,
+        .ends = c->ends,
+        .summary = TC_H->req_printf(req, "Teleconsulto: %s", c->theme),
+        .description = TC_H->req_printf(
+            req, "Teleconsulto organizzato da %s. Collegamento: %s",
+            c->hospital, url),
+        .url = url,
+        .organizer = c->organizer,
+        .attendees = c->attendees,
+        .nattendees = c->nattendees,
+    };
+    char *ics = tc_ics_build(&ev);
+    char *b64 = ics ? tc_base64(ics, strlen(ics)) : NULL;
+    char *text = mail_text(c, name, url, pending);
+    if (!ics || !b64 || !text) {
+      free(ics);
+      free(b64);
+      free(text);
+      return CONCERTO_ERR_NOMEM;
+    }
+    json_t *msg = json_pack(
+        "{s:[s], s:s, s:s, s:[{s:s, s:s, s:s}]}", "to", email, "subject",
+        TC_H->req_printf(req, "Invito al teleconsulto: %s \xe2\x80\x93 %s",
+                         c->theme, c->when),
+        "text", text, "attachments", "filename", "invito.ics", "content_type",
+        "text/calendar; method=REQUEST", "content_base64", b64);
+    free(ics);
+    free(b64);
+    free(text);
+    st = TC_H->send_mail(req, msg);
+    json_decref(msg);
+    if (st != CONCERTO_OK)
+      return st;
+    (*sent)++;
+  }
+  if (phone) {
+    json_t *sms =
+        json_pack("{s:s, s:s}", "to", phone, "text",
+                  TC_H->req_printf(req, "Teleconsulto %s. %s: %s", c->when,
+                                   pending ? "Pagina" : "Collegamento", url));
+    st = TC_H->send_sms(req, sms);
+    json_decref(sms);
+    if (st == CONCERTO_ERR_UNSUPPORTED) {
+      if (atomic_exchange(&sms_warned, 1) == 0)
+        TC_H->log(tc_self, CONCERTO_LOG_INFO,
+                  "no SMS gateway configured: invitations by e-mail only");
+    } else if (st != CONCERTO_OK) {
+      TC_H->log(tc_self, CONCERTO_LOG_WARN,
+                "session %s: SMS invitation refused (status %d)", c->session_id,
+                (int)st);
+    }
+  }
+  return CONCERTO_OK;
+}
+
+concerto_status tc_confirm(concerto_request *req, void *ud) {
+  (void)ud;
+  tc_access a;
+  bool ok;
+  concerto_status st = organizer_open(req, &a, &ok);
+  if (!ok)
+    return st;
+  json_t *body;
+  if ((st = tc_body(req, &body)) != CONCERTO_OK)
+    return st;
+  const char *slot = id_member(req, body, "slot_id");
+  if (!tc_is_id(slot))
+    return tc_invalid(req, "slot_id", "required", "slot_id: required");
+  char fresh[28];
+  if (!tc_room_name(fresh))
+    return CONCERTO_ERR_INTERNAL;
+  const char *p[3] = {a.session_id, slot, fresh};
+  concerto_result *res;
+  /* One statement: choose the slot, set the time and keep an existing room
+   * (a re-confirmation must not invalidate links already sent). */
+  st = concerto_query_db(
+      req,
+      "WITH sl AS (SELECT id, starts_at, ends_at FROM slots WHERE id = "
+      "$2::bigint AND session_id = $1::bigint), mark AS (UPDATE slots SET "
+      "chosen = (id = $2::bigint) WHERE session_id = $1::bigint AND EXISTS "
+      "(SELECT 1 FROM sl)), s AS (UPDATE sessions SET starts_at = "
+      "sl.starts_at, ends_at = sl.ends_at, room = coalesce(room, $3), status "
+      "= 'scheduled', confirmed_at = now() FROM sl WHERE sessions.id = "
+      "$1::bigint RETURNING sessions.*) SELECT s.room, extract(epoch FROM "
+      "s.starts_at)::bigint::text, extract(epoch FROM "
+      "s.ends_at)::bigint::text, to_char(s.starts_at AT TIME ZONE "
+      "'Europe/Rome', 'DD/MM/YYYY \"alle ore\" HH24:MI'), s.theme, t.name, "
+      "u.display_name, u.email, to_json(s.starts_at)#>>'{}' FROM s JOIN "
+      "concerto.tenants t ON t.id = s.tenant_id JOIN concerto.users u ON u.id "
+      "= s.organizer_user_id",
+      3, p, &res);
+  if (st != CONCERTO_OK)
+    return st;
+  if (concerto_rows(res) != 1)
+    return tc_invalid(req, "slot_id", "unknown_slot",
+                      "slot_id: not a slot of this session");
+  invite_ctx c = {
+      .session_id = a.session_id,
+      .room = concerto_value(res, 0, 0),
+      .starts = atoll(concerto_value(res, 0, 1)),
+      .ends = atoll(concerto_value(res, 0, 2)),
+      .when = concerto_value(res, 0, 3),
+      .theme = concerto_value(res, 0, 4),
+      .hospital = concerto_value(res, 0, 5),
+      .organizer = {concerto_value(res, 0, 6), concerto_value(res, 0, 7)},
+  };
+  const char *starts_iso = concerto_value(res, 0, 8);
+  if (!c.organizer.email)
+    c.organizer.email = "noreply@concerto.invalid";
+  concerto_result *who;
+  st = concerto_query_db(
+      req,
+      "SELECT p.id::text, p.user_id::text, coalesce(u.display_name, p.name, "
+      "pt.given_name || ' ' || pt.surname), coalesce(p.email, u.email, "
+      "pt.email), coalesce(p.phone, pt.phone), p.organizer FROM participants "
+      "p LEFT JOIN concerto.users u ON u.id = p.user_id LEFT JOIN "
+      "concerto.patients pt ON pt.id = p.patient_id WHERE p.session_id = "
+      "$1::bigint ORDER BY p.id",
+      1, p, &who);
+  if (st != CONCERTO_OK)
+    return st;
+  int n = concerto_rows(who);
+  c.attendees = TC_H->req_alloc(req, sizeof *c.attendees * (size_t)(n + 1));
+  if (!c.attendees)
+    return CONCERTO_ERR_NOMEM;
+  for (int i = 0; i < n; i++)
+    if (concerto_value(who, i, 3))
+      c.attendees[c.nattendees++] =
+          (tc_ics_person){concerto_value(who, i, 2), concerto_value(who, i, 3)};
+  int sent = 0;
+  for (int i = 0; i < n; i++) {
+    st = send_invitation(req, &c, concerto_value(who, i, 1),
+                         concerto_value(who, i, 2), concerto_value(who, i, 3),
+                         concerto_value(who, i, 4),
+                         concerto_value(who, i, 5)[0] == 't', &sent);
+    if (st != CONCERTO_OK)
+      return st;
+  }
+  if ((st = concerto_query_db(req,
+                              "UPDATE participants SET invited_at = now() "
+                              "WHERE session_id = $1::bigint",
+                              1, p, NULL)) != CONCERTO_OK)
+    return st;
+  st = TC_H->publish(req, "teleconsult.scheduled", 1,
+                     json_pack("{s:s, s:s}", "session_id", a.session_id,
+                               "starts_at", starts_iso));
+  if (st != CONCERTO_OK)
+    return st;
+  TC_H->audit(req, "teleconsult.session.confirm",
+              TC_H->req_printf(req, "session:%s", a.session_id), NULL, NULL);
+  json_t *data =
+      json_pack("{s:s, s:s}", "status", "scheduled", "starts_at", starts_iso);
+  tc_publish_live(req, a.session_id, "status", data);
+  json_decref(data);
+  return concerto_reply_json(req, 200,
+                             json_pack("{s:s, s:i, s:s}", "status", "scheduled",
+                                       "invitations", sent, "starts_at",
+                                       starts_iso));
+}

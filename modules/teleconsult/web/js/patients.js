@@ -1,0 +1,119 @@
+// Patient search and registration with the core's regional registry
+// (GET /api/v1/patients?q=, POST /api/v1/patients), shared by the new
+// request screen and the session's Patients tab (R3.6).
+import { h, field, newId } from '/static/js/dom.js';
+import { api, get, enc } from '/static/js/api.js';
+import { messageArea, applyFieldErrors, submitBusy } from '/static/js/ui.js';
+import { tc, fmtDate, patientName } from './common.js';
+
+/** {el, clear()}: onPick(patient) is called with the chosen patient. */
+export function patientPicker({ onPick, pickLabel }) {
+  const id = newId('pat');
+  const q = h('input', { class: 'form-control', type: 'search', autocomplete: 'off', 'data-testid': 'patient-q' });
+  const results = h('div', { class: 'tc-patient-results', 'aria-live': 'polite', 'data-testid': 'patient-results' });
+  const msg = messageArea();
+  let seq = 0;
+
+  async function search() {
+    const text = q.value.trim();
+    const my = ++seq;
+    results.dataset.loaded = 'false';
+    if (text.length < 2) {
+      results.replaceChildren(h('p', { class: 'small text-muted mb-0' }, tc('patients.typeMore')));
+      results.dataset.loaded = 'true';
+      return;
+    }
+    try {
+      const r = await get(`/api/v1/patients?q=${enc(text)}`);
+      if (my !== seq) return;
+      const list = (r && r.patients) || [];
+      results.replaceChildren(list.length
+        ? h('ul', { class: 'list-group' }, list.map((p) => h('li', { class: 'list-group-item d-flex flex-wrap align-items-center gap-2', 'data-patient': p.id },
+          h('span', { class: 'flex-grow-1' }, h('strong', {}, patientName(p)), ' ',
+            h('span', { class: 'small text-muted' }, `${p.fiscal_code || ''} · ${fmtDate(p.birth_date)}`)),
+          h('button', {
+            type: 'button', class: 'btn btn-sm btn-outline-primary',
+            'aria-label': `${pickLabel || tc('patients.pick')}: ${patientName(p)}`,
+            onclick: () => onPick(p),
+          }, pickLabel || tc('patients.pick')))))
+        : h('p', { class: 'small text-muted mb-0' }, tc('patients.none')));
+    } catch (err) {
+      if (my !== seq) return;
+      msg.error(err);
+      results.replaceChildren();
+    }
+    results.dataset.loaded = 'true';
+  }
+
+  const searchBtn = h('button', { type: 'button', class: 'btn btn-outline-primary', onclick: search }, tc('patients.search'));
+  q.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      search();
+    }
+  });
+
+  // Registration of a new patient (codice fiscale checked by the core).
+  const ctl = {
+    fiscal_code: h('input', { class: 'form-control text-uppercase', autocomplete: 'off', maxlength: '16', required: true }),
+    surname: h('input', { class: 'form-control', autocomplete: 'off', required: true }),
+    given_name: h('input', { class: 'form-control', autocomplete: 'off', required: true }),
+    birth_date: h('input', { class: 'form-control', type: 'date', required: true }),
+    birth_place: h('input', { class: 'form-control', autocomplete: 'off' }),
+    sex: h('select', { class: 'form-select' },
+      h('option', { value: '' }, '—'), h('option', { value: 'F' }, tc('patients.sexF')), h('option', { value: 'M' }, tc('patients.sexM'))),
+    email: h('input', { class: 'form-control', type: 'email', autocomplete: 'off' }),
+    phone: h('input', { class: 'form-control', type: 'tel', autocomplete: 'off' }),
+  };
+  const regMsg = messageArea();
+  const regBtn = h('button', { type: 'submit', class: 'btn btn-primary' }, tc('patients.register'));
+  const regForm = h('form', { class: 'row g-2 d-none mt-2', 'data-testid': 'patient-register', novalidate: true },
+    ['fiscal_code', 'surname', 'given_name', 'birth_date', 'birth_place', 'sex', 'email', 'phone'].map((k) => h('div', { class: 'col-sm-6 col-lg-3' },
+      field({ label: tc(`patients.${k}`), control: ctl[k], id: `${id}-${k}` }))),
+    h('div', { class: 'col-12' }, regMsg.el, regBtn));
+  regForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const body = {};
+    Object.entries(ctl).forEach(([k, c]) => {
+      const v = c.value.trim();
+      if (v) body[k] = k === 'fiscal_code' ? v.toUpperCase() : v;
+    });
+    submitBusy(regBtn, true);
+    try {
+      const p = await api('POST', '/api/v1/patients', body);
+      regMsg.ok(tc('patients.registered', { name: patientName(p) }));
+      regForm.classList.add('d-none');
+      toggle.setAttribute('aria-expanded', 'false');
+      onPick(p);
+    } catch (err) {
+      const rest = applyFieldErrors(ctl, err);
+      if (rest.length || !err.errors || !err.errors.length) regMsg.error(err);
+    } finally {
+      submitBusy(regBtn, false);
+    }
+  });
+  const toggle = h('button', {
+    type: 'button', class: 'btn btn-link px-0', 'aria-expanded': 'false', 'aria-controls': `${id}-reg`,
+    onclick: () => {
+      const open = regForm.classList.toggle('d-none') === false;
+      toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+      if (open) ctl.fiscal_code.focus();
+    },
+  }, tc('patients.new'));
+  regForm.id = `${id}-reg`;
+
+  const el = h('div', { class: 'tc-patient-picker' },
+    h('label', { class: 'form-label', for: `${id}-q` }, tc('patients.searchLabel')),
+    h('div', { class: 'input-group mb-2' }, q, searchBtn),
+    h('div', { class: 'form-text mb-2', id: `${id}-q-help` }, tc('patients.searchHelp')),
+    msg.el, results, toggle, regForm);
+  q.id = `${id}-q`;
+  q.setAttribute('aria-describedby', `${id}-q-help`);
+  return {
+    el,
+    clear() {
+      q.value = '';
+      results.replaceChildren();
+    },
+  };
+}

@@ -1,0 +1,746 @@
+// One session: header (theme, status, time, group, video room), and the
+// tabs Participants, Availability (R3.4), Patients (R3.6/7), Documents
+// (R3.8), Comments (R3.9, live), Decisions (R3.10), Minutes and closing
+// (R3.11). Live updates come from EventSource /sessions/{id}/live.
+import { h, field, newId } from '/static/js/dom.js';
+import { api, get, enc } from '/static/js/api.js';
+import {
+  messageArea, errorAlert, submitBusy, alertBox,
+} from '/static/js/ui.js';
+import {
+  BASE, tc, tcOpt, subnav, pageTitle, statusBadge, fmtRange, fmtDateTime, hospitalName, patientName,
+  emptyText, localToIso,
+} from './common.js';
+import { patientsPanel } from './session-patients.js';
+import { documentsPanel } from './session-docs.js';
+
+const TABS = ['participants', 'availability', 'patients', 'documents', 'comments', 'decisions', 'minutes'];
+const ANSWERS = ['yes', 'maybe', 'no'];
+const ANSWER_MARK = { yes: '✓', maybe: '?', no: '✗' };
+
+const isClosed = (s) => s.status === 'closed' || s.status === 'cancelled';
+const personName = (p) => (p ? (p.display_name || p.name || p.username || p.email || '') : '');
+
+/* ---------------- participants ---------------- */
+
+function participantsPanel(state) {
+  const { id } = state;
+  const root = h('div', { 'data-testid': 'participants' });
+  const msg = messageArea();
+  const list = h('div');
+  const adder = h('div', { class: 'mt-3' });
+  const patientBox = h('div');
+  root.append(msg.el, list, adder);
+
+  function staffForm() {
+    const fid = newId('pst');
+    const q = h('input', { class: 'form-control', type: 'search', autocomplete: 'off', 'data-testid': 'colleague-q' });
+    const out = h('div', { class: 'mt-2', 'aria-live': 'polite', 'data-testid': 'colleague-results' });
+    let seq = 0;
+    const search = async () => {
+      const text = q.value.trim();
+      if (text.length < 2) {
+        out.replaceChildren(h('p', { class: 'small text-muted mb-0' }, tc('participants.typeMore')));
+        return;
+      }
+      const my = ++seq;
+      try {
+        const r = await get(`${BASE}/colleagues?q=${enc(text)}`);
+        if (my !== seq) return;
+        const users = (r && r.users) || [];
+        out.replaceChildren(users.length ? h('ul', { class: 'list-group' }, users.map((u) => h('li', { class: 'list-group-item d-flex flex-wrap align-items-center gap-2', 'data-user': u.username },
+          h('span', { class: 'flex-grow-1' }, u.display_name, ' ', h('span', { class: 'small text-muted' }, `${u.username} · ${hospitalName(u.hospital)}`)),
+          h('button', {
+            type: 'button', class: 'btn btn-sm btn-outline-primary', 'aria-label': tc('participants.addName', { name: u.display_name }),
+            onclick: async (e) => {
+              submitBusy(e.target, true);
+              try {
+                await api('POST', `${BASE}/sessions/${enc(id)}/participants`, { kind: 'staff', user_id: String(u.id) });
+                state.announce(tc('participants.added', { name: u.display_name }));
+                out.replaceChildren();
+                q.value = '';
+                await state.reload();
+              } catch (err) {
+                msg.error(err);
+                submitBusy(e.target, false);
+              }
+            },
+          }, tc('participants.add')))))
+          : h('p', { class: 'small text-muted mb-0' }, tc('participants.noColleagues')));
+      } catch (err) {
+        msg.error(err);
+      }
+    };
+    q.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); search(); } });
+    return h('div', { class: 'mb-3' },
+      h('label', { class: 'form-label', for: `${fid}-q` }, tc('participants.searchStaff')),
+      h('div', { class: 'input-group' }, Object.assign(q, { id: `${fid}-q` }),
+        h('button', { type: 'button', class: 'btn btn-outline-primary', onclick: search }, tc('participants.search'))),
+      out);
+  }
+
+  function externalForm() {
+    const fid = newId('pex');
+    const ctl = {
+      name: h('input', { class: 'form-control', autocomplete: 'off', required: true, 'data-testid': 'ext-name' }),
+      email: h('input', { class: 'form-control', type: 'email', autocomplete: 'off', 'data-testid': 'ext-email' }),
+      phone: h('input', { class: 'form-control', type: 'tel', autocomplete: 'off', 'data-testid': 'ext-phone' }),
+    };
+    const btn = h('button', { type: 'submit', class: 'btn btn-outline-primary' }, tc('participants.addExternal'));
+    const form = h('form', { novalidate: true, class: 'row g-2' },
+      h('div', { class: 'col-md-4' }, field({ label: tc('participants.name'), control: ctl.name, id: `${fid}-name` })),
+      h('div', { class: 'col-md-4' }, field({ label: tc('participants.email'), control: ctl.email, id: `${fid}-email` })),
+      h('div', { class: 'col-md-4' }, field({ label: tc('participants.phone'), control: ctl.phone, id: `${fid}-phone` })),
+      h('div', { class: 'col-12' }, btn));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const body = { kind: 'external', name: ctl.name.value.trim(), email: ctl.email.value.trim() };
+      if (ctl.phone.value.trim()) body.phone = ctl.phone.value.trim();
+      if (!body.name || (!body.email && !body.phone)) {
+        msg.error(tc('participants.externalRequired'));
+        return;
+      }
+      submitBusy(btn, true);
+      try {
+        await api('POST', `${BASE}/sessions/${enc(id)}/participants`, body);
+        state.announce(tc('participants.added', { name: body.name }));
+        Object.values(ctl).forEach((c) => { c.value = ''; });
+        msg.clear();
+        await state.reload();
+      } catch (err) {
+        msg.error(err);
+      } finally {
+        submitBusy(btn, false);
+      }
+    });
+    return h('fieldset', { class: 'border rounded p-3 mb-3' }, h('legend', { class: 'fs-6 float-none w-auto px-1 mb-0' }, tc('participants.external')), form);
+  }
+
+  function patientForm() {
+    const s = state.session;
+    const already = new Set((s.participants || []).filter((p) => p.kind === 'patient').map((p) => String(p.patient_id)));
+    const options = (s.patients || []).filter((sp) => !already.has(String(sp.patient.id)));
+    if (!options.length) return null;
+    const fid = newId('ppt');
+    const sel = h('select', { class: 'form-select', id: `${fid}-sel` }, options.map((sp) => h('option', { value: sp.patient.id }, patientName(sp.patient))));
+    const btn = h('button', {
+      type: 'button', class: 'btn btn-outline-primary',
+      onclick: async () => {
+        submitBusy(btn, true);
+        try {
+          await api('POST', `${BASE}/sessions/${enc(id)}/participants`, { kind: 'patient', patient_id: String(sel.value) });
+          await state.reload();
+        } catch (err) {
+          msg.error(err);
+          submitBusy(btn, false);
+        }
+      },
+    }, tc('participants.invitePatient'));
+    return h('div', { class: 'row g-2 align-items-end' },
+      h('div', { class: 'col-md-6' }, h('label', { class: 'form-label', for: sel.id }, tc('participants.patient')), sel),
+      h('div', { class: 'col-md-6' }, btn));
+  }
+
+  function draw() {
+    const s = state.session;
+    const org = !!(s.me && s.me.organizer);
+    const ps = s.participants || [];
+    list.replaceChildren(ps.length ? h('div', { class: 'table-responsive' }, h('table', { class: 'table table-sm bg-white align-middle', 'data-testid': 'participants-table' },
+      h('caption', {}, tc('participants.caption', { n: ps.length })),
+      h('thead', {}, h('tr', {}, ['participants.name', 'participants.kind', 'participants.hospital', 'participants.contact']
+        .map((k) => h('th', { scope: 'col' }, tc(k))), org && !isClosed(s) ? h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, tc('common.actions'))) : null)),
+      h('tbody', {}, ps.map((p) => h('tr', { 'data-participant': p.id },
+        h('td', {}, personName(p), p.organizer ? h('span', { class: 'badge text-bg-primary ms-2' }, tc('participants.organizer')) : null,
+          s.me && String(s.me.participant_id) === String(p.id) ? h('span', { class: 'badge text-bg-info ms-1' }, tc('participants.you')) : null),
+        h('td', {}, tcOpt(`participants.kind.${p.kind}`, p.kind)),
+        h('td', {}, hospitalName(p.hospital) || '—'),
+        h('td', { class: 'small text-break' }, [p.email, p.phone].filter(Boolean).join(' · ') || '—'),
+        org && !isClosed(s) ? h('td', { class: 'text-end' }, p.organizer ? null : h('button', {
+          type: 'button', class: 'btn btn-sm btn-outline-danger', 'aria-label': tc('participants.removeName', { name: personName(p) }),
+          onclick: async (e) => {
+            submitBusy(e.target, true);
+            try {
+              await api('DELETE', `${BASE}/sessions/${enc(id)}/participants/${enc(p.id)}`);
+              await state.reload();
+            } catch (err) {
+              msg.error(err);
+              submitBusy(e.target, false);
+            }
+          },
+        }, tc('participants.remove'))) : null)))))
+      : emptyText(tc('participants.none')));
+    if (org && !isClosed(s)) {
+      // Built once, so a live update does not wipe what is being typed.
+      if (!adder.dataset.built) {
+        adder.replaceChildren(h('h3', { class: 'h6' }, tc('participants.addTitle')), staffForm(), externalForm(), patientBox);
+        adder.dataset.built = '1';
+      }
+      patientBox.replaceChildren(patientForm() || '');
+    } else {
+      adder.replaceChildren();
+      delete adder.dataset.built;
+    }
+  }
+  return { el: root, update: draw };
+}
+
+/* ---------------- availability ---------------- */
+
+function availabilityPanel(state) {
+  const { id } = state;
+  const root = h('div', { 'data-testid': 'availability' });
+  const msg = messageArea();
+  const grid = h('div', { 'aria-live': 'polite' });
+  const proposer = h('div', { class: 'mt-3' });
+  root.append(msg.el, grid, proposer);
+
+  function slotForm() {
+    const fid = newId('slot');
+    const start = h('input', { class: 'form-control', type: 'datetime-local', required: true, 'data-testid': 'slot-start' });
+    const minutes = h('input', {
+      class: 'form-control', type: 'number', min: '10', max: '480', step: '5', value: '30', 'data-testid': 'slot-minutes',
+    });
+    const btn = h('button', { type: 'submit', class: 'btn btn-outline-primary', 'data-testid': 'slot-add' }, tc('availability.propose'));
+    const form = h('form', { novalidate: true, class: 'row g-2 align-items-end', 'data-testid': 'slot-form' },
+      h('div', { class: 'col-sm-6 col-lg-4' }, field({ label: tc('availability.start'), control: start, id: `${fid}-start` })),
+      h('div', { class: 'col-sm-6 col-lg-3' }, field({ label: tc('availability.minutes'), control: minutes, id: `${fid}-min` })),
+      h('div', { class: 'col-12 col-lg-5 mb-3' }, btn));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const startsIso = localToIso(start.value);
+      const mins = Number(minutes.value) || 30;
+      if (!startsIso) {
+        msg.error(tc('availability.startRequired'));
+        start.focus();
+        return;
+      }
+      const end = new Date(new Date(start.value).getTime() + mins * 60000);
+      const p = (n) => String(n).padStart(2, '0');
+      const endLocal = `${end.getFullYear()}-${p(end.getMonth() + 1)}-${p(end.getDate())}T${p(end.getHours())}:${p(end.getMinutes())}`;
+      submitBusy(btn, true);
+      try {
+        await api('POST', `${BASE}/sessions/${enc(id)}/slots`, { starts_at: startsIso, ends_at: localToIso(endLocal) });
+        state.announce(tc('availability.proposed'));
+        start.value = '';
+        await state.reload();
+      } catch (err) {
+        msg.error(err);
+      } finally {
+        submitBusy(btn, false);
+      }
+    });
+    return h('div', {}, h('h3', { class: 'h6' }, tc('availability.proposeTitle')), form);
+  }
+
+  function draw() {
+    const s = state.session;
+    const org = !!(s.me && s.me.organizer);
+    const mine = s.me && s.me.participant_id ? String(s.me.participant_id) : null;
+    const slots = s.slots || [];
+    const people = (s.participants || []).filter((p) => p.kind !== 'patient' || true);
+    const closed = isClosed(s);
+    const confirmed = s.status !== 'draft' && s.status !== 'scheduling';
+    if (!slots.length) {
+      grid.replaceChildren(emptyText(org ? tc('availability.noSlotsOrg') : tc('availability.noSlots')));
+    } else {
+      const rows = slots.map((sl) => {
+        const answers = new Map((sl.answers || []).map((a) => [String(a.participant_id), a.answer]));
+        const counts = { yes: 0, maybe: 0, no: 0 };
+        answers.forEach((a) => { if (a in counts) counts[a] += 1; });
+        const myAnswer = mine ? answers.get(mine) : null;
+        const label = fmtRange(sl.starts_at, sl.ends_at);
+        const mineCell = mine && !confirmed && !closed
+          ? h('div', { class: 'btn-group btn-group-sm', role: 'group', 'aria-label': tc('availability.myAnswerFor', { slot: label }) },
+            ANSWERS.map((a) => h('button', {
+              type: 'button',
+              class: ['btn', myAnswer === a ? `btn-${a === 'yes' ? 'success' : a === 'no' ? 'danger' : 'warning'}` : 'btn-outline-secondary'],
+              'aria-pressed': myAnswer === a ? 'true' : 'false',
+              'data-answer': a,
+              onclick: async (e) => {
+                submitBusy(e.target, true);
+                try {
+                  await api('PUT', `${BASE}/sessions/${enc(id)}/slots/${enc(sl.id)}/availability`, { answer: a });
+                  state.announce(tc('availability.answered', { answer: tc(`answer.${a}`), slot: label }));
+                  await state.reload();
+                } catch (err) {
+                  msg.error(err);
+                  submitBusy(e.target, false);
+                }
+              },
+            }, tc(`answer.${a}`))))
+          : (myAnswer ? h('span', { class: `tc-answer tc-answer-${myAnswer}` }, tc(`answer.${myAnswer}`)) : '—');
+        return h('tr', { 'data-slot': sl.id, class: sl.chosen ? 'table-success' : '' },
+          h('th', { scope: 'row', class: 'text-nowrap' }, label, sl.chosen ? h('span', { class: 'badge text-bg-success ms-2' }, tc('availability.chosen')) : null),
+          h('td', { 'data-testid': 'my-answer' }, mineCell),
+          h('td', { class: 'text-nowrap small' }, `${ANSWER_MARK.yes} ${counts.yes} · ${ANSWER_MARK.maybe} ${counts.maybe} · ${ANSWER_MARK.no} ${counts.no}`),
+          people.map((p) => {
+            const a = answers.get(String(p.id));
+            return h('td', { class: 'text-center', 'data-participant': p.id, 'data-answer': a || '' },
+              a ? h('span', { class: `tc-answer tc-answer-${a}`, title: tc(`answer.${a}`) }, ANSWER_MARK[a],
+                h('span', { class: 'visually-hidden' }, ` ${tc(`answer.${a}`)}`))
+                : h('span', { class: 'text-muted' }, '·', h('span', { class: 'visually-hidden' }, ` ${tc('availability.noAnswer')}`)));
+          }),
+          org && !confirmed && !closed ? h('td', { class: 'text-end' }, h('button', {
+            type: 'button', class: 'btn btn-sm btn-primary', 'data-testid': 'slot-confirm',
+            'aria-label': tc('availability.confirmSlot', { slot: label }),
+            onclick: async (e) => {
+              if (!window.confirm(tc('availability.confirmAsk', { slot: label }))) return;
+              submitBusy(e.target, true);
+              try {
+                const r = await api('POST', `${BASE}/sessions/${enc(id)}/confirm`, { slot_id: String(sl.id) });
+                const n = r && r.invitations !== undefined ? r.invitations : '?';
+                msg.show(alertBox('success', tc('availability.confirmed', { n })));
+                state.announce(tc('availability.confirmed', { n }));
+                await state.reload();
+              } catch (err) {
+                msg.error(err);
+                submitBusy(e.target, false);
+              }
+            },
+          }, tc('availability.confirm'))) : null);
+      });
+      grid.replaceChildren(h('div', { class: 'table-responsive' }, h('table', { class: 'table table-sm table-bordered bg-white align-middle tc-avail', 'data-testid': 'availability-grid' },
+        h('caption', {}, tc('availability.caption')),
+        h('thead', {}, h('tr', {},
+          h('th', { scope: 'col' }, tc('availability.slot')),
+          h('th', { scope: 'col' }, tc('availability.mine')),
+          h('th', { scope: 'col' }, tc('availability.summary')),
+          people.map((p) => h('th', { scope: 'col', class: 'small text-center' }, personName(p))),
+          org && !confirmed && !closed ? h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, tc('common.actions'))) : null)),
+        h('tbody', {}, rows))));
+    }
+    // The form is built once: a live update must not wipe a slot being typed.
+    if (org && !confirmed && !closed) {
+      if (!proposer.firstChild) proposer.append(slotForm());
+    } else proposer.replaceChildren();
+    if (confirmed && s.starts_at) {
+      grid.prepend(alertBox('info', tc('availability.fixed', { when: fmtRange(s.starts_at, s.ends_at) })));
+    }
+    root.dataset.slots = String(slots.length);
+  }
+  return { el: root, update: draw };
+}
+
+/* ---------------- comments ---------------- */
+
+function commentsPanel(state) {
+  const { id } = state;
+  const root = h('div', { 'data-testid': 'comments' });
+  const log = h('ol', { class: 'list-unstyled tc-comments', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'data-testid': 'comments-list' });
+  const seen = new Set();
+  const msg = messageArea();
+  const fid = newId('cmt');
+  const body = h('textarea', { class: 'form-control', rows: '3', maxlength: '4000', 'data-testid': 'comment-body' });
+  const btn = h('button', { type: 'submit', class: 'btn btn-primary mt-2', 'data-testid': 'comment-send' }, tc('comments.send'));
+  const form = h('form', { novalidate: true, class: 'mt-3' },
+    field({ label: tc('comments.new'), control: body, id: `${fid}-body`, help: tc('comments.help') }), msg.el, btn);
+  const empty = emptyText(tc('comments.none'));
+  root.append(empty, log, form);
+
+  function add(c, live) {
+    if (!c || c.id === undefined || seen.has(String(c.id))) return;
+    seen.add(String(c.id));
+    empty.classList.add('d-none');
+    const author = personName(c.author) || (typeof c.author === 'string' ? c.author : '') || tc('comments.someone');
+    const li = h('li', { class: 'tc-comment', 'data-comment': c.id },
+      h('div', { class: 'small text-muted' }, h('strong', { class: 'text-body' }, author), ' · ', fmtDateTime(c.created_at)),
+      h('p', { class: 'mb-0 tc-prewrap' }, c.body || ''));
+    const items = [...log.children];
+    const at = items.find((x) => Number(x.dataset.comment) > Number(c.id));
+    if (at) log.insertBefore(li, at);
+    else log.append(li);
+    log.dataset.count = String(seen.size);
+    if (live) state.announce(tc('comments.newFrom', { name: author }));
+  }
+
+  async function reload() {
+    try {
+      const r = await get(`${BASE}/sessions/${enc(id)}/comments`);
+      ((r && r.comments) || []).forEach((c) => add(c, false));
+      log.dataset.loaded = 'true';
+    } catch (err) {
+      msg.error(err);
+    }
+  }
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const text = body.value.trim();
+    if (!text) {
+      body.focus();
+      return;
+    }
+    submitBusy(btn, true);
+    try {
+      const c = await api('POST', `${BASE}/sessions/${enc(id)}/comments`, { body: text });
+      add(c, false);
+      body.value = '';
+      msg.clear();
+    } catch (err) {
+      msg.error(err);
+    } finally {
+      submitBusy(btn, false);
+    }
+  });
+  return {
+    el: root,
+    add,
+    reload,
+    update() {
+      form.classList.toggle('d-none', isClosed(state.session) || !(state.session.me && (state.session.me.participant_id || state.session.me.organizer)));
+    },
+  };
+}
+
+/* ---------------- decisions ---------------- */
+
+function decisionsPanel(state) {
+  const { id } = state;
+  const root = h('div', { 'data-testid': 'decisions' });
+  const editors = new Map();
+
+  function draw() {
+    const s = state.session;
+    const closed = isClosed(s);
+    const staff = !!(s.me && (s.me.participant_id || s.me.organizer));
+    const pts = s.patients || [];
+    if (!pts.length) {
+      root.replaceChildren(emptyText(tc('decisions.noPatients')));
+      return;
+    }
+    const keep = new Set();
+    root.replaceChildren(...pts.map((sp) => {
+      keep.add(String(sp.id));
+      let ed = editors.get(String(sp.id));
+      if (!ed) {
+        const fid = newId('dec');
+        const ta = h('textarea', { class: 'form-control', rows: '4', maxlength: '8000', 'data-testid': 'decision-text' });
+        const msg = messageArea();
+        const btn = h('button', { type: 'submit', class: 'btn btn-primary mt-2', 'data-testid': 'decision-save' }, tc('decisions.save'));
+        const current = h('div', { class: 'tc-decision-current', 'data-testid': 'decision-current' });
+        const form = h('form', { novalidate: true },
+          field({ label: tc('decisions.label', { name: patientName(sp.patient) }), control: ta, id: `${fid}-text` }), msg.el, btn);
+        ta.addEventListener('input', () => { ta.dataset.dirty = '1'; });
+        form.addEventListener('submit', async (e) => {
+          e.preventDefault();
+          submitBusy(btn, true);
+          try {
+            await api('PUT', `${BASE}/sessions/${enc(id)}/patients/${enc(sp.id)}/decision`, { decision: ta.value });
+            delete ta.dataset.dirty;
+            msg.ok(tc('decisions.saved'));
+            state.announce(tc('decisions.saved'));
+            await state.reload();
+          } catch (err) {
+            msg.error(err);
+          } finally {
+            submitBusy(btn, false);
+          }
+        });
+        ed = {
+          ta, form, current, card: h('section', { class: 'border rounded p-3 mb-3 bg-white', 'data-session-patient': sp.id }),
+        };
+        editors.set(String(sp.id), ed);
+      }
+      if (!ed.ta.dataset.dirty) ed.ta.value = sp.decision || '';
+      ed.current.replaceChildren(sp.decision
+        ? h('div', {}, h('div', { class: 'small text-muted' }, tc('decisions.current'),
+          sp.decided_at ? ` · ${fmtDateTime(sp.decided_at)}` : '', sp.decided_by ? ` · ${personName(sp.decided_by) || sp.decided_by}` : ''),
+        h('p', { class: 'tc-prewrap mb-2' }, sp.decision))
+        : h('p', { class: 'small text-muted' }, tc('decisions.none')));
+      ed.card.replaceChildren(h('h3', { class: 'h6' }, patientName(sp.patient)), ed.current, !closed && staff ? ed.form : null);
+      return ed.card;
+    }));
+    [...editors.keys()].forEach((k) => { if (!keep.has(k)) editors.delete(k); });
+  }
+  return { el: root, update: draw };
+}
+
+/* ---------------- minutes and closing ---------------- */
+
+function minutesPanel(state) {
+  const { id } = state;
+  const root = h('div', { 'data-testid': 'minutes' });
+  function draw() {
+    const s = state.session;
+    const closed = s.status === 'closed';
+    const org = !!(s.me && s.me.organizer);
+    const pts = s.patients || [];
+    const links = pts.length ? h('ul', { class: 'list-group mb-3', 'data-testid': 'minutes-list' }, pts.map((sp) => {
+      const url = (sp.minutes && sp.minutes.url) || `${BASE}/sessions/${enc(id)}/patients/${enc(sp.id)}/minutes.pdf`;
+      return h('li', { class: 'list-group-item d-flex flex-wrap align-items-center gap-2', 'data-session-patient': sp.id },
+        h('span', { class: 'flex-grow-1' }, patientName(sp.patient),
+          sp.minutes && sp.minutes.generated_at ? h('span', { class: 'small text-muted' }, ` · ${tc('minutes.generated', { when: fmtDateTime(sp.minutes.generated_at) })}`) : null),
+        h('a', {
+          class: ['btn btn-sm', closed ? 'btn-primary' : 'btn-outline-secondary'], href: url, download: '',
+          'data-testid': closed ? 'minutes-download' : 'minutes-draft',
+          'aria-label': (closed ? tc('minutes.downloadFor', { name: patientName(sp.patient) }) : tc('minutes.draftFor', { name: patientName(sp.patient) })),
+        }, closed ? tc('minutes.download') : tc('minutes.draft')));
+    })) : emptyText(tc('minutes.noPatients'));
+    const parts = [h('p', { class: 'small text-muted' }, closed ? tc('minutes.introClosed') : tc('minutes.introOpen')), links];
+    if (closed) {
+      parts.push(h('div', { class: 'alert alert-secondary', 'data-testid': 'outcome' },
+        h('strong', {}, tc('close.outcome')), ': ', s.outcome || '—',
+        s.closed_at ? h('div', { class: 'small' }, tc('close.closedAt', { when: fmtDateTime(s.closed_at) })) : null));
+    } else if (org && s.status !== 'cancelled') {
+      if (!closeForm) closeForm = buildCloseForm();
+      parts.push(closeForm);
+    }
+    root.replaceChildren(...parts);
+  }
+  let closeForm = null;
+  function buildCloseForm() {
+    const fid = newId('cls');
+    const outcome = h('textarea', { class: 'form-control', rows: '3', maxlength: '2000', 'data-testid': 'close-outcome' });
+    const msg = messageArea();
+    const btn = h('button', { type: 'submit', class: 'btn btn-danger mt-2', 'data-testid': 'close-session' }, tc('close.button'));
+    const form = h('form', { novalidate: true, class: 'border-top pt-3' },
+      h('h3', { class: 'h6' }, tc('close.title')),
+      field({ label: tc('close.outcome'), control: outcome, id: `${fid}-outcome`, help: tc('close.help') }), msg.el, btn);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      if (!outcome.value.trim()) {
+        msg.error(tc('close.outcomeRequired'));
+        outcome.focus();
+        return;
+      }
+      if (!window.confirm(tc('close.confirm'))) return;
+      submitBusy(btn, true);
+      try {
+        await api('POST', `${BASE}/sessions/${enc(id)}/close`, { outcome: outcome.value.trim() });
+        state.announce(tc('close.done'));
+        await state.reload();
+      } catch (err) {
+        msg.error(err);
+        submitBusy(btn, false);
+      }
+    });
+    return form;
+  }
+  return { el: root, update: draw };
+}
+
+/* ---------------- the page ---------------- */
+
+function header(state) {
+  const el = h('div', { class: 'card mb-3', 'data-testid': 'session-header' });
+  const msg = messageArea();
+  function draw() {
+    const s = state.session;
+    const me = s.me || {};
+    const org = !!me.organizer;
+    const actions = h('div', { class: 'd-flex flex-wrap gap-2' });
+    if ((s.status === 'scheduled' || s.status === 'in_progress') && (me.participant_id || org)) {
+      actions.append(h('button', {
+        type: 'button', class: 'btn btn-success', 'data-testid': 'join-video',
+        onclick: async (e) => {
+          // Opened at once (a popup blocker lets it through), filled after the answer.
+          const w = window.open('', '_blank');
+          submitBusy(e.target, true);
+          try {
+            const r = await get(`${BASE}/sessions/${enc(state.id)}/join`);
+            if (w) {
+              w.opener = null;
+              w.location.href = r.url;
+            } else {
+              msg.show(alertBox('info', h('a', { href: r.url, target: '_blank', rel: 'noopener' }, tc('session.openRoom'))));
+            }
+          } catch (err) {
+            if (w) w.close();
+            if (err.status === 409) msg.show(alertBox('info', tc('session.joinNotYet')));
+            else msg.error(err);
+          } finally {
+            submitBusy(e.target, false);
+          }
+        },
+      }, tc('session.join')));
+    }
+    if (org && s.status === 'scheduled') {
+      actions.append(h('button', {
+        type: 'button', class: 'btn btn-outline-success', 'data-testid': 'start-session',
+        onclick: async (e) => {
+          submitBusy(e.target, true);
+          try {
+            await api('POST', `${BASE}/sessions/${enc(state.id)}/start`, {});
+            await state.reload();
+          } catch (err) {
+            msg.error(err);
+            submitBusy(e.target, false);
+          }
+        },
+      }, tc('session.start')));
+    }
+    const g = s.group || {};
+    el.replaceChildren(h('div', { class: 'card-body' },
+      h('div', { class: 'd-flex flex-wrap align-items-center gap-2 mb-2' },
+        statusBadge(s.status), h('span', { class: 'badge text-bg-light border' }, tcOpt(`kind.${s.kind}`, s.kind || '')),
+        h('span', { class: 'tc-live small ms-auto', 'data-testid': 'live-state', 'data-live': state.live || 'off' },
+          h('span', { class: 'tc-live-dot', 'aria-hidden': 'true' }), ' ', tc(`live.${state.live || 'off'}`))),
+      h('dl', { class: 'row mb-2 small' },
+        h('dt', { class: 'col-sm-3' }, tc('session.when')), h('dd', { class: 'col-sm-9', 'data-testid': 'session-when' }, fmtRange(s.starts_at, s.ends_at)),
+        h('dt', { class: 'col-sm-3' }, tc('session.group')), h('dd', { class: 'col-sm-9' }, [g.name || g.slug, hospitalName(s.hospital || g.hospital)].filter(Boolean).join(' — ') || '—'),
+        h('dt', { class: 'col-sm-3' }, tc('session.organizer')), h('dd', { class: 'col-sm-9' }, personName(s.organizer) || '—'),
+        s.request ? [h('dt', { class: 'col-sm-3' }, tc('session.request')), h('dd', { class: 'col-sm-9' },
+          h('a', { href: `#/requests/${s.request.id || s.request}` }, [s.request.specialty, s.request.reason].filter(Boolean).join(' — ') || tc('session.requestLink')))] : null),
+      msg.el, actions));
+  }
+  return { el, update: draw };
+}
+
+export async function render(ctx) {
+  const { main, user } = ctx;
+  const id = ctx.params.id;
+  main.append(subnav(null));
+  let first;
+  try {
+    first = await get(`${BASE}/sessions/${enc(id)}`);
+  } catch (err) {
+    main.append(pageTitle(tc('session.title')), errorAlert(err));
+    return;
+  }
+  if (!ctx.alive()) return;
+  const state = {
+    id, user, session: first, live: 'off', announce: ctx.announce, reload: null,
+  };
+  const title = pageTitle(first.theme || tc('session.untitled'));
+  const head = header(state);
+  const panels = {
+    participants: participantsPanel(state),
+    availability: availabilityPanel(state),
+    patients: patientsPanel(state),
+    documents: documentsPanel(state),
+    comments: commentsPanel(state),
+    decisions: decisionsPanel(state),
+    minutes: minutesPanel(state),
+  };
+  const root = h('div', { 'data-testid': 'session', 'data-session': id });
+  let seq = 0;
+  const drawAll = () => {
+    title.querySelector('h1').textContent = state.session.theme || tc('session.untitled');
+    head.update();
+    Object.values(panels).forEach((p) => p.update());
+    root.dataset.status = state.session.status || '';
+    seq += 1;
+    root.dataset.version = String(seq);
+  };
+  state.reload = async () => {
+    try {
+      state.session = await get(`${BASE}/sessions/${enc(id)}`);
+      if (!ctx.alive()) return;
+      drawAll();
+    } catch (err) {
+      ctx.toast(tc('session.reloadFailed'), err.message, 'error');
+    }
+  };
+
+  // Tabs (arrow keys move between them; the URL keeps the tab).
+  let active = TABS.includes(ctx.query.get('tab')) ? ctx.query.get('tab') : 'participants';
+  const tabButtons = {};
+  const tabPanels = {};
+  const tablist = h('div', { class: 'nav nav-tabs tc-tabs flex-nowrap', role: 'tablist', 'aria-label': tc('session.sections') });
+  const select = (name, focus) => {
+    active = name;
+    TABS.forEach((t) => {
+      const on = t === name;
+      tabButtons[t].classList.toggle('active', on);
+      tabButtons[t].setAttribute('aria-selected', on ? 'true' : 'false');
+      tabButtons[t].tabIndex = on ? 0 : -1;
+      tabPanels[t].classList.toggle('d-none', !on);
+    });
+    if (focus) tabButtons[name].focus();
+    const q = new URLSearchParams(ctx.query);
+    q.set('tab', name);
+    history.replaceState(null, '', `#/sessions/${id}?${q}`);
+    root.dataset.tab = name;
+  };
+  TABS.forEach((name) => {
+    const bid = `tc-tab-${name}`;
+    tabButtons[name] = h('button', {
+      type: 'button', class: 'nav-link', role: 'tab', id: bid, 'aria-controls': `tc-panel-${name}`, 'data-tab': name,
+      onclick: () => select(name, false),
+      onkeydown: (e) => {
+        const i = TABS.indexOf(name);
+        let next = null;
+        if (e.key === 'ArrowRight') next = TABS[(i + 1) % TABS.length];
+        if (e.key === 'ArrowLeft') next = TABS[(i - 1 + TABS.length) % TABS.length];
+        if (e.key === 'Home') next = TABS[0];
+        if (e.key === 'End') next = TABS[TABS.length - 1];
+        if (next) {
+          e.preventDefault();
+          select(next, true);
+        }
+      },
+    }, tc(`tab.${name}`), name === 'comments' ? h('span', { class: 'badge rounded-pill text-bg-danger ms-1 d-none', 'data-testid': 'unread' }) : null);
+    tablist.append(tabButtons[name]);
+    tabPanels[name] = h('div', {
+      class: 'tab-pane-tc py-3', role: 'tabpanel', id: `tc-panel-${name}`, 'aria-labelledby': bid, tabindex: '0', 'data-panel': name,
+    }, h('h2', { class: 'visually-hidden' }, tc(`tab.${name}`)), panels[name].el);
+  });
+  root.append(head.el, h('div', { class: 'tc-tabs-scroll' }, tablist), ...TABS.map((t) => tabPanels[t]));
+  main.append(title, root);
+  drawAll();
+  select(active, false);
+  await panels.comments.reload();
+  await panels.documents.reload();
+
+  // Live updates.
+  let es = null;
+  let timer = null;
+  let retry = 2000;
+  let stopped = false;
+  const unread = tabButtons.comments.querySelector('[data-testid="unread"]');
+  let unreadN = 0;
+  const setLive = (v) => {
+    state.live = v;
+    const badge = root.querySelector('[data-testid="live-state"]');
+    if (badge) {
+      badge.dataset.live = v;
+      badge.lastChild.textContent = tc(`live.${v}`);
+    }
+  };
+  const parse = (ev) => {
+    try { return JSON.parse(ev.data); } catch { return null; }
+  };
+  const connect = () => {
+    timer = null;
+    if (stopped) return;
+    setLive('connecting');
+    es = new EventSource(`${BASE}/sessions/${enc(id)}/live`, { withCredentials: true });
+    es.addEventListener('open', () => {
+      retry = 2000;
+      setLive('open');
+      panels.comments.reload(); // what was said while disconnected
+    });
+    es.addEventListener('comment', (ev) => {
+      const c = parse(ev);
+      if (!c) return;
+      panels.comments.add(c, true);
+      if (active !== 'comments') {
+        unreadN += 1;
+        unread.textContent = String(unreadN);
+        unread.classList.remove('d-none');
+      }
+    });
+    ['availability', 'status', 'decision'].forEach((name) => es.addEventListener(name, () => state.reload()));
+    es.addEventListener('document', () => panels.documents.reload());
+    es.addEventListener('error', () => {
+      if (es.readyState === EventSource.CLOSED) {
+        es.close();
+        setLive('off');
+        if (!stopped && !timer) {
+          timer = setTimeout(connect, retry);
+          retry = Math.min(retry * 2, 60000);
+        }
+      } else setLive('connecting');
+    });
+  };
+  tabButtons.comments.addEventListener('click', () => {
+    unreadN = 0;
+    unread.classList.add('d-none');
+  });
+  connect();
+  ctx.onLeave(() => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    if (es) es.close();
+  });
+}

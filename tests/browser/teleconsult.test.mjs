@@ -1,0 +1,553 @@
+// The teleconsult module in the browser, end to end with two users in two
+// browser contexts (docs/modules/teleconsult.md):
+//   pronto.ag (SPOKE ASP-AG, emergency room) requests an urgent neurology
+//   consult → the hospital's rule routes it (shown on screen) → neuro.me
+//   (HUB IRCCS-ME, organizer) schedules a session from it, proposes slots →
+//   pronto.ag answers in the availability grid → the organizer confirms →
+//   the invitation e-mail (link + invito.ics) reaches the SMTP sink → a
+//   comment typed by one appears live in the other's browser → a PDF is
+//   uploaded and shown by pdf.js → decision → close → the minutes PDF is
+//   downloaded and read with pdftotext; an unrelated user sees nothing; the
+//   module disabled for a hospital disappears from its navigation and API.
+//
+// Runs against the real module (teleconsult.so next to the server's
+// modules) or, while that is not built or with CONCERTO_TELECONSULT_FAKE=1,
+// against the stand-in of teleconsult-fake.mjs (same contract).
+// CONCERTO_DOCS_IMAGES=1 also writes docs/images/teleconsult-*.png.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, copyFileSync, mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SMTPServer } from 'smtp-server';
+import {
+  BIN, REPO, startServer, launchBrowser, newPage, login, shot, apiSession, unlabelledControls,
+  missingTranslations, freePort,
+} from './harness.mjs';
+import { startFake, makePdf } from './teleconsult-fake.mjs';
+
+const MODULES = process.env.CONCERTO_MODULES_DIR || path.resolve(path.dirname(BIN), '..', 'modules');
+const REAL = existsSync(path.join(MODULES, 'teleconsult.so')) && process.env.CONCERTO_TELECONSULT_FAKE !== '1';
+const DOCS = process.env.CONCERTO_DOCS_IMAGES === '1';
+const PAGE = '/modules/teleconsult/index.html';
+const tmp = mkdtempSync(path.join(tmpdir(), 'teleconsult-browser-'));
+
+/* ---------------- the SMTP sink ---------------- */
+
+const mails = [];
+const mailWaiters = new Set();
+function startSmtp(port) {
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, cb) {
+      const chunks = [];
+      stream.on('data', (c) => chunks.push(c));
+      stream.on('end', () => {
+        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
+        mailWaiters.forEach((fn) => fn());
+        cb();
+      });
+    },
+  });
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
+}
+
+/** Resolves with the first message matching fn; bounded. */
+function waitForMail(fn, timeout = 20000) {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const m = mails.find(fn);
+      if (m) {
+        mailWaiters.delete(check);
+        clearTimeout(timer);
+        resolve(m);
+      }
+    };
+    const timer = setTimeout(() => {
+      mailWaiters.delete(check);
+      reject(new Error(`no matching e-mail in ${timeout} ms; got ${mails.map((m) => m.to.join(',')).join(' | ')}`));
+    }, timeout);
+    mailWaiters.add(check);
+    check();
+  });
+}
+
+/** The MIME parts of a message: [{headers, body (decoded Buffer)}], nested multiparts flattened. */
+function mimeParts(raw) {
+  const split = (text) => {
+    const i = text.search(/\r?\n\r?\n/);
+    const head = i < 0 ? text : text.slice(0, i);
+    const body = i < 0 ? '' : text.slice(i).replace(/^\r?\n\r?\n/, '');
+    const headers = {};
+    head.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/).forEach((l) => {
+      const j = l.indexOf(':');
+      if (j > 0) headers[l.slice(0, j).trim().toLowerCase()] = l.slice(j + 1).trim();
+    });
+    return { headers, body };
+  };
+  const walk = (text) => {
+    const { headers, body } = split(text);
+    const ct = headers['content-type'] || 'text/plain';
+    const b = ct.match(/boundary="?([^";]+)"?/i);
+    if (/^multipart\//i.test(ct) && b) {
+      return body.split(`--${b[1]}`).slice(1).filter((p) => !p.startsWith('--')).flatMap((p) => walk(p.replace(/^\r?\n/, '')));
+    }
+    const te = (headers['content-transfer-encoding'] || '').toLowerCase();
+    let data;
+    if (te === 'base64') data = Buffer.from(body.replace(/\s+/g, ''), 'base64');
+    else if (te === 'quoted-printable') {
+      data = Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (m, hx) => String.fromCharCode(parseInt(hx, 16))), 'latin1');
+    } else data = Buffer.from(body, 'utf8');
+    return [{ headers, body: data }];
+  };
+  return walk(raw);
+}
+
+/* ---------------- helpers ---------------- */
+
+function run(cmd, args) {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { timeout: 30000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+  });
+}
+
+async function docShot(page, name, opts) {
+  const file = await shot(page, name, opts);
+  if (DOCS) copyFileSync(file, path.join(REPO, 'docs', 'images', `${name}.png`));
+  return file;
+}
+
+/** Opens a screen of the module page and waits until it is drawn. */
+async function openTc(page, base, hash, rendered) {
+  await page.goto(`${base}${PAGE}${hash}`);
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.waitForSelector(`body[data-rendered="${rendered}"]`);
+}
+
+async function tab(page, name) {
+  await page.locator(`[role="tab"][data-tab="${name}"]`).click();
+  await page.waitForSelector(`[data-testid="session"][data-tab="${name}"]`);
+}
+
+async function noProblems(page, where) {
+  assert.deepEqual(page.problems, [], `${where}: page errors or CSP violations`);
+  assert.deepEqual(await missingTranslations(page), [], `${where}: missing translations`);
+  assert.deepEqual(await unlabelledControls(page), [], `${where}: controls without a label`);
+}
+
+/** A local datetime-local value n days from now at hh:mm. */
+function localSlot(days, hh, mm = 0) {
+  const d = new Date();
+  d.setDate(d.getDate() + days);
+  d.setHours(hh, mm, 0, 0);
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+/* ---------------- the flow ---------------- */
+
+/** it() that saves both users' screens when the step fails. */
+let pagesForShots = [];
+let failedStep = null;
+function step(name, fn, { independent = false } = {}) {
+  it(name, async (t) => {
+    // The steps build on each other: after a failure the rest are skipped.
+    if (failedStep) {
+      t.skip(`after the failed step "${failedStep}"`);
+      return;
+    }
+    try {
+      await fn();
+    } catch (err) {
+      if (!independent) failedStep = name;
+      const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40);
+      for (const [who, p] of pagesForShots) {
+        if (p && !p.isClosed()) await shot(p, `teleconsult-FAILED-${slug}-${who}`).catch(() => {});
+      }
+      throw err;
+    }
+  });
+}
+
+describe(`teleconsult (${REAL ? 'real module' : 'stand-in of the API'})`, () => {
+  let server;
+  let fake;
+  let smtp;
+  let base;
+  let browser;
+  let spoke; // pronto.ag
+  let hub; // neuro.me
+  let sessionId;
+  let requestId;
+  const decision = 'Trombolisi sistemica eseguita; ricovero in Stroke Unit presso IRCCS-ME.';
+  const comment1 = `Paziente in arrivo, TC senza emorragia (${Date.now() % 100000}).`;
+  const comment2 = 'Ricevuto: attivo il percorso stroke.';
+
+  before(async () => {
+    const smtpPort = await freePort();
+    smtp = await startSmtp(smtpPort);
+    // The stand-in sends its own mail; the real module uses the core's.
+    const config = REAL ? { smtp_url: `smtp://127.0.0.1:${smtpPort}`, smtp_from: 'concerto@example.org' } : {};
+    if (REAL) {
+      config.modules_dir = MODULES;
+      server = await startServer({ name: 'teleconsult', modules: ['teleconsult'], config });
+      base = server.url;
+      const admin = await apiSession(base, 'admin');
+      for (const code of ['ASP-AG', 'IRCCS-ME', 'AOUP-PA']) {
+        const r = await admin.call('PUT', `/api/v1/tenants/${code}/modules/teleconsult`, { enabled: true });
+        assert.equal(r.status, 200, `enable teleconsult for ${code}: ${JSON.stringify(r.body)}`);
+      }
+      // The groups ASP-AG's rule routes neurology to (scripts/hospitals/
+      // ASP-AG/lib/hub.lua), with neuro.me as organizer, unless the demo
+      // data already has them.
+      const neuro = await apiSession(base, 'neuro.me');
+      const have = ((await neuro.call('GET', '/api/v1/teleconsult/groups')).body || {}).groups || [];
+      for (const [slug, name] of [['neurologia-urgenze', 'Neurologia urgenze'], ['neuro-stroke', 'Stroke team (reperibilità)']]) {
+        if (have.some((g) => g.slug === slug && g.hospital && g.hospital.code === 'IRCCS-ME')) continue;
+        const g = await neuro.call('POST', '/api/v1/teleconsult/groups', { slug, name, specialty: 'neurologia', consultable: true });
+        assert.equal(g.status, 201, `group ${slug}: ${JSON.stringify(g.body)}`);
+        const m = await neuro.call('POST', `/api/v1/teleconsult/groups/${g.body.id}/members`, { username: 'neuro.me', specialty: 'neurologia', organizer: true });
+        assert.ok(m.status === 201 || m.status === 409, `member of ${slug}: ${m.status} ${JSON.stringify(m.body)}`);
+      }
+    } else {
+      server = await startServer({ name: 'teleconsult-fake', modules: [], config });
+      fake = await startFake({ core: server.url, smtpPort });
+      base = fake.url;
+    }
+    browser = await launchBrowser();
+    spoke = await newPage(browser);
+    hub = await newPage(browser);
+    for (const p of [spoke, hub]) p.on('dialog', (d) => d.accept());
+    await login(spoke, base, 'pronto.ag');
+    await login(hub, base, 'neuro.me');
+    pagesForShots = [['spoke', spoke], ['hub', hub]];
+  });
+
+  after(async () => {
+    if (browser) await browser.close();
+    if (fake) await fake.stop();
+    if (server) await server.stop();
+    if (smtp) await new Promise((r) => smtp.close(r));
+  });
+
+  step('the navigation links the module for its roles', async () => {
+    await spoke.locator('nav [data-module="teleconsult"]').first().waitFor();
+    assert.equal(await spoke.locator('nav [data-module="teleconsult"]').first().innerText(), 'Teleconsulto');
+  });
+
+  step('the SPOKE doctor requests an urgent neurology consult and sees the routing', async () => {
+    await openTc(spoke, base, '#/', 'dashboard');
+    await spoke.locator('[data-testid="new-request"]').click();
+    await spoke.waitForSelector('body[data-rendered="request-new"]');
+    await spoke.getByLabel('Specialità').fill('neurologia');
+    await spoke.getByLabel('urgente').check();
+    await spoke.getByLabel('Motivo').fill('ictus');
+    await spoke.getByLabel('Quesito clinico').fill('Emiparesi destra da 40 minuti: indicazione a trombolisi?');
+    await spoke.getByLabel('Cerca il paziente').fill('Verdi');
+    await spoke.getByRole('button', { name: 'Cerca', exact: true }).click();
+    await spoke.locator('[data-testid="patient-results"] [data-patient]').first().waitFor();
+    await spoke.locator('[data-testid="patient-results"] button', { hasText: 'Scegli' }).first().click();
+    await spoke.locator('[data-testid="req-patient"]', { hasText: 'Verdi' }).waitFor();
+    await noProblems(spoke, 'new request');
+    await docShot(spoke, 'teleconsult-request-it');
+    await spoke.locator('[data-testid="req-submit"]').click();
+    await spoke.waitForSelector('body[data-rendered="request-routed"]');
+    const routing = spoke.locator('[data-testid="routing-decision"]');
+    assert.match(await routing.locator('[data-testid="routing-group"]').innerText(), /IRCCS-ME/);
+    assert.match(await routing.locator('[data-testid="routing-priority"]').innerText(), /critica|alta/);
+    assert.match(await routing.locator('[data-testid="routing-sla"]').innerText(), /entro/);
+    await docShot(spoke, 'teleconsult-routing-it');
+    const href = await routing.getByRole('link', { name: 'Apri la richiesta' }).getAttribute('href');
+    requestId = href.match(/#\/requests\/(\d+)/)[1];
+  });
+
+  step('the HUB organizer sees the request and schedules a session from it', async () => {
+    await openTc(hub, base, '#/', 'dashboard');
+    await hub.locator(`[data-testid="open-requests"] [data-request="${requestId}"]`).waitFor();
+    await hub.locator('[data-testid="calendar"][data-loaded="true"]').waitFor();
+    await noProblems(hub, 'dashboard');
+    await docShot(hub, 'teleconsult-dashboard-it');
+    await hub.locator(`[data-request="${requestId}"] a`).first().click();
+    await hub.waitForSelector('body[data-rendered="request"]');
+    await hub.locator('[data-testid="plan-theme"]').fill('Ictus acuto – Verdi Giuseppe');
+    await hub.locator('[data-testid="plan-submit"]').click();
+    await hub.waitForSelector('body[data-rendered="session"]');
+    sessionId = await hub.locator('[data-testid="session"]').getAttribute('data-session');
+    assert.ok(sessionId);
+    // The requester is a participant; the request's patient is on the session.
+    await tab(hub, 'participants');
+    await hub.locator('[data-testid="participants-table"]', { hasText: 'Li Causi' }).waitFor();
+    // An external invitee (the e-mail invitation is checked below).
+    await hub.locator('[data-testid="ext-name"]').fill('Dott.ssa Maria Esterna');
+    await hub.locator('[data-testid="ext-email"]').fill('maria.esterna@example.org');
+    await hub.getByRole('button', { name: "Aggiungi l'invitato" }).click();
+    await hub.locator('[data-testid="participants-table"]', { hasText: 'Maria Esterna' }).waitFor();
+    await noProblems(hub, 'participants');
+    await docShot(hub, 'teleconsult-participants-it');
+    await tab(hub, 'patients');
+    await hub.locator('[data-testid="patients-list"]', { hasText: 'Verdi' }).waitFor();
+  });
+
+  step('the organizer proposes slots; the requester answers in the grid; the organizer confirms', async () => {
+    await tab(hub, 'availability');
+    for (const [d, hh] of [[1, 10], [1, 15]]) {
+      const n = Number(await hub.locator('[data-testid="availability"]').getAttribute('data-slots') || 0);
+      await hub.locator('[data-testid="slot-start"]').fill(localSlot(d, hh));
+      await hub.locator('[data-testid="slot-add"]').click();
+      await hub.waitForSelector(`[data-testid="availability"][data-slots="${n + 1}"]`);
+    }
+    await openTc(spoke, base, `#/sessions/${sessionId}?tab=availability`, 'session');
+    const rows = spoke.locator('[data-testid="availability-grid"] tbody tr');
+    assert.equal(await rows.count(), 2);
+    await rows.nth(0).locator('button[data-answer="yes"]').click();
+    await spoke.locator('[data-testid="availability-grid"] tbody tr').nth(0).locator('button[data-answer="yes"][aria-pressed="true"]').waitFor();
+    await spoke.locator('[data-testid="availability-grid"] tbody tr').nth(1).locator('button[data-answer="no"]').click();
+    await spoke.locator('[data-testid="availability-grid"] tbody tr').nth(1).locator('button[data-answer="no"][aria-pressed="true"]').waitFor();
+    await noProblems(spoke, 'availability');
+    await docShot(spoke, 'teleconsult-availability-it');
+    // The organizer's grid shows the answers (live, or after a reload).
+    await openTc(hub, base, `#/sessions/${sessionId}?tab=availability`, 'session');
+    await hub.locator('[data-testid="availability-grid"] tbody tr').nth(0).locator('td[data-answer="yes"]').waitFor();
+    await hub.locator('[data-testid="availability-grid"] tbody tr').nth(0).locator('[data-testid="slot-confirm"]').click();
+    await hub.locator('[data-testid="availability"] .alert-success').waitFor();
+    await hub.waitForSelector('[data-testid="session"][data-status="scheduled"]');
+    assert.match(await hub.locator('[data-testid="availability"] .alert-success').innerText(), /inviti inviati/);
+    await hub.locator('[data-testid="join-video"]').waitFor();
+    await docShot(hub, 'teleconsult-confirmed-it');
+    // The requester's agenda lists it with its time.
+    await openTc(spoke, base, '#/', 'dashboard');
+    await spoke.locator(`[data-testid="agenda"] [data-session="${sessionId}"]`, { hasText: 'Ictus acuto' }).waitFor();
+  });
+
+  step('the invitation e-mail carries the link and an ICS invitation', async () => {
+    const mail = await waitForMail((m) => m.to.includes('maria.esterna@example.org'));
+    const parts = mimeParts(mail.raw);
+    const text = parts.filter((p) => /^text\/plain/i.test(p.headers['content-type'] || '')).map((p) => p.body.toString('utf8')).join('\n');
+    assert.match(text, new RegExp(`https?://\\S+`), 'a link in the text');
+    const ics = parts.find((p) => /invito\.ics/.test(`${p.headers['content-disposition'] || ''} ${p.headers['content-type'] || ''}`));
+    assert.ok(ics, 'an invito.ics attachment');
+    const cal = ics.body.toString('utf8');
+    assert.match(cal, /BEGIN:VCALENDAR/);
+    assert.match(cal, /METHOD:REQUEST/);
+    assert.match(cal, /BEGIN:VEVENT[\s\S]*DTSTART/);
+  });
+
+  step('a comment typed by one user appears live in the other browser', async () => {
+    await openTc(spoke, base, `#/sessions/${sessionId}?tab=comments`, 'session');
+    await openTc(hub, base, `#/sessions/${sessionId}?tab=comments`, 'session');
+    await spoke.waitForSelector('[data-testid="live-state"][data-live="open"]');
+    await hub.waitForSelector('[data-testid="live-state"][data-live="open"]');
+    await hub.locator('[data-testid="comment-body"]').fill(comment1);
+    await hub.locator('[data-testid="comment-send"]').click();
+    await spoke.locator('[data-testid="comments-list"] li', { hasText: comment1 }).waitFor();
+    await spoke.locator('[data-testid="comment-body"]').fill(comment2);
+    await spoke.locator('[data-testid="comment-send"]').click();
+    await hub.locator('[data-testid="comments-list"] li', { hasText: comment2 }).waitFor();
+    assert.equal(await spoke.locator('[data-testid="comments-list"]').getAttribute('role'), 'log');
+    await noProblems(spoke, 'comments');
+    await docShot(spoke, 'teleconsult-comments-it');
+  });
+
+  step('a PDF is uploaded and shown in the pdf.js viewer; other types are refused clearly', async () => {
+    await tab(spoke, 'documents');
+    const pdf = makePdf(['Referto TC encefalo senza contrasto', 'Paziente: Verdi Giuseppe', 'Nessun segno di emorragia.'], 'Referto TC');
+    await spoke.locator('[data-testid="doc-file"]').setInputFiles({ name: 'referto-tc.pdf', mimeType: 'application/pdf', buffer: pdf });
+    const row = spoke.locator('[data-testid="documents-list"] tr[data-filename="referto-tc.pdf"]');
+    await row.waitFor();
+    await row.locator('[data-testid="doc-view"]').click();
+    await spoke.waitForSelector('[data-testid="viewer"] [data-pdf="rendered"]', { timeout: 30000 });
+    const page1 = spoke.locator('[data-testid="viewer"] .tc-pdf-page[data-page="1"]');
+    assert.equal(await page1.locator('canvas').count(), 1);
+    assert.match(await page1.locator('.textLayer').innerText(), /Referto TC encefalo/);
+    // The canvas is painted (not blank).
+    const painted = await page1.locator('canvas').evaluate((c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      for (let i = 0; i < d.length; i += 4) if (d[i] < 128 && d[i + 3] > 0) return true;
+      return false;
+    });
+    assert.ok(painted, 'the PDF page is drawn on the canvas');
+    await noProblems(spoke, 'documents');
+    await docShot(spoke, 'teleconsult-documents-it');
+    await spoke.locator('[data-testid="doc-file"]').setInputFiles({ name: 'appunti.txt', mimeType: 'text/plain', buffer: Buffer.from('solo testo') });
+    const err = spoke.locator('[data-testid="upload-error"]');
+    await err.waitFor();
+    assert.equal(await err.getAttribute('data-status'), '415');
+    assert.match(await err.innerText(), /non accettato/);
+    spoke.problems.length = 0; // the refused upload is logged by the browser as a failed request
+    // An image, for the patient: shown inline.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+    await spoke.locator('[data-testid="doc-patient"]').selectOption({ label: 'Verdi Giuseppe' });
+    await spoke.locator('[data-testid="doc-file"]').setInputFiles({ name: 'foto-lesione.png', mimeType: 'image/png', buffer: png });
+    const imgRow = spoke.locator('[data-testid="documents-list"] tr[data-filename="foto-lesione.png"]');
+    await imgRow.waitFor();
+    assert.match(await imgRow.innerText(), /Verdi Giuseppe/, 'the document is filed under the patient');
+    await imgRow.locator('[data-testid="doc-view"]').click();
+    await spoke.waitForFunction(() => {
+      const img = document.querySelector('[data-testid="viewer"] img');
+      return img && img.complete && img.naturalWidth > 0;
+    });
+    // A DICOM file: its metadata.
+    const dicom = path.join(REPO, 'modules', 'teleconsult', 'tests', 'corpus', 'dicom', 'sample_explicit.dcm');
+    if (existsSync(dicom)) {
+      await spoke.locator('[data-testid="doc-file"]').setInputFiles({ name: 'tc-encefalo.dcm', mimeType: 'application/dicom', buffer: readFileSync(dicom) });
+      const dRow = spoke.locator('[data-testid="documents-list"] tr[data-filename="tc-encefalo.dcm"]');
+      await dRow.waitFor();
+      await dRow.locator('[data-testid="doc-view"]').click();
+      await spoke.locator('[data-testid="viewer"] [data-testid="dicom-tags"]', { hasText: 'Modalità' }).waitFor();
+    }
+    await noProblems(spoke, 'documents (image, DICOM)');
+  });
+
+  step('the organizer fills in the anamnesis with the hospital\'s Lua form', async () => {
+    await openTc(hub, base, `#/sessions/${sessionId}?tab=patients`, 'session');
+    await hub.locator('[data-testid="anamnesis-open"]').first().click();
+    await hub.locator('[data-testid="anamnesis-form"]').selectOption('follow_up_ictus');
+    const form = hub.locator('[data-testid="anamnesis"] form.form-preview');
+    await form.waitFor();
+    await form.locator('input[type="date"]').first().fill('2026-09-01');
+    await form.locator('.scale-group label', { hasText: /^2$/ }).click();
+    await noProblems(hub, 'anamnesis');
+    await docShot(hub, 'teleconsult-anamnesis-it');
+    await hub.locator('[data-testid="anamnesis-submit"]').click();
+    await hub.locator('[data-testid="anamnesis-saved"]').waitFor();
+    await hub.locator('[data-testid="patients-list"] [data-testid="anamnesis-linked"]').waitFor();
+  });
+
+  step('the organizer writes the decision, closes the session, and the minutes carry it', async () => {
+    await openTc(hub, base, `#/sessions/${sessionId}?tab=decisions`, 'session');
+    await hub.locator('[data-testid="decision-text"]').first().fill(decision);
+    await hub.locator('[data-testid="decision-save"]').first().click();
+    await hub.locator('[data-testid="decision-current"]', { hasText: 'Trombolisi sistemica' }).waitFor();
+    await noProblems(hub, 'decisions');
+    await docShot(hub, 'teleconsult-decision-it');
+    await tab(hub, 'minutes');
+    await hub.locator('[data-testid="close-outcome"]').fill('Consulto concluso: trasferimento per trombectomia non necessario.');
+    await hub.locator('[data-testid="close-session"]').click();
+    await hub.waitForSelector('[data-testid="session"][data-status="closed"]');
+    const link = hub.locator('[data-testid="minutes-download"]').first();
+    await link.waitFor();
+    await docShot(hub, 'teleconsult-minutes-it');
+    const [download] = await Promise.all([hub.waitForEvent('download'), link.click()]);
+    const file = path.join(tmp, 'verbale.pdf');
+    await download.saveAs(file);
+    assert.equal(readFileSync(file).subarray(0, 5).toString('latin1'), '%PDF-');
+    const text = await run('pdftotext', ['-layout', file, '-']);
+    assert.match(text, /Verdi/, 'the patient in the minutes');
+    assert.match(text.replace(/\s+/g, ' '), /Trombolisi sistemica/, 'the decision in the minutes');
+    assert.doesNotMatch(text, /BOZZA/, 'final minutes, not the draft');
+  });
+
+  step('a user of an unrelated hospital sees nothing of the session', async () => {
+    const other = await newPage(browser);
+    await login(other, base, 'cardio.pa');
+    await openTc(other, base, `#/sessions/${sessionId}`, 'session');
+    await other.locator('main .alert-danger').waitFor();
+    assert.equal(await other.locator('[data-testid="session"]').count(), 0);
+    assert.equal(await other.getByText('Verdi').count(), 0);
+    await openTc(other, base, '#/', 'dashboard');
+    assert.equal(await other.locator(`[data-session="${sessionId}"]`).count(), 0);
+    assert.equal(await other.locator(`[data-request="${requestId}"]`).count(), 0);
+    const api = await apiSession(base, 'cardio.pa');
+    assert.equal((await api.call('GET', `/api/v1/teleconsult/sessions/${sessionId}`)).status, 404);
+    assert.equal((await api.call('GET', `/api/v1/teleconsult/sessions/${sessionId}/comments`)).status, 404);
+    assert.equal((await api.call('GET', `/api/v1/teleconsult/requests/${requestId}`)).status, 404);
+    await other.context().close();
+  });
+
+  step('works on a phone and in English', async () => {
+    const phone = await newPage(browser, { width: 390, height: 844, mobile: true });
+    await login(phone, base, 'pronto.ag');
+    await openTc(phone, base, `#/sessions/${sessionId}?tab=comments`, 'session');
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `no sideways scrolling on a phone (${overflow}px)`);
+    await docShot(phone, 'teleconsult-phone-it', { fullPage: false });
+    await noProblems(phone, 'phone');
+    await phone.context().close();
+    const en = await newPage(browser, { lang: 'en' });
+    await login(en, base, 'mmg.ag');
+    const me = await apiSession(base, 'mmg.ag');
+    assert.equal((await me.call('PATCH', '/api/v1/me', { language: 'en' })).status, 200);
+    await openTc(en, base, '#/requests/new', 'request-new');
+    await en.getByRole('heading', { name: 'New consult request' }).waitFor();
+    await en.getByLabel('emergency').waitFor();
+    await noProblems(en, 'english');
+    await docShot(en, 'teleconsult-request-en');
+    await me.call('PATCH', '/api/v1/me', { language: 'it' });
+    await en.context().close();
+  }, { independent: true });
+
+  step('groups: the organizer creates a group and adds a member', async () => {
+    await openTc(hub, base, '#/groups', 'groups');
+    await hub.locator('[data-testid="group-name"]').fill('Neuroriabilitazione');
+    await hub.locator('[data-testid="group-specialty"]').fill('neuroriabilitazione');
+    assert.equal(await hub.locator('[data-testid="group-slug"]').inputValue(), 'neuroriabilitazione');
+    await hub.locator('[data-testid="group-create"]').click();
+    await hub.waitForSelector('body[data-rendered="group"]');
+    await hub.locator('[data-testid="member-username"]').fill('neuro.me');
+    await hub.locator('[data-testid="member-add"]').click();
+    await hub.waitForSelector('body[data-rendered="group"] [data-testid="members-table"]');
+    assert.match(await hub.locator('[data-testid="members-table"]').innerText(), /Calabrò/);
+    await noProblems(hub, 'groups');
+    await docShot(hub, 'teleconsult-group-it');
+  }, { independent: true });
+
+  step('the calendar shows the session on its day', async () => {
+    await openTc(hub, base, '#/', 'dashboard');
+    const cal = hub.locator('[data-testid="calendar"]');
+    await hub.locator('[data-testid="calendar"][data-loaded="true"]').waitFor();
+    assert.equal(await cal.locator('.text-danger').count(), 0, 'the calendar loaded (GET /calendar)');
+    const day = localSlot(1, 10).slice(0, 10);
+    if (await cal.locator(`[data-day="${day}"]`).count() === 0) {
+      await cal.getByRole('button', { name: 'Periodo successivo' }).click();
+      await cal.locator(`[data-day="${day}"]`).waitFor();
+      await hub.locator('[data-testid="calendar"][data-loaded="true"]').waitFor();
+    }
+    assert.equal(await cal.locator('.text-danger').count(), 0, 'the calendar loaded');
+    await cal.locator(`[data-day="${day}"] a[data-session="${sessionId}"]`).waitFor();
+    await docShot(hub, 'teleconsult-calendar-it');
+    await cal.getByRole('button', { name: 'Settimana' }).click();
+    await hub.locator('[data-testid="calendar"][data-loaded="true"]').waitFor();
+    await noProblems(hub, 'calendar');
+  }, { independent: true });
+
+  step('disabling the module for a hospital removes its navigation entry and API there', async () => {
+    await spoke.goto(`${base}/#/home`);
+    await spoke.waitForSelector('body[data-rendered="/home"]');
+    await spoke.locator('nav [data-module="teleconsult"]').first().waitFor();
+    if (REAL) {
+      // The regional administrator switches it off in the module matrix;
+      // the signed-in doctor's navigation follows live (event stream).
+      await spoke.waitForFunction(() => document.querySelector('[data-testid="notify-status"]')?.textContent === 'in tempo reale');
+      const admin = await newPage(browser);
+      await login(admin, base, 'admin');
+      await admin.goto(`${base}/#/admin/modules`);
+      await admin.waitForSelector('body[data-rendered="/admin/modules"]');
+      const toggle = admin.locator('input[data-module="teleconsult"][data-hospital="ASP-AG"]');
+      assert.equal(await toggle.isChecked(), true);
+      await toggle.uncheck();
+      await admin.locator('main .alert-success').waitFor();
+      assert.equal(await toggle.isChecked(), false);
+      await spoke.locator('nav [data-module="teleconsult"]').first().waitFor({ state: 'detached' });
+      await admin.context().close();
+    } else {
+      fake.setEnabled('ASP-AG', false);
+      await spoke.reload();
+      await spoke.waitForSelector('body[data-rendered="/home"]');
+    }
+    assert.equal(await spoke.locator('nav [data-module="teleconsult"]').count(), 0);
+    assert.equal(await spoke.locator('[data-testid="home-modules"] [data-module="teleconsult"]').count(), 0);
+    const api = await apiSession(base, 'pronto.ag');
+    const r = await api.call('GET', '/api/v1/teleconsult/dashboard');
+    assert.ok(r.status === 404 || r.status === 403, `module API for ASP-AG: ${r.status}`);
+    // Still there for the HUB.
+    await hub.goto(`${base}/#/home`);
+    await hub.waitForSelector('body[data-rendered="/home"]');
+    await hub.locator('nav [data-module="teleconsult"]').first().waitFor();
+    const hubApi = await apiSession(base, 'neuro.me');
+    assert.equal((await hubApi.call('GET', '/api/v1/teleconsult/dashboard')).status, 200);
+    writeFileSync(path.join(tmp, 'done'), 'ok');
+  });
+});

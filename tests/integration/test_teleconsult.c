@@ -1,0 +1,936 @@
+/* The teleconsult module end to end against the real server, database,
+ * Lua rules and SMTP sink: a SPOKE doctor's request routed by the demo
+ * rules to a HUB group, a session scheduled from it with invitations (ICS),
+ * live comments, documents typed by content, the decision and the minutes
+ * PDF on close, events and audit rows, isolation and module disablement. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define DB "it_teleconsult"
+#define DEMO_PASSWORD "Concerto-Demo-2026"
+#define API "/api/v1/teleconsult"
+#define DECISION                                                               \
+  "Indicata trombolisi endovenosa entro 30 minuti; ricovero in stroke unit."
+
+static th_server srv;
+static pid_t sink = -1;
+static char mailbox[128];
+
+/* Shared by the tests, which run in order. */
+static th_client spoke, hub, other, spoke_colleague;
+static char request_id[24], group_id[24], session_id[24], slot1[24], slot2[24],
+    spid_verdi[24], spid_bianchi[24], pdf_doc[24];
+static char verdi_id[24], bianchi_id[24];
+
+static void sleep_ms(int ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+static char *read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  char *buf = calloc(1, 4 << 20);
+  size_t n = 0;
+  if (f) {
+    n = fread(buf, 1, (4 << 20) - 1, f);
+    fclose(f);
+  }
+  buf[n] = '\0';
+  if (len)
+    *len = n;
+  return buf;
+}
+
+static int count_str(const char *text, const char *needle) {
+  int n = 0;
+  for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+    n++;
+  return n;
+}
+
+/* Every base64 MIME part of the mailbox decoded and appended, so the
+ * tests can search the text bodies and the ICS attachments. */
+static int b64val(int c) {
+  if (c >= 'A' && c <= 'Z')
+    return c - 'A';
+  if (c >= 'a' && c <= 'z')
+    return c - 'a' + 26;
+  if (c >= '0' && c <= '9')
+    return c - '0' + 52;
+  return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+static char *decoded_mailbox(void) {
+  char *raw = read_file(mailbox, NULL);
+  size_t cap = strlen(raw) + 16, used = 0;
+  char *out = calloc(1, cap);
+  const char *marker = "Content-Transfer-Encoding: base64\r\n\r\n";
+  for (const char *p = strstr(raw, marker); p; p = strstr(p, marker)) {
+    p += strlen(marker);
+    unsigned acc = 0;
+    int bits = 0;
+    for (; *p && !(p[0] == '-' && p[1] == '-') && !(p[0] == '=' && p[1] == '=');
+         p++) {
+      int v = b64val((unsigned char)*p);
+      if (v < 0)
+        continue;
+      acc = (acc << 6) | (unsigned)v;
+      bits += 6;
+      if (bits >= 8) {
+        bits -= 8;
+        out[used++] = (char)((acc >> bits) & 0xFF);
+      }
+    }
+    out[used++] = '\n';
+  }
+  out[used] = '\0';
+  /* Unfold calendar lines (CRLF + space continues the previous line). */
+  size_t j = 0;
+  for (size_t i = 0; i < used; i++) {
+    if (out[i] == '\r' && out[i + 1] == '\n' && out[i + 2] == ' ') {
+      i += 2;
+      continue;
+    }
+    out[j++] = out[i];
+  }
+  out[j] = '\0';
+  free(raw);
+  return out;
+}
+
+static int admin(const char *args) {
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "'%s' admin --config '%s' %s >/dev/null 2>&1",
+           th_env("CONCERTO_BIN"), srv.config, args);
+  return system(cmd);
+}
+
+/* The real module is built into <build>/modules, beside test-modules. */
+static void module_dir(char *out, size_t len) {
+  snprintf(out, len, "%s", th_env("CONCERTO_TEST_MODULES"));
+  char *slash = strrchr(out, '/');
+  if (slash)
+    snprintf(slash + 1, len - (size_t)(slash + 1 - out), "modules");
+}
+
+static th_resp call(th_client *c, const char *method, const char *path,
+                    const char *json) {
+  return th_call(&srv, c, method, path, json);
+}
+
+static void copy_str(char *dst, size_t cap, const char *src) {
+  assert_non_null(src);
+  snprintf(dst, cap, "%s", src);
+}
+
+/* Raw-bytes upload (the harness sends text bodies only). */
+typedef struct rbuf {
+  char *p;
+  size_t n;
+} rbuf;
+static size_t on_bytes(char *d, size_t s, size_t n, void *ud) {
+  rbuf *b = ud;
+  b->p = realloc(b->p, b->n + s * n + 1);
+  memcpy(b->p + b->n, d, s * n);
+  b->n += s * n;
+  b->p[b->n] = '\0';
+  return s * n;
+}
+
+static long upload(th_client *c, const char *path, const void *data, size_t len,
+                   json_t **out) {
+  CURL *h = curl_easy_init();
+  char url[512], cookie[200], csrf[120];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d%s", srv.port, path);
+  snprintf(cookie, sizeof cookie, "Cookie: concerto_session=%s", c->cookie);
+  snprintf(csrf, sizeof csrf, "X-CSRF-Token: %s", c->csrf);
+  struct curl_slist *hdrs = curl_slist_append(NULL, cookie);
+  hdrs = curl_slist_append(hdrs, csrf);
+  hdrs = curl_slist_append(hdrs, "Content-Type: application/octet-stream");
+  rbuf b = {calloc(1, 1), 0};
+  curl_easy_setopt(h, CURLOPT_URL, url);
+  curl_easy_setopt(h, CURLOPT_POST, 1L);
+  curl_easy_setopt(h, CURLOPT_POSTFIELDS, data);
+  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)len);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_bytes);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
+  curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+  long status = 0;
+  if (curl_easy_perform(h) == CURLE_OK)
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(hdrs);
+  curl_easy_cleanup(h);
+  if (out)
+    *out = json_loads(b.p, 0, NULL);
+  if (status >= 400)
+    fprintf(stderr, "upload %s -> %ld %s\n", path, status, b.p);
+  free(b.p);
+  return status;
+}
+
+/* pdftotext of a PDF held in memory (malloc'ed text). */
+static char *pdf_text(const char *pdf, size_t len) {
+  char path[] = "/tmp/tc-minutes-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, pdf, len), (ssize_t)len);
+  close(fd);
+  char cmd[160];
+  snprintf(cmd, sizeof cmd, "pdftotext -enc UTF-8 %s -", path);
+  FILE *f = popen(cmd, "r");
+  char *text = calloc(1, 1 << 20);
+  size_t n = f ? fread(text, 1, (1 << 20) - 1, f) : 0;
+  if (f)
+    pclose(f);
+  unlink(path);
+  text[n] = '\0';
+  return text;
+}
+
+/* {"starts_at", "ends_at"} in ISO 8601 with an explicit offset. */
+static void slot_json(char *out, size_t len, time_t from, time_t to) {
+  char a[40], b[40];
+  struct tm tm;
+  gmtime_r(&from, &tm);
+  strftime(a, sizeof a, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
+  gmtime_r(&to, &tm);
+  strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
+  snprintf(out, len, "{\"starts_at\":\"%s\",\"ends_at\":\"%s\"}", a, b);
+}
+
+static void login(th_client *c, const char *user) {
+  long st = th_login(&srv, c, user, DEMO_PASSWORD, NULL);
+  if (st != 200)
+    fprintf(stderr, "login %s -> %ld\n", user, st);
+  assert_int_equal(st, 200);
+}
+
+static int start(void **state) {
+  (void)state;
+  snprintf(mailbox, sizeof mailbox, "/tmp/concerto-tc-mail-%d.log",
+           (int)getpid());
+  unlink(mailbox);
+  int smtp_port = 21000 + (int)((getpid() + 7919) % 20000);
+  char node_path[600], sink_js[600], port[16];
+  snprintf(node_path, sizeof node_path, "%s/tests/browser/node_modules",
+           th_env("CONCERTO_SOURCE_DIR"));
+  snprintf(sink_js, sizeof sink_js, "%s/../shared/peers/smtp/smtp-sink.js",
+           th_env("CONCERTO_SOURCE_DIR"));
+  snprintf(port, sizeof port, "%d", smtp_port);
+  sink = fork();
+  if (sink == 0) {
+    setenv("NODE_PATH", node_path, 1);
+    freopen("/dev/null", "w", stdout);
+    execlp("node", "node", sink_js, port, mailbox, (char *)NULL);
+    _exit(127);
+  }
+  /* Wait for the sink to listen (node may be slow to start). */
+  for (int i = 0; i < 100; i++) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)smtp_port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    close(fd);
+    if (ok)
+      break;
+    sleep_ms(100);
+  }
+  char url[512], extra[2048], modules[512];
+  module_dir(modules, sizeof modules);
+  th_db_create(DB, url, sizeof url);
+  snprintf(extra, sizeof extra,
+           "{\"modules\":[\"teleconsult\"],\"modules_dir\":\"%s\","
+           "\"scripts_dir\":\"%s/scripts\","
+           "\"smtp_url\":\"smtp://127.0.0.1:%d\","
+           "\"smtp_from\":\"Concerto <noreply@concerto.example>\","
+           "\"event_retry_base_ms\":100,"
+           "\"video_provider\":\"url\","
+           "\"video_base_url\":\"https://meet.example.org\","
+           "\"module_settings\":{\"teleconsult\":{\"public_url\":"
+           "\"https://concerto.example.it/\"}}}",
+           modules, th_env("CONCERTO_SOURCE_DIR"), smtp_port);
+  if (!th_server_start(&srv, DB, extra, NULL, 60))
+    return -1;
+  /* The demo region, then the module's demo data as the CLI would. */
+  if (admin("demo") != 0)
+    return -1;
+  char path[600];
+  snprintf(path, sizeof path, "%s/modules/teleconsult/demo/demo.sql",
+           th_env("CONCERTO_SOURCE_DIR"));
+  char *demo = read_file(path, NULL);
+  char *sql = malloc(strlen(demo) + 64);
+  sprintf(sql, "SET app.regional = 'on';\n%s", demo);
+  free(th_sql(DB, sql));
+  free(sql);
+  free(demo);
+  /* Run twice: the demo data is idempotent. */
+  demo = read_file(path, NULL);
+  sql = malloc(strlen(demo) + 64);
+  sprintf(sql, "SET app.regional = 'on';\n%s", demo);
+  free(th_sql(DB, sql));
+  free(sql);
+  free(demo);
+  free(th_sql(DB, "UPDATE concerto.users SET email = username || "
+                  "'@example.org' WHERE username IN ('neuro.me', 'pronto.ag', "
+                  "'org.pa', 'cardio.pa')"));
+  const char *codes[] = {"AOUP-PA", "IRCCS-ME", "ASP-AG"};
+  for (int i = 0; i < 3; i++) {
+    char args[128];
+    snprintf(args, sizeof args, "enable-module %s teleconsult", codes[i]);
+    if (admin(args) != 0)
+      return -1;
+  }
+  char *v = th_sql(DB, "SELECT id FROM concerto.patients WHERE fiscal_code = "
+                       "'VRDGPP45C12A089J'");
+  snprintf(verdi_id, sizeof verdi_id, "%s", v ? v : "");
+  free(v);
+  v = th_sql(DB, "SELECT id FROM concerto.patients WHERE fiscal_code = "
+                 "'BNCLCU90D45A089Z'");
+  snprintf(bianchi_id, sizeof bianchi_id, "%s", v ? v : "");
+  free(v);
+  return 0;
+}
+
+static int stop(void **state) {
+  (void)state;
+  if (sink > 0) {
+    kill(sink, SIGTERM);
+    waitpid(sink, NULL, 0);
+  }
+  unlink(mailbox);
+  return th_server_stop(&srv, 30) == 0 ? 0 : -1;
+}
+
+static void demo_groups_are_visible(void **state) {
+  (void)state;
+  login(&spoke, "pronto.ag");
+  /* Enablement reaches the server through NOTIFY: wait for it. */
+  th_resp r = {0};
+  for (int i = 0; i < 50; i++) {
+    r = call(&spoke, "GET", API "/groups", NULL);
+    if (r.status == 200)
+      break;
+    th_resp_free(&r);
+    sleep_ms(100);
+  }
+  assert_int_equal(r.status, 200);
+  json_t *groups = json_object_get(r.json, "groups");
+  assert_int_equal(json_array_size(groups), 6); /* all consultable */
+  th_resp_free(&r);
+}
+
+static void spoke_request_is_routed_by_lua(void **state) {
+  (void)state;
+  char body[512];
+  snprintf(body, sizeof body,
+           "{\"specialty\":\"neurologia\",\"urgency\":\"urgent\","
+           "\"reason\":\"ictus\",\"origin\":\"pronto_soccorso\","
+           "\"question\":\"Deficit motorio destro da 40 minuti: "
+           "trombolisi?\",\"patient_id\":\"%s\"}",
+           verdi_id);
+  th_resp r = call(&spoke, "POST", API "/requests", body);
+  if (r.status != 201)
+    fprintf(stderr, "%s\n", r.body);
+  assert_int_equal(r.status, 201);
+  copy_str(request_id, sizeof request_id, th_json_str(&r, "id"));
+  assert_string_equal(th_json_str(&r, "status"), "open");
+  assert_string_equal(th_json_str(&r, "priority"), "critical"); /* ictus */
+  assert_false(json_is_true(json_object_get(r.json, "defaulted")));
+  assert_false(json_is_true(json_object_get(r.json, "can_schedule")));
+  json_t *g = json_object_get(r.json, "group");
+  const char *slug = json_string_value(json_object_get(g, "slug"));
+  assert_true(strcmp(slug, "neurologia-urgenze") == 0 ||
+              strcmp(slug, "neuro-stroke") == 0);
+  assert_string_equal(json_string_value(json_object_get(
+                          json_object_get(g, "hospital"), "code")),
+                      "IRCCS-ME");
+  copy_str(group_id, sizeof group_id,
+           json_string_value(json_object_get(g, "id")));
+  th_resp_free(&r);
+  /* Owned by the HUB, requested by the SPOKE (the RLS insert case). */
+  char sql[256];
+  snprintf(sql, sizeof sql,
+           "SELECT t.code || '/' || s.code FROM teleconsult.requests r JOIN "
+           "concerto.tenants t ON t.id = r.tenant_id JOIN concerto.tenants s "
+           "ON s.id = r.requester_tenant_id WHERE r.id = %s",
+           request_id);
+  char *v = th_sql(DB, sql);
+  assert_string_equal(v, "IRCCS-ME/ASP-AG");
+  free(v);
+  /* Missing specialty and an unknown one. */
+  r = call(&spoke, "POST", API "/requests", "{\"urgency\":\"urgent\"}");
+  assert_int_equal(r.status, 422);
+  th_resp_free(&r);
+  r = call(&spoke, "POST", API "/requests",
+           "{\"specialty\":\"ortopedia\",\"urgency\":\"routine\"}");
+  assert_int_equal(r.status, 422);
+  assert_non_null(strstr(r.body, "no_group"));
+  th_resp_free(&r);
+  /* The HUB organizer sees it. */
+  login(&hub, "neuro.me");
+  r = call(&hub, "GET", API "/requests?status=open", NULL);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(json_array_size(json_object_get(r.json, "requests")), 1);
+  assert_true(json_is_true(json_object_get(
+      json_array_get(json_object_get(r.json, "requests"), 0), "can_schedule")));
+  th_resp_free(&r);
+  r = call(&hub, "GET", API "/dashboard", NULL);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.body, request_id));
+  th_resp_free(&r);
+  v = th_sql(DB, "SELECT count(*) FROM concerto.events WHERE name = "
+                 "'teleconsult.requested'");
+  assert_string_equal(v, "1");
+  free(v);
+}
+
+static void session_from_request_and_invitations(void **state) {
+  (void)state;
+  char body[512];
+  snprintf(body, sizeof body,
+           "{\"request_id\":\"%s\",\"group_id\":\"%s\",\"kind\":\"urgent\","
+           "\"theme\":\"Ictus ischemico acuto: valutazione trombolisi\"}",
+           request_id, group_id);
+  th_resp r = call(&spoke, "POST", API "/sessions", body);
+  assert_int_equal(r.status, 403); /* not an organizer of that group */
+  th_resp_free(&r);
+  r = call(&hub, "POST", API "/sessions", body);
+  if (r.status != 201)
+    fprintf(stderr, "%s\n", r.body);
+  assert_int_equal(r.status, 201);
+  copy_str(session_id, sizeof session_id, th_json_str(&r, "id"));
+  assert_string_equal(th_json_str(&r, "status"), "draft");
+  assert_int_equal(json_array_size(json_object_get(r.json, "participants")), 2);
+  json_t *patients = json_object_get(r.json, "patients");
+  assert_int_equal(json_array_size(patients), 1);
+  copy_str(
+      spid_verdi, sizeof spid_verdi,
+      json_string_value(json_object_get(json_array_get(patients, 0), "id")));
+  th_resp_free(&r);
+
+  char path[200];
+  snprintf(path, sizeof path, API "/sessions/%s/patients", session_id);
+  snprintf(body, sizeof body, "{\"patient_id\":\"%s\"}", bianchi_id);
+  r = call(&hub, "POST", path, body);
+  assert_int_equal(r.status, 201);
+  copy_str(spid_bianchi, sizeof spid_bianchi, th_json_str(&r, "id"));
+  th_resp_free(&r);
+
+  snprintf(path, sizeof path, API "/sessions/%s/participants", session_id);
+  r = call(&hub, "POST", path,
+           "{\"kind\":\"external\",\"name\":\"Dott. Bruno Esterno\","
+           "\"email\":\"bruno.esterno@example.org\",\"phone\":\"+39 333 "
+           "1234567\"}");
+  assert_int_equal(r.status, 201);
+  th_resp_free(&r);
+  r = call(&hub, "POST", path,
+           "{\"kind\":\"external\",\"name\":\"X\",\"email\":\"not-mail\"}");
+  assert_int_equal(r.status, 422);
+  th_resp_free(&r);
+
+  snprintf(path, sizeof path, API "/sessions/%s/slots", session_id);
+  /* Within the video provider's link window (24 h): links are real. */
+  time_t t0 = (time(NULL) / 3600 + 3) * 3600;
+  char slot_body[160], dtstart[40], dtend[40];
+  slot_json(slot_body, sizeof slot_body, t0, t0 + 1800);
+  r = call(&hub, "POST", path, slot_body);
+  assert_int_equal(r.status, 201);
+  copy_str(slot1, sizeof slot1, th_json_str(&r, "id"));
+  th_resp_free(&r);
+  slot_json(slot_body, sizeof slot_body, t0 + 86400, t0 + 86400 + 1800);
+  r = call(&hub, "POST", path, slot_body);
+  assert_int_equal(r.status, 201);
+  copy_str(slot2, sizeof slot2, th_json_str(&r, "id"));
+  th_resp_free(&r);
+  r = call(&hub, "POST", path,
+           "{\"starts_at\":\"domani\",\"ends_at\":\"dopo\"}");
+  assert_int_equal(r.status, 422);
+  th_resp_free(&r);
+
+  /* Participants answer for themselves. */
+  snprintf(path, sizeof path, API "/sessions/%s/slots/%s/availability",
+           session_id, slot1);
+  r = call(&spoke, "PUT", path, "{\"answer\":\"yes\"}");
+  assert_int_equal(r.status, 200);
+  th_resp_free(&r);
+  r = call(&hub, "PUT", path, "{\"answer\":\"yes\"}");
+  assert_int_equal(r.status, 200);
+  th_resp_free(&r);
+  snprintf(path, sizeof path, API "/sessions/%s/slots/%s/availability",
+           session_id, slot2);
+  r = call(&spoke, "PUT", path, "{\"answer\":\"no\"}");
+  assert_int_equal(r.status, 200);
+  th_resp_free(&r);
+
+  snprintf(path, sizeof path, API "/sessions/%s", session_id);
+  r = call(&spoke, "GET", path, NULL);
+  assert_int_equal(r.status, 200); /* the SPOKE participant, cross-hospital */
+  assert_string_equal(th_json_str(&r, "status"), "scheduling");
+  assert_non_null(strstr(r.body, "\"no\""));
+  th_resp_free(&r);
+
+  snprintf(path, sizeof path, API "/sessions/%s/confirm", session_id);
+  snprintf(body, sizeof body, "{\"slot_id\":\"%s\"}", slot1);
+  r = call(&spoke, "POST", path, body);
+  assert_int_equal(r.status, 403);
+  th_resp_free(&r);
+  r = call(&hub, "POST", path, body);
+  if (r.status != 200)
+    fprintf(stderr, "%s\n", r.body);
+  assert_int_equal(r.status, 200);
+  assert_string_equal(th_json_str(&r, "status"), "scheduled");
+  /* neuro.me, pronto.ag (e-mails set) and the external invitee. */
+  assert_int_equal(json_integer_value(json_object_get(r.json, "invitations")),
+                   3);
+  th_resp_free(&r);
+
+  char *raw = NULL;
+  for (int i = 0; i < 150; i++) {
+    free(raw);
+    raw = read_file(mailbox, NULL);
+    if (count_str(raw, "=== MAIL") >= 4)
+      break;
+    sleep_ms(100);
+  }
+  /* The urgent request's e-mail to the organizer, then 3 invitations. */
+  assert_int_equal(count_str(raw, "=== MAIL"), 4);
+  assert_int_equal(count_str(raw, "RCPT TO:<neuro.me@example.org>"), 2);
+  assert_non_null(strstr(raw, "RCPT TO:<bruno.esterno@example.org>"));
+  assert_non_null(strstr(raw, "RCPT TO:<pronto.ag@example.org>"));
+  assert_non_null(strstr(raw, "name=\"invito.ics\""));
+  free(raw);
+  char *text = decoded_mailbox();
+  assert_int_equal(count_str(text, "METHOD:REQUEST"), 3);
+  struct tm tm;
+  gmtime_r(&t0, &tm);
+  strftime(dtstart, sizeof dtstart, "DTSTART:%Y%m%dT%H%M%SZ", &tm);
+  time_t t1 = t0 + 1800;
+  gmtime_r(&t1, &tm);
+  strftime(dtend, sizeof dtend, "DTEND:%Y%m%dT%H%M%SZ", &tm);
+  assert_int_equal(count_str(text, dtstart), 3);
+  assert_int_equal(count_str(text, dtend), 3);
+  assert_non_null(strstr(text, "ATTENDEE;"));
+  assert_non_null(strstr(text, "mailto:bruno.esterno@example.org"));
+  assert_non_null(strstr(text, "\r\nURL:https://"));
+  assert_non_null(strstr(text, "Gentile Dott. Bruno Esterno"));
+  assert_non_null(strstr(text, "richiesta di teleconsulto URGENTE"));
+  /* The server's video provider ("url") gives every invitee the room. */
+  char *v = th_sql(DB, "SELECT room FROM teleconsult.sessions ORDER BY id "
+                       "DESC LIMIT 1");
+  assert_int_equal(strlen(v), 27);
+  assert_memory_equal(v, "tc-", 3);
+  char link[128];
+  snprintf(link, sizeof link, "\r\nURL:https://meet.example.org/%s\r\n", v);
+  assert_int_equal(count_str(text, link), 3);
+  assert_int_equal(count_str(text, "Per partecipare apra questo collegamento"),
+                   3);
+  free(v);
+  free(text);
+  v = th_sql(DB, "SELECT count(*) FROM concerto.events WHERE name = "
+                 "'teleconsult.scheduled'");
+  assert_string_equal(v, "1");
+  free(v);
+  /* The caller's own link. */
+  snprintf(path, sizeof path, API "/sessions/%s/join", session_id);
+  r = call(&spoke, "GET", path, NULL);
+  assert_int_equal(r.status, 200);
+  assert_non_null(
+      strstr(th_json_str(&r, "url"), "https://meet.example.org/tc-"));
+  th_resp_free(&r);
+}
+
+static void comments_arrive_live(void **state) {
+  (void)state;
+  char path[200];
+  snprintf(path, sizeof path, API "/sessions/%s/live", session_id);
+  th_stream *st = th_stream_start(&srv, &spoke, path, "NIHSS 8", 15);
+  sleep_ms(700);
+  snprintf(path, sizeof path, API "/sessions/%s/comments", session_id);
+  th_resp r = call(&hub, "POST", path,
+                   "{\"body\":\"Pressione 150/90, NIHSS 8, TC senza "
+                   "emorragia: procediamo?\"}");
+  assert_int_equal(r.status, 201);
+  th_resp_free(&r);
+  char *got = th_stream_finish(st);
+  if (!strstr(got, "NIHSS 8"))
+    fprintf(stderr, "live stream read: %s\n", got);
+  assert_non_null(strstr(got, "event: comment"));
+  assert_non_null(strstr(got, "NIHSS 8"));
+  free(got);
+  r = call(&spoke, "GET", path, NULL);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(json_array_size(json_object_get(r.json, "comments")), 1);
+  th_resp_free(&r);
+}
+
+static const char small_pdf[] =
+    "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    "2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    "3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
+    "xref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n"
+    "0000000052 00000 n \n0000000101 00000 n \n"
+    "trailer<</Size 4/Root 1 0 R>>\nstartxref\n164\n%%EOF\n";
+
+static void documents_typed_by_content(void **state) {
+  (void)state;
+  char path[300];
+  json_t *doc = NULL;
+  snprintf(path, sizeof path,
+           API "/sessions/%s/documents?filename=referto%%20TC.pdf&patient=%s",
+           session_id, spid_verdi);
+  long st = upload(&spoke, path, small_pdf, sizeof small_pdf - 1, &doc);
+  assert_int_equal(st, 201);
+  assert_string_equal(json_string_value(json_object_get(doc, "content_type")),
+                      "application/pdf");
+  assert_string_equal(json_string_value(json_object_get(doc, "filename")),
+                      "referto TC.pdf");
+  copy_str(pdf_doc, sizeof pdf_doc,
+           json_string_value(json_object_get(doc, "id")));
+  json_decref(doc);
+
+  /* Downloaded by the HUB organizer: identical bytes. */
+  snprintf(path, sizeof path,
+           API "/sessions/%s/documents/%s/content?download=1", session_id,
+           pdf_doc);
+  th_resp r = call(&hub, "GET", path, NULL);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(r.len, sizeof small_pdf - 1);
+  assert_memory_equal(r.body, small_pdf, sizeof small_pdf - 1);
+  th_resp_free(&r);
+
+  static const unsigned char png[] = {
+      0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0,    0, 0, 13,
+      'I',  'H', 'D', 'R', 0,    0,    0,    1,    0,    0, 0, 1,
+      8,    2,   0,   0,   0,    0x90, 0x77, 0x53, 0xde, 0, 0, 0,
+      0,    'I', 'E', 'N', 'D',  0xae, 0x42, 0x60, 0x82};
+  snprintf(path, sizeof path, API "/sessions/%s/documents?filename=scan.pdf",
+           session_id);
+  st = upload(&hub, path, png, sizeof png, &doc);
+  assert_int_equal(st, 201);
+  assert_string_equal(json_string_value(json_object_get(doc, "content_type")),
+                      "image/png");
+  json_decref(doc);
+
+  snprintf(path, sizeof path, API "/sessions/%s/documents?filename=note.txt",
+           session_id);
+  static const char text[] = "appunti del medico, solo testo\n";
+  st = upload(&hub, path, text, sizeof text - 1, &doc);
+  assert_int_equal(st, 415);
+  assert_string_equal(json_string_value(json_object_get(doc, "code")),
+                      "unsupported_document_type");
+  json_decref(doc);
+
+  snprintf(path, sizeof path, API "/sessions/%s/documents", session_id);
+  r = call(&spoke, "GET", path, NULL);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(json_array_size(json_object_get(r.json, "documents")), 2);
+  th_resp_free(&r);
+  char *v = th_sql(DB, "SELECT count(*) FROM concerto.audit_log WHERE action "
+                       "= 'teleconsult.document.read' AND patient_id IS NOT "
+                       "NULL");
+  assert_int_equal(atoi(v), 1);
+  free(v);
+}
+
+/* The SPOKE doctor fills the ASP-AG emergency form for the patient and
+ * links it to the session: the HUB reads the copy on the session (the
+ * submission itself stays under ASP-AG's row-level security). */
+static void spoke_anamnesis_is_shared_with_the_session(void **state) {
+  (void)state;
+  time_t yesterday = time(NULL) - 86400;
+  struct tm tm;
+  localtime_r(&yesterday, &tm);
+  char day[16], body[1024], path[300];
+  strftime(day, sizeof day, "%Y-%m-%d", &tm);
+  snprintf(body, sizeof body,
+           "{\"patient_id\":\"%s\",\"subject\":\"teleconsult:session:%s\","
+           "\"values\":{\"tipo_evento\":\"trauma\",\"esordio_certo\":true,"
+           "\"data_esordio\":\"%s\",\"ora_esordio\":\"10:00\",\"gcs\":14,"
+           "\"pas\":135,\"glicemia\":110,\"dinamica\":\"caduta\","
+           "\"perdita_coscienza\":false,\"anticoagulante\":\"nessuno\","
+           "\"tc_eseguita\":false}}",
+           verdi_id, session_id, day);
+  th_resp r =
+      call(&spoke, "POST",
+           "/api/v1/tenants/ASP-AG/forms/neuro_urgente/submissions", body);
+  if (r.status != 201)
+    fprintf(stderr, "submission: %ld %s\n", r.status, r.body);
+  assert_int_equal(r.status, 201);
+  json_t *id = json_object_get(r.json, "id");
+  char sub[24];
+  if (json_is_integer(id))
+    snprintf(sub, sizeof sub, "%lld", (long long)json_integer_value(id));
+  else
+    snprintf(sub, sizeof sub, "%s", json_string_value(id));
+  th_resp_free(&r);
+  /* The HUB cannot link what it cannot see... */
+  snprintf(path, sizeof path, API "/sessions/%s/patients/%s/anamnesis",
+           session_id, spid_verdi);
+  snprintf(body, sizeof body, "{\"submission_id\":\"%s\"}", sub);
+  r = call(&hub, "PUT", path, body);
+  assert_int_equal(r.status, 422);
+  th_resp_free(&r);
+  /* ...the SPOKE doctor who filled it in links it. */
+  r = call(&spoke, "PUT", path, body);
+  assert_int_equal(r.status, 200);
+  th_resp_free(&r);
+  snprintf(path, sizeof path, API "/sessions/%s", session_id);
+  r = call(&hub, "GET", path, NULL);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.body, "\"hospital\":\"ASP-AG\""));
+  assert_non_null(strstr(r.body, "\"dinamica\":\"caduta\""));
+  th_resp_free(&r);
+}
+
+static void decision_close_and_minutes(void **state) {
+  (void)state;
+  char path[300];
+  snprintf(path, sizeof path, API "/sessions/%s/patients/%s/decision",
+           session_id, spid_verdi);
+  th_resp r = call(&spoke, "PUT", path, "{\"decision\":\"" DECISION "\"}");
+  assert_int_equal(r.status, 200);
+  th_resp_free(&r);
+
+  /* Before close: a draft marked BOZZA. */
+  snprintf(path, sizeof path, API "/sessions/%s/patients/%s/minutes.pdf",
+           session_id, spid_verdi);
+  r = call(&hub, "GET", path, NULL);
+  assert_int_equal(r.status, 200);
+  char *text = pdf_text(r.body, r.len);
+  assert_non_null(strstr(text, "BOZZA"));
+  free(text);
+  th_resp_free(&r);
+
+  snprintf(path, sizeof path, API "/sessions/%s/close", session_id);
+  r = call(&spoke, "POST", path, "{\"outcome\":\"x\"}");
+  assert_int_equal(r.status, 403);
+  th_resp_free(&r);
+  r = call(&hub, "POST", path,
+           "{\"outcome\":\"Trombolisi eseguita, paziente trasferito in stroke "
+           "unit\"}");
+  if (r.status != 200)
+    fprintf(stderr, "%s\n", r.body);
+  assert_int_equal(r.status, 200);
+  assert_string_equal(th_json_str(&r, "status"), "closed");
+  th_resp_free(&r);
+  r = call(&hub, "POST", path, "{}");
+  assert_int_equal(r.status, 409);
+  th_resp_free(&r);
+
+  snprintf(path, sizeof path, API "/sessions/%s/patients/%s/minutes.pdf",
+           session_id, spid_verdi);
+  r = call(&spoke, "GET", path, NULL);
+  assert_int_equal(r.status, 200);
+  assert_memory_equal(r.body, "%PDF-", 5);
+  text = pdf_text(r.body, r.len);
+  if (!strstr(text, DECISION))
+    fprintf(stderr, "minutes text:\n%s\n", text);
+  assert_non_null(strstr(text, "Verdi Giuseppe"));
+  assert_non_null(strstr(text, "VRDGPP45C12A089J"));
+  assert_non_null(strstr(text, DECISION));
+  assert_non_null(strstr(text, "Centro Neurolesi"));
+  assert_non_null(strstr(text, "Calabrò")); /* organizer, with its accent */
+  assert_non_null(strstr(text, "referto TC.pdf"));
+  assert_non_null(strstr(text, "neuro_urgente (ASP-AG"));
+  assert_non_null(strstr(text, "dinamica: caduta"));
+  assert_null(strstr(text, "BOZZA"));
+  free(text);
+  th_resp_free(&r);
+
+  char *v = th_sql(DB, "SELECT count(*) FROM concerto.events WHERE name = "
+                       "'teleconsult.closed'");
+  assert_string_equal(v, "1");
+  free(v);
+  v = th_sql(DB, "SELECT count(*) FROM concerto.events WHERE name = "
+                 "'document.created' AND payload->>'kind' = "
+                 "'teleconsult.minutes' AND payload->>'content_type' = "
+                 "'application/pdf'");
+  assert_string_equal(v, "2");
+  free(v);
+  v = th_sql(DB, "SELECT count(*) FROM teleconsult.session_patients WHERE "
+                 "minutes_sha256 IS NOT NULL");
+  assert_string_equal(v, "2");
+  free(v);
+  v = th_sql(DB, "SELECT status FROM teleconsult.requests");
+  assert_string_equal(v, "closed");
+  free(v);
+  /* Closed: no more changes. */
+  snprintf(path, sizeof path, API "/sessions/%s/patients/%s/decision",
+           session_id, spid_verdi);
+  r = call(&hub, "PUT", path, "{\"decision\":\"altro\"}");
+  assert_int_equal(r.status, 409);
+  th_resp_free(&r);
+}
+
+/* The calendar shows the session to whoever sees it; the indicators carry
+ * the process times of the closed consult (R3.12). */
+static void calendar_and_indicators(void **state) {
+  (void)state;
+  login(&other, "org.pa");
+  login(&spoke_colleague, "mmg.ag");
+  char from[16], to[16], path[200];
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&(time_t){now - 86400}, &tm);
+  strftime(from, sizeof from, "%Y-%m-%d", &tm);
+  gmtime_r(&(time_t){now + 20 * 86400}, &tm);
+  strftime(to, sizeof to, "%Y-%m-%d", &tm);
+  snprintf(path, sizeof path, API "/calendar?from=%s&to=%s", from, to);
+  char needle[64];
+  snprintf(needle, sizeof needle, "\"session_id\":\"%s\"", session_id);
+  th_resp r = call(&hub, "GET", path, NULL);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.body, needle));
+  th_resp_free(&r);
+  r = call(&spoke, "GET", path, NULL);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.body, needle));
+  th_resp_free(&r);
+  r = call(&other, "GET", path, NULL);
+  assert_int_equal(r.status, 200);
+  assert_null(strstr(r.body, needle));
+  th_resp_free(&r);
+  r = call(&hub, "GET", API "/calendar?from=2026-02-30&to=2026-03-02", NULL);
+  assert_int_equal(r.status, 422);
+  th_resp_free(&r);
+  r = call(&hub, "GET", API "/calendar?from=2026-01-01&to=2026-06-01", NULL);
+  assert_int_equal(r.status, 422); /* more than 62 days */
+  th_resp_free(&r);
+
+  r = call(&hub, "GET", API "/indicators", NULL);
+  assert_int_equal(r.status, 200);
+  json_t *rows = json_object_get(r.json, "rows");
+  json_t *row = NULL, *it;
+  size_t i;
+  json_array_foreach(rows, i, it) {
+    if (strcmp(json_string_value(json_object_get(it, "request_id")),
+               request_id) == 0)
+      row = it;
+  }
+  assert_non_null(row);
+  assert_string_equal(json_string_value(json_object_get(row, "status")),
+                      "closed");
+  assert_string_equal(
+      json_string_value(json_object_get(row, "requester_hospital")), "ASP-AG");
+  assert_string_equal(json_string_value(json_object_get(row, "urgency")),
+                      "urgent");
+  assert_non_null(json_string_value(json_object_get(row, "closed_at")));
+  th_resp_free(&r);
+  r = call(&spoke_colleague, "GET", API "/indicators", NULL);
+  assert_int_equal(r.status, 403); /* a requesting doctor is not BI */
+  th_resp_free(&r);
+}
+
+static void other_hospitals_see_nothing(void **state) {
+  (void)state;
+  /* AOUP-PA is unrelated to this neurology case (the demo rules send
+   * neurologia to IRCCS-ME). */
+  login(&other, "org.pa");
+  char path[200];
+  snprintf(path, sizeof path, API "/sessions/%s", session_id);
+  th_resp r = call(&other, "GET", path, NULL);
+  assert_int_equal(r.status, 404);
+  th_resp_free(&r);
+  snprintf(path, sizeof path, API "/sessions/%s/documents/%s/content",
+           session_id, pdf_doc);
+  r = call(&other, "GET", path, NULL);
+  assert_int_equal(r.status, 404);
+  th_resp_free(&r);
+  r = call(&other, "GET", API "/requests", NULL);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(json_array_size(json_object_get(r.json, "requests")), 0);
+  th_resp_free(&r);
+  snprintf(path, sizeof path, API "/requests/%s", request_id);
+  r = call(&other, "GET", path, NULL);
+  assert_int_equal(r.status, 404);
+  th_resp_free(&r);
+  /* In SQL as the application role, even without a WHERE: AOUP-PA sees
+   * none of it, the SPOKE the request only. */
+  /* (AOUP-PA's own demo session is there: count everything else.) */
+  char *v = th_sql(
+      DB, "SET ROLE concerto_app; SELECT set_config('app.tenant_id', (SELECT "
+          "id::text FROM concerto.tenants WHERE code = 'AOUP-PA'), false); "
+          "SELECT (SELECT count(*) FROM teleconsult.sessions WHERE tenant_id "
+          "<> concerto.current_tenant()) + (SELECT count(*) FROM "
+          "teleconsult.requests) + (SELECT count(*) FROM "
+          "teleconsult.documents) + (SELECT count(*) FROM "
+          "teleconsult.session_patients sp JOIN teleconsult.sessions s ON "
+          "s.id = sp.session_id WHERE s.tenant_id <> "
+          "concerto.current_tenant()) + (SELECT count(*) FROM "
+          "teleconsult.participants p WHERE p.user_id NOT IN (SELECT id FROM "
+          "concerto.users WHERE username IN ('org.pa', 'cardio.pa')))");
+  assert_string_equal(v, "0");
+  free(v);
+  v = th_sql(DB, "SET ROLE concerto_app; SELECT set_config('app.tenant_id', "
+                 "(SELECT id::text FROM concerto.tenants WHERE code = "
+                 "'ASP-AG'), false); SELECT (SELECT count(*) FROM "
+                 "teleconsult.requests) || '/' || (SELECT count(*) FROM "
+                 "teleconsult.sessions)");
+  assert_string_equal(v, "1/0");
+  free(v);
+  /* A colleague of the SPOKE sees the request, not the HUB's session. */
+  login(&spoke_colleague, "mmg.ag");
+  r = call(&spoke_colleague, "GET", path, NULL);
+  assert_int_equal(r.status, 200);
+  th_resp_free(&r);
+  snprintf(path, sizeof path, API "/sessions/%s", session_id);
+  r = call(&spoke_colleague, "GET", path, NULL);
+  assert_int_equal(r.status, 404);
+  th_resp_free(&r);
+}
+
+static void disabled_module_answers_404(void **state) {
+  (void)state;
+  assert_int_equal(admin("disable-module AOUP-PA teleconsult"), 0);
+  th_resp r = {0};
+  for (int i = 0; i < 50; i++) {
+    r = call(&other, "GET", API "/dashboard", NULL);
+    if (r.status == 404)
+      break;
+    th_resp_free(&r);
+    sleep_ms(100);
+  }
+  assert_int_equal(r.status, 404);
+  assert_string_equal(th_json_str(&r, "code"), "module_not_enabled");
+  th_resp_free(&r);
+  /* Still on for the others. */
+  r = call(&hub, "GET", API "/dashboard", NULL);
+  assert_int_equal(r.status, 200);
+  th_resp_free(&r);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(demo_groups_are_visible),
+      cmocka_unit_test(spoke_request_is_routed_by_lua),
+      cmocka_unit_test(session_from_request_and_invitations),
+      cmocka_unit_test(comments_arrive_live),
+      cmocka_unit_test(documents_typed_by_content),
+      cmocka_unit_test(spoke_anamnesis_is_shared_with_the_session),
+      cmocka_unit_test(decision_close_and_minutes),
+      cmocka_unit_test(calendar_and_indicators),
+      cmocka_unit_test(other_hospitals_see_nothing),
+      cmocka_unit_test(disabled_module_answers_404),
+  };
+  return cmocka_run_group_tests_name("teleconsult", tests, start, stop);
+}
