@@ -1,18 +1,22 @@
 // The teleconsult module in the browser, end to end with two users in two
 // browser contexts (docs/modules/teleconsult.md):
 //   pronto.ag (SPOKE ASP-AG, emergency room) requests an urgent neurology
-//   consult → the hospital's rule routes it (shown on screen) → neuro.me
-//   (HUB IRCCS-ME, organizer) schedules a session from it, proposes slots →
-//   pronto.ag answers in the availability grid → the organizer confirms →
-//   the invitation e-mail (link + invito.ics) reaches the SMTP sink → a
-//   comment typed by one appears live in the other's browser → a PDF is
-//   uploaded and shown by pdf.js → decision → close → the minutes PDF is
-//   downloaded and read with pdftotext; an unrelated user sees nothing; the
-//   module disabled for a hospital disappears from its navigation and API.
+//   consult → the hospital's rule routes it (shown on screen) and the
+//   group's organizer gets an e-mail → neuro.me (HUB IRCCS-ME, organizer)
+//   schedules a session from it, proposes slots → pronto.ag answers in the
+//   availability grid → the organizer confirms → the invitation e-mails
+//   (link + invito.ics) reach the SMTP sink, for the external invitee and
+//   for pronto.ag → a comment typed by one appears live in the other's
+//   browser → a PDF is uploaded and shown by pdf.js → pronto.ag fills in
+//   the anamnesis with ASP-AG's own Lua form and neuro.me reads the answers
+//   at the HUB → decision → close → the minutes PDF is downloaded and read
+//   with pdftotext; an unrelated user sees nothing; the module disabled for
+//   a hospital disappears from its navigation and API.
 //
-// Runs against the real module (teleconsult.so next to the server's
-// modules) or, while that is not built or with CONCERTO_TELECONSULT_FAKE=1,
-// against the stand-in of teleconsult-fake.mjs (same contract).
+// Always against the real module: the build puts teleconsult.so in
+// <build>/modules (CONCERTO_MODULES_DIR overrides), and the demo data
+// (modules/teleconsult/demo/demo.sql, loaded by `concerto admin demo` from
+// that modules_dir) provides the groups and the module's enablement.
 // CONCERTO_DOCS_IMAGES=1 also writes docs/images/teleconsult-*.png.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,10 +29,9 @@ import {
   BIN, REPO, startServer, launchBrowser, newPage, login, shot, apiSession, unlabelledControls,
   missingTranslations, freePort,
 } from './harness.mjs';
-import { startFake, makePdf } from './teleconsult-fake.mjs';
+import { makePdf } from './pdf-fixture.mjs';
 
 const MODULES = process.env.CONCERTO_MODULES_DIR || path.resolve(path.dirname(BIN), '..', 'modules');
-const REAL = existsSync(path.join(MODULES, 'teleconsult.so')) && process.env.CONCERTO_TELECONSULT_FAKE !== '1';
 const DOCS = process.env.CONCERTO_DOCS_IMAGES === '1';
 const PAGE = '/modules/teleconsult/index.html';
 const tmp = mkdtempSync(path.join(tmpdir(), 'teleconsult-browser-'));
@@ -122,7 +125,14 @@ async function docShot(page, name, opts) {
 
 /** Opens a screen of the module page and waits until it is drawn. */
 async function openTc(page, base, hash, rendered) {
-  await page.goto(`${base}${PAGE}${hash}`);
+  const url = `${base}${PAGE}${hash}`;
+  if (page.url() === url) await page.reload();
+  else {
+    // A hash-only change keeps the document: forget the screen drawn
+    // before, so the wait below sees the new one.
+    await page.evaluate(() => { delete document.body.dataset.rendered; }).catch(() => {});
+    await page.goto(url);
+  }
   await page.waitForSelector('body[data-ready="true"]');
   await page.waitForSelector(`body[data-rendered="${rendered}"]`);
 }
@@ -136,6 +146,31 @@ async function noProblems(page, where) {
   assert.deepEqual(page.problems, [], `${where}: page errors or CSP violations`);
   assert.deepEqual(await missingTranslations(page), [], `${where}: missing translations`);
   assert.deepEqual(await unlabelledControls(page), [], `${where}: controls without a label`);
+}
+
+/** A local "YYYY-MM-DD" n days from today. */
+function localDay(days) {
+  const d = new Date();
+  d.setDate(d.getDate() + days);
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+/** The plain-text parts of a message, decoded. */
+function mailText(mail) {
+  return mimeParts(mail.raw).filter((p) => /^text\/plain/i.test(p.headers['content-type'] || ''))
+    .map((p) => p.body.toString('utf8')).join('\n');
+}
+
+/** Asserts that a message is an invitation: a link and an invito.ics REQUEST. */
+function assertInvitation(mail, who) {
+  assert.match(mailText(mail), /https?:\/\/\S+/, `${who}: a link in the text`);
+  const ics = mimeParts(mail.raw).find((p) => /invito\.ics/.test(`${p.headers['content-disposition'] || ''} ${p.headers['content-type'] || ''}`));
+  assert.ok(ics, `${who}: an invito.ics attachment`);
+  const cal = ics.body.toString('utf8');
+  assert.match(cal, /BEGIN:VCALENDAR/);
+  assert.match(cal, /METHOD:REQUEST/);
+  assert.match(cal, /BEGIN:VEVENT[\s\S]*DTSTART/);
 }
 
 /** A local datetime-local value n days from now at hh:mm. */
@@ -172,9 +207,8 @@ function step(name, fn, { independent = false } = {}) {
   });
 }
 
-describe(`teleconsult (${REAL ? 'real module' : 'stand-in of the API'})`, () => {
+describe('teleconsult (real module)', () => {
   let server;
-  let fake;
   let smtp;
   let base;
   let browser;
@@ -187,35 +221,39 @@ describe(`teleconsult (${REAL ? 'real module' : 'stand-in of the API'})`, () => 
   const comment2 = 'Ricevuto: attivo il percorso stroke.';
 
   before(async () => {
+    const so = path.join(MODULES, 'teleconsult.so');
+    assert.ok(existsSync(so), `${so} is missing: the build produces modules/teleconsult.so next to the server `
+      + '(cmake --build <build>), or set CONCERTO_MODULES_DIR; this test runs only against the real module');
     const smtpPort = await freePort();
     smtp = await startSmtp(smtpPort);
-    // The stand-in sends its own mail; the real module uses the core's.
-    const config = REAL ? { smtp_url: `smtp://127.0.0.1:${smtpPort}`, smtp_from: 'concerto@example.org' } : {};
-    if (REAL) {
-      config.modules_dir = MODULES;
-      server = await startServer({ name: 'teleconsult', modules: ['teleconsult'], config });
-      base = server.url;
-      const admin = await apiSession(base, 'admin');
-      for (const code of ['ASP-AG', 'IRCCS-ME', 'AOUP-PA']) {
-        const r = await admin.call('PUT', `/api/v1/tenants/${code}/modules/teleconsult`, { enabled: true });
-        assert.equal(r.status, 200, `enable teleconsult for ${code}: ${JSON.stringify(r.body)}`);
-      }
-      // The groups ASP-AG's rule routes neurology to (scripts/hospitals/
-      // ASP-AG/lib/hub.lua), with neuro.me as organizer, unless the demo
-      // data already has them.
-      const neuro = await apiSession(base, 'neuro.me');
-      const have = ((await neuro.call('GET', '/api/v1/teleconsult/groups')).body || {}).groups || [];
-      for (const [slug, name] of [['neurologia-urgenze', 'Neurologia urgenze'], ['neuro-stroke', 'Stroke team (reperibilità)']]) {
-        if (have.some((g) => g.slug === slug && g.hospital && g.hospital.code === 'IRCCS-ME')) continue;
-        const g = await neuro.call('POST', '/api/v1/teleconsult/groups', { slug, name, specialty: 'neurologia', consultable: true });
-        assert.equal(g.status, 201, `group ${slug}: ${JSON.stringify(g.body)}`);
-        const m = await neuro.call('POST', `/api/v1/teleconsult/groups/${g.body.id}/members`, { username: 'neuro.me', specialty: 'neurologia', organizer: true });
-        assert.ok(m.status === 201 || m.status === 409, `member of ${slug}: ${m.status} ${JSON.stringify(m.body)}`);
-      }
-    } else {
-      server = await startServer({ name: 'teleconsult-fake', modules: [], config });
-      fake = await startFake({ core: server.url, smtpPort });
-      base = fake.url;
+    // modules_dir also reaches `concerto admin demo` (same configuration
+    // file), which loads the module's demo data and enables it for the demo
+    // hospitals.
+    server = await startServer({
+      name: 'teleconsult',
+      modules: ['teleconsult'],
+      config: { modules_dir: MODULES, smtp_url: `smtp://127.0.0.1:${smtpPort}`, smtp_from: 'concerto@example.org' },
+    });
+    base = server.url;
+    const admin = await apiSession(base, 'admin');
+    for (const code of ['ASP-AG', 'IRCCS-ME', 'AOUP-PA']) {
+      const r = await admin.call('GET', `/api/v1/tenants/${code}/modules`);
+      assert.equal(r.status, 200, `modules of ${code}: ${JSON.stringify(r.body)}`);
+      const tc = (r.body.modules || []).find((m) => m.module === 'teleconsult');
+      assert.ok(tc && tc.enabled === true, `the demo enables teleconsult for ${code}: ${JSON.stringify(r.body.modules)}`);
+    }
+    // The groups ASP-AG's rule routes neurology to (scripts/hospitals/
+    // ASP-AG/lib/hub.lua) come with the demo data, neuro.me organizing them.
+    const neuro = await apiSession(base, 'neuro.me');
+    const groups = ((await neuro.call('GET', '/api/v1/teleconsult/groups')).body || {}).groups || [];
+    for (const slug of ['neurologia-urgenze', 'neuro-stroke']) {
+      const g = groups.find((x) => x.slug === slug && x.hospital && x.hospital.code === 'IRCCS-ME');
+      assert.ok(g, `demo group ${slug}@IRCCS-ME: ${JSON.stringify(groups.map((x) => x.slug))}`);
+      assert.equal(g.consultable, true, `${slug} is consultable`);
+      const one = await neuro.call('GET', `/api/v1/teleconsult/groups/${g.id}`);
+      assert.equal(one.status, 200);
+      assert.ok((one.body.members || []).some((m) => m.username === 'neuro.me' && m.organizer === true),
+        `neuro.me organizes ${slug}: ${JSON.stringify(one.body.members)}`);
     }
     browser = await launchBrowser();
     spoke = await newPage(browser);
@@ -228,7 +266,6 @@ describe(`teleconsult (${REAL ? 'real module' : 'stand-in of the API'})`, () => 
 
   after(async () => {
     if (browser) await browser.close();
-    if (fake) await fake.stop();
     if (server) await server.stop();
     if (smtp) await new Promise((r) => smtp.close(r));
   });
@@ -262,6 +299,17 @@ describe(`teleconsult (${REAL ? 'real module' : 'stand-in of the API'})`, () => 
     await docShot(spoke, 'teleconsult-routing-it');
     const href = await routing.getByRole('link', { name: 'Apri la richiesta' }).getAttribute('href');
     requestId = href.match(/#\/requests\/(\d+)/)[1];
+    // An urgent request: the group's organizer (demo address) gets an e-mail
+    // with the link to it.
+    const urgent = await waitForMail((m) => m.to.includes('neuro.me@demo.concerto.example')
+      && mailText(m).includes(`#/requests/${requestId}`));
+    assert.match(mailText(urgent), /URGENTE/);
+    // The requester cannot plan a session: no "Pianifica sessione" for them.
+    await openTc(spoke, base, '#/', 'dashboard');
+    const mine = spoke.locator(`[data-testid="open-requests"] [data-request="${requestId}"]`);
+    await mine.waitFor();
+    assert.equal(await mine.getAttribute('data-can-schedule'), 'false');
+    assert.equal(await mine.locator('[data-testid="plan-link"]').count(), 0);
   });
 
   step('the HUB organizer sees the request and schedules a session from it', async () => {
@@ -269,9 +317,18 @@ describe(`teleconsult (${REAL ? 'real module' : 'stand-in of the API'})`, () => 
     await hub.locator(`[data-testid="open-requests"] [data-request="${requestId}"]`).waitFor();
     await hub.locator('[data-testid="calendar"][data-loaded="true"]').waitFor();
     await noProblems(hub, 'dashboard');
+    // The server says who may plan (can_schedule): the organizer may.
+    const row = hub.locator(`[data-testid="open-requests"] [data-request="${requestId}"]`);
+    assert.equal(await row.getAttribute('data-can-schedule'), 'true');
     await docShot(hub, 'teleconsult-dashboard-it');
-    await hub.locator(`[data-request="${requestId}"] a`).first().click();
+    // The requests list offers it too.
+    await openTc(hub, base, '#/requests', 'requests');
+    await hub.locator(`[data-testid="requests-list"] [data-request="${requestId}"] [data-testid="plan-link"]`).waitFor();
+    await openTc(hub, base, '#/', 'dashboard');
+    await row.locator('[data-testid="plan-link"]').click();
     await hub.waitForSelector('body[data-rendered="request"]');
+    // Straight to the plan form.
+    await hub.waitForFunction(() => document.activeElement && document.activeElement.dataset.testid === 'plan-theme');
     await hub.locator('[data-testid="plan-theme"]').fill('Ictus acuto – Verdi Giuseppe');
     await hub.locator('[data-testid="plan-submit"]').click();
     await hub.waitForSelector('body[data-rendered="session"]');
@@ -314,7 +371,10 @@ describe(`teleconsult (${REAL ? 'real module' : 'stand-in of the API'})`, () => 
     await hub.locator('[data-testid="availability-grid"] tbody tr').nth(0).locator('[data-testid="slot-confirm"]').click();
     await hub.locator('[data-testid="availability"] .alert-success').waitFor();
     await hub.waitForSelector('[data-testid="session"][data-status="scheduled"]');
-    assert.match(await hub.locator('[data-testid="availability"] .alert-success').innerText(), /inviti inviati/);
+    const confirmed = await hub.locator('[data-testid="availability"] .alert-success').innerText();
+    assert.match(confirmed, /inviti inviati/);
+    // neuro.me, pronto.ag (demo addresses) and the external invitee.
+    assert.ok(Number((confirmed.match(/(\d+) inviti/) || [])[1]) >= 3, `invitations: ${confirmed}`);
     await hub.locator('[data-testid="join-video"]').waitFor();
     await docShot(hub, 'teleconsult-confirmed-it');
     // The requester's agenda lists it with its time.
@@ -322,17 +382,12 @@ describe(`teleconsult (${REAL ? 'real module' : 'stand-in of the API'})`, () => 
     await spoke.locator(`[data-testid="agenda"] [data-session="${sessionId}"]`, { hasText: 'Ictus acuto' }).waitFor();
   });
 
-  step('the invitation e-mail carries the link and an ICS invitation', async () => {
-    const mail = await waitForMail((m) => m.to.includes('maria.esterna@example.org'));
-    const parts = mimeParts(mail.raw);
-    const text = parts.filter((p) => /^text\/plain/i.test(p.headers['content-type'] || '')).map((p) => p.body.toString('utf8')).join('\n');
-    assert.match(text, new RegExp(`https?://\\S+`), 'a link in the text');
-    const ics = parts.find((p) => /invito\.ics/.test(`${p.headers['content-disposition'] || ''} ${p.headers['content-type'] || ''}`));
-    assert.ok(ics, 'an invito.ics attachment');
-    const cal = ics.body.toString('utf8');
-    assert.match(cal, /BEGIN:VCALENDAR/);
-    assert.match(cal, /METHOD:REQUEST/);
-    assert.match(cal, /BEGIN:VEVENT[\s\S]*DTSTART/);
+  step('the invitation e-mails carry the link and an ICS invitation, for the external invitee and the SPOKE doctor', async () => {
+    assertInvitation(await waitForMail((m) => m.to.includes('maria.esterna@example.org')), 'external invitee');
+    // Demo staff have addresses (username@demo.concerto.example): the
+    // requesting doctor of the other hospital is invited too.
+    const spokeMail = await waitForMail((m) => m.to.includes('pronto.ag@demo.concerto.example') && /invito\.ics/.test(m.raw));
+    assertInvitation(spokeMail, 'pronto.ag');
   });
 
   step('a comment typed by one user appears live in the other browser', async () => {
@@ -401,19 +456,68 @@ describe(`teleconsult (${REAL ? 'real module' : 'stand-in of the API'})`, () => 
     await noProblems(spoke, 'documents (image, DICOM)');
   });
 
-  step('the organizer fills in the anamnesis with the hospital\'s Lua form', async () => {
-    await openTc(hub, base, `#/sessions/${sessionId}?tab=patients`, 'session');
-    await hub.locator('[data-testid="anamnesis-open"]').first().click();
-    await hub.locator('[data-testid="anamnesis-form"]').selectOption('follow_up_ictus');
-    const form = hub.locator('[data-testid="anamnesis"] form.form-preview');
+  step('the SPOKE doctor fills in the anamnesis with ASP-AG\'s own form; the HUB reads the answers', async () => {
+    await openTc(spoke, base, `#/sessions/${sessionId}?tab=patients`, 'session');
+    await spoke.locator('[data-testid="anamnesis-open"]').first().click();
+    // The forms of the doctor's current hospital (ASP-AG), not the HUB's.
+    const choose = spoke.locator('[data-testid="anamnesis-form"]');
+    await choose.waitFor();
+    assert.equal(await choose.locator('option[value="follow_up_ictus"]').count(), 0, 'no IRCCS-ME form at ASP-AG');
+    await choose.selectOption('neuro_urgente');
+    const form = spoke.locator('[data-testid="anamnesis"] form.form-preview');
     await form.waitFor();
-    await form.locator('input[type="date"]').first().fill('2026-09-01');
-    await form.locator('.scale-group label', { hasText: /^2$/ }).click();
-    await noProblems(hub, 'anamnesis');
-    await docShot(hub, 'teleconsult-anamnesis-it');
-    await hub.locator('[data-testid="anamnesis-submit"]').click();
-    await hub.locator('[data-testid="anamnesis-saved"]').waitFor();
-    await hub.locator('[data-testid="patients-list"] [data-testid="anamnesis-linked"]').waitFor();
+    const field = (id) => form.locator(`[data-field="${id}"]`);
+    await field('tipo_evento').getByLabel('Trauma cranico', { exact: true }).check();
+    await field('esordio_certo').locator('input[type="checkbox"]').check();
+    await field('data_esordio').locator('input').fill(localDay(-1));
+    await field('ora_esordio').locator('input').fill('10:00');
+    await field('gcs').locator('input').fill('14');
+    await field('pas').locator('input').fill('135');
+    await field('glicemia').locator('input').fill('110');
+    // The trauma section appears for a head trauma.
+    await field('dinamica').getByLabel('Caduta', { exact: true }).check();
+    // perdita_coscienza and tc_eseguita stay unchecked: false.
+    await field('anticoagulante').getByLabel('Nessuno', { exact: true }).check();
+    assert.equal(await field('nihss').isVisible(), false, 'NIHSS only for a suspected stroke');
+    await noProblems(spoke, 'anamnesis');
+    await docShot(spoke, 'teleconsult-anamnesis-it');
+    await spoke.locator('[data-testid="anamnesis-submit"]').click();
+    await spoke.locator('[data-testid="anamnesis-saved"]').waitFor();
+    const linked = spoke.locator('[data-testid="patients-list"] [data-testid="anamnesis-linked"][data-form="neuro_urgente"]');
+    await linked.waitFor();
+    assert.match(await linked.innerText(), /ASP-AG/);
+    // At ASP-AG the form is known: its labels.
+    await spoke.locator('[data-testid="anamnesis-view"]').first().click();
+    await spoke.locator('[data-testid="anamnesis-answers"] [data-answer="dinamica"]', { hasText: 'Caduta' }).waitFor();
+
+    // The HUB organizer reads the copied answers in the session; the
+    // submission itself stays at ASP-AG and is never fetched from IRCCS-ME.
+    const fetched = [];
+    const onRequest = (r) => { if (/form-submissions/.test(r.url())) fetched.push(r.url()); };
+    hub.on('request', onRequest);
+    try {
+      await openTc(hub, base, `#/sessions/${sessionId}?tab=patients`, 'session');
+      const hubLinked = hub.locator('[data-testid="patients-list"] [data-testid="anamnesis-linked"][data-form="neuro_urgente"]');
+      await hubLinked.waitFor();
+      assert.match(await hubLinked.innerText(), /neuro_urgente.*ASP-AG/);
+      await hub.locator('[data-testid="anamnesis-view"]').first().click();
+      const answers = hub.locator('[data-testid="anamnesis-answers"]');
+      await answers.locator('[data-answer="dinamica"]').waitFor();
+      assert.equal(await answers.locator('[data-answer="dinamica"]').innerText(), 'caduta');
+      assert.equal(await answers.locator('[data-answer="gcs"]').innerText(), '14');
+      assert.equal(await answers.locator('[data-answer="tipo_evento"]').innerText(), 'trauma');
+      assert.equal(await answers.locator('[data-answer="perdita_coscienza"]').innerText(), 'no');
+      assert.match(await answers.innerText(), /Perdita coscienza/, 'ids of another hospital\'s form are shown readably');
+      const meta = await hub.locator('[data-testid="anamnesis-meta"]').innerText();
+      assert.match(meta, /neuro_urgente/);
+      assert.match(meta, /ASP-AG/);
+      assert.match(meta, /versione \d+/);
+      await noProblems(hub, 'anamnesis at the HUB');
+      await docShot(hub, 'teleconsult-anamnesis-hub-it');
+    } finally {
+      hub.off('request', onRequest);
+    }
+    assert.deepEqual(fetched, [], 'the HUB page fetched no form submission');
   });
 
   step('the organizer writes the decision, closes the session, and the minutes carry it', async () => {
@@ -436,7 +540,12 @@ describe(`teleconsult (${REAL ? 'real module' : 'stand-in of the API'})`, () => 
     assert.equal(readFileSync(file).subarray(0, 5).toString('latin1'), '%PDF-');
     const text = await run('pdftotext', ['-layout', file, '-']);
     assert.match(text, /Verdi/, 'the patient in the minutes');
-    assert.match(text.replace(/\s+/g, ' '), /Trombolisi sistemica/, 'the decision in the minutes');
+    const flat = text.replace(/\s+/g, ' ');
+    assert.match(flat, /Trombolisi sistemica/, 'the decision in the minutes');
+    // The anamnesis filled in at the SPOKE, printed by the HUB's minutes.
+    assert.match(flat, /neuro_urgente \(ASP-AG/, 'the anamnesis form and its hospital in the minutes');
+    assert.match(flat, /dinamica: caduta/, 'the anamnesis answers in the minutes');
+    assert.match(flat, /gcs: 14/);
     assert.doesNotMatch(text, /BOZZA/, 'final minutes, not the draft');
   });
 
@@ -517,26 +626,20 @@ describe(`teleconsult (${REAL ? 'real module' : 'stand-in of the API'})`, () => 
     await spoke.goto(`${base}/#/home`);
     await spoke.waitForSelector('body[data-rendered="/home"]');
     await spoke.locator('nav [data-module="teleconsult"]').first().waitFor();
-    if (REAL) {
-      // The regional administrator switches it off in the module matrix;
-      // the signed-in doctor's navigation follows live (event stream).
-      await spoke.waitForFunction(() => document.querySelector('[data-testid="notify-status"]')?.textContent === 'in tempo reale');
-      const admin = await newPage(browser);
-      await login(admin, base, 'admin');
-      await admin.goto(`${base}/#/admin/modules`);
-      await admin.waitForSelector('body[data-rendered="/admin/modules"]');
-      const toggle = admin.locator('input[data-module="teleconsult"][data-hospital="ASP-AG"]');
-      assert.equal(await toggle.isChecked(), true);
-      await toggle.uncheck();
-      await admin.locator('main .alert-success').waitFor();
-      assert.equal(await toggle.isChecked(), false);
-      await spoke.locator('nav [data-module="teleconsult"]').first().waitFor({ state: 'detached' });
-      await admin.context().close();
-    } else {
-      fake.setEnabled('ASP-AG', false);
-      await spoke.reload();
-      await spoke.waitForSelector('body[data-rendered="/home"]');
-    }
+    // The regional administrator switches it off in the module matrix;
+    // the signed-in doctor's navigation follows live (event stream).
+    await spoke.waitForFunction(() => document.querySelector('[data-testid="notify-status"]')?.textContent === 'in tempo reale');
+    const admin = await newPage(browser);
+    await login(admin, base, 'admin');
+    await admin.goto(`${base}/#/admin/modules`);
+    await admin.waitForSelector('body[data-rendered="/admin/modules"]');
+    const toggle = admin.locator('input[data-module="teleconsult"][data-hospital="ASP-AG"]');
+    assert.equal(await toggle.isChecked(), true);
+    await toggle.uncheck();
+    await admin.locator('main .alert-success').waitFor();
+    assert.equal(await toggle.isChecked(), false);
+    await spoke.locator('nav [data-module="teleconsult"]').first().waitFor({ state: 'detached' });
+    await admin.context().close();
     assert.equal(await spoke.locator('nav [data-module="teleconsult"]').count(), 0);
     assert.equal(await spoke.locator('[data-testid="home-modules"] [data-module="teleconsult"]').count(), 0);
     const api = await apiSession(base, 'pronto.ag');

@@ -142,6 +142,7 @@ concerto_status tc_anamnesis_put(concerto_request *req, void *ud) {
     return tc_invalid(req, "form_id", "mismatch",
                       "form_id: not the submission's form");
   const char *q[2] = {concerto_param(req, "spid"), sub};
+  concerto_result *res;
   if ((st = concerto_query_db(
            req,
            "UPDATE session_patients sp SET anamnesis_form_id = fs.form_id, "
@@ -149,9 +150,11 @@ concerto_status tc_anamnesis_put(concerto_request *req, void *ud) {
            "fs.form_version, anamnesis_hospital = t.code, anamnesis_answers = "
            "fs.answers, anamnesis_at = now() FROM concerto.form_submissions "
            "fs JOIN concerto.tenants t ON t.id = fs.tenant_id WHERE sp.id = "
-           "$1::bigint AND fs.id = $2::bigint",
-           2, q, NULL)) != CONCERTO_OK)
+           "$1::bigint AND fs.id = $2::bigint RETURNING sp.id",
+           2, q, &res)) != CONCERTO_OK)
     return st;
+  if (TC_H->result_rows(res) != 1)
+    return tc_not_found(req); /* the session patient is not visible */
   TC_H->audit(req, "teleconsult.anamnesis.link",
               TC_H->req_printf(req, "session:%s", a.session_id), patient, NULL);
   return concerto_reply_json(

@@ -56,7 +56,8 @@
   "json_build_object('id', pt.id::text, 'fiscal_code', pt.fiscal_code, "       \
   "'surname', pt.surname, 'given_name', pt.given_name, 'birth_date', "         \
   "pt.birth_date) FROM concerto.patients pt WHERE pt.id = r.patient_id), "     \
-  "'can_schedule', r.status = 'open' AND (EXISTS (SELECT 1 FROM "              \
+  "'can_schedule', r.status = 'open' AND r.tenant_id = "                       \
+  "concerto.current_tenant() AND (EXISTS (SELECT 1 FROM "                      \
   "concerto.user_roles ur WHERE ur.user_id = current_user_id() AND "           \
   "ur.tenant_id = r.tenant_id AND ur.role = 'organizer') OR EXISTS (SELECT 1 " \
   "FROM group_members m WHERE m.group_id = r.group_id AND m.user_id = "        \

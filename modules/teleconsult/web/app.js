@@ -82,8 +82,9 @@ async function route() {
   }
   if (my !== token) return;
   if (!first) {
-    const h1 = main.querySelector('h1');
-    if (h1) h1.focus();
+    // A screen may name the control to start from (data-autofocus).
+    const target = main.querySelector('[data-autofocus="true"]') || main.querySelector('h1');
+    if (target) target.focus();
   }
   first = false;
   markRendered(def ? def.name : 'not-found');

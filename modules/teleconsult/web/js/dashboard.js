@@ -8,16 +8,22 @@ import {
 } from './common.js';
 import { calendar } from './calendar.js';
 
+/** A request in a list; "Schedule session" when the server says the caller may (can_schedule). */
 export function requestRow(r) {
   const group = r.group ? (r.group.name || r.group.slug) : '—';
-  return h('li', { class: 'list-group-item', 'data-request': r.id },
+  const what = `${r.specialty || ''} — ${r.reason || tc('request.noReason')}`;
+  return h('li', { class: 'list-group-item', 'data-request': r.id, 'data-can-schedule': r.can_schedule === true ? 'true' : 'false' },
     h('div', { class: 'd-flex flex-wrap justify-content-between gap-2' },
-      h('a', { href: `#/requests/${r.id}`, class: 'fw-semibold' },
-        `${r.specialty || ''} — ${r.reason || tc('request.noReason')}`),
+      h('a', { href: `#/requests/${r.id}`, class: 'fw-semibold' }, what),
       h('span', {}, urgencyBadge(r.urgency), ' ', statusBadge(r.status))),
-    h('div', { class: 'small text-muted' },
-      tc('request.toGroup', { group }), ' · ', tc('request.priorityIs', { p: priorityLabel(r.priority) }),
-      r.due_at ? ` · ${tc('request.dueAt', { when: fmtDateTime(r.due_at) })}` : ''));
+    h('div', { class: 'd-flex flex-wrap justify-content-between align-items-center gap-2' },
+      h('div', { class: 'small text-muted' },
+        tc('request.toGroup', { group }), ' · ', tc('request.priorityIs', { p: priorityLabel(r.priority) }),
+        r.due_at ? ` · ${tc('request.dueAt', { when: fmtDateTime(r.due_at) })}` : ''),
+      r.can_schedule === true ? h('a', {
+        class: 'btn btn-sm btn-primary', href: `#/requests/${r.id}?plan=1`, 'data-testid': 'plan-link',
+        'aria-label': tc('request.planFor', { what }),
+      }, tc('request.plan')) : null));
 }
 
 export function sessionRow(s) {

@@ -7,7 +7,7 @@ import {
 } from '/static/js/ui.js';
 import {
   BASE, tc, subnav, pageTitle, card, emptyText, statusBadge, urgencyBadge, priorityLabel, slaLabel,
-  fmtDateTime, hospitalName, patientName, can,
+  fmtDateTime, hospitalName, patientName,
 } from './common.js';
 import { requestRow } from './dashboard.js';
 
@@ -76,7 +76,7 @@ function planForm(ctx, r) {
 }
 
 async function renderOne(ctx) {
-  const { main, user } = ctx;
+  const { main } = ctx;
   main.append(subnav('requests'));
   let r;
   try {
@@ -121,8 +121,14 @@ async function renderOne(ctx) {
     }, tc('request.cancel')));
   }
   main.append(card(tc('request.detail'), dl, msg.el, actions));
-  const mayPlan = r.can_schedule === true || (r.can_schedule === undefined && (can(user, 'organizer') || !!user.regional_admin));
-  if (r.status === 'open' && mayPlan) main.append(card(tc('request.planTitle'), planForm(ctx, r)));
+  // The server knows who may plan (HUB organizer, or organizer member of
+  // the group): can_schedule, not a role check here.
+  if (r.status === 'open' && r.can_schedule === true) {
+    const form = planForm(ctx, r);
+    // From a list's "Schedule session": the theme takes the focus.
+    if (ctx.query.get('plan') === '1') form.querySelector('[data-testid="plan-theme"]').dataset.autofocus = 'true';
+    main.append(card(tc('request.planTitle'), form));
+  }
 }
 
 export async function render(ctx, name) {

@@ -1,7 +1,9 @@
 // Patients of a session (R3.6) and their anamnesis (R3.7): the core's
-// registry for search/registration, the hospital's Lua forms rendered with
-// the shell's renderForm, submitted to the core, then linked to the
-// session patient.
+// registry for search/registration; any staff participant (SPOKE or HUB)
+// fills the anamnesis with the Lua forms of their current hospital,
+// rendered with the shell's renderForm, submitted to the core, then linked
+// to the session patient, which keeps a copy of the answers that every
+// participant reads.
 import { h, field, newId } from '/static/js/dom.js';
 import { api, get, enc } from '/static/js/api.js';
 import { renderForm } from '/static/js/form-render.js';
@@ -10,6 +12,40 @@ import {
   BASE, tc, fmtDate, fmtDateTime, patientName, emptyText,
 } from './common.js';
 import { patientPicker } from './patients.js';
+
+/** id → {label, type, unit, choices: Map value → label} of a rendered form's fields. */
+function formFields(form) {
+  const out = new Map();
+  const sections = (form && Array.isArray(form.sections)) ? form.sections : [{ fields: (form && form.fields) || [] }];
+  sections.forEach((sec) => (Array.isArray(sec.fields) ? sec.fields : []).forEach((f) => {
+    if (!f || !f.id) return;
+    const choices = new Map((Array.isArray(f.choices) ? f.choices : []).map((c) => (c && typeof c === 'object'
+      ? [String(c.value), String(c.label ?? c.value)] : [String(c), String(c)])));
+    out.set(f.id, {
+      label: f.label || '', type: f.type || '', unit: f.unit || '', choices,
+    });
+  }));
+  return out;
+}
+
+/** "perdita_coscienza" → "Perdita coscienza" (for forms of another hospital). */
+function humanise(id) {
+  const s = String(id).replace(/[_-]+/g, ' ').trim();
+  return s ? s[0].toUpperCase() + s.slice(1) : String(id);
+}
+
+/** An answer as text; choice values get their labels when the form is known. */
+function answerText(v, f) {
+  const one = (x) => {
+    if (x === true) return tc('anamnesis.yes');
+    if (x === false) return tc('anamnesis.no');
+    if (x === null || x === undefined || x === '') return '—';
+    if (typeof x === 'object') return JSON.stringify(x);
+    if (f && f.choices.has(String(x))) return f.choices.get(String(x));
+    return typeof x === 'number' && f && f.unit ? `${x} ${f.unit}` : String(x);
+  };
+  return Array.isArray(v) ? v.map(one).join(', ') : one(v);
+}
 
 export function patientsPanel(state) {
   const { id } = state;
@@ -35,8 +71,13 @@ export function patientsPanel(state) {
   root.append(msg.el, list, adder, anam);
   const tenant = () => state.user.current_tenant;
 
+  // Filled in with the forms of the caller's current hospital (SPOKE or
+  // HUB): the core stores the submission there, the module copies the
+  // answers onto the session patient.
   async function openAnamnesis(sp) {
-    anam.replaceChildren(h('h3', { class: 'h6', tabindex: '-1' }, tc('anamnesis.titleFor', { name: patientName(sp.patient) })));
+    anam.dataset.showing = `fill-${sp.id}`;
+    anam.replaceChildren(h('h3', { class: 'h6', tabindex: '-1' }, tc('anamnesis.titleFor', { name: patientName(sp.patient) })),
+      h('p', { class: 'small text-muted' }, tc('anamnesis.formsOf', { hospital: tenant() })));
     anam.querySelector('h3').focus();
     let forms;
     try {
@@ -45,6 +86,7 @@ export function patientsPanel(state) {
       anam.append(errorAlert(err));
       return;
     }
+    if (anam.dataset.showing !== `fill-${sp.id}`) return;
     if (!forms.length) {
       anam.append(emptyText(tc('anamnesis.noForms')));
       return;
@@ -52,7 +94,7 @@ export function patientsPanel(state) {
     const fid = newId('anf');
     const sel = h('select', { class: 'form-select', 'data-testid': 'anamnesis-form' },
       h('option', { value: '' }, tc('anamnesis.choose')),
-      forms.map((f) => h('option', { value: f.id || f.form_id }, f.title || f.id)));
+      forms.map((f) => h('option', { value: f.form_id || f.id }, f.title || f.form_id || f.id)));
     const box = h('div', { class: 'mt-2' });
     const amsg = messageArea();
     anam.append(field({ label: tc('anamnesis.form'), control: sel, id: `${fid}-sel` }), box, amsg.el);
@@ -82,11 +124,12 @@ export function patientsPanel(state) {
             form_id: sel.value, submission_id: String(sub.id),
           });
           state.announce(tc('anamnesis.saved'));
+          anam.dataset.showing = '';
           anam.replaceChildren(h('div', { class: 'alert alert-success', role: 'status', 'data-testid': 'anamnesis-saved' }, tc('anamnesis.saved')));
           await state.reload();
         } catch (err) {
           if (err.code === 'unknown_submission' || (err.errors || []).some((x) => x.code === 'unknown_submission')) {
-            amsg.error(tc('anamnesis.unknownSubmission'));
+            amsg.error(tc('anamnesis.unknownSubmission', { hospital: tenant() }));
           } else if (err.status === 422 && err.errors && err.errors.length) {
             rendered.showErrors(err.errors);
             amsg.error(tc('anamnesis.invalid'));
@@ -99,17 +142,42 @@ export function patientsPanel(state) {
     });
   }
 
-  async function showSubmission(sp) {
+  // The linked answers are a copy kept on the session patient, readable by
+  // every participant whichever hospital filled them in; the original
+  // submission stays with its hospital and is never fetched from here.
+  async function showAnamnesis(sp) {
+    const a = sp.anamnesis || {};
     anam.replaceChildren(h('h3', { class: 'h6', tabindex: '-1' }, tc('anamnesis.titleFor', { name: patientName(sp.patient) })));
-    try {
-      const s = await get(`/api/v1/tenants/${enc(tenant())}/form-submissions/${enc(sp.anamnesis.submission_id)}`);
-      const answers = s.answers || s.values || {};
-      anam.append(h('p', { class: 'small text-muted' }, [s.title || sp.anamnesis.form_id, fmtDateTime(s.created_at)].filter(Boolean).join(' · ')),
-        h('dl', { class: 'row' }, Object.keys(answers).flatMap((k) => [h('dt', { class: 'col-sm-4' }, k),
-          h('dd', { class: 'col-sm-8' }, Array.isArray(answers[k]) ? answers[k].join(', ') : String(answers[k]))])));
-    } catch (err) {
-      anam.append(errorAlert(err));
+    anam.querySelector('h3').focus();
+    const answers = a.answers && typeof a.answers === 'object' && !Array.isArray(a.answers) ? a.answers : {};
+    // Field labels come from the form's definition when the form is one of
+    // the current hospital's (the version the answers were given with).
+    let fields = new Map();
+    if (a.form_id && a.hospital && a.hospital === tenant()) {
+      try {
+        const q = a.form_version ? `?version=${enc(a.form_version)}` : '';
+        const detail = await get(`/api/v1/tenants/${enc(tenant())}/forms/${enc(a.form_id)}${q}`);
+        fields = formFields(detail.form || detail);
+      } catch {
+        fields = new Map(); // labels are a nicety: the ids are shown instead
+      }
     }
+    if (anam.dataset.showing !== String(sp.id)) return;
+    const keys = [...fields.keys()].filter((k) => k in answers)
+      .concat(Object.keys(answers).filter((k) => !fields.has(k)).sort());
+    const meta = h('p', { class: 'small text-muted', 'data-testid': 'anamnesis-meta' }, tc('anamnesis.meta', {
+      form: a.form_id || '—',
+      version: a.form_version ?? '—',
+      hospital: a.hospital || '—',
+      when: fmtDateTime(a.linked_at) || '—',
+    }));
+    anam.append(meta, keys.length
+      ? h('dl', { class: 'row mb-0', 'data-testid': 'anamnesis-answers' }, keys.flatMap((k) => {
+        const f = fields.get(k);
+        return [h('dt', { class: 'col-sm-5' }, f && f.label ? f.label : humanise(k)),
+          h('dd', { class: 'col-sm-7', 'data-answer': k }, answerText(answers[k], f))];
+      }))
+      : emptyText(tc('anamnesis.noAnswers')));
   }
 
   function draw() {
@@ -117,20 +185,24 @@ export function patientsPanel(state) {
     const closed = s.status === 'closed' || s.status === 'cancelled';
     const staff = !!(s.me && (s.me.participant_id || s.me.organizer));
     const org = !!(s.me && s.me.organizer);
-    // Form submissions belong to a hospital: the anamnesis is filled in and
-    // linked from the hospital that runs the session.
-    const hub = s.hospital && typeof s.hospital === 'object' ? s.hospital.code : s.hospital;
-    const atHub = !hub || hub === state.user.current_tenant;
     const pts = s.patients || [];
     list.replaceChildren(pts.length ? h('ul', { class: 'list-group' }, pts.map((sp) => h('li', { class: 'list-group-item', 'data-session-patient': sp.id },
       h('div', { class: 'd-flex flex-wrap align-items-center gap-2' },
         h('div', { class: 'flex-grow-1' }, h('strong', {}, patientName(sp.patient)), ' ',
           h('span', { class: 'small text-muted' }, `${sp.patient.fiscal_code || ''} · ${fmtDate(sp.patient.birth_date)}`),
           h('div', { class: 'small' }, sp.anamnesis
-            ? h('span', { class: 'text-success', 'data-testid': 'anamnesis-linked' }, tc('anamnesis.linked', { form: sp.anamnesis.form_id }))
+            ? h('span', { class: 'text-success', 'data-testid': 'anamnesis-linked', 'data-form': sp.anamnesis.form_id || '' },
+              tc('anamnesis.linked', { form: sp.anamnesis.form_id || '—', hospital: sp.anamnesis.hospital || '—' }))
             : h('span', { class: 'text-muted' }, tc('anamnesis.none')))),
-        sp.anamnesis ? h('button', { type: 'button', class: 'btn btn-sm btn-outline-secondary', onclick: () => showSubmission(sp) }, tc('anamnesis.view')) : null,
-        !closed && staff && atHub ? h('button', {
+        sp.anamnesis ? h('button', {
+          type: 'button', class: 'btn btn-sm btn-outline-secondary', 'data-testid': 'anamnesis-view',
+          'aria-label': tc('anamnesis.viewFor', { name: patientName(sp.patient) }),
+          onclick: () => {
+            anam.dataset.showing = String(sp.id);
+            showAnamnesis(sp);
+          },
+        }, tc('anamnesis.view')) : null,
+        !closed && staff ? h('button', {
           type: 'button', class: 'btn btn-sm btn-outline-primary', 'data-testid': 'anamnesis-open',
           'aria-label': tc('anamnesis.fillFor', { name: patientName(sp.patient) }), onclick: () => openAnamnesis(sp),
         }, sp.anamnesis ? tc('anamnesis.refill') : tc('anamnesis.fill')) : null,
@@ -149,7 +221,6 @@ export function patientsPanel(state) {
           },
         }, tc('patients.remove')) : null))))
       : emptyText(tc('patients.noneInSession')));
-    if (pts.length && !atHub && !closed) list.append(h('p', { class: 'small text-muted mt-2 mb-0' }, tc('anamnesis.atHub')));
     adder.classList.toggle('d-none', closed || !org);
   }
   return { el: root, update: draw };
