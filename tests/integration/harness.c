@@ -270,9 +270,29 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *ud) {
   return n;
 }
 
-th_resp th_request(const th_server *s, const char *method, const char *path,
-                   const char *content_type, const char *body,
-                   const char *header) {
+/* A source of request body bytes sent chunked (no Content-Length). */
+typedef struct chunk_source {
+  const unsigned char *data;
+  size_t len, off;
+} chunk_source;
+
+static size_t on_read(char *out, size_t size, size_t nmemb, void *ud) {
+  chunk_source *src = ud;
+  size_t n = size * nmemb;
+  if (n > 65536)
+    n = 65536; /* several chunks even for small bodies */
+  if (n > src->len - src->off)
+    n = src->len - src->off;
+  memcpy(out, src->data + src->off, n);
+  src->off += n;
+  return n;
+}
+
+/* One request; `body` of `body_len` bytes (NULL: none), sent with a
+ * Content-Length or, when `chunked`, in chunks. */
+static th_resp perform(const th_server *s, const char *method, const char *path,
+                       const char *content_type, const void *body,
+                       size_t body_len, bool chunked, const char *header) {
   th_resp r = {0};
   CURL *c = curl_easy_init();
   size_t urllen = strlen(path) + 64;
@@ -300,16 +320,22 @@ th_resp th_request(const th_server *s, const char *method, const char *path,
   curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
   if (strcmp(method, "HEAD") == 0)
     curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-  if (body) {
+  chunk_source src = {body, body_len, 0};
+  if (body && chunked) {
+    hdrs = curl_slist_append(hdrs, "Transfer-Encoding: chunked");
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(c, CURLOPT_READDATA, &src);
+  } else if (body) {
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
   }
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
   curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
   if (curl_easy_perform(c) == CURLE_OK)
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
@@ -321,6 +347,13 @@ th_resp th_request(const th_server *s, const char *method, const char *path,
   r.headers = h.p;
   r.json = b.len ? json_loadb(b.p, b.len, 0, NULL) : NULL;
   return r;
+}
+
+th_resp th_request(const th_server *s, const char *method, const char *path,
+                   const char *content_type, const char *body,
+                   const char *header) {
+  return perform(s, method, path, content_type, body, body ? strlen(body) : 0,
+                 false, header);
 }
 
 char *th_header(const th_resp *r, const char *name) {
@@ -358,22 +391,35 @@ int th_pg_fixture(const char *action, const char *base) {
   return system(cmd);
 }
 
-th_resp th_call(const th_server *s, th_client *c, const char *method,
-                const char *path, const char *json) {
-  char headers[1024] = "";
+/* The client's credential and hospital header lines ("" for NULL). */
+static void client_headers(const th_client *c, char *headers, size_t cap) {
   size_t used = 0;
+  headers[0] = '\0';
   if (c && c->cookie[0])
-    used += (size_t)snprintf(headers + used, sizeof headers - used,
+    used += (size_t)snprintf(headers + used, cap - used,
                              "Cookie: concerto_session=%s\n", c->cookie);
   if (c && c->csrf[0])
-    used += (size_t)snprintf(headers + used, sizeof headers - used,
-                             "X-CSRF-Token: %s\n", c->csrf);
+    used += (size_t)snprintf(headers + used, cap - used, "X-CSRF-Token: %s\n",
+                             c->csrf);
   if (c && c->bearer[0])
-    used += (size_t)snprintf(headers + used, sizeof headers - used,
+    used += (size_t)snprintf(headers + used, cap - used,
                              "Authorization: Bearer %s\n", c->bearer);
   if (c && c->tenant[0])
-    snprintf(headers + used, sizeof headers - used, "X-Concerto-Tenant: %s\n",
-             c->tenant);
+    snprintf(headers + used, cap - used, "X-Concerto-Tenant: %s\n", c->tenant);
+}
+
+th_resp th_upload(const th_server *s, const th_client *c, const char *path,
+                  const void *data, size_t len, bool chunked) {
+  char headers[1024];
+  client_headers(c, headers, sizeof headers);
+  return perform(s, "POST", path, "application/octet-stream", data, len,
+                 chunked, headers[0] ? headers : NULL);
+}
+
+th_resp th_call(const th_server *s, th_client *c, const char *method,
+                const char *path, const char *json) {
+  char headers[1024];
+  client_headers(c, headers, sizeof headers);
   th_resp r = th_request(s, method, path, json ? "application/json" : NULL,
                          json, headers[0] ? headers : NULL);
   char *set = th_header(&r, "Set-Cookie");

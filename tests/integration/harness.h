@@ -76,6 +76,11 @@ typedef struct th_client {
  * cookie and csrf_token from the answer. json may be NULL. */
 th_resp th_call(const th_server *s, th_client *c, const char *method,
                 const char *path, const char *json);
+/* POSTs `len` raw bytes (application/octet-stream) to `path` as the client
+ * (NULL: no credentials), with a Content-Length or, when `chunked`, in
+ * chunks: uploads. */
+th_resp th_upload(const th_server *s, const th_client *c, const char *path,
+                  const void *data, size_t len, bool chunked);
 /* POST /api/v1/auth/login; returns the HTTP status. */
 long th_login(const th_server *s, th_client *c, const char *username,
               const char *password, const char *tenant);

@@ -9,7 +9,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <curl/curl.h>
 #include <dirent.h>
 #include <openssl/sha.h>
 #include <stdio.h>
@@ -92,87 +91,18 @@ static int stop(void **state) {
 
 /* ---- helpers ---- */
 
-typedef struct growbuf {
-  char *p;
-  size_t len;
-} growbuf;
-
-static size_t on_data(char *data, size_t size, size_t nmemb, void *ud) {
-  growbuf *b = ud;
-  size_t n = size * nmemb;
-  char *grown = realloc(b->p, b->len + n + 1);
-  if (!grown)
-    return 0;
-  b->p = grown;
-  memcpy(b->p + b->len, data, n);
-  b->len += n;
-  b->p[b->len] = '\0';
-  return n;
-}
-
-typedef struct source {
-  const unsigned char *data;
-  size_t len, off;
-} source;
-
-static size_t on_read(char *out, size_t size, size_t nmemb, void *ud) {
-  source *s = ud;
-  size_t n = size * nmemb;
-  if (n > 65536)
-    n = 65536;
-  if (n > s->len - s->off)
-    n = s->len - s->off;
-  memcpy(out, s->data + s->off, n);
-  s->off += n;
-  return n;
-}
-
-/* POSTs `len` raw bytes to the upload route as `c` (NULL: no credentials),
- * with a Content-Length, or chunked. */
+/* POSTs `len` raw bytes to the upload route as `c` (NULL: no credentials)
+ * in hospital HUB1, with a Content-Length, or chunked. */
 static th_resp post_bytes(const th_client *c, const char *query,
                           const void *data, size_t len, bool chunked) {
-  th_resp r = {0};
-  CURL *curl = curl_easy_init();
-  char url[256], line[256];
-  snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/files/upload%s",
-           srv.port, query ? query : "");
-  struct curl_slist *hdrs =
-      curl_slist_append(NULL, "Content-Type: application/octet-stream");
+  char path[128];
+  snprintf(path, sizeof path, "/api/v1/files/upload%s", query ? query : "");
+  th_client in_hub1;
   if (c) {
-    snprintf(line, sizeof line, "Cookie: concerto_session=%s", c->cookie);
-    hdrs = curl_slist_append(hdrs, line);
-    snprintf(line, sizeof line, "X-CSRF-Token: %s", c->csrf);
-    hdrs = curl_slist_append(hdrs, line);
-    hdrs = curl_slist_append(hdrs, "X-Concerto-Tenant: HUB1");
+    in_hub1 = *c;
+    snprintf(in_hub1.tenant, sizeof in_hub1.tenant, "HUB1");
   }
-  source src = {data, len, 0};
-  curl_easy_setopt(curl, CURLOPT_URL, url);
-  curl_easy_setopt(curl, CURLOPT_POST, 1L);
-  if (chunked) {
-    hdrs = curl_slist_append(hdrs, "Transfer-Encoding: chunked");
-    curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
-    curl_easy_setopt(curl, CURLOPT_READDATA, &src);
-  } else {
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, data);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-  }
-  growbuf b = {calloc(1, 1), 0}, h = {calloc(1, 1), 0};
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_data);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &h);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
-  curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
-  if (curl_easy_perform(curl) == CURLE_OK)
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
-  curl_slist_free_all(hdrs);
-  curl_easy_cleanup(curl);
-  r.body = b.p;
-  r.len = b.len;
-  r.headers = h.p;
-  r.json = b.len ? json_loadb(b.p, b.len, 0, NULL) : NULL;
-  return r;
+  return th_upload(&srv, c ? &in_hub1 : NULL, path, data, len, chunked);
 }
 
 static void hex_sha256(const void *data, size_t len, char out[65]) {
@@ -454,7 +384,6 @@ static void put_and_read_back(void **state) {
 }
 
 int main(void) {
-  curl_global_init(CURL_GLOBAL_DEFAULT);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(multi_mib_upload_is_hashed_typed_and_stored),
       cmocka_unit_test(same_content_twice_is_one_file),

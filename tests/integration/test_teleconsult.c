@@ -10,7 +10,6 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -140,50 +139,16 @@ static void copy_str(char *dst, size_t cap, const char *src) {
   snprintf(dst, cap, "%s", src);
 }
 
-/* Raw-bytes upload (the harness sends text bodies only). */
-typedef struct rbuf {
-  char *p;
-  size_t n;
-} rbuf;
-static size_t on_bytes(char *d, size_t s, size_t n, void *ud) {
-  rbuf *b = ud;
-  b->p = realloc(b->p, b->n + s * n + 1);
-  memcpy(b->p + b->n, d, s * n);
-  b->n += s * n;
-  b->p[b->n] = '\0';
-  return s * n;
-}
-
+/* Uploads raw bytes as the client; *out (may be NULL) the parsed answer. */
 static long upload(th_client *c, const char *path, const void *data, size_t len,
                    json_t **out) {
-  CURL *h = curl_easy_init();
-  char url[512], cookie[200], csrf[120];
-  snprintf(url, sizeof url, "http://127.0.0.1:%d%s", srv.port, path);
-  snprintf(cookie, sizeof cookie, "Cookie: concerto_session=%s", c->cookie);
-  snprintf(csrf, sizeof csrf, "X-CSRF-Token: %s", c->csrf);
-  struct curl_slist *hdrs = curl_slist_append(NULL, cookie);
-  hdrs = curl_slist_append(hdrs, csrf);
-  hdrs = curl_slist_append(hdrs, "Content-Type: application/octet-stream");
-  rbuf b = {calloc(1, 1), 0};
-  curl_easy_setopt(h, CURLOPT_URL, url);
-  curl_easy_setopt(h, CURLOPT_POST, 1L);
-  curl_easy_setopt(h, CURLOPT_POSTFIELDS, data);
-  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)len);
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_bytes);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
-  curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
-  long status = 0;
-  if (curl_easy_perform(h) == CURLE_OK)
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all(hdrs);
-  curl_easy_cleanup(h);
+  th_resp r = th_upload(&srv, c, path, data, len, false);
+  if (r.status >= 400)
+    fprintf(stderr, "upload %s -> %ld %s\n", path, r.status, r.body);
   if (out)
-    *out = json_loads(b.p, 0, NULL);
-  if (status >= 400)
-    fprintf(stderr, "upload %s -> %ld %s\n", path, status, b.p);
-  free(b.p);
+    *out = json_incref(r.json);
+  long status = r.status;
+  th_resp_free(&r);
   return status;
 }
 
