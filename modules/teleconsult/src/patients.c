@@ -22,19 +22,25 @@ static const char *id_member(concerto_request *req, const json_t *body,
   "'decision', sp.decision, "                                                  \
   "'decided_at', sp.decided_at, 'minutes', NULL)"
 
-/* The session patient {spid} of the session; *patient_id its patient. */
-static concerto_status session_patient(concerto_request *req,
-                                       const tc_access *a,
-                                       const char **patient_id) {
+/* The session patient {spid} of the session: true with *patient_id its
+ * patient; otherwise false with *st to return (a 404 already answered, or
+ * a database error). */
+static bool session_patient(concerto_request *req, const tc_access *a,
+                            const char **patient_id, concerto_status *st) {
   *patient_id = NULL;
   const char *spid = concerto_param(req, "spid");
-  if (!tc_is_id(spid))
-    return CONCERTO_OK;
   const char *p[2] = {a->session_id, spid};
-  return tc_value(req,
-                  "SELECT patient_id::text FROM session_patients WHERE id = "
-                  "$2::bigint AND session_id = $1::bigint",
-                  2, p, patient_id);
+  if (tc_is_id(spid) &&
+      (*st = tc_value(req,
+                      "SELECT patient_id::text FROM session_patients WHERE "
+                      "id = $2::bigint AND session_id = $1::bigint",
+                      2, p, patient_id)) != CONCERTO_OK)
+    return false;
+  if (!*patient_id) {
+    *st = tc_not_found(req);
+    return false;
+  }
+  return true;
 }
 
 concerto_status tc_patient_add(concerto_request *req, void *ud) {
@@ -88,10 +94,8 @@ concerto_status tc_patient_delete(concerto_request *req, void *ud) {
                              "Only the organizers remove patients.", &st))
     return st;
   const char *patient;
-  if ((st = session_patient(req, &a, &patient)) != CONCERTO_OK)
+  if (!session_patient(req, &a, &patient, &st))
     return st;
-  if (!patient)
-    return tc_not_found(req);
   const char *p[2] = {a.session_id, concerto_param(req, "spid")};
   if ((st = concerto_query_db(req,
                               "DELETE FROM session_patients WHERE id = "
@@ -111,10 +115,8 @@ concerto_status tc_anamnesis_put(concerto_request *req, void *ud) {
                              "Only participants link an anamnesis.", &st))
     return st;
   const char *patient;
-  if ((st = session_patient(req, &a, &patient)) != CONCERTO_OK)
+  if (!session_patient(req, &a, &patient, &st))
     return st;
-  if (!patient)
-    return tc_not_found(req);
   json_t *body;
   if ((st = tc_body(req, &body)) != CONCERTO_OK)
     return st;
@@ -170,10 +172,8 @@ concerto_status tc_decision_put(concerto_request *req, void *ud) {
                              "Only participants write the decision.", &st))
     return st;
   const char *patient;
-  if ((st = session_patient(req, &a, &patient)) != CONCERTO_OK)
+  if (!session_patient(req, &a, &patient, &st))
     return st;
-  if (!patient)
-    return tc_not_found(req);
   json_t *body;
   if ((st = tc_body(req, &body)) != CONCERTO_OK)
     return st;
@@ -206,10 +206,8 @@ concerto_status tc_minutes_get(concerto_request *req, void *ud) {
   if (!tc_session_access(req, &a, &st))
     return st;
   const char *patient;
-  if ((st = session_patient(req, &a, &patient)) != CONCERTO_OK)
+  if (!session_patient(req, &a, &patient, &st))
     return st;
-  if (!patient)
-    return tc_not_found(req);
   const char *spid = concerto_param(req, "spid");
   const char *p[1] = {spid}, *sha;
   if ((st = tc_value(req,
