@@ -60,6 +60,21 @@ static void copy_blob(concerto_blob *out, const concerto_blob *from) {
   memcpy(out->content_type, from->content_type, sizeof out->content_type);
 }
 
+const char *host_req_upload_type(concerto_request *req, uint64_t *length) {
+  if (!req || !req->is_upload)
+    return NULL;
+  if (req->upload_as) { /* taken already */
+    if (length)
+      *length = req->upload_as->length;
+    return req->upload_as->content_type;
+  }
+  if (!req->upload || req->upload_len == 0)
+    return NULL;
+  if (length)
+    *length = req->upload_len;
+  return blob_writer_content_type(req->upload);
+}
+
 concerto_status host_req_upload(concerto_request *req, concerto_blob *out) {
   if (!req || !blob_out_ok(out) || !req->is_upload)
     return CONCERTO_ERR_INVALID;

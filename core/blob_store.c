@@ -145,6 +145,10 @@ static void sync_dir(const char *dir) {
   }
 }
 
+const char *blob_writer_content_type(const blob_writer *w) {
+  return sniff_content_type(w->head, w->head_len);
+}
+
 bool blob_writer_commit(blob_writer *w, blob_info *out) {
   if (!w || w->fd < 0 || !w->digest) {
     errno = EBADF;

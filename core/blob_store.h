@@ -33,6 +33,9 @@ blob_writer *blob_writer_open(const char *root);
 bool blob_writer_write(blob_writer *w, const void *data, size_t len);
 /* Bytes written so far. */
 uint64_t blob_writer_length(const blob_writer *w);
+/* The content type of the bytes written so far (their first 4 KiB), as the
+ * commit will record it. Static string. */
+const char *blob_writer_content_type(const blob_writer *w);
 /* Finishes the digest, flushes the file to disk and moves it to its place,
  * or drops it when that content is stored already. Fills *out. Either way
  * the writer holds no file afterwards (free it with blob_writer_free). */

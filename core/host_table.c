@@ -38,6 +38,7 @@ concerto_status host_notify_user(concerto_request *req, const char *user_id,
 concerto_status host_send_sms(concerto_request *req, const json_t *message);
 concerto_status host_video_room(concerto_request *req, const json_t *spec,
                                 json_t **out);
+const char *host_req_upload_type(concerto_request *req, uint64_t *length);
 void host_log(const concerto_module *m, concerto_log_level level,
               const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -98,6 +99,7 @@ static const concerto_host the_host = {
     .notify_user = host_notify_user,
     .send_sms = host_send_sms,
     .video_room = host_video_room,
+    .req_upload_type = host_req_upload_type,
 };
 
 const concerto_host *host_table(void) {

@@ -304,6 +304,14 @@ static void refused_and_unauthenticated_leave_nothing(void **state) {
   th_resp r = post_bytes(&doc, "?refuse=1", data, len, false);
   assert_int_equal(r.status, 422);
   th_resp_free(&r);
+  /* Refused by its type before being taken (ABI 1.7): the module learns
+   * the type and the length without anything being stored. */
+  r = post_bytes(&doc, "?expect=application/pdf", data, len, true);
+  assert_int_equal(r.status, 415);
+  char detail[80];
+  snprintf(detail, sizeof detail, "image/jpeg, %zu bytes", len);
+  assert_string_equal(th_json_str(&r, "detail"), detail);
+  th_resp_free(&r);
   /* No credentials at all: turned away before the body is read. */
   r = post_bytes(NULL, NULL, data, len, false);
   assert_int_equal(r.status, 401);

@@ -68,6 +68,16 @@ static bool type_accepted(const char *type) {
   return false;
 }
 
+static concerto_status refuse_type(concerto_request *req, const tc_access *a,
+                                   const char *patient) {
+  TC_H->audit(req, "teleconsult.document.create",
+              TC_H->req_printf(req, "session:%s", a->session_id), patient,
+              "denied");
+  return concerto_reply_problem(
+      req, 415, "unsupported_document_type", "Unsupported Media Type",
+      "Accepted documents: PDF, JPEG, PNG, DOCX and DICOM files.");
+}
+
 concerto_status tc_documents_upload(concerto_request *req, void *ud) {
   (void)ud;
   tc_access a;
@@ -92,23 +102,23 @@ concerto_status tc_documents_upload(concerto_request *req, void *ud) {
   } else {
     spid = NULL;
   }
+  /* The type first (ABI 1.7): a refused document is never stored. On an
+   * older core, take it and refuse afterwards (the 415 rolls the metadata
+   * row back; the file stays for the store's sweep). */
+  const char *type = CONCERTO_HOST_HAS(TC_H, req_upload_type)
+                         ? TC_H->req_upload_type(req, NULL)
+                         : NULL;
+  if (type && !type_accepted(type))
+    return refuse_type(req, &a, patient);
   concerto_blob blob = CONCERTO_BLOB_INIT_V1;
-  /* Peek at the type first? req_upload both types and keeps the blob, so
-   * take it and refuse afterwards: the 415 rolls the metadata row back. */
   st = TC_H->req_upload(req, &blob);
   if (st == CONCERTO_ERR_INVALID)
     return concerto_reply_problem(req, 400, "empty_upload", "Bad Request",
                                   "The body must be the document's bytes.");
   if (st != CONCERTO_OK)
     return st;
-  if (!type_accepted(blob.content_type)) {
-    TC_H->audit(req, "teleconsult.document.create",
-                TC_H->req_printf(req, "session:%s", a.session_id), patient,
-                "denied");
-    return concerto_reply_problem(
-        req, 415, "unsupported_document_type", "Unsupported Media Type",
-        "Accepted documents: PDF, JPEG, PNG, DOCX and DICOM files.");
-  }
+  if (!type_accepted(blob.content_type))
+    return refuse_type(req, &a, patient);
   const char *filename =
       sanitize(req, concerto_query(req, "filename"), blob.content_type);
   char length[32];

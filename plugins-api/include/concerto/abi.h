@@ -19,9 +19,10 @@
  * 1.4: per-hospital settings declared by modules.
  * 1.5: e-mail as a core service (send_mail).
  * 1.6: uploads and the blob store, live streams, user notifications, SMS and
- *      video rooms as core services. */
+ *      video rooms as core services.
+ * 1.7: the type of an upload before taking it (req_upload_type). */
 #define CONCERTO_ABI_MAJOR 1
-#define CONCERTO_ABI_MINOR 6
+#define CONCERTO_ABI_MINOR 7
 
 /* The Lua version scripts exposed by modules are compiled for (5.4). */
 #define CONCERTO_LUA_VERSION_NUM 504

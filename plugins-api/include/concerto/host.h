@@ -392,6 +392,15 @@ struct concerto_host {
    * CONCERTO_ERR_UNSUPPORTED when the hospital has no provider set. */
   concerto_status (*video_room)(concerto_request *req, const json_t *spec,
                                 json_t **out);
+
+  /* ---- ABI 1.7 ---- */
+
+  /* On an upload route, before req_upload: the content type detected from
+   * the upload's first bytes (the same value req_upload would give) and,
+   * when `length` is not NULL, its size, so a handler can refuse a type
+   * without anything being stored. NULL when there is no upload. Borrowed
+   * (request). */
+  const char *(*req_upload_type)(concerto_request *req, uint64_t *length);
 };
 
 /* True when the running core provides `field` (added in some ABI minor). */

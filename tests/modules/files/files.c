@@ -11,7 +11,9 @@ static json_t *blob_json(const concerto_blob *b) {
                    (json_int_t)b->length, "content_type", b->content_type);
 }
 
-/* ?refuse=1 answers 422 without taking the upload (the core deletes it). */
+/* ?refuse=1 answers 422 without taking the upload (the core deletes it);
+ * ?expect=TYPE answers 415 naming the detected type and length when the
+ * upload is of another type, also without taking it (ABI 1.7). */
 static concerto_status upload(concerto_request *req, void *ud) {
   (void)ud;
   const concerto_host *h = concerto_module_host;
@@ -19,6 +21,14 @@ static concerto_status upload(concerto_request *req, void *ud) {
   if (refuse && strcmp(refuse, "1") == 0)
     return concerto_reply_problem(req, 422, "refused", "Unprocessable Content",
                                   "refused on request");
+  const char *expect = concerto_query(req, "expect");
+  uint64_t length = 0;
+  const char *type = h->req_upload_type(req, &length);
+  if (expect && (!type || strcmp(type, expect) != 0))
+    return concerto_reply_problem(
+        req, 415, "unexpected_type", "Unsupported Media Type",
+        h->req_printf(req, "%s, %llu bytes", type ? type : "none",
+                      (unsigned long long)length));
   concerto_blob blob = CONCERTO_BLOB_INIT_V1;
   concerto_status st = h->req_upload(req, &blob);
   if (st != CONCERTO_OK)
