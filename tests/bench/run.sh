@@ -48,18 +48,10 @@ secs=$(to_seconds "${BENCH_DURATION:-10s}")
 warm=$(to_seconds "${BENCH_WARMUP:-3s}")
 [ "$secs" -ge 1 ] || { echo "BENCH_DURATION must be at least 1s" >&2; exit 1; }
 
-# shellcheck source=../../scripts/lib/deps.sh
-. "$src/scripts/lib/deps.sh"
-# shellcheck disable=SC2086 # word lists
-deps_install $CONCERTO_BUILD_PACKAGES $CONCERTO_BENCH_PACKAGES
-# shellcheck source=../../scripts/lib/pg.sh
-. "$src/scripts/lib/pg.sh"
-
-echo "==> building (Release) in $build"
-cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF -DCONCERTO_WERROR=ON \
-  >/dev/null
-cmake --build "$build" -j "$(nproc)" -- --no-print-directory >/dev/null 2>&1 ||
-  cmake --build "$build" -j1 -- --no-print-directory
+# shellcheck source=lib.sh
+. "$src/tests/bench/lib.sh"
+bench_deps
+bench_build
 
 work=$(mktemp -d /tmp/concerto-bench-XXXXXX)
 results=$build/bench-results.txt
@@ -81,43 +73,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  # Without python: the first port nobody answers on, from one derived from our PID.
-  local p=$((20000 + ($$ + RANDOM) % 30000))
-  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-  echo "$p"
-}
-# wait_http URL: up to 10 s for a 200.
-wait_http() {
-  for _ in $(seq 100); do
-    curl -fs -o /dev/null "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "no answer from $1" >&2
-  return 1
-}
-
 # --- PostgreSQL: the bench cluster and database ---------------------------
-pgdir=$(pg_pick_dir "$build/bench-pg")
-pg_init "$pgdir"
-pg_start "$pgdir"
-pg_started=1
-pghost=$pgdir/run
-psql -q -h "$pghost" -U concerto -d postgres \
-  -c 'DROP DATABASE IF EXISTS concerto_bench WITH (FORCE)' >/dev/null
-pg_createdb "$pgdir" concerto_bench
-dburl=$(pg_url "$pgdir" concerto_bench)
+bench_pg_db concerto_bench
 
 # --- Concerto installed into a scratch prefix, the plugin built out of tree
-cmake --install "$build" --prefix "$work/prefix" >/dev/null
-pc=$(find "$work/prefix" -name concerto-plugin.pc | head -n 1)
-[ -n "$pc" ] || { echo "concerto-plugin.pc was not installed" >&2; exit 1; }
-PKG_CONFIG_PATH=$(dirname "$pc")
-export PKG_CONFIG_PATH
+bench_install "$work/prefix"
 cp -r "$src/tests/vendor-plugin" "$work/vendor"
 rm -f "$work/vendor"/*.so
 make -s -C "$work/vendor" install >/dev/null
-moduledir=$(pkg-config --variable=moduledir concerto-plugin)
 
 port=$(free_port)
 cat >"$work/concerto.json" <<JSON
@@ -299,8 +262,6 @@ errors() {
        /^Requests\/sec:|^tps = / {ok = 1}
        END {print n + (ok ? 0 : 1)}' "$1"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'; }
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 out() { echo "$*" | tee -a "$results"; }
 
 targets=(nginx healthz pgbench dbroute)
