@@ -10,6 +10,7 @@
 #include <dirent.h>
 
 #include "admin_demo_modules.h"
+#include "blob_sweep.h"
 #include "codice_fiscale.h"
 #include "config.h"
 #include "migrate.h"
@@ -25,6 +26,7 @@ typedef struct cli {
   const char *operator_name;
   const char *scripts_dir;
   const char *modules_dir;
+  const char *blob_dir;
   char err[512];
 } cli;
 
@@ -42,6 +44,8 @@ static void usage(void) {
         "  load-scripts HOSPITAL DIR                  lib/*.lua, rules.lua, "
         "forms/*.lua\n"
         "  demo                                       load the demo region\n"
+        "  sweep-blobs [--dry-run] [--grace-hours N]  delete stored files "
+        "no row references\n"
         "Passwords are read from CONCERTO_NEW_PASSWORD, else from stdin.\n",
         stderr);
 }
@@ -455,6 +459,44 @@ static bool load_demo(cli *c) {
   return ok;
 }
 
+/* sweep-blobs [--dry-run] [--grace-hours N]: exit 0, or 1 when rows whose
+ * file is missing were found (a restore or a disk to look at), 2 on error
+ * or bad arguments. */
+static int sweep_blobs(cli *c, int argc, char **argv) {
+  bool dry_run = false;
+  unsigned long grace_h = 24;
+  for (int i = 0; i < argc; i++) {
+    char *end = NULL;
+    if (strcmp(argv[i], "--dry-run") == 0)
+      dry_run = true;
+    else if (strcmp(argv[i], "--grace-hours") == 0 && i + 1 < argc &&
+             (grace_h = strtoul(argv[i + 1], &end, 10), *end == '\0') &&
+             grace_h <= 24 * 365)
+      i++;
+    else {
+      usage();
+      return 2;
+    }
+  }
+  blob_sweep_report rep;
+  if (!blob_sweep(c->pg, c->blob_dir, (unsigned)(grace_h * 3600), dry_run, &rep,
+                  c->err, sizeof c->err)) {
+    fprintf(stderr, "concerto admin: sweep-blobs: %s\n", c->err);
+    return 2;
+  }
+  printf("blob store %s: %lu files checked, %lu without a row older than "
+         "%lu h (%lu removed, %llu bytes), %lu younger kept, %lu rows "
+         "whose file is missing\n",
+         c->blob_dir, rep.checked, rep.orphans, grace_h, rep.removed,
+         rep.bytes_removed, rep.young, rep.missing);
+  if (!dry_run && rep.removed > 0) {
+    char what[64];
+    snprintf(what, sizeof what, "removed:%lu", rep.removed);
+    audit(c, "blob.sweep", what, NULL);
+  }
+  return rep.missing > 0 ? 1 : 0;
+}
+
 static int command(cli *c, int argc, char **argv) {
   const char *cmd = argv[0];
   if (strcmp(cmd, "create-hospital") == 0 && (argc == 4 || argc == 5))
@@ -526,6 +568,8 @@ static int command(cli *c, int argc, char **argv) {
     printf("%s\n", token);
     return 0;
   }
+  if (strcmp(cmd, "sweep-blobs") == 0)
+    return sweep_blobs(c, argc - 1, argv + 1);
   if (strcmp(cmd, "verify-audit") == 0 && argc == 1) {
     PGresult *r = run(c,
                       "SELECT rows_checked, broken_id, broken_chain FROM "
@@ -577,6 +621,7 @@ int admin_cli_main(int argc, char **argv, const char *config_path) {
   c.operator_name = pw ? pw->pw_name : "unknown";
   c.scripts_dir = cfg.scripts_dir;
   c.modules_dir = cfg.modules_dir;
+  c.blob_dir = cfg.blob_dir;
   const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
   const char *vals[] = {cfg.database_url, "5", "concerto-admin", NULL};
   c.pg = PQconnectdbParams(keys, vals, 1);

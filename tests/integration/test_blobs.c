@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <fcntl.h>
+#include <sys/wait.h>
 #include "harness.h"
 
 #define ADMIN_PASSWORD "Regione-Sicilia-2026"
@@ -391,6 +393,99 @@ static void put_and_read_back(void **state) {
   free(big);
 }
 
+/* Writes `len` bytes of `c` as a stored file named `sha` with its mtime
+ * `age_s` seconds ago (what a rolled-back request leaves). */
+static void plant(const char *sha, time_t age_s) {
+  char dir[400], path[500];
+  snprintf(dir, sizeof dir, "%s/%.2s/%.2s", blob_dir, sha, sha + 2);
+  char cmd[520];
+  snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
+  assert_int_equal(system(cmd), 0);
+  snprintf(path, sizeof path, "%s/%s", dir, sha);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs("garbage of a rolled-back request", f);
+  fclose(f);
+  struct timespec t[2] = {{time(NULL) - age_s, 0}, {time(NULL) - age_s, 0}};
+  assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+}
+
+/* `concerto admin sweep-blobs ARGS`: its exit code; its output in *out. */
+static int sweep(const char *args, char **out) {
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "'%s' admin --config '%s' sweep-blobs %s 2>&1",
+           th_env("CONCERTO_BIN"), srv.config, args);
+  FILE *p = popen(cmd, "r");
+  assert_non_null(p);
+  *out = calloc(1, 4096);
+  size_t n = fread(*out, 1, 4095, p);
+  (*out)[n] = '\0';
+  int status = pclose(p);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The sweep deletes only files no row references and older than the
+ * grace period; a dry run deletes nothing; a row whose file is gone is
+ * reported with exit code 1. */
+static void sweep_deletes_only_old_files_without_a_row(void **state) {
+  (void)state;
+  size_t len = 70000;
+  unsigned char *data = make_bytes("%PDF-1.7", len, 11);
+  char kept[65];
+  hex_sha256(data, len, kept);
+  th_resp r = post_bytes(&doc, NULL, data, len, false);
+  assert_int_equal(r.status, 201);
+  th_resp_free(&r);
+  free(data);
+  char path[500];
+  snprintf(path, sizeof path, "%s/%.2s/%.2s/%s", blob_dir, kept, kept + 2,
+           kept);
+  struct timespec old[2] = {{time(NULL) - 3 * 86400, 0},
+                            {time(NULL) - 3 * 86400, 0}};
+  assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+  const char *orphan =
+      "0000000000000000000000000000000000000000000000000000000000000001";
+  const char *young =
+      "0000000000000000000000000000000000000000000000000000000000000002";
+  plant(orphan, 2 * 86400);
+  plant(young, 60);
+
+  char *out;
+  assert_int_equal(sweep("--dry-run", &out), 0);
+  assert_non_null(strstr(out, "1 without a row older than 24 h (0 removed"));
+  free(out);
+  assert_true(stored(orphan));
+
+  assert_int_equal(sweep("", &out), 0);
+  assert_non_null(strstr(out, "1 without a row older than 24 h (1 removed"));
+  assert_non_null(strstr(out, "1 younger kept"));
+  free(out);
+  assert_false(stored(orphan));
+  assert_true(stored(young));
+  assert_true(stored(kept)); /* old, but referenced */
+  char *v = th_sql("it_blobs", "SELECT count(*) FROM concerto.audit_log "
+                               "WHERE action = 'blob.sweep'");
+  assert_string_equal(v, "1");
+  free(v);
+
+  /* A shorter grace reaches the young one. */
+  assert_int_equal(sweep("--grace-hours 0", &out), 0);
+  free(out);
+  assert_false(stored(young));
+
+  /* A row without its file: data loss, reported. */
+  free(th_sql("it_blobs",
+              "INSERT INTO concerto.blobs (sha256, length, content_type) "
+              "VALUES (repeat('e', 64), 1, 'application/pdf')"));
+  assert_int_equal(sweep("--dry-run", &out), 1);
+  assert_non_null(strstr(out, "1 rows whose file is missing"));
+  free(out);
+  free(th_sql("it_blobs",
+              "DELETE FROM concerto.blobs WHERE sha256 = repeat('e', 64)"));
+  assert_int_equal(sweep("--grace-hours x", &out), 2);
+  free(out);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(multi_mib_upload_is_hashed_typed_and_stored),
@@ -398,6 +493,7 @@ int main(void) {
       cmocka_unit_test(over_the_limit_is_413_and_leaves_nothing),
       cmocka_unit_test(refused_and_unauthenticated_leave_nothing),
       cmocka_unit_test(put_and_read_back),
+      cmocka_unit_test(sweep_deletes_only_old_files_without_a_row),
   };
   return cmocka_run_group_tests_name("blobs", tests, start, stop);
 }
