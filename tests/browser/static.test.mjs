@@ -3,23 +3,15 @@
 // the Content-Security-Policy (no inline scripts, handlers or styles).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { files, dictionaries } from './webfiles.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const web = process.env.CONCERTO_WEB_DIR || path.resolve(here, '..', '..', 'core', 'web');
 
-function files(dir, ext) {
-  return readdirSync(dir).flatMap((name) => {
-    const p = path.join(dir, name);
-    if (statSync(p).isDirectory()) return files(p, ext);
-    return p.endsWith(ext) ? [p] : [];
-  });
-}
-
-const it = JSON.parse(readFileSync(path.join(web, 'i18n', 'it.json'), 'utf8'));
-const en = JSON.parse(readFileSync(path.join(web, 'i18n', 'en.json'), 'utf8'));
+const { it, en } = dictionaries(web);
 
 test('Italian and English have the same keys', () => {
   assert.deepEqual(Object.keys(en).filter((k) => !(k in it)), [], 'only in en.json');

@@ -5,23 +5,15 @@
 // Content-Security-Policy, the manifest names the entry.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { files, dictionaries } from './webfiles.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const web = path.resolve(here, '..', '..', 'modules', 'teleconsult', 'web');
 
-function files(dir, ext) {
-  return readdirSync(dir).flatMap((name) => {
-    const p = path.join(dir, name);
-    if (statSync(p).isDirectory()) return files(p, ext);
-    return p.endsWith(ext) ? [p] : [];
-  });
-}
-
-const it = JSON.parse(readFileSync(path.join(web, 'i18n', 'it.json'), 'utf8'));
-const en = JSON.parse(readFileSync(path.join(web, 'i18n', 'en.json'), 'utf8'));
+const { it, en } = dictionaries(web);
 const code = files(web, '.js').map((f) => [f, readFileSync(f, 'utf8')]);
 
 test('teleconsult: Italian and English have the same keys and placeholders', () => {
