@@ -185,14 +185,35 @@ static void sleep_ms(int ms) {
   nanosleep(&ts, NULL);
 }
 
+/* Copies the server's log to stderr, so a failure shows its cause even
+ * when the scratch folder is gone by the time someone reads it. */
+static void dump_log(const th_server *s) {
+  FILE *f = fopen(s->log, "r");
+  char line[512];
+  while (f && fgets(line, sizeof line, f))
+    fprintf(stderr, "  | %s", line);
+  if (f)
+    fclose(f);
+}
+
 bool th_server_start(th_server *s, const char *dbname, const char *extra,
                      const char *const *wrapper, int timeout_s) {
   th_server_spawn(s, dbname, extra, wrapper);
+  /* The free port was only free when we looked: another process of the
+   * parallel suite may take it before the server binds. Then start again
+   * on another port (a few times). */
+  int port_retries = 3;
   for (int i = 0; i < timeout_s * 20; i++) {
     int status;
     if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
       s->pid = 0;
-      fprintf(stderr, "server exited during start; log %s\n", s->log);
+      if (th_log_count(s, "cannot listen on") > 0 && port_retries-- > 0) {
+        fprintf(stderr, "port %d was taken meanwhile: another one\n", s->port);
+        th_server_spawn(s, dbname, extra, wrapper);
+        continue;
+      }
+      fprintf(stderr, "server exited during start; log %s:\n", s->log);
+      dump_log(s);
       return false;
     }
     th_resp r = th_get(s, "/healthz");

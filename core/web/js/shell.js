@@ -177,6 +177,27 @@ export async function refreshUser({ page = false } = {}) {
   return me;
 }
 
+/**
+ * Follows a module switched on or off for the current hospital. The
+ * notification and the server's module cache travel on separate
+ * PostgreSQL notifications, so the first profile may not show the change
+ * yet: ask again a few times (bounded) until it does.
+ */
+async function followModuleChange(module, enabled) {
+  const page = location.hash === '#/home';
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const me = await get('/api/v1/me');
+    const here = (me.tenants || []).find((x) => x.code === me.current_tenant);
+    const has = !!here && (here.modules || []).includes(module);
+    if (has === enabled || attempt === 9) {
+      setUser(me, { silent: !page });
+      if (!page) rerenderHeader();
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 let lastHeader = null;
 export function rerenderHeader() {
   if (lastHeader) renderHeader(lastHeader.container, lastHeader.route);
@@ -395,8 +416,9 @@ export function watchNotifications() {
       toast(text.title, text.body, item.level);
       announce(`${t('notify.new')}: ${text.title}`);
       // A module switched on or off for this hospital: the navigation follows.
-      if (/^module\.(enabled|disabled)$/.test(item.title) && session.user) {
-        refreshUser({ page: location.hash === '#/home' }).catch(() => {});
+      const change = /^module\.(enabled|disabled)$/.exec(item.title);
+      if (change && session.user) {
+        followModuleChange(item.body, change[1] === 'enabled').catch(() => {});
       }
     }
     const slot = document.getElementById('notify-slot');
