@@ -198,6 +198,7 @@ int main(int argc, char **argv) {
   if (!srv)
     goto out;
   events_start(&a, a.cfg.event_workers);
+  notify_hub_on_tenants(a.notify, tenant_cache_changed, a.tenants);
   notify_hub_start(a.notify);
 
   int sig = 0;

@@ -29,6 +29,8 @@ typedef struct sse_client {
 
 struct notify_hub {
   char *conninfo, *app_role;
+  void (*on_tenants)(void *ctx); /* NOTIFY concerto_tenants, and reconnects */
+  void *on_tenants_ctx;
   pthread_mutex_t lock; /* guards the list and every client's fields */
   sse_client *clients;
   pthread_t thread;
@@ -106,7 +108,7 @@ static PGconn *listen_conn(notify_hub *h) {
   PGconn *pg = PQconnectdbParams(keys, vals, 1);
   PGresult *r = NULL;
   if (PQstatus(pg) == CONNECTION_OK)
-    r = PQexec(pg, "LISTEN concerto_notify");
+    r = PQexec(pg, "LISTEN concerto_notify; LISTEN concerto_tenants");
   bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
   PQclear(r);
   if (!ok) {
@@ -125,10 +127,14 @@ static void *hub_loop(void *arg) {
       heartbeat(h);
       last_beat = time(NULL);
     }
-    if (!pg && !(pg = listen_conn(h))) {
-      struct timespec ts = {1, 0};
-      nanosleep(&ts, NULL);
-      continue;
+    if (!pg) {
+      if (!(pg = listen_conn(h))) {
+        struct timespec ts = {1, 0};
+        nanosleep(&ts, NULL);
+        continue;
+      }
+      if (h->on_tenants) /* changes may have been missed while away */
+        h->on_tenants(h->on_tenants_ctx);
     }
     struct pollfd pfd = {PQsocket(pg), POLLIN, 0};
     if (poll(&pfd, 1, 500) <= 0)
@@ -140,12 +146,25 @@ static void *hub_loop(void *arg) {
     }
     PGnotify *n;
     while ((n = PQnotifies(pg))) {
-      deliver(h, n->extra);
+      /* In the order they were sent: a change of module enablement reaches
+       * this node's cache before the notification announcing it reaches a
+       * stream, so a browser reloading its profile on it sees the change. */
+      if (strcmp(n->relname, "concerto_tenants") == 0) {
+        if (h->on_tenants)
+          h->on_tenants(h->on_tenants_ctx);
+      } else {
+        deliver(h, n->extra);
+      }
       PQfreemem(n);
     }
   }
   PQfinish(pg);
   return NULL;
+}
+
+void notify_hub_on_tenants(notify_hub *h, void (*fn)(void *ctx), void *ctx) {
+  h->on_tenants = fn;
+  h->on_tenants_ctx = ctx;
 }
 
 bool notify_hub_start(notify_hub *h) {

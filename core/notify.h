@@ -20,6 +20,11 @@ typedef struct concerto_request concerto_request;
 
 /* conninfo and app_role are copied. Owned by the caller. */
 notify_hub *notify_hub_new(const char *conninfo, const char *app_role);
+/* Before start: `fn(ctx)` runs on the hub's thread for every NOTIFY
+ * concerto_tenants (a hospital's modules changed) and after every
+ * (re)connection, in order with the other messages, so a notification sent
+ * in the same transaction as a change is delivered after `fn` ran. */
+void notify_hub_on_tenants(notify_hub *h, void (*fn)(void *ctx), void *ctx);
 bool notify_hub_start(notify_hub *h);
 /* Ends every stream (at shutdown, before the HTTP server stops). */
 void notify_hub_close_all(notify_hub *h);

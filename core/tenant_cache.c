@@ -1,14 +1,10 @@
 #include "tenant_cache.h"
 
-#include <errno.h>
 #include <libpq-fe.h>
-#include <poll.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "log.h"
 
@@ -23,9 +19,6 @@ struct tenant_cache {
   pthread_rwlock_t lock;
   enablement *rows; /* enabled pairs only */
   size_t nrows;
-  pthread_t listener;
-  bool listener_running;
-  atomic_bool stop;
 };
 
 tenant_cache *tenant_cache_new(const char *conninfo, const char *app_role) {
@@ -96,66 +89,25 @@ bool tenant_cache_reload(tenant_cache *c) {
   return ok;
 }
 
-/* LISTEN on a connection of its own; reload on every notification and
- * after every reconnect (notifications may have been missed meanwhile). */
-static void *listen_loop(void *arg) {
-  tenant_cache *c = arg;
-  PGconn *pg = NULL;
-  while (!atomic_load(&c->stop)) {
-    if (!pg) {
-      pg = connect_cache(c);
-      PGresult *r = pg ? PQexec(pg, "LISTEN concerto_tenants") : NULL;
-      bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK && load(c, pg);
-      PQclear(r);
-      if (!ok) {
-        PQfinish(pg);
-        pg = NULL;
-        struct timespec ts = {1, 0};
-        nanosleep(&ts, NULL);
-        continue;
-      }
-    }
-    struct pollfd pfd = {PQsocket(pg), POLLIN, 0};
-    int rc = poll(&pfd, 1, 500);
-    if (rc < 0 && errno != EINTR)
-      break;
-    if (rc > 0) {
-      if (!PQconsumeInput(pg) || PQstatus(pg) != CONNECTION_OK) {
-        PQfinish(pg);
-        pg = NULL;
-        continue;
-      }
-      bool changed = false;
-      PGnotify *n;
-      while ((n = PQnotifies(pg))) {
-        changed = true;
-        PQfreemem(n);
-      }
-      if (changed && !load(c, pg)) {
-        PQfinish(pg);
-        pg = NULL;
-      }
-    }
-  }
-  PQfinish(pg);
-  return NULL;
-}
-
 bool tenant_cache_start(tenant_cache *c) {
   bool loaded = tenant_cache_reload(c);
   if (!loaded)
     log_msg(CONCERTO_LOG_WARN, NULL, NULL,
-            "module enablement not loaded yet; retrying in the background");
-  c->listener_running = pthread_create(&c->listener, NULL, listen_loop, c) == 0;
+            "module enablement not loaded yet; loaded when the database "
+            "answers");
   return loaded;
+}
+
+void tenant_cache_changed(void *c) {
+  if (!tenant_cache_reload(c))
+    log_msg(CONCERTO_LOG_WARN, NULL, NULL,
+            "module enablement: reload failed; the next change or "
+            "reconnection retries");
 }
 
 void tenant_cache_free(tenant_cache *c) {
   if (!c)
     return;
-  atomic_store(&c->stop, true);
-  if (c->listener_running)
-    pthread_join(c->listener, NULL);
   pthread_rwlock_destroy(&c->lock);
   free(c->rows);
   free(c->conninfo);

@@ -1,8 +1,9 @@
 /* Module enablement per hospital, kept in memory so the router can check it
  * on every request without a query. It is reloaded when any server changes
- * it: updates send NOTIFY concerto_tenants, and every server LISTENs on a
- * connection of its own; the changing server also reloads right after its
- * COMMIT, so its very next request sees the change. */
+ * it: updates send NOTIFY concerto_tenants, which every server's
+ * notification hub hears (notify.c) and passes to tenant_cache_changed,
+ * in order with the live notifications; the changing server also reloads
+ * right after its COMMIT, so its very next request sees the change. */
 #ifndef CONCERTO_CORE_TENANT_CACHE_H
 #define CONCERTO_CORE_TENANT_CACHE_H
 
@@ -14,10 +15,10 @@ typedef struct tenant_cache tenant_cache;
 
 /* conninfo and app_role (may be NULL) are copied. Owned by the caller. */
 tenant_cache *tenant_cache_new(const char *conninfo, const char *app_role);
-/* Loads once and starts the listener thread. False if the first load
- * failed (the listener keeps trying). */
+/* Loads once. False if it failed (the hub's first connection retries). */
 bool tenant_cache_start(tenant_cache *c);
-/* Stops the listener and frees. */
+/* Reloads; the notification hub's hook (`c` is the tenant_cache). */
+void tenant_cache_changed(void *c);
 void tenant_cache_free(tenant_cache *c);
 /* Reloads now (after a local change). */
 bool tenant_cache_reload(tenant_cache *c);

@@ -19,13 +19,7 @@ static const char *id_member(concerto_request *req, const json_t *body,
   return json_string_value(v);
 }
 
-static concerto_status organizer_open(concerto_request *req, tc_access *a,
-                                      bool *ok) {
-  concerto_status st = CONCERTO_OK;
-  *ok = tc_session_for_change(req, a, TC_ORGANIZERS,
-                              "Only the session's organizers do this.", &st);
-  return st;
-}
+#define ORGANIZERS_ONLY "Only the session's organizers do this."
 
 static bool email_ok(const char *e) {
   const char *at = e ? strchr(e, '@') : NULL;
@@ -36,9 +30,8 @@ static bool email_ok(const char *e) {
 concerto_status tc_participant_add(concerto_request *req, void *ud) {
   (void)ud;
   tc_access a;
-  bool ok;
-  concerto_status st = organizer_open(req, &a, &ok);
-  if (!ok)
+  concerto_status st;
+  if (!tc_session_for_change(req, &a, TC_ORGANIZERS, ORGANIZERS_ONLY, &st))
     return st;
   json_t *body;
   if ((st = tc_body(req, &body)) != CONCERTO_OK)
@@ -120,9 +113,8 @@ concerto_status tc_participant_add(concerto_request *req, void *ud) {
 concerto_status tc_participant_delete(concerto_request *req, void *ud) {
   (void)ud;
   tc_access a;
-  bool ok;
-  concerto_status st = organizer_open(req, &a, &ok);
-  if (!ok)
+  concerto_status st;
+  if (!tc_session_for_change(req, &a, TC_ORGANIZERS, ORGANIZERS_ONLY, &st))
     return st;
   const char *pid = concerto_param(req, "pid");
   if (!tc_is_id(pid))
@@ -145,9 +137,8 @@ concerto_status tc_participant_delete(concerto_request *req, void *ud) {
 concerto_status tc_slot_add(concerto_request *req, void *ud) {
   (void)ud;
   tc_access a;
-  bool ok;
-  concerto_status st = organizer_open(req, &a, &ok);
-  if (!ok)
+  concerto_status st;
+  if (!tc_session_for_change(req, &a, TC_ORGANIZERS, ORGANIZERS_ONLY, &st))
     return st;
   json_t *body;
   if ((st = tc_body(req, &body)) != CONCERTO_OK)
@@ -379,9 +370,8 @@ static concerto_status send_invitation(concerto_request *req,
 concerto_status tc_confirm(concerto_request *req, void *ud) {
   (void)ud;
   tc_access a;
-  bool ok;
-  concerto_status st = organizer_open(req, &a, &ok);
-  if (!ok)
+  concerto_status st;
+  if (!tc_session_for_change(req, &a, TC_ORGANIZERS, ORGANIZERS_ONLY, &st))
     return st;
   json_t *body;
   if ((st = tc_body(req, &body)) != CONCERTO_OK)
