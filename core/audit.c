@@ -31,6 +31,8 @@ static const char *actor_kind(caller_kind k) {
     return "patient";
   case CALLER_TOKEN:
     return "token";
+  case CALLER_GUEST:
+    return "guest";
   default:
     return "anonymous";
   }

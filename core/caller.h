@@ -14,6 +14,8 @@ typedef enum caller_kind {
   CALLER_STAFF,
   CALLER_PATIENT,
   CALLER_TOKEN,
+  CALLER_GUEST, /* an invitee without an account, vouched for by a module
+                 * on a public route (host->req_bind_guest, ABI 1.8) */
 } caller_kind;
 
 typedef struct caller {
@@ -37,7 +39,8 @@ typedef struct caller {
 /* Whether the caller satisfies a route's requirement: a comma-separated
  * list of roles, any of which suffices; "authenticated" accepts any staff
  * or token caller, "regional_admin" the regional flag, "patient" a patient
- * session. */
+ * session, "guest" a bound guest (never a route's requirement: guests
+ * exist only on public routes). */
 bool caller_satisfies(const caller *c, const char *required);
 bool caller_has_role(const caller *c, const char *role);
 

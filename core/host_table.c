@@ -100,6 +100,7 @@ static const concerto_host the_host = {
     .send_sms = host_send_sms,
     .video_room = host_video_room,
     .req_upload_type = host_req_upload_type,
+    .req_bind_guest = host_req_bind_guest,
 };
 
 const concerto_host *host_table(void) {

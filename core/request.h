@@ -192,6 +192,10 @@ concerto_status host_respond_blob(concerto_request *req, const char *sha256,
                                   const char *content_type,
                                   const char *filename, int attachment);
 
+/* Guests (guest.c, ABI 1.8). */
+concerto_status host_req_bind_guest(concerto_request *req,
+                                    const char *tenant_id, const char *name);
+
 /* Static files from the folder in userdata, path param "path". */
 concerto_status static_files_handler(concerto_request *req, void *userdata);
 /* Distribution JavaScript libraries from the folder in userdata. */

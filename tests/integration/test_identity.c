@@ -269,6 +269,75 @@ static void forgotten_where_sees_one_hospital(void **state) {
   free(bypass);
 }
 
+/* A module's public route may bind the request to one hospital as a guest
+ * (ABI 1.8): that hospital's rows only, no staff role, audited as a guest;
+ * never on an authenticated route, twice, or where the module is off. */
+static void guests_are_bound_to_one_hospital(void **state) {
+  (void)state;
+  char *hub = th_sql("it_identity",
+                     "SELECT id FROM concerto.tenants WHERE code = 'HUB1'");
+  char *spoke = th_sql("it_identity",
+                       "SELECT id FROM concerto.tenants WHERE code = 'SPOKE1'");
+  char path[160];
+  th_client nobody = {0};
+  snprintf(path, sizeof path, "/api/v1/ward/guest?tenant=%s&name=Ospite%%20Uno",
+           hub);
+  th_resp r = th_call(&srv, &nobody, "POST", path, "{}");
+  assert_int_equal(r.status, 200);
+  assert_string_equal(th_json_str(&r, "bound"), "ok");
+  assert_string_equal(th_json_str(&r, "tenant"), "HUB1");
+  assert_string_equal(th_json_str(&r, "beds"), "2"); /* HUB1's, not 3 */
+  assert_string_equal(th_json_str(&r, "again"), "invalid");
+  assert_true(json_is_true(json_object_get(r.json, "guest")));
+  assert_false(json_is_true(json_object_get(r.json, "specialist")));
+  assert_false(json_is_true(json_object_get(r.json, "authenticated")));
+  th_resp_free(&r);
+  char *v =
+      th_sql("it_identity", "SELECT actor_kind || '/' || actor_name || '/' || "
+                            "tenant_id FROM concerto.audit_log WHERE action = "
+                            "'ward.guest.visit'");
+  char want[80];
+  snprintf(want, sizeof want, "guest/Ospite Uno/%s", hub);
+  assert_string_equal(v, want);
+  free(v);
+  /* Unknown hospital, malformed id, no name: refused. */
+  const char *bad[] = {"/api/v1/ward/guest?tenant=999999&name=X",
+                       "/api/v1/ward/guest?tenant=01&name=X",
+                       "/api/v1/ward/guest?tenant=1%20OR%201=1&name=X"};
+  const char *why[] = {"not_found", "invalid", "invalid"};
+  for (int i = 0; i < 3; i++) {
+    r = th_call(&srv, &nobody, "POST", bad[i], "{}");
+    assert_string_equal(th_json_str(&r, "bound"), why[i]);
+    th_resp_free(&r);
+  }
+  snprintf(path, sizeof path, "/api/v1/ward/guest?tenant=%s", hub);
+  r = th_call(&srv, &nobody, "POST", path, "{}");
+  assert_string_equal(th_json_str(&r, "bound"), "invalid");
+  th_resp_free(&r);
+  /* A logged-in caller cannot turn into a guest. */
+  r = th_call(&srv, &doc_a, "POST", "/api/v1/ward/guest/refused", "{}");
+  assert_int_equal(r.status, 200);
+  assert_string_equal(th_json_str(&r, "bound"), "invalid");
+  th_resp_free(&r);
+  /* The module switched off for SPOKE1: no guests there. */
+  assert_int_equal(call(&admin, "PUT", "/api/v1/tenants/SPOKE1/modules/ward",
+                        "{\"enabled\":false}"),
+                   200);
+  snprintf(path, sizeof path, "/api/v1/ward/guest?tenant=%s&name=X", spoke);
+  r = th_call(&srv, &nobody, "POST", path, "{}");
+  assert_string_equal(th_json_str(&r, "bound"), "not_found");
+  th_resp_free(&r);
+  assert_int_equal(call(&admin, "PUT", "/api/v1/tenants/SPOKE1/modules/ward",
+                        "{\"enabled\":true}"),
+                   200);
+  r = th_call(&srv, &nobody, "POST", path, "{}");
+  assert_string_equal(th_json_str(&r, "bound"), "ok");
+  assert_string_equal(th_json_str(&r, "beds"), "1");
+  th_resp_free(&r);
+  free(hub);
+  free(spoke);
+}
+
 static void other_hospital_is_invisible(void **state) {
   (void)state;
   th_resp r = th_call(&srv, &doc_b, "GET", "/api/v1/tenants/HUB1/users", NULL);
@@ -656,6 +725,7 @@ int main(void) {
       cmocka_unit_test(module_enablement_per_hospital),
       cmocka_unit_test(live_notifications_reach_the_hospital),
       cmocka_unit_test(forgotten_where_sees_one_hospital),
+      cmocka_unit_test(guests_are_bound_to_one_hospital),
       cmocka_unit_test(other_hospital_is_invisible),
       cmocka_unit_test(per_hospital_module_settings),
       cmocka_unit_test(login_failures_lockout_and_expiry),

@@ -20,9 +20,10 @@
  * 1.5: e-mail as a core service (send_mail).
  * 1.6: uploads and the blob store, live streams, user notifications, SMS and
  *      video rooms as core services.
- * 1.7: the type of an upload before taking it (req_upload_type). */
+ * 1.7: the type of an upload before taking it (req_upload_type).
+ * 1.8: guests on public routes (req_bind_guest). */
 #define CONCERTO_ABI_MAJOR 1
-#define CONCERTO_ABI_MINOR 7
+#define CONCERTO_ABI_MINOR 8
 
 /* The Lua version scripts exposed by modules are compiled for (5.4). */
 #define CONCERTO_LUA_VERSION_NUM 504

@@ -292,7 +292,7 @@ struct concerto_host {
   const char *(*req_patient_id)(const concerto_request *req); /* patient
                                                                  sessions */
   /* Whether the caller holds `role` in the request's hospital (also
-   * "authenticated", "regional_admin", "patient"). */
+   * "authenticated", "regional_admin", "patient", and "guest" from 1.8). */
   int (*req_has_role)(const concerto_request *req, const char *role);
   /* Records an audit row (who/when/where come from the request) written in
    * the request's transaction, or on its own if the request fails, so a
@@ -401,6 +401,24 @@ struct concerto_host {
    * without anything being stored. NULL when there is no upload. Borrowed
    * (request). */
   const char *(*req_upload_type)(concerto_request *req, uint64_t *length);
+
+  /* ---- ABI 1.8 ---- */
+
+  /* On a public route, for a person the module invited without an account
+   * (an external specialist, a patient) who came back with the module's own
+   * secret link: binds the request to hospital `tenant_id` (decimal id) as
+   * guest `name` (1-200 bytes, what the audit trail calls them). The module
+   * vouches for the link - keep it unguessable, store only its hash, and
+   * look it up in a SECURITY DEFINER function, since RLS shows nothing
+   * before this call. Afterwards RLS sees that hospital, tenant_setting,
+   * video_room, publish and send_mail act for it, audit rows name actor
+   * kind "guest", req_has_role(req, "guest") is true and no hospital role
+   * is. CONCERTO_ERR_NOT_FOUND: no such active hospital, or the calling
+   * module is not enabled there (answer 404 as for a bad link);
+   * CONCERTO_ERR_INVALID: not a public route, a caller already known, or a
+   * malformed argument. */
+  concerto_status (*req_bind_guest)(concerto_request *req,
+                                    const char *tenant_id, const char *name);
 };
 
 /* True when the running core provides `field` (added in some ABI minor). */

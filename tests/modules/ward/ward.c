@@ -1,7 +1,8 @@
 /* Test module "ward": a hospital-owned table under row-level security, and
  * a query that "forgets" its WHERE clause on purpose - the proof that one
  * hospital cannot see another's rows even through a buggy module. Also
- * exercises plugin ABI 1.1 (the caller and the audit trail). */
+ * exercises plugin ABI 1.1 (the caller and the audit trail) and 1.8
+ * (guests bound to one hospital on a public route). */
 #include <concerto/concerto.h>
 
 static const concerto_module *self;
@@ -85,12 +86,58 @@ static concerto_status route(concerto_request *req, void *ud) {
       json_pack("{s:o, s:b}", "decision", decision, "defaulted", defaulted));
 }
 
+static const char *status_name(concerto_status st) {
+  return st == CONCERTO_OK              ? "ok"
+         : st == CONCERTO_ERR_INVALID   ? "invalid"
+         : st == CONCERTO_ERR_NOT_FOUND ? "not_found"
+                                        : "other";
+}
+
+/* Public (ABI 1.8): binds the request as guest ?name= of hospital
+ * ?tenant= and reports what it may do then, so the test can check the
+ * core's rules: one hospital's rows (RLS), no staff role, bound once. */
+static concerto_status guest_visit(concerto_request *req, void *ud) {
+  (void)ud;
+  const concerto_host *h = concerto_module_host;
+  concerto_status st = h->req_bind_guest(req, concerto_query(req, "tenant"),
+                                         concerto_query(req, "name"));
+  if (st != CONCERTO_OK)
+    return concerto_reply_json(req, 200,
+                               json_pack("{s:s}", "bound", status_name(st)));
+  concerto_result *res;
+  /* No WHERE: RLS gives the bound hospital's beds only. */
+  if ((st = concerto_query_db(req, "SELECT count(*)::text FROM beds", 0, NULL,
+                              &res)) != CONCERTO_OK)
+    return st;
+  concerto_status again =
+      h->req_bind_guest(req, concerto_query(req, "tenant"), "someone else");
+  h->audit(req, "ward.guest.visit", "ward", NULL, NULL);
+  return concerto_reply_json(
+      req, 200,
+      json_pack("{s:s, s:s, s:s?, s:b, s:b, s:b, s:s?}", "bound", "ok", "again",
+                status_name(again), "tenant", h->req_tenant(req), "guest",
+                h->req_has_role(req, "guest"), "specialist",
+                h->req_has_role(req, "specialist"), "authenticated",
+                h->req_has_role(req, "authenticated"), "beds",
+                concerto_value(res, 0, 0)));
+}
+
+/* The same call on a route with a logged-in caller must be refused. */
+static concerto_status guest_refused(concerto_request *req, void *ud) {
+  (void)ud;
+  concerto_status st = concerto_module_host->req_bind_guest(
+      req, concerto_module_host->req_tenant_id(req), "impostor");
+  return concerto_reply_json(req, 200,
+                             json_pack("{s:s}", "bound", status_name(st)));
+}
+
 static concerto_status init(const concerto_host *host, concerto_registrar *reg,
                             void **state) {
   (void)state;
   if (!CONCERTO_HOST_HAS(host, audit) || !CONCERTO_HOST_HAS(host, rule) ||
-      !CONCERTO_HOST_HAS(host, tenant_setting))
-    return CONCERTO_ERR_UNSUPPORTED; /* needs ABI 1.4 */
+      !CONCERTO_HOST_HAS(host, tenant_setting) ||
+      !CONCERTO_HOST_HAS(host, req_bind_guest))
+    return CONCERTO_ERR_UNSUPPORTED; /* needs ABI 1.8 */
   self = host->module_self(reg);
   concerto_tenant_setting_spec limit = CONCERTO_TENANT_SETTING_SPEC_INIT_V1;
   limit.key = "beds_limit";
@@ -116,6 +163,8 @@ static concerto_status init(const concerto_host *host, concerto_registrar *reg,
       {"GET", "/api/v1/ward/whoami", "authenticated", whoami},
       {"GET", "/api/v1/ward/route", "authenticated", route},
       {"GET", "/api/v1/ward/settings", "authenticated", settings},
+      {"POST", "/api/v1/ward/guest", NULL, guest_visit},
+      {"POST", "/api/v1/ward/guest/refused", "authenticated", guest_refused},
   };
   for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
     concerto_route_spec spec = CONCERTO_ROUTE_SPEC_INIT_V1;

@@ -100,7 +100,7 @@ export async function render(ctx) {
   function row(e) {
     return h('tr', { 'data-action': e.action },
       h('td', { class: 'text-nowrap' }, formatDate(e.at, language())),
-      h('td', {}, e.actor_name || '—', e.actor_kind && e.actor_kind !== 'staff' ? h('span', { class: 'd-block small text-muted' }, e.actor_kind) : null),
+      h('td', {}, e.actor_name || '—', e.actor_kind && e.actor_kind !== 'user' ? h('span', { class: 'd-block small text-muted', 'data-actor-kind': e.actor_kind }, t(`audit.actorKind.${e.actor_kind}`)) : null),
       h('td', { class: 'small' }, e.role || ''),
       h('td', { class: 'mono' }, e.tenant || t('audit.regional')),
       h('td', { class: 'mono' }, e.action),
