@@ -6,7 +6,9 @@
 //   schedules a session from it, proposes slots → pronto.ag answers in the
 //   availability grid → the organizer confirms → the invitation e-mails
 //   (link + invito.ics) reach the SMTP sink, for the external invitee and
-//   for pronto.ag → a comment typed by one appears live in the other's
+//   for pronto.ag → the external invitee opens the personal link in a
+//   browser without an account (the time first, the room once it opens)
+//   → a comment typed by one appears live in the other's
 //   browser → a PDF is uploaded and shown by pdf.js → pronto.ag fills in
 //   the anamnesis with ASP-AG's own Lua form and neuro.me reads the answers
 //   at the HUB → decision → close → the minutes PDF is downloaded and read
@@ -27,7 +29,7 @@ import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import {
   BIN, REPO, startServer, launchBrowser, newPage, login, shot, apiSession, unlabelledControls,
-  missingTranslations, freePort,
+  missingTranslations, freePort, psql,
 } from './harness.mjs';
 import { makePdf } from './pdf-fixture.mjs';
 
@@ -232,7 +234,15 @@ describe('teleconsult (real module)', () => {
     server = await startServer({
       name: 'teleconsult',
       modules: ['teleconsult'],
-      config: { modules_dir: MODULES, smtp_url: `smtp://127.0.0.1:${smtpPort}`, smtp_from: 'concerto@example.org' },
+      // A plain-URL video platform (no token server here): the join page's
+      // room link is checked, never opened.
+      config: {
+        modules_dir: MODULES,
+        smtp_url: `smtp://127.0.0.1:${smtpPort}`,
+        smtp_from: 'concerto@example.org',
+        video_provider: 'url',
+        video_base_url: 'https://meet.example.org',
+      },
     });
     base = server.url;
     const admin = await apiSession(base, 'admin');
@@ -388,6 +398,51 @@ describe('teleconsult (real module)', () => {
     // requesting doctor of the other hospital is invited too.
     const spokeMail = await waitForMail((m) => m.to.includes('pronto.ag@demo.concerto.example') && /invito\.ics/.test(m.raw));
     assertInvitation(spokeMail, 'pronto.ag');
+  });
+
+  step('the external invitee opens the personal link without an account: first the time, then the room', async () => {
+    const mail = await waitForMail((m) => m.to.includes('maria.esterna@example.org'));
+    const link = (mailText(mail).match(/https?:\/\/\S+\/modules\/teleconsult\/join\.html#[A-Za-z0-9_-]{43}/) || [])[0];
+    assert.ok(link, `a personal join link in: ${mailText(mail)}`);
+    const ics = mimeParts(mail.raw).find((p) => /invito\.ics/.test(p.headers['content-disposition'] || ''));
+    assert.ok(ics.body.toString('utf8').replace(/\r\n[ \t]/g, '').includes(`URL:${link}`), 'the calendar entry carries the same link');
+    // A browser of its own: no session, no cookie.
+    const guest = await newPage(browser);
+    pagesForShots.push(['guest', guest]);
+    await guest.goto(`${base}/modules/teleconsult/join.html${new URL(link).hash}`);
+    await guest.waitForSelector('body[data-rendered="join"]');
+    await guest.locator('main[data-state="early"]').waitFor();
+    const text = await guest.locator('main').innerText();
+    assert.match(text, /Dott\.ssa Maria Esterna/);
+    assert.match(text, /Ictus acuto – Verdi Giuseppe/);
+    assert.match(text, /Neurolesi/);
+    assert.match(text, /La stanza video si apre il/);
+    assert.equal(await guest.locator('#join-room').count(), 0);
+    await noProblems(guest, 'join page');
+    await docShot(guest, 'teleconsult-join-it');
+    await guest.getByRole('button', { name: 'English' }).click();
+    await guest.locator('main', { hasText: 'The video room opens on' }).waitFor();
+    // The consult starts now: the same link opens the room.
+    const id = Number(sessionId);
+    const was = await psql(`SET app.regional = 'on'; SELECT starts_at || '|' || ends_at FROM teleconsult.sessions WHERE id = ${id}`, server.db);
+    const [starts, ends] = was.trim().split('|');
+    await psql(`SET app.regional = 'on'; UPDATE teleconsult.sessions SET starts_at = now() - interval '5 minutes', `
+      + `ends_at = now() + interval '55 minutes' WHERE id = ${id}`, server.db);
+    try {
+      await guest.reload();
+      await guest.locator('main[data-state="open"]').waitFor();
+      assert.match(await guest.locator('#join-room').getAttribute('href'), /^https:\/\/meet\.example\.org\/tc-[a-z2-7]{24}$/);
+      assert.match(await guest.locator('#join-room').innerText(), /Join the video room/);
+      await noProblems(guest, 'join page, room open');
+    } finally {
+      await psql(`SET app.regional = 'on'; UPDATE teleconsult.sessions SET starts_at = '${starts}', ends_at = '${ends}' WHERE id = ${id}`, server.db);
+    }
+    // A link that is not (or no longer) an invitation says so.
+    await guest.goto(`${base}/modules/teleconsult/join.html#${'A'.repeat(43)}`);
+    await guest.locator('main[data-state="invalid"]').waitFor();
+    assert.match(await guest.locator('main [role="alert"]').innerText(), /not valid/);
+    pagesForShots.pop();
+    await guest.context().close();
   });
 
   step('a comment typed by one user appears live in the other browser', async () => {

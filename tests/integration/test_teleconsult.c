@@ -37,6 +37,11 @@ static th_client spoke, hub, other, spoke_colleague;
 static char request_id[24], group_id[24], session_id[24], slot1[24], slot2[24],
     spid_verdi[24], spid_bianchi[24], pdf_doc[24];
 static char verdi_id[24], bianchi_id[24];
+/* The external invitee's personal join secret, from the invitation. */
+static char guest_token[48];
+static time_t slot1_start;
+static th_client
+    nobody; /* no session: how an invitee without an account comes */
 
 static void sleep_ms(int ms) {
   struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -152,7 +157,8 @@ static long upload(th_client *c, const char *path, const void *data, size_t len,
   return status;
 }
 
-/* pdftotext of a PDF held in memory (malloc'ed text). */
+/* pdftotext of a PDF held in memory (malloc'ed text), after a strict
+ * structure check: poppler silently repairs what qpdf refuses. */
 static char *pdf_text(const char *pdf, size_t len) {
   char path[] = "/tmp/tc-minutes-XXXXXX";
   int fd = mkstemp(path);
@@ -160,6 +166,11 @@ static char *pdf_text(const char *pdf, size_t len) {
   assert_int_equal(write(fd, pdf, len), (ssize_t)len);
   close(fd);
   char cmd[160];
+  snprintf(cmd, sizeof cmd, "qpdf --check %s >/dev/null", path);
+  int checked = system(cmd);
+  if (checked != 0)
+    fprintf(stderr, "qpdf --check refused the minutes (%d)\n", checked);
+  assert_int_equal(checked, 0);
   snprintf(cmd, sizeof cmd, "pdftotext -enc UTF-8 %s -", path);
   FILE *f = popen(cmd, "r");
   char *text = calloc(1, 1 << 20);
@@ -180,6 +191,44 @@ static void slot_json(char *out, size_t len, time_t from, time_t to) {
   gmtime_r(&to, &tm);
   strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
   snprintf(out, len, "{\"starts_at\":\"%s\",\"ends_at\":\"%s\"}", a, b);
+}
+
+/* The join secret in the invitation e-mail that greets `greeting`, from
+ * the decoded mailbox (the text part comes before the ICS). */
+static bool token_after(const char *text, const char *greeting, char *out,
+                        size_t cap) {
+  const char *at = strstr(text, greeting);
+  const char *marker = "/modules/teleconsult/join.html#";
+  const char *link = at ? strstr(at, marker) : NULL;
+  if (!link)
+    return false;
+  link += strlen(marker);
+  size_t n = strspn(link, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                          "0123456789-_");
+  if (n != 43 || n >= cap)
+    return false;
+  memcpy(out, link, n);
+  out[n] = '\0';
+  return true;
+}
+
+/* Moves the test's session to [starts, ends) (epoch seconds), as the
+ * owner: what a join link answers follows the session's time. */
+static void move_session(time_t starts, time_t ends) {
+  char sql[400];
+  snprintf(sql, sizeof sql,
+           "SET app.regional = 'on'; UPDATE teleconsult.sessions SET "
+           "starts_at = to_timestamp(%lld), ends_at = to_timestamp(%lld) "
+           "WHERE id = %s",
+           (long long)starts, (long long)ends, session_id);
+  free(th_sql(DB, sql));
+}
+
+/* POST /join with `token` as somebody without a session. */
+static th_resp join_as_guest(const char *token) {
+  char body[128];
+  snprintf(body, sizeof body, "{\"token\":\"%s\"}", token);
+  return call(&nobody, "POST", API "/join", body);
 }
 
 static void login(th_client *c, const char *user) {
@@ -407,6 +456,7 @@ static void session_from_request_and_invitations(void **state) {
            "\"email\":\"bruno.esterno@example.org\",\"phone\":\"+39 333 "
            "1234567\"}");
   assert_int_equal(r.status, 201);
+  assert_false(json_is_true(json_object_get(r.json, "invited"))); /* no date */
   th_resp_free(&r);
   r = call(&hub, "POST", path,
            "{\"kind\":\"external\",\"name\":\"X\",\"email\":\"not-mail\"}");
@@ -416,6 +466,7 @@ static void session_from_request_and_invitations(void **state) {
   snprintf(path, sizeof path, API "/sessions/%s/slots", session_id);
   /* Within the video provider's link window (24 h): links are real. */
   time_t t0 = (time(NULL) / 3600 + 3) * 3600;
+  slot1_start = t0;
   char slot_body[160], dtstart[40], dtend[40];
   slot_json(slot_body, sizeof slot_body, t0, t0 + 1800);
   r = call(&hub, "POST", path, slot_body);
@@ -499,18 +550,30 @@ static void session_from_request_and_invitations(void **state) {
   assert_non_null(strstr(text, "\r\nURL:https://"));
   assert_non_null(strstr(text, "Gentile Dott. Bruno Esterno"));
   assert_non_null(strstr(text, "richiesta di teleconsulto URGENTE"));
-  /* The server's video provider ("url") gives every invitee the room. */
   char *v = th_sql(DB, "SELECT room FROM teleconsult.sessions ORDER BY id "
                        "DESC LIMIT 1");
   assert_int_equal(strlen(v), 27);
   assert_memory_equal(v, "tc-", 3);
-  char link[128];
-  snprintf(link, sizeof link, "\r\nURL:https://meet.example.org/%s\r\n", v);
-  assert_int_equal(count_str(text, link), 3);
+  free(v);
+  /* Every invitee gets a personal join link (public_url of the config), in
+   * the calendar entry too; only staff also get the session page. */
+  assert_int_equal(
+      count_str(text, "\r\nURL:https://concerto.example.it/modules/teleconsult/"
+                      "join.html#"),
+      3);
   assert_int_equal(count_str(text, "Per partecipare apra questo collegamento"),
                    3);
-  free(v);
+  assert_int_equal(
+      count_str(text, "/modules/teleconsult/index.html#/sessions/"), 2);
+  assert_null(strstr(text, "meet.example.org")); /* no video token in mail */
+  assert_true(token_after(text, "Gentile Dott. Bruno Esterno", guest_token,
+                          sizeof guest_token));
   free(text);
+  /* Stored as a hash only, one per participant. */
+  v = th_sql(DB, "SELECT count(DISTINCT join_hash) FROM "
+                 "teleconsult.participants WHERE join_hash IS NOT NULL");
+  assert_string_equal(v, "3");
+  free(v);
   v = th_sql(DB, "SELECT count(*) FROM concerto.events WHERE name = "
                  "'teleconsult.scheduled'");
   assert_string_equal(v, "1");
@@ -521,6 +584,120 @@ static void session_from_request_and_invitations(void **state) {
   assert_int_equal(r.status, 200);
   assert_non_null(
       strstr(th_json_str(&r, "url"), "https://meet.example.org/tc-"));
+  th_resp_free(&r);
+}
+
+/* The invitation's personal link works without an account: it tells the
+ * time before the room opens, gives a fresh video link once it is open,
+ * is audited as a guest, and dies with the participant. */
+static void join_link_for_an_external_invitee(void **state) {
+  (void)state;
+  th_resp r = join_as_guest("short");
+  assert_int_equal(r.status, 422);
+  assert_string_equal(
+      json_string_value(json_object_get(
+          json_array_get(json_object_get(r.json, "errors"), 0), "field")),
+      "token");
+  th_resp_free(&r);
+  r = join_as_guest("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+  assert_int_equal(r.status, 404);
+  assert_string_equal(th_json_str(&r, "code"), "link_invalid");
+  th_resp_free(&r);
+
+  /* Three hours ahead: the room is not open yet. */
+  r = join_as_guest(guest_token);
+  assert_int_equal(r.status, 200);
+  assert_string_equal(th_json_str(&r, "state"), "early");
+  assert_string_equal(th_json_str(&r, "name"), "Dott. Bruno Esterno");
+  assert_string_equal(th_json_str(&r, "theme"),
+                      "Ictus ischemico acuto: valutazione trombolisi");
+  assert_non_null(strstr(th_json_str(&r, "hospital"), "Neurolesi"));
+  assert_true(json_is_null(json_object_get(r.json, "url")));
+  char opens[32];
+  struct tm tm;
+  gmtime_r(&(time_t){slot1_start - 900}, &tm);
+  strftime(opens, sizeof opens, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  assert_string_equal(th_json_str(&r, "opens_at"), opens);
+  th_resp_free(&r);
+
+  /* The session starts now: a video link made for this guest. */
+  move_session(time(NULL) - 300, time(NULL) + 1500);
+  r = join_as_guest(guest_token);
+  assert_int_equal(r.status, 200);
+  assert_string_equal(th_json_str(&r, "state"), "open");
+  char *room = th_sql(DB, "SELECT room FROM teleconsult.sessions ORDER BY id "
+                          "DESC LIMIT 1");
+  char want[96];
+  snprintf(want, sizeof want, "https://meet.example.org/%s", room);
+  assert_string_equal(th_json_str(&r, "url"), want);
+  free(room);
+  th_resp_free(&r);
+  /* Long over: no room any more. */
+  move_session(time(NULL) - 3 * 3600, time(NULL) - 2 * 3600);
+  r = join_as_guest(guest_token);
+  assert_int_equal(r.status, 200);
+  assert_string_equal(th_json_str(&r, "state"), "over");
+  th_resp_free(&r);
+  move_session(slot1_start, slot1_start + 1800);
+
+  /* Audited in the HUB's chain as the guest, and the chain still holds. */
+  char *v = th_sql(
+      DB, "SELECT count(*) FILTER (WHERE action = 'teleconsult.session.join') "
+          "|| '/' || count(*) FROM concerto.audit_log WHERE actor_kind = "
+          "'guest' AND actor_name = 'Dott. Bruno Esterno' AND tenant_id = "
+          "(SELECT id FROM concerto.tenants WHERE code = 'IRCCS-ME')");
+  assert_string_equal(v, "1/3");
+  free(v);
+  v = th_sql(DB, "SELECT coalesce(broken_id::text, 'intact') FROM "
+                 "concerto.audit_verify()");
+  assert_string_equal(v, "intact");
+  free(v);
+
+  /* Added after the confirmation: invited at once. */
+  char path[200];
+  snprintf(path, sizeof path, API "/sessions/%s/participants", session_id);
+  r = call(&hub, "POST", path,
+           "{\"kind\":\"external\",\"name\":\"Dott.ssa Carla Tardiva\","
+           "\"email\":\"carla.tardiva@example.org\"}");
+  assert_int_equal(r.status, 201);
+  assert_true(json_is_true(json_object_get(r.json, "invited")));
+  char late_id[24];
+  copy_str(late_id, sizeof late_id, th_json_str(&r, "id"));
+  th_resp_free(&r);
+  char *raw = NULL;
+  for (int i = 0; i < 150; i++) {
+    free(raw);
+    raw = read_file(mailbox, NULL);
+    if (strstr(raw, "RCPT TO:<carla.tardiva@example.org>"))
+      break;
+    sleep_ms(100);
+  }
+  assert_non_null(strstr(raw, "RCPT TO:<carla.tardiva@example.org>"));
+  assert_int_equal(count_str(raw, "=== MAIL"), 5); /* only her */
+  free(raw);
+  char *text = decoded_mailbox();
+  char late_token[48];
+  assert_true(token_after(text, "Gentile Dott.ssa Carla Tardiva", late_token,
+                          sizeof late_token));
+  /* Her calendar entry lists everybody, her included. */
+  assert_non_null(strstr(text, "mailto:carla.tardiva@example.org"));
+  free(text);
+  r = join_as_guest(late_token);
+  assert_int_equal(r.status, 200);
+  assert_string_equal(th_json_str(&r, "name"), "Dott.ssa Carla Tardiva");
+  th_resp_free(&r);
+  /* Removed: her link is dead, Bruno's still works. */
+  snprintf(path, sizeof path, API "/sessions/%s/participants/%s", session_id,
+           late_id);
+  r = call(&hub, "DELETE", path, NULL);
+  assert_int_equal(r.status, 204);
+  th_resp_free(&r);
+  r = join_as_guest(late_token);
+  assert_int_equal(r.status, 404);
+  assert_string_equal(th_json_str(&r, "code"), "link_invalid");
+  th_resp_free(&r);
+  r = join_as_guest(guest_token);
+  assert_int_equal(r.status, 200);
   th_resp_free(&r);
 }
 
@@ -700,6 +877,10 @@ static void decision_close_and_minutes(void **state) {
   th_resp_free(&r);
   r = call(&hub, "POST", path, "{}");
   assert_int_equal(r.status, 409);
+  th_resp_free(&r);
+  r = join_as_guest(guest_token); /* the invitation now says it is over */
+  assert_int_equal(r.status, 200);
+  assert_string_equal(th_json_str(&r, "state"), "over");
   th_resp_free(&r);
 
   snprintf(path, sizeof path, API "/sessions/%s/patients/%s/minutes.pdf",
@@ -882,6 +1063,21 @@ static void disabled_module_answers_404(void **state) {
   r = call(&hub, "GET", API "/dashboard", NULL);
   assert_int_equal(r.status, 200);
   th_resp_free(&r);
+  /* Off for the HUB: its invitation links answer nothing either. */
+  r = join_as_guest(guest_token);
+  assert_int_equal(r.status, 200);
+  th_resp_free(&r);
+  assert_int_equal(admin("disable-module IRCCS-ME teleconsult"), 0);
+  for (int i = 0; i < 50; i++) {
+    r = join_as_guest(guest_token);
+    if (r.status == 404)
+      break;
+    th_resp_free(&r);
+    sleep_ms(100);
+  }
+  assert_int_equal(r.status, 404);
+  assert_string_equal(th_json_str(&r, "code"), "link_invalid");
+  th_resp_free(&r);
 }
 
 int main(void) {
@@ -889,6 +1085,7 @@ int main(void) {
       cmocka_unit_test(demo_groups_are_visible),
       cmocka_unit_test(spoke_request_is_routed_by_lua),
       cmocka_unit_test(session_from_request_and_invitations),
+      cmocka_unit_test(join_link_for_an_external_invitee),
       cmocka_unit_test(comments_arrive_live),
       cmocka_unit_test(documents_typed_by_content),
       cmocka_unit_test(spoke_anamnesis_is_shared_with_the_session),

@@ -163,34 +163,39 @@ concerto_status tc_documents_list(concerto_request *req, void *ud) {
   return concerto_reply_json(req, 200, json_pack("{s:o}", "documents", list));
 }
 
-/* The document {doc} of the session: sha256, type, name, patient. */
-static concerto_status load_document(concerto_request *req, const tc_access *a,
-                                     concerto_result **res) {
+/* The preamble of the document handlers: session {id} visible to the
+ * caller (else 404), and its document {doc} - sha256, type, name,
+ * patient, id - in *res. False when the answer is given: return *st. */
+static bool session_document(concerto_request *req, tc_access *a,
+                             concerto_result **res, concerto_status *st) {
+  if (!tc_session_access(req, a, st))
+    return false;
   const char *doc = concerto_param(req, "doc");
-  *res = NULL;
-  if (!tc_is_id(doc))
-    return CONCERTO_OK;
   const char *p[2] = {a->session_id, doc};
-  return concerto_query_db(
-      req,
-      "SELECT d.sha256, d.content_type, d.filename, (SELECT "
-      "sp.patient_id::text FROM session_patients sp WHERE sp.id = "
-      "d.session_patient_id), d.id::text FROM documents d WHERE d.id = "
-      "$2::bigint AND d.session_id = $1::bigint",
-      2, p, res);
+  *res = NULL;
+  if (tc_is_id(doc) &&
+      (*st = concerto_query_db(
+           req,
+           "SELECT d.sha256, d.content_type, d.filename, (SELECT "
+           "sp.patient_id::text FROM session_patients sp WHERE sp.id = "
+           "d.session_patient_id), d.id::text FROM documents d WHERE d.id = "
+           "$2::bigint AND d.session_id = $1::bigint",
+           2, p, res)) != CONCERTO_OK)
+    return false;
+  if (!*res || concerto_rows(*res) != 1) {
+    *st = tc_not_found(req);
+    return false;
+  }
+  return true;
 }
 
 concerto_status tc_document_content(concerto_request *req, void *ud) {
   (void)ud;
   tc_access a;
   concerto_status st;
-  if (!tc_session_access(req, &a, &st))
-    return st;
   concerto_result *res;
-  if ((st = load_document(req, &a, &res)) != CONCERTO_OK)
+  if (!session_document(req, &a, &res, &st))
     return st;
-  if (!res || concerto_rows(res) != 1)
-    return tc_not_found(req);
   const char *download = concerto_query(req, "download");
   TC_H->audit(req, "teleconsult.document.read",
               TC_H->req_printf(req, "session:%s:document:%s", a.session_id,
@@ -205,13 +210,9 @@ concerto_status tc_document_dicom(concerto_request *req, void *ud) {
   (void)ud;
   tc_access a;
   concerto_status st;
-  if (!tc_session_access(req, &a, &st))
-    return st;
   concerto_result *res;
-  if ((st = load_document(req, &a, &res)) != CONCERTO_OK)
+  if (!session_document(req, &a, &res, &st))
     return st;
-  if (!res || concerto_rows(res) != 1)
-    return tc_not_found(req);
   if (strcmp(concerto_value(res, 0, 1), "application/dicom") != 0)
     return tc_conflict(req, "The document is not a DICOM file.");
   const void *data;

@@ -47,11 +47,28 @@ static const struct {
     {"GET", "/sessions/{id}/live", tc_live, 0},
 };
 
+static concerto_status add_route(const concerto_host *host,
+                                 concerto_registrar *reg, const char *method,
+                                 const char *path, concerto_handler handler,
+                                 uint32_t flags, const char *role) {
+  char full[160];
+  snprintf(full, sizeof full, "/api/v1/teleconsult%s", path);
+  concerto_route_spec spec = CONCERTO_ROUTE_SPEC_INIT_V1;
+  spec.method = method;
+  spec.path = full;
+  spec.required_role = role;
+  spec.flags = flags;
+  spec.handler = handler;
+  return host->register_route(reg, &spec);
+}
+
 static concerto_status init(const concerto_host *host, concerto_registrar *reg,
                             void **state) {
   (void)state;
-  /* Uploads, live streams, SMS and video rooms arrived in ABI 1.6. */
-  if (!CONCERTO_HOST_HAS(host, video_room) || !CONCERTO_HOST_HAS(host, rule))
+  /* Uploads, live streams, SMS and video rooms arrived in ABI 1.6, guests
+   * (join links) in 1.8. */
+  if (!CONCERTO_HOST_HAS(host, video_room) || !CONCERTO_HOST_HAS(host, rule) ||
+      !CONCERTO_HOST_HAS(host, req_bind_guest))
     return CONCERTO_ERR_UNSUPPORTED;
   tc_self = host->module_self(reg);
   concerto_config_spec url = CONCERTO_CONFIG_SPEC_INIT_V1;
@@ -60,18 +77,14 @@ static concerto_status init(const concerto_host *host, concerto_registrar *reg,
   url.help = "Base URL of the console used in invitation links";
   if (host->register_config(reg, &url) != CONCERTO_OK)
     return CONCERTO_ERR_REG_INVALID;
-  for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
-    char path[160];
-    snprintf(path, sizeof path, "/api/v1/teleconsult%s", routes[i].path);
-    concerto_route_spec spec = CONCERTO_ROUTE_SPEC_INIT_V1;
-    spec.method = routes[i].method;
-    spec.path = path;
-    spec.required_role = "authenticated";
-    spec.flags = routes[i].flags;
-    spec.handler = routes[i].handler;
-    if (host->register_route(reg, &spec) != CONCERTO_OK)
+  for (size_t i = 0; i < sizeof routes / sizeof *routes; i++)
+    if (add_route(host, reg, routes[i].method, routes[i].path,
+                  routes[i].handler, routes[i].flags,
+                  "authenticated") != CONCERTO_OK)
       return CONCERTO_ERR_REG_INVALID;
-  }
+  /* Public: the invitation's own secret is the credential (join.c). */
+  if (add_route(host, reg, "POST", "/join", tc_join, 0, NULL) != CONCERTO_OK)
+    return CONCERTO_ERR_REG_INVALID;
   if (host->register_migrations(reg, "sql") != CONCERTO_OK)
     return CONCERTO_ERR_REG_INVALID;
   /* The pages are written separately (web/); serve them when present. */

@@ -6,14 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *id_member(concerto_request *req, const json_t *body,
-                             const char *key) {
-  json_t *v = json_object_get(body, key);
-  if (json_is_integer(v))
-    return TC_H->req_printf(req, "%lld", (long long)json_integer_value(v));
-  return json_string_value(v);
-}
-
 #define SP_JSON                                                                \
   "json_build_object('id', sp.id::text, 'patient', json_build_object('id', "   \
   "pt.id::text, 'fiscal_code', pt.fiscal_code, 'surname', pt.surname, "        \
@@ -53,7 +45,7 @@ concerto_status tc_patient_add(concerto_request *req, void *ud) {
   json_t *body;
   if ((st = tc_body(req, &body)) != CONCERTO_OK)
     return st;
-  const char *pid = id_member(req, body, "patient_id");
+  const char *pid = tc_id_member(req, body, "patient_id");
   if (!tc_is_id(pid))
     return tc_invalid(req, "patient_id", "required", "patient_id: required");
   const char *p[2] = {a.session_id, pid};
@@ -121,7 +113,7 @@ concerto_status tc_anamnesis_put(concerto_request *req, void *ud) {
   if ((st = tc_body(req, &body)) != CONCERTO_OK)
     return st;
   const char *form = tc_str(body, "form_id");
-  const char *sub = id_member(req, body, "submission_id");
+  const char *sub = tc_id_member(req, body, "submission_id");
   if (!tc_is_id(sub))
     return tc_invalid(req, "submission_id", "required",
                       "submission_id: required");

@@ -1,23 +1,12 @@
 /* Scheduling (R3.4, R3.5): participants, proposed slots, availability
  * answers and the confirmation that sends the invitations. */
-#include "ics.h"
 #include "sql.h"
 #include "tc.h"
 
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* An id from a JSON member given as string or integer (request memory). */
-static const char *id_member(concerto_request *req, const json_t *body,
-                             const char *key) {
-  json_t *v = json_object_get(body, key);
-  if (json_is_integer(v))
-    return TC_H->req_printf(req, "%lld", (long long)json_integer_value(v));
-  return json_string_value(v);
-}
 
 #define ORGANIZERS_ONLY "Only the session's organizers do this."
 
@@ -37,8 +26,8 @@ concerto_status tc_participant_add(concerto_request *req, void *ud) {
   if ((st = tc_body(req, &body)) != CONCERTO_OK)
     return st;
   const char *kind = tc_str(body, "kind");
-  const char *user_id = id_member(req, body, "user_id");
-  const char *patient_id = id_member(req, body, "patient_id");
+  const char *user_id = tc_id_member(req, body, "user_id");
+  const char *patient_id = tc_id_member(req, body, "patient_id");
   const char *name = tc_str(body, "name"), *email = tc_str(body, "email");
   const char *phone = tc_str(body, "phone");
   if (!kind || (strcmp(kind, "staff") != 0 && strcmp(kind, "external") != 0 &&
@@ -107,6 +96,14 @@ concerto_status tc_participant_add(concerto_request *req, void *ud) {
   if (user_id)
     TC_H->notify_user(req, user_id, "Invito a un teleconsulto",
                       "Sei stato aggiunto ai partecipanti di un teleconsulto.");
+  /* Added after the confirmation: invited at once, like the others were. */
+  int sent = 0;
+  st = tc_invite(req, a.session_id, tc_str(out, "id"), &sent);
+  if (st != CONCERTO_OK) {
+    json_decref(out);
+    return st;
+  }
+  json_object_set_new(out, "invited", json_boolean(sent > 0));
   return concerto_reply_json(req, 201, out);
 }
 
@@ -230,142 +227,7 @@ concerto_status tc_availability_put(concerto_request *req, void *ud) {
   return concerto_reply_json(req, 200, out);
 }
 
-/* ---- confirmation and invitations ---- */
-
-typedef struct invite_ctx {
-  const char *session_id, *room, *theme, *when, *hospital;
-  long long starts, ends;
-  tc_ics_person organizer;
-  tc_ics_person *attendees;
-  size_t nattendees;
-} invite_ctx;
-
-/* The e-mail text, Italian; malloc'ed. */
-static char *mail_text(const invite_ctx *c, const char *name, const char *url,
-                       bool link_pending) {
-  char *text = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&text, &len);
-  if (!f)
-    return NULL;
-  fprintf(f, "Gentile %s,\n\n", name ? name : "partecipante");
-  fprintf(f,
-          "è invitato/a al teleconsulto \"%s\" organizzato da %s (%s), "
-          "fissato per il %s.\n\n",
-          c->theme, c->organizer.name ? c->organizer.name : "l'organizzatore",
-          c->hospital, c->when);
-  if (link_pending)
-    fprintf(f,
-            "Il collegamento alla videoconferenza le sarà comunicato a "
-            "breve. Nel frattempo può consultare il teleconsulto qui:\n%s\n\n",
-            url);
-  else
-    fprintf(f,
-            "Per partecipare apra questo collegamento all'ora indicata:\n%s\n\n"
-            "Il collegamento è personale: non lo inoltri ad altri.\n\n",
-            url);
-  fprintf(f, "In allegato l'invito da aggiungere al calendario "
-             "(invito.ics).\n\nMessaggio automatico di Concerto, la "
-             "piattaforma regionale di telemedicina.\n");
-  fclose(f);
-  return text;
-}
-
-static concerto_status send_invitation(concerto_request *req,
-                                       const invite_ctx *c, const char *user_id,
-                                       const char *name, const char *email,
-                                       const char *phone, bool moderator,
-                                       int *sent) {
-  static atomic_int sms_warned;
-  json_t *spec = json_pack("{s:s, s:{s:s, s:s?, s:s?}, s:b, s:I, s:I}", "room",
-                           c->room, "user", "id",
-                           user_id ? user_id
-                           : email ? email
-                                   : "guest",
-                           "name", name, "email", email, "moderator", moderator,
-                           "starts_at", (json_int_t)c->starts, "ends_at",
-                           (json_int_t)c->ends);
-  json_t *link = NULL;
-  concerto_status st = TC_H->video_room(req, spec, &link);
-  json_decref(spec);
-  bool pending = false;
-  const char *url = NULL;
-  if (st == CONCERTO_OK && json_string_value(json_object_get(link, "url"))) {
-    url =
-        TC_H->req_strdup(req, json_string_value(json_object_get(link, "url")));
-  } else if (st == CONCERTO_OK || st == CONCERTO_ERR_UNSUPPORTED ||
-             st == CONCERTO_ERR_INVALID) {
-    /* No video provider for this hospital (UNSUPPORTED), or the session is
-     * too far ahead for a link yet (INVALID: providers sign links for a
-     * bounded window): the invitation still goes out with the session
-     * page, where the join button gives the link later. */
-    pending = true;
-    url =
-        TC_H->req_printf(req, "%s/modules/teleconsult/index.html#/sessions/%s",
-                         tc_public_url(req), c->session_id);
-  } else {
-    return st;
-  }
-  json_decref(link);
-  if (email) {
-    tc_ics_event ev = {
-        .uid = TC_H->req_printf(req, "teleconsulto-%s-%s@concerto",
-                                c->session_id, c->room),
-        .dtstamp = (long long)time(NULL),
-        .starts = c->starts,
-        .ends = c->ends,
-        .summary = TC_H->req_printf(req, "Teleconsulto: %s", c->theme),
-        .description = TC_H->req_printf(
-            req, "Teleconsulto organizzato da %s. Collegamento: %s",
-            c->hospital, url),
-        .url = url,
-        .organizer = c->organizer,
-        .attendees = c->attendees,
-        .nattendees = c->nattendees,
-    };
-    char *ics = tc_ics_build(&ev);
-    char *b64 = ics ? tc_base64(ics, strlen(ics)) : NULL;
-    char *text = mail_text(c, name, url, pending);
-    if (!ics || !b64 || !text) {
-      free(ics);
-      free(b64);
-      free(text);
-      return CONCERTO_ERR_NOMEM;
-    }
-    json_t *msg = json_pack(
-        "{s:[s], s:s, s:s, s:[{s:s, s:s, s:s}]}", "to", email, "subject",
-        TC_H->req_printf(req, "Invito al teleconsulto: %s \xe2\x80\x93 %s",
-                         c->theme, c->when),
-        "text", text, "attachments", "filename", "invito.ics", "content_type",
-        "text/calendar; method=REQUEST", "content_base64", b64);
-    free(ics);
-    free(b64);
-    free(text);
-    st = TC_H->send_mail(req, msg);
-    json_decref(msg);
-    if (st != CONCERTO_OK)
-      return st;
-    (*sent)++;
-  }
-  if (phone) {
-    json_t *sms =
-        json_pack("{s:s, s:s}", "to", phone, "text",
-                  TC_H->req_printf(req, "Teleconsulto %s. %s: %s", c->when,
-                                   pending ? "Pagina" : "Collegamento", url));
-    st = TC_H->send_sms(req, sms);
-    json_decref(sms);
-    if (st == CONCERTO_ERR_UNSUPPORTED) {
-      if (atomic_exchange(&sms_warned, 1) == 0)
-        TC_H->log(tc_self, CONCERTO_LOG_INFO,
-                  "no SMS gateway configured: invitations by e-mail only");
-    } else if (st != CONCERTO_OK) {
-      TC_H->log(tc_self, CONCERTO_LOG_WARN,
-                "session %s: SMS invitation refused (status %d)", c->session_id,
-                (int)st);
-    }
-  }
-  return CONCERTO_OK;
-}
+/* ---- confirmation ---- */
 
 concerto_status tc_confirm(concerto_request *req, void *ud) {
   (void)ud;
@@ -376,17 +238,17 @@ concerto_status tc_confirm(concerto_request *req, void *ud) {
   json_t *body;
   if ((st = tc_body(req, &body)) != CONCERTO_OK)
     return st;
-  const char *slot = id_member(req, body, "slot_id");
+  const char *slot = tc_id_member(req, body, "slot_id");
   if (!tc_is_id(slot))
     return tc_invalid(req, "slot_id", "required", "slot_id: required");
   char fresh[28];
   if (!tc_room_name(fresh))
     return CONCERTO_ERR_INTERNAL;
   const char *p[3] = {a.session_id, slot, fresh};
-  concerto_result *res;
+  const char *starts_iso;
   /* One statement: choose the slot, set the time and keep an existing room
-   * (a re-confirmation must not invalidate links already sent). */
-  st = concerto_query_db(
+   * (people already in it stay in the same room). */
+  st = tc_value(
       req,
       "WITH sl AS (SELECT id, starts_at, ends_at FROM slots WHERE id = "
       "$2::bigint AND session_id = $1::bigint), mark AS (UPDATE slots SET "
@@ -394,65 +256,16 @@ concerto_status tc_confirm(concerto_request *req, void *ud) {
       "(SELECT 1 FROM sl)), s AS (UPDATE sessions SET starts_at = "
       "sl.starts_at, ends_at = sl.ends_at, room = coalesce(room, $3), status "
       "= 'scheduled', confirmed_at = now() FROM sl WHERE sessions.id = "
-      "$1::bigint RETURNING sessions.*) SELECT s.room, extract(epoch FROM "
-      "s.starts_at)::bigint::text, extract(epoch FROM "
-      "s.ends_at)::bigint::text, to_char(s.starts_at AT TIME ZONE "
-      "'Europe/Rome', 'DD/MM/YYYY \"alle ore\" HH24:MI'), s.theme, t.name, "
-      "u.display_name, u.email, to_json(s.starts_at)#>>'{}' FROM s JOIN "
-      "concerto.tenants t ON t.id = s.tenant_id JOIN concerto.users u ON u.id "
-      "= s.organizer_user_id",
-      3, p, &res);
+      "$1::bigint RETURNING sessions.starts_at) SELECT to_json(starts_at)#>>"
+      "'{}' FROM s",
+      3, p, &starts_iso);
   if (st != CONCERTO_OK)
     return st;
-  if (concerto_rows(res) != 1)
+  if (!starts_iso)
     return tc_invalid(req, "slot_id", "unknown_slot",
                       "slot_id: not a slot of this session");
-  invite_ctx c = {
-      .session_id = a.session_id,
-      .room = concerto_value(res, 0, 0),
-      .starts = atoll(concerto_value(res, 0, 1)),
-      .ends = atoll(concerto_value(res, 0, 2)),
-      .when = concerto_value(res, 0, 3),
-      .theme = concerto_value(res, 0, 4),
-      .hospital = concerto_value(res, 0, 5),
-      .organizer = {concerto_value(res, 0, 6), concerto_value(res, 0, 7)},
-  };
-  const char *starts_iso = concerto_value(res, 0, 8);
-  if (!c.organizer.email)
-    c.organizer.email = "noreply@concerto.invalid";
-  concerto_result *who;
-  st = concerto_query_db(
-      req,
-      "SELECT p.id::text, p.user_id::text, coalesce(u.display_name, p.name, "
-      "pt.given_name || ' ' || pt.surname), coalesce(p.email, u.email, "
-      "pt.email), coalesce(p.phone, pt.phone), p.organizer FROM participants "
-      "p LEFT JOIN concerto.users u ON u.id = p.user_id LEFT JOIN "
-      "concerto.patients pt ON pt.id = p.patient_id WHERE p.session_id = "
-      "$1::bigint ORDER BY p.id",
-      1, p, &who);
-  if (st != CONCERTO_OK)
-    return st;
-  int n = concerto_rows(who);
-  c.attendees = TC_H->req_alloc(req, sizeof *c.attendees * (size_t)(n + 1));
-  if (!c.attendees)
-    return CONCERTO_ERR_NOMEM;
-  for (int i = 0; i < n; i++)
-    if (concerto_value(who, i, 3))
-      c.attendees[c.nattendees++] =
-          (tc_ics_person){concerto_value(who, i, 2), concerto_value(who, i, 3)};
   int sent = 0;
-  for (int i = 0; i < n; i++) {
-    st = send_invitation(req, &c, concerto_value(who, i, 1),
-                         concerto_value(who, i, 2), concerto_value(who, i, 3),
-                         concerto_value(who, i, 4),
-                         concerto_value(who, i, 5)[0] == 't', &sent);
-    if (st != CONCERTO_OK)
-      return st;
-  }
-  if ((st = concerto_query_db(req,
-                              "UPDATE participants SET invited_at = now() "
-                              "WHERE session_id = $1::bigint",
-                              1, p, NULL)) != CONCERTO_OK)
+  if ((st = tc_invite(req, a.session_id, NULL, &sent)) != CONCERTO_OK)
     return st;
   st = TC_H->publish(req, "teleconsult.scheduled", 1,
                      json_pack("{s:s, s:s}", "session_id", a.session_id,

@@ -36,10 +36,20 @@ concerto_status tc_forbidden(concerto_request *req, const char *detail);
 concerto_status tc_body(concerto_request *req, json_t **out);
 /* A string member, NULL when absent or not a string (borrowed). */
 const char *tc_str(const json_t *obj, const char *key);
+/* An id from a JSON member given as string or integer (request memory or
+ * borrowed from `body`); NULL when absent. */
+const char *tc_id_member(concerto_request *req, const json_t *body,
+                         const char *key);
 /* Whether `s` is a positive decimal id. */
 bool tc_is_id(const char *s);
 /* A room name "tc-" + 24 random [a-z2-7] characters into buf[28]. */
 bool tc_room_name(char buf[28]);
+/* Personal join links (join.c): the secret is TC_JOIN_TOKEN_LEN base64url
+ * characters; only its SHA-256 (lower-case hex) is stored. */
+#define TC_JOIN_TOKEN_LEN 43
+bool tc_join_token(char token[TC_JOIN_TOKEN_LEN + 1], char hash[65]);
+/* False when `token` is not a well-formed join secret. */
+bool tc_join_hash(const char *token, char hash[65]);
 /* Standard base64 of `len` bytes, malloc'ed (caller frees); NULL on OOM. */
 char *tc_base64(const void *data, size_t len);
 /* The public base URL without trailing slash (request memory). */
@@ -126,6 +136,17 @@ concerto_status tc_live(concerto_request *req, void *ud);
  * without live streams is not an error (the page polls instead). */
 void tc_publish_live(concerto_request *req, const char *session_id,
                      const char *event, const json_t *data);
+
+/* ---- invitations.c ---- */
+/* Invites the participants of a scheduled session (all, or only
+ * `only_participant`): a new personal join link each, e-mail with ICS,
+ * SMS. *sent counts the e-mails queued. Nothing is sent (CONCERTO_OK, 0)
+ * while the session has no confirmed time. */
+concerto_status tc_invite(concerto_request *req, const char *session_id,
+                          const char *only_participant, int *sent);
+
+/* ---- join.c ---- */
+concerto_status tc_join(concerto_request *req, void *ud);
 
 /* ---- minutes.c ---- */
 /* Builds the minutes PDF of session patient `spid` of the session; *pdf is

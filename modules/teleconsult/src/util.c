@@ -1,6 +1,9 @@
 /* Small helpers every handler file uses: JSON built by PostgreSQL, problem
- * answers in the core's shape, input checks, random room names. */
+ * answers in the core's shape, input checks, random room names and join
+ * links. */
 #include "tc.h"
+
+#include <openssl/evp.h>
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -96,6 +99,14 @@ const char *tc_str(const json_t *obj, const char *key) {
   return json_string_value(json_object_get(obj, key));
 }
 
+const char *tc_id_member(concerto_request *req, const json_t *body,
+                         const char *key) {
+  json_t *v = json_object_get(body, key);
+  if (json_is_integer(v))
+    return TC_H->req_printf(req, "%lld", (long long)json_integer_value(v));
+  return json_string_value(v);
+}
+
 bool tc_is_id(const char *s) {
   if (!s || !*s || strlen(s) > 18 || *s == '0')
     return false;
@@ -108,15 +119,19 @@ bool tc_is_id(const char *s) {
 /* 24 characters of a 32-symbol lower-case alphabet: 120 bits, unguessable
  * (with the `url` video provider the room name is the only secret), and
  * lower-case because Jitsi may fold room names (docs/video.md). */
-bool tc_room_name(char buf[28]) {
-  static const char abc[] = "abcdefghijklmnopqrstuvwxyz234567";
-  unsigned char raw[24];
+static bool random_bytes(unsigned char *out, size_t n) {
   int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return false;
-  ssize_t got = read(fd, raw, sizeof raw);
+  ssize_t got = read(fd, out, n);
   close(fd);
-  if (got != (ssize_t)sizeof raw)
+  return got == (ssize_t)n;
+}
+
+bool tc_room_name(char buf[28]) {
+  static const char abc[] = "abcdefghijklmnopqrstuvwxyz234567";
+  unsigned char raw[24];
+  if (!random_bytes(raw, sizeof raw))
     return false;
   memcpy(buf, "tc-", 3);
   for (size_t i = 0; i < sizeof raw; i++)
@@ -163,4 +178,39 @@ char *tc_base64(const void *data, size_t len) {
   }
   *o = '\0';
   return out;
+}
+
+bool tc_join_hash(const char *token, char hash[65]) {
+  unsigned char md[32];
+  unsigned int n = 0;
+  if (!token || strlen(token) != TC_JOIN_TOKEN_LEN ||
+      strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                    "0123456789-_") != TC_JOIN_TOKEN_LEN)
+    return false;
+  if (!EVP_Digest(token, TC_JOIN_TOKEN_LEN, md, &n, EVP_sha256(), NULL) ||
+      n != sizeof md)
+    return false;
+  for (size_t i = 0; i < sizeof md; i++)
+    snprintf(hash + 2 * i, 3, "%02x", md[i]);
+  return true;
+}
+
+/* 32 random bytes in base64url without padding: 256 bits, as unguessable
+ * as a session cookie, and safe in a URL fragment and an SMS. */
+bool tc_join_token(char token[TC_JOIN_TOKEN_LEN + 1], char hash[65]) {
+  static const char abc[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  unsigned char raw[33]; /* 32 random bytes and a zero pad for the tail */
+  if (!random_bytes(raw, 32))
+    return false;
+  raw[32] = 0;
+  size_t o = 0;
+  for (size_t i = 0; i < 33 && o < TC_JOIN_TOKEN_LEN; i += 3) {
+    unsigned v = (unsigned)raw[i] << 16 | (unsigned)raw[i + 1] << 8 |
+                 (unsigned)raw[i + 2];
+    for (int k = 18; k >= 0 && o < TC_JOIN_TOKEN_LEN; k -= 6)
+      token[o++] = abc[(v >> k) & 63];
+  }
+  token[TC_JOIN_TOKEN_LEN] = '\0';
+  return tc_join_hash(token, hash);
 }
