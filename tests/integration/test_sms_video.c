@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "jwt_check.h"
 
 #define ADMIN_PASSWORD "Regione-Sicilia-2026"
 #define USER_PASSWORD "Cardiologia-Hub-42"
@@ -265,49 +266,6 @@ static void form_gateway_gets_twilio_style_fields(void **state) {
 
 /* ---- video rooms ---- */
 
-static char *b64url_decode(const char *s, size_t n) {
-  char *std = calloc(1, n + 4);
-  for (size_t i = 0; i < n; i++)
-    std[i] = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
-  size_t padded = n;
-  while (padded % 4)
-    std[padded++] = '=';
-  unsigned char *out = calloc(1, padded + 1);
-  int len = EVP_DecodeBlock(out, (unsigned char *)std, (int)padded);
-  assert_true(len >= 0);
-  out[len - (int)(padded - n)] = '\0';
-  free(std);
-  return (char *)out;
-}
-
-/* The token's payload when its HS256 signature verifies with `secret`. */
-static json_t *verify_jwt(const char *token, const char *secret) {
-  const char *dot1 = strchr(token, '.');
-  const char *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
-  assert_non_null(dot2);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int maclen = 0;
-  HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)token,
-       (size_t)(dot2 - token), mac, &maclen);
-  unsigned char b64[64];
-  int len = EVP_EncodeBlock(b64, mac, (int)maclen);
-  while (len > 0 && b64[len - 1] == '=')
-    len--;
-  for (int i = 0; i < len; i++)
-    b64[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : b64[i];
-  if ((size_t)len != strlen(dot2 + 1) ||
-      CRYPTO_memcmp(b64, dot2 + 1, (size_t)len) != 0)
-    return NULL;
-  char *head = b64url_decode(token, (size_t)(dot1 - token));
-  assert_non_null(strstr(head, "\"alg\":\"HS256\""));
-  assert_non_null(strstr(head, "\"typ\":\"JWT\""));
-  free(head);
-  char *body = b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1));
-  json_t *p = json_loads(body, 0, NULL);
-  free(body);
-  return p;
-}
-
 /* The same token through npm's jsonwebtoken (tests/browser/package.json),
  * as standards §9 says to check it: the claims with the right secret,
  * audience and issuer; an exception otherwise. Returns node's output. */
@@ -437,9 +395,9 @@ static void video_link_from_hospital_settings(void **state) {
   const char *url = th_json_str(&r, "url");
   const char *prefix = "https://meet.aou.example.it/tv-7Hq2kP9xWz?jwt=";
   assert_memory_equal(url, prefix, strlen(prefix));
-  json_t *claims = verify_jwt(url + strlen(prefix), JITSI_SECRET);
+  json_t *claims = th_jwt_verify(url + strlen(prefix), JITSI_SECRET);
   assert_non_null(claims);
-  assert_null(verify_jwt(url + strlen(prefix), "not-the-secret-at-all"));
+  assert_null(th_jwt_verify(url + strlen(prefix), "not-the-secret-at-all"));
   assert_string_equal(json_string_value(json_object_get(claims, "iss")),
                       "concerto-aou");
   assert_string_equal(json_string_value(json_object_get(claims, "aud")),

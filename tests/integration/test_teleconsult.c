@@ -21,10 +21,12 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "jwt_check.h"
 
 #define DB "it_teleconsult"
 #define DEMO_PASSWORD "Concerto-Demo-2026"
 #define API "/api/v1/teleconsult"
+#define HUB_JITSI_SECRET "irccs-jitsi-secret-for-the-tests-0123456789"
 #define DECISION                                                               \
   "Indicata trombolisi endovenosa entro 30 minuti; ricovero in stroke unit."
 
@@ -632,6 +634,48 @@ static void join_link_for_an_external_invitee(void **state) {
   assert_string_equal(th_json_str(&r, "url"), want);
   free(room);
   th_resp_free(&r);
+  /* With the HUB's own Jitsi, the guest's token is signed with the HUB's
+   * secret and names the guest: the bound request uses the session
+   * hospital's settings (the server default above is a plain URL). */
+  th_client hadm;
+  login(&hadm, "hadmin.me");
+  strcpy(hadm.tenant, "IRCCS-ME");
+  const char *video[][2] = {{"provider", "jitsi"},
+                            {"base_url", "https://meet.irccs.example.it"},
+                            {"app_id", "concerto-irccs"},
+                            {"app_secret", HUB_JITSI_SECRET}};
+  for (size_t i = 0; i < sizeof video / sizeof *video; i++) {
+    char key[120], value[120];
+    snprintf(key, sizeof key, "/api/v1/tenants/IRCCS-ME/settings/video/%s",
+             video[i][0]);
+    snprintf(value, sizeof value, "{\"value\":\"%s\"}", video[i][1]);
+    th_resp put = call(&hadm, "PUT", key, value);
+    assert_int_equal(put.status, 200);
+    th_resp_free(&put);
+  }
+  r = join_as_guest(guest_token);
+  assert_string_equal(th_json_str(&r, "state"), "open");
+  char prefix[120];
+  room = th_sql(DB, "SELECT room FROM teleconsult.sessions ORDER BY id DESC "
+                    "LIMIT 1");
+  snprintf(prefix, sizeof prefix,
+           "https://meet.irccs.example.it/%s?jwt=", room);
+  const char *jitsi = th_json_str(&r, "url");
+  assert_non_null(jitsi);
+  assert_memory_equal(jitsi, prefix, strlen(prefix));
+  json_t *claims = th_jwt_verify(jitsi + strlen(prefix), HUB_JITSI_SECRET);
+  assert_non_null(claims);
+  assert_string_equal(json_string_value(json_object_get(claims, "room")), room);
+  assert_string_equal(json_string_value(json_object_get(claims, "iss")),
+                      "concerto-irccs");
+  json_t *user = json_object_get(json_object_get(claims, "context"), "user");
+  assert_string_equal(json_string_value(json_object_get(user, "name")),
+                      "Dott. Bruno Esterno");
+  assert_string_equal(json_string_value(json_object_get(user, "moderator")),
+                      "false");
+  json_decref(claims);
+  free(room);
+  th_resp_free(&r);
   /* Long over: no room any more. */
   move_session(time(NULL) - 3 * 3600, time(NULL) - 2 * 3600);
   r = join_as_guest(guest_token);
@@ -646,7 +690,7 @@ static void join_link_for_an_external_invitee(void **state) {
           "|| '/' || count(*) FROM concerto.audit_log WHERE actor_kind = "
           "'guest' AND actor_name = 'Dott. Bruno Esterno' AND tenant_id = "
           "(SELECT id FROM concerto.tenants WHERE code = 'IRCCS-ME')");
-  assert_string_equal(v, "1/3");
+  assert_string_equal(v, "2/4"); /* early, open (URL), open (Jitsi), over */
   free(v);
   v = th_sql(DB, "SELECT coalesce(broken_id::text, 'intact') FROM "
                  "concerto.audit_verify()");
