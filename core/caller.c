@@ -13,8 +13,6 @@ bool caller_has_role(const caller *c, const char *role) {
     return c->kind == CALLER_PATIENT;
   if (strcmp(role, "guest") == 0)
     return c->kind == CALLER_GUEST;
-  if (c->kind == CALLER_GUEST)
-    return false; /* a guest holds no hospital role */
   for (int i = 0; i < c->nroles; i++)
     if (strcmp(c->roles[i], role) == 0)
       return true;

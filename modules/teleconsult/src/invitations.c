@@ -156,15 +156,12 @@ static concerto_status invite_one(concerto_request *req, const invite_ctx *c,
  * for a token", which the join link solves). */
 static concerto_status probe_video(concerto_request *req, const invite_ctx *c,
                                    const char *organizer_id, bool *none) {
-  json_t *spec = json_pack("{s:s, s:{s:s, s:s}, s:b, s:I, s:I}", "room",
-                           c->room, "user", "id", organizer_id, "name",
-                           c->organizer.name ? c->organizer.name : "organizer",
-                           "moderator", 1, "starts_at", (json_int_t)c->starts,
-                           "ends_at", (json_int_t)c->ends);
-  json_t *link = NULL;
+  tc_video_person who = {organizer_id,
+                         c->organizer.name ? c->organizer.name : "organizer",
+                         NULL, true};
+  json_t *link;
   concerto_status st =
-      spec ? TC_H->video_room(req, spec, &link) : CONCERTO_ERR_NOMEM;
-  json_decref(spec);
+      tc_video_link(req, c->room, c->starts, c->ends, &who, &link);
   json_decref(link);
   *none = st == CONCERTO_ERR_UNSUPPORTED;
   return st == CONCERTO_OK || st == CONCERTO_ERR_UNSUPPORTED ||

@@ -57,25 +57,20 @@ enum {
 static concerto_status room_link(concerto_request *req, concerto_result *res,
                                  const char **state, const char **url) {
   const char *v = concerto_value(res, 0, J_ORGANIZER);
-  json_t *spec = json_pack(
-      "{s:s, s:{s:s, s:s, s:s?}, s:b, s:I, s:I}", "room",
-      concerto_value(res, 0, J_ROOM), "user", "id",
+  tc_video_person who = {
       TC_H->req_printf(req, "participant-%s",
                        concerto_value(res, 0, J_PARTICIPANT)),
-      "name", concerto_value(res, 0, J_NAME), "email",
-      concerto_value(res, 0, J_EMAIL), "moderator", v && v[0] == 't',
-      "starts_at", (json_int_t)atoll(concerto_value(res, 0, J_STARTS_EPOCH)),
-      "ends_at", (json_int_t)atoll(concerto_value(res, 0, J_ENDS_EPOCH)));
-  json_t *link = NULL;
+      concerto_value(res, 0, J_NAME), concerto_value(res, 0, J_EMAIL),
+      v && v[0] == 't'};
+  json_t *link;
   concerto_status st =
-      spec ? TC_H->video_room(req, spec, &link) : CONCERTO_ERR_NOMEM;
-  json_decref(spec);
-  *state = "no_video";
-  if (st == CONCERTO_OK && json_string_value(json_object_get(link, "url"))) {
-    *state = "open";
-    *url =
-        TC_H->req_strdup(req, json_string_value(json_object_get(link, "url")));
-  }
+      tc_video_link(req, concerto_value(res, 0, J_ROOM),
+                    atoll(concerto_value(res, 0, J_STARTS_EPOCH)),
+                    atoll(concerto_value(res, 0, J_ENDS_EPOCH)), &who, &link);
+  const char *made = json_string_value(json_object_get(link, "url"));
+  *state = st == CONCERTO_OK && made ? "open" : "no_video";
+  if (st == CONCERTO_OK && made)
+    *url = TC_H->req_strdup(req, made);
   json_decref(link);
   /* UNSUPPORTED (no platform) and INVALID (the provider refused the
    * window) both mean "no room to offer": the page says so. */

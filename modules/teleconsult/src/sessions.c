@@ -270,15 +270,11 @@ concerto_status tc_session_join(concerto_request *req, void *ud) {
   if (!room || tc_session_final(&a))
     return tc_conflict(req, "The session has no video room: confirm a "
                             "slot first (or it is over).");
-  json_t *spec = json_pack(
-      "{s:s, s:{s:s, s:s, s:s?}, s:b, s:I, s:I}", "room", room, "user", "id",
-      TC_H->req_user_id(req), "name", concerto_value(res, 0, 3), "email",
-      concerto_value(res, 0, 4), "moderator", a.organizer, "starts_at",
-      (json_int_t)atoll(concerto_value(res, 0, 1)), "ends_at",
-      (json_int_t)atoll(concerto_value(res, 0, 2)));
-  json_t *link = NULL;
-  st = TC_H->video_room(req, spec, &link);
-  json_decref(spec);
+  tc_video_person who = {TC_H->req_user_id(req), concerto_value(res, 0, 3),
+                         concerto_value(res, 0, 4), a.organizer};
+  json_t *link;
+  st = tc_video_link(req, room, atoll(concerto_value(res, 0, 1)),
+                     atoll(concerto_value(res, 0, 2)), &who, &link);
   TC_H->audit(req, "teleconsult.session.join",
               TC_H->req_printf(req, "session:%s", a.session_id), NULL, NULL);
   if (st == CONCERTO_ERR_UNSUPPORTED) {

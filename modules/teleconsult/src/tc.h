@@ -44,12 +44,25 @@ const char *tc_id_member(concerto_request *req, const json_t *body,
 bool tc_is_id(const char *s);
 /* A room name "tc-" + 24 random [a-z2-7] characters into buf[28]. */
 bool tc_room_name(char buf[28]);
-/* Personal join links (join.c): the secret is TC_JOIN_TOKEN_LEN base64url
- * characters; only its SHA-256 (lower-case hex) is stored. */
+/* Personal join links (made by invitations.c, answered by join.c): the
+ * secret is TC_JOIN_TOKEN_LEN base64url characters; only its SHA-256
+ * (lower-case hex) is stored. */
 #define TC_JOIN_TOKEN_LEN 43
 bool tc_join_token(char token[TC_JOIN_TOKEN_LEN + 1], char hash[65]);
 /* False when `token` is not a well-formed join secret. */
 bool tc_join_hash(const char *token, char hash[65]);
+/* One person's link to a session's video room, from the provider of the
+ * request's hospital (host->video_room, docs/video.md); *link is a new
+ * reference or NULL. The provider's status comes back as it is:
+ * UNSUPPORTED (no platform) and INVALID (no link for that time window)
+ * are answers each caller words for itself. */
+typedef struct tc_video_person {
+  const char *id, *name, *email; /* email may be NULL */
+  bool moderator;
+} tc_video_person;
+concerto_status tc_video_link(concerto_request *req, const char *room,
+                              long long starts, long long ends,
+                              const tc_video_person *who, json_t **link);
 /* Standard base64 of `len` bytes, malloc'ed (caller frees); NULL on OOM. */
 char *tc_base64(const void *data, size_t len);
 /* The public base URL without trailing slash (request memory). */

@@ -116,9 +116,6 @@ bool tc_is_id(const char *s) {
   return true;
 }
 
-/* 24 characters of a 32-symbol lower-case alphabet: 120 bits, unguessable
- * (with the `url` video provider the room name is the only secret), and
- * lower-case because Jitsi may fold room names (docs/video.md). */
 static bool random_bytes(unsigned char *out, size_t n) {
   int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -128,6 +125,9 @@ static bool random_bytes(unsigned char *out, size_t n) {
   return got == (ssize_t)n;
 }
 
+/* 24 characters of a 32-symbol lower-case alphabet: 120 bits, unguessable
+ * (with the `url` video provider the room name is the only secret), and
+ * lower-case because Jitsi may fold room names (docs/video.md). */
 bool tc_room_name(char buf[28]) {
   static const char abc[] = "abcdefghijklmnopqrstuvwxyz234567";
   unsigned char raw[24];
@@ -198,19 +198,31 @@ bool tc_join_hash(const char *token, char hash[65]) {
 /* 32 random bytes in base64url without padding: 256 bits, as unguessable
  * as a session cookie, and safe in a URL fragment and an SMS. */
 bool tc_join_token(char token[TC_JOIN_TOKEN_LEN + 1], char hash[65]) {
-  static const char abc[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  unsigned char raw[33]; /* 32 random bytes and a zero pad for the tail */
-  if (!random_bytes(raw, 32))
+  unsigned char raw[32];
+  if (!random_bytes(raw, sizeof raw))
     return false;
-  raw[32] = 0;
-  size_t o = 0;
-  for (size_t i = 0; i < 33 && o < TC_JOIN_TOKEN_LEN; i += 3) {
-    unsigned v = (unsigned)raw[i] << 16 | (unsigned)raw[i + 1] << 8 |
-                 (unsigned)raw[i + 2];
-    for (int k = 18; k >= 0 && o < TC_JOIN_TOKEN_LEN; k -= 6)
-      token[o++] = abc[(v >> k) & 63];
-  }
+  char *b64 = tc_base64(raw, sizeof raw); /* 43 characters and one '=' */
+  if (!b64)
+    return false;
+  for (size_t i = 0; i < TC_JOIN_TOKEN_LEN; i++)
+    token[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : b64[i];
   token[TC_JOIN_TOKEN_LEN] = '\0';
+  free(b64);
   return tc_join_hash(token, hash);
+}
+
+concerto_status tc_video_link(concerto_request *req, const char *room,
+                              long long starts, long long ends,
+                              const tc_video_person *who, json_t **link) {
+  *link = NULL;
+  json_t *spec =
+      json_pack("{s:s, s:{s:s, s:s, s:s?}, s:b, s:I, s:I}", "room", room,
+                "user", "id", who->id, "name", who->name, "email", who->email,
+                "moderator", who->moderator, "starts_at", (json_int_t)starts,
+                "ends_at", (json_int_t)ends);
+  if (!spec)
+    return CONCERTO_ERR_NOMEM;
+  concerto_status st = TC_H->video_room(req, spec, link);
+  json_decref(spec);
+  return st;
 }
