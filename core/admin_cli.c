@@ -151,13 +151,16 @@ static bool set_module(cli *c, const char *tenant, const char *module,
 static bool create_user(cli *c, const char *tenant, const char *username,
                         const char *display, const char *roles,
                         const char *hash, bool regional) {
-  const char *p[4] = {username, display, hash, regional ? "true" : "false"};
+  const char *p[5] = {username, display, hash, regional ? "true" : "false",
+                      tenant};
+  /* The hospital named first owns the account (docs/security.md). */
   PGresult *r =
       run(c,
           "INSERT INTO concerto.users (username, display_name, "
-          "password_hash, regional_admin) VALUES ($1, $2, $3, "
-          "$4::boolean) ON CONFLICT (username) DO NOTHING RETURNING id",
-          4, p);
+          "password_hash, regional_admin, home_tenant_id) VALUES ($1, $2, $3, "
+          "$4::boolean, (SELECT id FROM concerto.tenants WHERE code = $5)) ON "
+          "CONFLICT (username) DO NOTHING RETURNING id",
+          5, p);
   if (!r)
     return false;
   bool created = PQntuples(r) == 1;
@@ -166,8 +169,18 @@ static bool create_user(cli *c, const char *tenant, const char *username,
     audit(c, "user.create", username, tenant);
   if (!roles)
     return true;
+  /* Roles in a hospital other than the owner's: the operator shares the
+   * account with it, as the owning hospital's administrator would. */
+  const char *q0[2] = {username, tenant};
+  bool ok = run_ok(c,
+                   "INSERT INTO concerto.user_shares (user_id, tenant_id) "
+                   "SELECT u.id, t.id FROM concerto.users u, concerto.tenants "
+                   "t WHERE u.username = $1 AND t.code = $2 AND "
+                   "u.home_tenant_id IS DISTINCT FROM t.id ON CONFLICT DO "
+                   "NOTHING",
+                   2, q0);
   char *list = strdup(roles);
-  bool ok = true, changed = false;
+  bool changed = false;
   for (char *save = NULL, *role = strtok_r(list, ",", &save); role && ok;
        role = strtok_r(NULL, ",", &save)) {
     const char *q[3] = {username, tenant, role};
@@ -640,7 +653,7 @@ int admin_cli_main(int argc, char **argv, const char *config_path) {
     migration_set_free(&core);
     if (!ok)
       fprintf(stderr, "concerto admin: migrations: %s\n", err);
-    else if (run_ok(&c, "SET app.regional = 'on'", 0, NULL))
+    else /* as the schema owner: every hospital (is_regional) */
       rc = command(&c, argc - 1, argv + 1);
   }
   PQfinish(c.pg);

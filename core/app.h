@@ -13,6 +13,7 @@
 #include "module_registry.h"
 #include "router.h"
 #include "tenant_cache.h"
+#include "tokens.h"
 
 typedef struct app {
   concerto_config cfg;
@@ -24,6 +25,13 @@ typedef struct app {
   struct events *events;     /* subscribers and dispatchers */
   db_pool *event_pool;       /* the dispatchers' connections */
   struct notify_hub *notify; /* live notifications (SSE) */
+  /* The key this server proves to act for itself in the database
+   * (server_key.h); set once before the first request, never logged. */
+  char server_key[TOKEN_TEXT_LEN + 1];
+  /* How requests, events and caches reach the database as the
+   * application role (config: database_app_url, else database_url with
+   * db_app_role); borrowed from cfg. */
+  const char *app_conninfo, *app_user;
   atomic_bool migrations_ok;
   atomic_bool shutting_down;
   atomic_int inflight;

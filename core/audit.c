@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "handler_util.h"
 #include "log.h"
 
 void request_audit(concerto_request *req, const char *action,
@@ -54,11 +55,16 @@ concerto_status audit_flush(concerto_request *req, db_conn *c, bool failed) {
   for (audit_entry *e = req->audit_head; e; e = e->next) {
     const char *outcome =
         failed && strcmp(e->outcome, "success") == 0 ? "failure" : e->outcome;
-    const char *params[11] = {actor_kind(who->kind),
+    /* The row goes to the chain of the hospital whose data it is about
+     * (the caller's unless the entry names another) and remembers the
+     * hospital the actor acted from. */
+    const char *params[13] = {req->app->server_key,
+                              actor_kind(who->kind),
                               actor_id,
                               who->username ? who->username : who->display_name,
                               roles[0] ? roles : NULL,
                               e->tenant_id ? e->tenant_id : who->tenant_id,
+                              who->tenant_id,
                               e->patient_id,
                               e->action,
                               e->resource,
@@ -69,11 +75,9 @@ concerto_status audit_flush(concerto_request *req, db_conn *c, bool failed) {
     char sqlstate[6] = "";
     concerto_status st = db_conn_exec(
         c,
-        "INSERT INTO concerto.audit_log (actor_kind, actor_id, actor_name, "
-        "role, tenant_id, patient_id, action, resource, outcome, client_addr, "
-        "request_id) VALUES ($1, $2::bigint, $3, $4, $5::bigint, $6::bigint, "
-        "$7, $8, $9, $10::inet, $11)",
-        11, params, &r, sqlstate);
+        "SELECT concerto.audit_append($1, $2, $3::bigint, $4, $5, $6::bigint, "
+        "$7::bigint, $8::bigint, $9, $10, $11, $12::inet, $13)",
+        13, params, &r, sqlstate);
     if (r)
       PQclear(r);
     if (st != CONCERTO_OK) {
@@ -112,10 +116,17 @@ int host_req_has_role(const concerto_request *req, const char *role) {
 concerto_status host_audit(concerto_request *req, const char *action,
                            const char *resource, const char *patient_id,
                            const char *outcome) {
-  if (!action ||
+  return host_audit_for(req, NULL, action, resource, patient_id, outcome);
+}
+
+concerto_status host_audit_for(concerto_request *req, const char *tenant_id,
+                               const char *action, const char *resource,
+                               const char *patient_id, const char *outcome) {
+  if (!action || (tenant_id && !text_is_id(tenant_id)) ||
+      (patient_id && !text_is_id(patient_id)) ||
       (outcome && strcmp(outcome, "success") != 0 &&
        strcmp(outcome, "failure") != 0 && strcmp(outcome, "denied") != 0))
     return CONCERTO_ERR_INVALID;
-  request_audit(req, action, resource, patient_id, outcome, NULL);
+  request_audit(req, action, resource, patient_id, outcome, tenant_id);
   return CONCERTO_OK;
 }

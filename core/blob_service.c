@@ -34,10 +34,7 @@ static concerto_status insert_row(concerto_request *req,
   char length[24];
   snprintf(length, sizeof length, "%" PRIu64, info->length);
   const char *params[3] = {info->sha256, length, info->content_type};
-  return request_query(req,
-                       "INSERT INTO concerto.blobs (sha256, length, "
-                       "content_type) VALUES ($1, $2::bigint, $3) "
-                       "ON CONFLICT (sha256) DO NOTHING",
+  return request_query(req, "SELECT concerto.blob_record($1, $2::bigint, $3)",
                        3, params, NULL);
 }
 
@@ -126,9 +123,20 @@ concerto_status host_blob_put(concerto_request *req, const void *data,
   return st;
 }
 
-/* Opens a stored blob; NOT_FOUND for an absent or malformed hash. */
+/* Opens a stored blob; NOT_FOUND for an absent or malformed hash, and for
+ * one that no row the caller may see points at (the blobs table's policy,
+ * sql/0012_references.sql): knowing a hash is not enough to read a file. */
 static concerto_status open_blob(concerto_request *req, const char *sha256,
                                  int *fd, size_t *size) {
+  *fd = -1;
+  PGresult *seen = NULL;
+  concerto_status visible =
+      request_query(req, "SELECT 1 FROM concerto.blobs WHERE sha256 = $1", 1,
+                    (const char *[]){sha256}, &seen);
+  if (visible != CONCERTO_OK)
+    return visible;
+  if (PQntuples(seen) != 1)
+    return CONCERTO_ERR_NOT_FOUND;
   *fd = blob_store_open(req->app->cfg.blob_dir, sha256);
   if (*fd < 0) {
     if (errno != ENOENT && errno != EINVAL)

@@ -42,7 +42,12 @@ void config_defaults(concerto_config *cfg) {
   cfg->max_header_bytes = 32u << 10;
   cfg->connection_timeout_s = 15;
   cfg->max_connections = 1024;
-  cfg->per_ip_connections = 0;
+  /* Enough for any one browser (a handful of requests and an event stream
+   * per tab), far below what slow clients need to exhaust the server; a
+   * reverse proxy on the same host carries everyone's connections and is
+   * exempt (docs/configuration.md). */
+  cfg->per_ip_connections = 64;
+  cfg->per_ip_exempt = json_pack("[s, s]", "127.0.0.1", "::1");
   cfg->shutdown_grace_s = 10;
   cfg->log_level = CONCERTO_LOG_INFO;
   cfg->access_log = true;
@@ -53,6 +58,7 @@ void config_defaults(concerto_config *cfg) {
 void config_free(concerto_config *cfg) {
   free(cfg->listen_host);
   free(cfg->database_url);
+  free(cfg->database_app_url);
   free(cfg->modules_dir);
   free(cfg->web_dir);
   free(cfg->data_dir);
@@ -74,6 +80,7 @@ void config_free(concerto_config *cfg) {
   free(cfg->video_app_secret);
   json_decref(cfg->modules);
   json_decref(cfg->module_settings);
+  json_decref(cfg->per_ip_exempt);
   memset(cfg, 0, sizeof *cfg);
 }
 
@@ -118,6 +125,7 @@ typedef struct key_rule {
 
 static const key_rule top_rules[] = {
     {"database_url", K_STRING, F(database_url), 0, 0},
+    {"database_app_url", K_STRING, F(database_app_url), 0, 0},
     {"modules_dir", K_STRING, F(modules_dir), 0, 0},
     {"web_dir", K_STRING, F(web_dir), 0, 0},
     {"data_dir", K_STRING, F(data_dir), 0, 0},
@@ -230,6 +238,21 @@ static bool apply_limits(concerto_config *cfg, const json_t *obj, char *err,
   const json_t *v;
   json_object_foreach((json_t *)obj, key, v) {
     bool found;
+    if (strcmp(key, "per_ip_exempt") == 0) {
+      bool ok = json_is_array(v) && json_array_size(v) <= 64;
+      size_t i;
+      json_t *a;
+      json_array_foreach(v, i, a) ok = ok && json_is_string(a);
+      if (!ok) {
+        snprintf(err, errlen,
+                 "limits.per_ip_exempt: expected an array of "
+                 "numeric IP addresses");
+        return false;
+      }
+      json_decref(cfg->per_ip_exempt);
+      cfg->per_ip_exempt = json_deep_copy(v);
+      continue;
+    }
     if (!apply_rules(cfg, limit_rules, sizeof limit_rules / sizeof *limit_rules,
                      "limits.", key, v, &found, err, errlen))
       return false;
@@ -362,6 +385,11 @@ bool config_apply_env(concerto_config *cfg, char *err, size_t errlen) {
     free(cfg->database_url);
     cfg->database_url = strdup(db);
   }
+  const char *app_db = getenv("CONCERTO_DATABASE_APP_URL");
+  if (app_db && *app_db) {
+    free(cfg->database_app_url);
+    cfg->database_app_url = strdup(app_db);
+  }
   return true;
 }
 
@@ -400,6 +428,13 @@ bool config_load(concerto_config *cfg, const char *path, char *err,
   if (!cfg->database_url) {
     snprintf(err, errlen,
              "database_url: not set (config file or CONCERTO_DATABASE_URL)");
+    return false;
+  }
+  if (!cfg->db_app_role || !*cfg->db_app_role) {
+    /* Running requests as the login role (the schema owner) would let any
+     * SQL they run RESET or change the rules row-level security enforces. */
+    snprintf(err, errlen,
+             "db_app_role: requests must run as a role of their own");
     return false;
   }
   if (cfg->db_pool_size == 0)

@@ -27,7 +27,12 @@ typedef struct concerto_config {
   char *data_dir;       /* owned */
   char *blob_dir;    /* owned; the blob store, <data_dir>/blobs once loaded */
   char *scripts_dir; /* owned */
-  char *db_app_role; /* role requests run as; NULL = the login role */
+  /* Requests, events and caches connect as the application role, which
+   * owns nothing and is subject to row-level security: database_app_url
+   * when set (owned; never logged), else database_url logging in as
+   * db_app_role (owned; never NULL once loaded). */
+  char *database_app_url;
+  char *db_app_role;
   unsigned session_idle_s;
   unsigned session_absolute_s;
   bool cookie_secure;
@@ -44,7 +49,8 @@ typedef struct concerto_config {
   size_t max_header_bytes;
   unsigned connection_timeout_s;
   unsigned max_connections;
-  unsigned per_ip_connections;
+  unsigned per_ip_connections; /* 0 = no limit */
+  json_t *per_ip_exempt;       /* array of numeric addresses, owned */
   unsigned shutdown_grace_s;
   concerto_log_level log_level;
   bool access_log;
@@ -62,7 +68,8 @@ bool config_apply_json(concerto_config *cfg, const json_t *root, char *err,
 /* Loads `path` (may be NULL: defaults only), then the environment. */
 bool config_load(concerto_config *cfg, const char *path, char *err,
                  size_t errlen);
-/* Applies CONCERTO_LISTEN and CONCERTO_DATABASE_URL when set. */
+/* Applies CONCERTO_LISTEN, CONCERTO_DATABASE_URL and
+ * CONCERTO_DATABASE_APP_URL when set. */
 bool config_apply_env(concerto_config *cfg, char *err, size_t errlen);
 /* Parses "host:port" or "[v6]:port". */
 bool config_parse_listen(const char *s, char **host, unsigned *port);

@@ -90,6 +90,46 @@ bool db_conn_is_broken(db_conn *c) {
   return c->broken;
 }
 
+PGconn *db_connect(const char *conninfo, const char *user,
+                   const char *application_name, char *err, size_t errlen) {
+  /* Entries after the expanded "dbname" override the connection string's
+   * own (libpq: the last non-empty value wins), so `user` replaces the
+   * login role; connect_timeout bounds the wait for an unreachable server. */
+  const char *keys[5] = {"dbname", "connect_timeout", "application_name"};
+  const char *vals[5] = {conninfo, "3", application_name};
+  if (user && *user) {
+    keys[3] = "user";
+    vals[3] = user;
+  }
+  PGconn *pg = PQconnectdbParams(keys, vals, 1);
+  if (PQstatus(pg) == CONNECTION_OK)
+    return pg;
+  /* libpq never echoes a password; the message may name hosts. */
+  if (err && errlen) {
+    snprintf(err, errlen, "%s", PQerrorMessage(pg));
+    err[strcspn(err, "\n")] = '\0';
+  }
+  PQfinish(pg);
+  return NULL;
+}
+
+bool db_conn_is_app_role(PGconn *pg, char *err, size_t errlen) {
+  PGresult *r = PQexec(
+      pg, "SELECT r.rolsuper OR r.rolbypassrls OR pg_has_role(current_user, "
+          "n.nspowner, 'USAGE') FROM pg_roles r LEFT JOIN pg_namespace n ON "
+          "n.nspname = 'concerto' WHERE r.rolname = current_user");
+  bool ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+            !PQgetisnull(r, 0, 0) && PQgetvalue(r, 0, 0)[0] == 'f';
+  if (!ok)
+    snprintf(err, errlen,
+             "the application role %s owns the core schema or bypasses "
+             "row-level security: requests must run as a role that does "
+             "neither (docs/security.md)",
+             PQuser(pg));
+  PQclear(r);
+  return ok;
+}
+
 /* Connect or reconnect outside the pool lock: this may take a while. */
 static bool ensure_connected(db_pool *p, db_conn *c) {
   if (c->pg && !c->broken && PQstatus(c->pg) == CONNECTION_OK)
@@ -102,37 +142,18 @@ static bool ensure_connected(db_pool *p, db_conn *c) {
   stmt_cache_clear(c);
   c->broken = false;
   c->search_path[0] = '\0';
-  /* connect_timeout bounds the wait when the server is unreachable. */
-  const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
-  const char *vals[] = {p->conninfo, "3", "concerto", NULL};
-  c->pg = PQconnectdbParams(keys, vals, 1);
-  if (PQstatus(c->pg) != CONNECTION_OK) {
-    /* The message can carry host names but no password: libpq never echoes
-     * it. Still keep it at warn and short. */
-    char msg[256];
-    snprintf(msg, sizeof msg, "%s", PQerrorMessage(c->pg));
-    msg[strcspn(msg, "\n")] = '\0';
+  char msg[256];
+  c->pg = db_connect(p->conninfo, p->app_role, "concerto", msg, sizeof msg);
+  if (!c->pg) {
     log_msg(CONCERTO_LOG_WARN, NULL, NULL, "database connection failed: %s",
             msg);
+    return false;
+  }
+  if (!db_conn_is_app_role(c->pg, msg, sizeof msg)) {
+    log_msg(CONCERTO_LOG_ERROR, NULL, NULL, "%s", msg);
     PQfinish(c->pg);
     c->pg = NULL;
     return false;
-  }
-  if (p->app_role) {
-    char *role = PQescapeIdentifier(c->pg, p->app_role, strlen(p->app_role));
-    char sql[160];
-    snprintf(sql, sizeof sql, "SET ROLE %s", role ? role : "\"\"");
-    PQfreemem(role);
-    PGresult *r = PQexec(c->pg, sql);
-    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    if (!ok) {
-      log_msg(CONCERTO_LOG_ERROR, NULL, NULL,
-              "cannot switch to the application role %s", p->app_role);
-      PQfinish(c->pg);
-      c->pg = NULL;
-      return false;
-    }
   }
   return true;
 }

@@ -23,10 +23,10 @@ typedef struct db_pool_stats {
   unsigned long long acquired, waited, timeouts, resets;
 } db_pool_stats;
 
-/* conninfo and app_role are copied. Connections open lazily; each one
- * switches to app_role (when not NULL) right after connecting, so requests
- * run as a role that owns nothing and is subject to row-level security.
- * Owned by the caller. */
+/* conninfo and app_role are copied. Connections open lazily, logging in
+ * as app_role (NULL: the conninfo's own user), and are refused unless that
+ * role owns nothing and is subject to row-level security
+ * (db_conn_is_app_role). Owned by the caller. */
 db_pool *db_pool_new(const char *conninfo, const char *app_role, unsigned size,
                      unsigned acquire_timeout_ms);
 void db_pool_free(db_pool *p);
@@ -39,6 +39,16 @@ void db_pool_release(db_pool *p, db_conn *c, bool broken);
 void db_pool_get_stats(db_pool *p, db_pool_stats *out);
 
 PGconn *db_conn_pg(db_conn *c);
+
+/* Opens a connection to `conninfo` (a libpq string or URI), logging in as
+ * `user` when not NULL instead of the string's own user. NULL on failure,
+ * with libpq's reason (no password ever) in err. The caller PQfinishes. */
+PGconn *db_connect(const char *conninfo, const char *user,
+                   const char *application_name, char *err, size_t errlen);
+/* Whether the connection's role is fit for requests: not a superuser, no
+ * BYPASSRLS, not a member of the core schema's owner (a login as the owner
+ * could change or switch off the rules). Explains a refusal in err. */
+bool db_conn_is_app_role(PGconn *pg, char *err, size_t errlen);
 
 /* Runs `sql` as a prepared statement (prepared once per connection) with
  * text parameters. On success *out holds the PGresult (caller PQclears it).

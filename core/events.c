@@ -192,10 +192,35 @@ static bool exec_cmd(db_conn *c, const char *sql) {
   return db_conn_command(c, sql) == CONCERTO_OK;
 }
 
+/* The dispatcher acts for itself (the server key): across hospitals to
+ * claim and record deliveries, for the event's hospital (none for a
+ * regional event) while a subscriber runs. */
+static bool system_scope(app *a, db_conn *c, const char *tenant_id,
+                         bool regional) {
+  const char *p[3] = {a->server_key, tenant_id && *tenant_id ? tenant_id : NULL,
+                      regional ? "true" : "false"};
+  PGresult *r = NULL;
+  concerto_status st = db_conn_exec(
+      c, "SELECT concerto.context_system($1, $2::bigint, $3::boolean)", 3, p,
+      &r, NULL);
+  if (r)
+    PQclear(r);
+  return st == CONCERTO_OK;
+}
+
+static bool begin_regional(app *a, db_conn *c) {
+  if (!exec_cmd(c, "BEGIN"))
+    return false;
+  if (system_scope(a, c, NULL, true))
+    return true;
+  exec_cmd(c, "ROLLBACK");
+  return false;
+}
+
 /* Claims the most overdue pending delivery (row locked until the end of
  * the transaction left open on success). */
-static bool claim(db_conn *c, delivery *d) {
-  if (!exec_cmd(c, "BEGIN; SET LOCAL app.regional = 'on'"))
+static bool claim(app *a, db_conn *c, delivery *d) {
+  if (!begin_regional(a, c))
     return false;
   PGresult *r = NULL;
   concerto_status st = db_conn_exec(
@@ -255,7 +280,7 @@ static void mark_failed(app *a, db_conn *c, const delivery *d,
   const char *p[6] = {
       d->subscriber, d->event_id, att, error, dead ? "dead" : "pending", ms};
   PGresult *r = NULL;
-  if (exec_cmd(c, "BEGIN; SET LOCAL app.regional = 'on'") &&
+  if (begin_regional(a, c) &&
       db_conn_exec(c,
                    "UPDATE concerto.event_deliveries SET attempts = "
                    "$3::integer, last_error = left($4, 500), state = $5, "
@@ -280,12 +305,10 @@ static bool deliver_module(app *a, db_conn *c, const delivery *d,
                            size_t errlen) {
   json_t *payload = json_loads(d->payload, 0, NULL);
   char *scope = NULL;
-  if (asprintf(&scope,
-               "SET LOCAL app.regional = ''; SET LOCAL app.tenant_id = '%s'; "
-               "SET LOCAL search_path TO %s, public",
-               d->tenant_id, s->module) < 0)
+  if (asprintf(&scope, "SET LOCAL search_path TO %s, public", s->module) < 0)
     scope = NULL;
-  if (!payload || !scope || !exec_cmd(c, scope)) {
+  if (!payload || !scope || !exec_cmd(c, scope) ||
+      !system_scope(a, c, d->tenant_id, false)) {
     free(scope);
     json_decref(payload);
     snprintf(err, errlen, "cannot prepare the delivery transaction");
@@ -319,7 +342,7 @@ static bool deliver_module(app *a, db_conn *c, const delivery *d,
     ok = false;
     snprintf(err, errlen, "audit rows could not be written");
   }
-  ok = ok && exec_cmd(c, "SET LOCAL app.regional = 'on'");
+  ok = ok && system_scope(a, c, NULL, true);
   ctx->db = NULL;
   request_free(ctx);
   json_decref(payload);
@@ -331,16 +354,10 @@ static bool deliver_module(app *a, db_conn *c, const delivery *d,
  * hospital's users, {"type": "log", "message"}. */
 static bool deliver_lua(app *a, db_conn *c, const delivery *d, char *err,
                         size_t errlen) {
-  char *scope = NULL;
-  if (asprintf(&scope,
-               "SET LOCAL app.regional = ''; SET LOCAL app.tenant_id = '%s'",
-               d->tenant_id) < 0 ||
-      !exec_cmd(c, scope)) {
-    free(scope);
+  if (!system_scope(a, c, d->tenant_id, false)) {
     snprintf(err, errlen, "cannot prepare the delivery transaction");
     return false;
   }
-  free(scope);
   concerto_request *ctx = request_new(a, NULL, "EVENT", d->name);
   json_t *payload = json_loads(d->payload, 0, NULL);
   json_t *name = json_string(d->name);
@@ -379,7 +396,7 @@ static bool deliver_lua(app *a, db_conn *c, const delivery *d, char *err,
   }
   if (!ok && !err[0])
     snprintf(err, errlen, "on_event failed");
-  ok = ok && exec_cmd(c, "SET LOCAL app.regional = 'on'");
+  ok = ok && system_scope(a, c, NULL, true);
   if (ctx) {
     ctx->db = NULL;
     request_free(ctx);
@@ -444,7 +461,7 @@ static void *worker(void *arg) {
       }
     }
     delivery d = {0};
-    if (claim(c, &d)) {
+    if (claim(a, c, &d)) {
       dispatch_one(a, c, &d);
       free(d.payload);
       continue;

@@ -8,24 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handler_util.h"
 #include "module_registry.h"
 #include "request.h"
 #include "tenant_cache.h"
 
 #define GUEST_NAME_MAX 200
 
-static bool is_decimal_id(const char *s) {
-  if (!s || !*s || strlen(s) > 18)
-    return false;
-  return strspn(s, "0123456789") == strlen(s) && s[0] != '0';
-}
-
 concerto_status host_req_bind_guest(concerto_request *req,
                                     const char *tenant_id, const char *name) {
   if (!req || !req->route || req->route->required_role ||
       req->caller.kind != CALLER_ANONYMOUS)
     return CONCERTO_ERR_INVALID; /* public routes only, once */
-  if (!is_decimal_id(tenant_id) || !name || !*name ||
+  if (!text_is_id(tenant_id) || !name || !*name ||
       strlen(name) > GUEST_NAME_MAX)
     return CONCERTO_ERR_INVALID;
   /* The hospital must run the module whose link this is: a module disabled
@@ -36,12 +31,16 @@ concerto_status host_req_bind_guest(concerto_request *req,
                              owner->name))
     return CONCERTO_ERR_NOT_FOUND;
   PGresult *r = NULL;
-  /* set_config runs only for the row the WHERE keeps: an inactive or
-   * unknown hospital leaves the transaction without a hospital. */
+  /* The module's own SECURITY DEFINER function that matched the link has
+   * bound the transaction to the invitation's hospital already
+   * (concerto.context_guest): the application role cannot do that itself,
+   * so a request that never presented a good link has no such context.
+   * Here the core checks the two agree. */
   concerto_status st = request_query(
       req,
-      "SELECT code, set_config('app.tenant_id', id::text, true) FROM "
-      "concerto.tenants WHERE id = $1::bigint AND active",
+      "SELECT t.code FROM concerto.tenants t WHERE t.id = $1::bigint AND "
+      "t.active AND concerto.current_context_kind() = 'guest' AND "
+      "concerto.current_tenant() = t.id",
       1, (const char *[]){tenant_id}, &r);
   if (st != CONCERTO_OK)
     return st;

@@ -65,7 +65,8 @@ const char *field_str(json_t *obj, const char *name, bool required,
     return NULL;
   }
   const char *s = json_string_value(f);
-  if (!*s && required) {
+  /* Spaces alone are no value either (a surname of " "). */
+  if (required && s[strspn(s, " \t\r\n")] == '\0') {
     verr_add_code(v, name, "required", "must not be empty");
     return NULL;
   }
@@ -132,18 +133,27 @@ json_t *rows_json(PGresult *r) {
 }
 
 concerto_status db_regional_scope(concerto_request *req) {
-  return request_query(req, "SELECT set_config('app.regional', 'on', true)", 0,
-                       NULL, NULL);
+  return request_query(req, "SELECT concerto.context_regional()", 0, NULL,
+                       NULL);
+}
+
+concerto_status db_system_scope(concerto_request *req, const char *tenant_id) {
+  const char *p[2] = {req->app->server_key, tenant_id};
+  return request_query(
+      req,
+      tenant_id ? "SELECT concerto.context_system($1, $2::bigint, false)"
+                : "SELECT concerto.context_system($1, NULL, true)",
+      tenant_id ? 2 : 1, p, NULL);
+}
+
+bool text_is_id(const char *s) {
+  return s && *s && s[0] != '0' && strlen(s) <= 18 &&
+         strspn(s, "0123456789") == strlen(s);
 }
 
 const char *id_param(concerto_request *req, const char *name) {
   const char *v = host_req_param(req, name);
-  if (!v || !*v || strlen(v) > 18)
-    return NULL;
-  for (const char *p = v; *p; p++)
-    if (*p < '0' || *p > '9')
-      return NULL;
-  return v;
+  return text_is_id(v) ? v : NULL;
 }
 
 concerto_status end_by_id(concerto_request *req, const char *sql,

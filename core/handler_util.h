@@ -51,10 +51,19 @@ json_t *body_begin(concerto_request *req, concerto_status *st, verrors *v);
  * (*st set; return it), false when there were none. */
 bool verr_end(concerto_request *req, verrors *v, concerto_status *st);
 
-/* Lets this request's transaction read every hospital (regional
- * administrators' handlers only). */
+/* Lets this request's transaction read every hospital: a regional
+ * administrator's session only (PostgreSQL checks it: anybody else's
+ * request fails). */
 concerto_status db_regional_scope(concerto_request *req);
+/* The core acting for itself in this request's transaction, before or
+ * without a caller: for hospital `tenant_id` (decimal text), or for every
+ * hospital when it is NULL. Proves the server key (server_key.h); only
+ * core handlers that need it (login, patient links) call it. */
+concerto_status db_system_scope(concerto_request *req, const char *tenant_id);
 
+/* Whether `s` is the decimal text of a positive id (1-18 digits, no
+ * leading zero): what a bigint parameter accepts without an error. */
+bool text_is_id(const char *s);
 /* The decimal text of a positive id, or NULL (arena). */
 const char *id_param(concerto_request *req, const char *name);
 

@@ -101,6 +101,7 @@ static const concerto_host the_host = {
     .video_room = host_video_room,
     .req_upload_type = host_req_upload_type,
     .req_bind_guest = host_req_bind_guest,
+    .audit_for = host_audit_for,
 };
 
 const concerto_host *host_table(void) {

@@ -71,6 +71,7 @@ void ldap_identity_free(ldap_identity *id) {
   free(id->display_name);
   free(id->email);
   free(id->fiscal_code);
+  free(id->entry_id);
   if (id->groups)
     for (size_t i = 0; id->groups[i]; i++)
       free(id->groups[i]);
@@ -342,6 +343,42 @@ static bool first_value(LDAP *ld, LDAPMessage *e, const char *attr,
   return ok;
 }
 
+/* The entry's stable identifier, which survives renames and moves of the
+ * entry: OpenLDAP's entryUUID (text) or Active Directory's objectGUID (16
+ * bytes, as hex), prefixed by the attribute's name; NULL when the directory
+ * gives neither. */
+static bool entry_id(LDAP *ld, LDAPMessage *e, char **out) {
+  *out = NULL;
+  char *uuid = NULL;
+  if (!first_value(ld, e, "entryUUID", &uuid))
+    return false;
+  if (uuid) {
+    bool ok = asprintf(out, "entryUUID:%s", uuid) >= 0;
+    free(uuid);
+    if (!ok)
+      *out = NULL;
+    return ok;
+  }
+  struct berval **v = ldap_get_values_len(ld, e, "objectGUID");
+  bool ok = true;
+  if (v && v[0] && v[0]->bv_len > 0 && v[0]->bv_len <= 64) {
+    static const char hex[] = "0123456789abcdef";
+    size_t n = v[0]->bv_len;
+    *out = malloc(sizeof "objectGUID:" + 2 * n);
+    ok = *out != NULL;
+    if (ok) {
+      char *p = stpcpy(*out, "objectGUID:");
+      for (size_t i = 0; i < n; i++) {
+        *p++ = hex[(unsigned char)v[0]->bv_val[i] >> 4];
+        *p++ = hex[(unsigned char)v[0]->bv_val[i] & 15];
+      }
+      *p = '\0';
+    }
+  }
+  ldap_value_free_len(v);
+  return ok;
+}
+
 static ldap_auth_status find_user(LDAP *ld, const ldap_settings *s,
                                   const budget *b, const char *username,
                                   ldap_identity *out, char *err,
@@ -353,9 +390,14 @@ static ldap_auth_status find_user(LDAP *ld, const ldap_settings *s,
   }
   const char *fiscal =
       s->fiscal_code_attr ? s->fiscal_code_attr : "employeeNumber";
-  char *attrs[] = {
-      "displayName", "cn", "mail", (char *)fiscal, (char *)s->username_attr,
-      NULL};
+  char *attrs[] = {"displayName",
+                   "cn",
+                   "mail",
+                   "entryUUID",
+                   "objectGUID",
+                   (char *)fiscal,
+                   (char *)s->username_attr,
+                   NULL};
   struct timeval left;
   LDAPMessage *res = NULL;
   int rc = LDAP_TIMEOUT;
@@ -387,6 +429,7 @@ static ldap_auth_status find_user(LDAP *ld, const ldap_settings *s,
     if (ok && !out->display_name)
       ok = first_value(ld, e, "cn", &out->display_name);
     ok = ok && first_value(ld, e, "mail", &out->email) &&
+         entry_id(ld, e, &out->entry_id) &&
          first_value(ld, e, fiscal, &out->fiscal_code) &&
          first_value(ld, e, s->username_attr, &out->username);
     if (ok && !out->username)

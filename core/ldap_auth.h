@@ -60,7 +60,11 @@ typedef struct ldap_identity {
   char *display_name; /* displayName, else cn; NULL when absent */
   char *email;        /* mail; NULL when absent */
   char *fiscal_code;  /* codice fiscale; NULL when absent */
-  char **groups;      /* cn of each group, NULL-terminated; non-NULL on OK */
+  /* The entry's stable id, "entryUUID:<uuid>" (OpenLDAP) or
+   * "objectGUID:<hex>" (Active Directory); NULL when the directory gives
+   * neither (then the DN identifies the entry). */
+  char *entry_id;
+  char **groups; /* cn of each group, NULL-terminated; non-NULL on OK */
   size_t ngroups;
 } ldap_identity;
 

@@ -26,6 +26,7 @@
 #include <curl/curl.h>
 #include "paths.h"
 #include "server.h"
+#include "server_key.h"
 
 #define STARTUP_DB_WAIT_S 30
 
@@ -43,23 +44,16 @@ static void usage(FILE *out) {
 /* Connects for migrations, waiting a bounded time for PostgreSQL to come up
  * (a server started together with its database). */
 static PGconn *connect_for_migrations(const char *url) {
+  char msg[256] = "";
   for (int waited = 0;; waited++) {
-    const char *keys[] = {"dbname", "connect_timeout", "application_name",
-                          NULL};
-    const char *vals[] = {url, "3", "concerto-migrate", NULL};
-    PGconn *pg = PQconnectdbParams(keys, vals, 1);
-    if (PQstatus(pg) == CONNECTION_OK)
+    PGconn *pg = db_connect(url, NULL, "concerto-migrate", msg, sizeof msg);
+    if (pg)
       return pg;
     if (waited >= STARTUP_DB_WAIT_S) {
-      char msg[256];
-      snprintf(msg, sizeof msg, "%s", PQerrorMessage(pg));
-      msg[strcspn(msg, "\n")] = '\0';
       log_msg(CONCERTO_LOG_ERROR, NULL, NULL,
               "database unreachable after %d s: %s", STARTUP_DB_WAIT_S, msg);
-      PQfinish(pg);
       return NULL;
     }
-    PQfinish(pg);
     sleep(1);
   }
 }
@@ -83,6 +77,14 @@ static bool run_migrations(app *a, const char *core_sql_dir) {
   ok = ok && migrate_run(pg, sets, n, err, sizeof err);
   if (!ok)
     log_msg(CONCERTO_LOG_ERROR, NULL, NULL, "migrations: %s", err);
+  /* Still as the owner: the key the server acts for itself with. */
+  char host[128] = "", name[200];
+  gethostname(host, sizeof host - 1);
+  snprintf(name, sizeof name, "%s pid %ld", host, (long)getpid());
+  if (ok && !server_key_register(pg, name, a->server_key, err, sizeof err)) {
+    log_msg(CONCERTO_LOG_ERROR, NULL, NULL, "%s", err);
+    ok = false;
+  }
   for (size_t i = 0; sets && i < n; i++)
     migration_set_free(&sets[i]);
   free(sets);
@@ -158,21 +160,23 @@ int main(int argc, char **argv) {
   int rc = 1;
   server *srv = NULL;
   lt_dlinit();
-  a.pool = db_pool_new(a.cfg.database_url, a.cfg.db_app_role,
-                       a.cfg.db_pool_size, a.cfg.db_acquire_timeout_ms);
-  a.tenants = tenant_cache_new(a.cfg.database_url, a.cfg.db_app_role);
+  a.app_conninfo =
+      a.cfg.database_app_url ? a.cfg.database_app_url : a.cfg.database_url;
+  a.app_user = a.cfg.database_app_url ? NULL : a.cfg.db_app_role;
+  a.pool = db_pool_new(a.app_conninfo, a.app_user, a.cfg.db_pool_size,
+                       a.cfg.db_acquire_timeout_ms);
+  a.tenants = tenant_cache_new(a.app_conninfo, a.app_user, a.server_key);
   a.events = events_new();
   if (a.events) {
     mail_service_register(&a);
     sms_service_register(&a);
   }
   if (a.cfg.event_workers > 0)
-    a.event_pool =
-        db_pool_new(a.cfg.database_url, a.cfg.db_app_role, a.cfg.event_workers,
-                    a.cfg.db_acquire_timeout_ms);
+    a.event_pool = db_pool_new(a.app_conninfo, a.app_user, a.cfg.event_workers,
+                               a.cfg.db_acquire_timeout_ms);
   curl_global_init(CURL_GLOBAL_DEFAULT);
   scripts_init();
-  a.notify = notify_hub_new(a.cfg.database_url, a.cfg.db_app_role);
+  a.notify = notify_hub_new(a.app_conninfo, a.app_user);
   a.router = router_new();
   if (!a.pool || !a.router || !a.tenants || !a.events ||
       !core_routes_register(&a, err, sizeof err)) {
@@ -212,6 +216,8 @@ int main(int argc, char **argv) {
 
 out:
   events_stop(&a); /* before the modules whose handlers it calls go */
+  if (a.server_key[0] && a.pool)
+    server_key_retire(a.pool, a.server_key);
   module_registry_free(a.modules);
   if (a.router)
     core_routes_free_targets(&a);

@@ -194,6 +194,32 @@ static bool exec_ok(PGconn *pg, const char *sql, char *err, size_t errlen) {
   return ok;
 }
 
+/* Every function of the schema gets a fixed search_path (its schema, the
+ * core's, the catalog, and pg_temp last), so it means the same whoever
+ * calls it: PostgreSQL otherwise resolves names through the caller's path
+ * (a database user not named "concerto" then found none of the core's
+ * tables) and searches temporary tables first. Functions that name their
+ * own path, with pg_temp, are left alone. `schema` is a plain identifier
+ * (module names are [a-z][a-z0-9_]*). */
+static bool pin_search_paths(PGconn *pg, const char *schema, char *err,
+                             size_t errlen) {
+  char path[160];
+  if (strcmp(schema, "concerto") == 0)
+    snprintf(path, sizeof path, "concerto, pg_catalog, pg_temp");
+  else
+    snprintf(path, sizeof path, "%s, concerto, pg_catalog, pg_temp", schema);
+  char sql[1024];
+  snprintf(sql, sizeof sql,
+           "DO $pin$ DECLARE f record; BEGIN FOR f IN SELECT "
+           "p.oid::regprocedure AS sig FROM pg_proc p WHERE p.pronamespace = "
+           "'%s'::regnamespace AND p.prokind = 'f' AND NOT EXISTS (SELECT 1 "
+           "FROM unnest(coalesce(p.proconfig, '{}')) c WHERE c LIKE "
+           "'search_path=%%pg_temp%%') LOOP EXECUTE format('ALTER FUNCTION "
+           "%%s SET search_path = %s', f.sig); END LOOP; END $pin$",
+           schema, path);
+  return exec_ok(pg, sql, err, errlen);
+}
+
 static bool apply_one(PGconn *pg, const migration_set *set,
                       const migration_file *f, char *err, size_t errlen) {
   char msg[512];
@@ -208,7 +234,8 @@ static bool apply_one(PGconn *pg, const migration_set *set,
   PQfreemem(schema);
   const char *params[3] = {set->module, f->filename, f->checksum};
   bool ok = exec_ok(pg, setup, msg, sizeof msg) &&
-            exec_ok(pg, f->sql, msg, sizeof msg);
+            exec_ok(pg, f->sql, msg, sizeof msg) &&
+            pin_search_paths(pg, set->schema, msg, sizeof msg);
   if (ok && strcmp(set->schema, "concerto") != 0) {
     /* A module's tables are for the application role to use (row-level
      * security, where the module enabled it, still applies); the core's

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "db_pool.h"
 #include "log.h"
 #include "request.h"
 
@@ -19,7 +20,8 @@
 typedef struct sse_client {
   struct MHD_Connection *conn;
   notify_hub *hub;
-  char user_id[24], tenant_id[24];
+  char user_id[24], tenant_id[24], patient_id[24];
+  bool staff;      /* a staff session: hears its hospital's notifications */
   char topic[128]; /* "<module>/<topic>" for a module's live stream, else "" */
   char *queue;     /* pending "event: ...\ndata: ...\n\n" text */
   size_t len;
@@ -65,13 +67,17 @@ static void enqueue(sse_client *c, const char *text) {
   }
 }
 
-/* A message is either a personal/hospital notification ({user_id,
- * tenant_id, data}) for the console's bell, or a module's live event
- * ({topic, event, data}) for the streams open on that topic only. */
+/* A message is either a notification for the console's bell, addressed to
+ * one audience - {user_id} one staff user, {tenant_id} the staff of a
+ * hospital, {patient_id} one patient's sessions - or a module's live event
+ * ({topic, event, data}) for the streams open on that topic only. A
+ * hospital's notifications never reach a patient's (or anybody else's
+ * non-staff) stream, whatever hospital that session belongs to. */
 static void deliver(notify_hub *h, const char *payload) {
   json_t *msg = json_loads(payload, 0, NULL);
   const char *user = json_string_value(json_object_get(msg, "user_id"));
   const char *tenant = json_string_value(json_object_get(msg, "tenant_id"));
+  const char *patient = json_string_value(json_object_get(msg, "patient_id"));
   const char *topic = json_string_value(json_object_get(msg, "topic"));
   const char *name = json_string_value(json_object_get(msg, "event"));
   json_t *data = json_object_get(msg, "data");
@@ -82,10 +88,14 @@ static void deliver(notify_hub *h, const char *payload) {
     event = NULL;
   pthread_mutex_lock(&h->lock);
   for (sse_client *c = h->clients; event && c; c = c->next) {
-    bool wanted = topic ? strcmp(topic, c->topic) == 0
-                        : c->topic[0] == '\0' &&
-                              ((user && strcmp(user, c->user_id) == 0) ||
-                               (tenant && strcmp(tenant, c->tenant_id) == 0));
+    bool wanted =
+        topic ? strcmp(topic, c->topic) == 0
+              : c->topic[0] == '\0' &&
+                    ((c->staff && user && strcmp(user, c->user_id) == 0) ||
+                     (c->staff && !user && tenant &&
+                      strcmp(tenant, c->tenant_id) == 0) ||
+                     (!c->staff && patient &&
+                      strcmp(patient, c->patient_id) == 0));
     if (wanted)
       enqueue(c, event);
   }
@@ -103,11 +113,9 @@ static void heartbeat(notify_hub *h) {
 }
 
 static PGconn *listen_conn(notify_hub *h) {
-  const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
-  const char *vals[] = {h->conninfo, "3", "concerto-notify", NULL};
-  PGconn *pg = PQconnectdbParams(keys, vals, 1);
+  PGconn *pg = db_connect(h->conninfo, h->app_role, "concerto-notify", NULL, 0);
   PGresult *r = NULL;
-  if (PQstatus(pg) == CONNECTION_OK)
+  if (pg)
     r = PQexec(pg, "LISTEN concerto_notify; LISTEN concerto_tenants");
   bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
   PQclear(r);
@@ -254,6 +262,9 @@ bool notify_topic_stream_response(concerto_request *req, notify_hub *h,
            req->caller.user_id ? req->caller.user_id : "-");
   snprintf(c->tenant_id, sizeof c->tenant_id, "%s",
            req->caller.tenant_id ? req->caller.tenant_id : "-");
+  snprintf(c->patient_id, sizeof c->patient_id, "%s",
+           req->caller.patient_id ? req->caller.patient_id : "-");
+  c->staff = req->caller.kind == CALLER_STAFF;
   snprintf(c->topic, sizeof c->topic, "%s", topic ? topic : "");
   /* The first bytes tell the browser how long to wait before reconnecting. */
   c->queue = strdup("retry: 5000\n: connected\n\n");

@@ -18,7 +18,8 @@ typedef struct app app;
 typedef struct notify_hub notify_hub;
 typedef struct concerto_request concerto_request;
 
-/* conninfo and app_role are copied. Owned by the caller. */
+/* conninfo and app_role (the login role; NULL = the conninfo's) are
+ * copied. Owned by the caller. */
 notify_hub *notify_hub_new(const char *conninfo, const char *app_role);
 /* Before start: `fn(ctx)` runs on the hub's thread for every NOTIFY
  * concerto_tenants (a hospital's modules changed) and after every

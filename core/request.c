@@ -14,9 +14,14 @@
 
 #include "auth.h"
 #include "blob_store.h"
+#include "utf8.h"
 #include "notify.h"
 #include "log.h"
 #include "problem.h"
+
+static concerto_status respond_json_typed(concerto_request *req,
+                                          unsigned status, json_t *body,
+                                          const char *type);
 
 /* ---- ids ---- */
 
@@ -99,6 +104,75 @@ void request_free(concerto_request *req) {
   free(req);
 }
 
+/* ---- parameters at the edge ---- */
+
+#define QUERY_ARGS_MAX 64
+#define QUERY_VALUE_MAX 4096
+
+typedef struct arg_check {
+  const char *bad; /* the first offending argument's name, or a summary */
+  unsigned count;
+} arg_check;
+
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind,
+                                 const char *key, const char *value) {
+  (void)kind;
+  arg_check *c = cls;
+  if (++c->count > QUERY_ARGS_MAX) {
+    c->bad = "(too many query parameters)";
+    return MHD_NO;
+  }
+  size_t klen = key ? strlen(key) : 0, vlen = value ? strlen(value) : 0;
+  if (!key || klen > 100 || !utf8_clean(key, klen)) {
+    c->bad = "(a query parameter name)";
+    return MHD_NO;
+  }
+  if (vlen > QUERY_VALUE_MAX || (value && !utf8_clean(value, vlen))) {
+    c->bad = key;
+    return MHD_NO;
+  }
+  return MHD_YES;
+}
+
+/* What the client sent as path parameters, query arguments and the
+ * hospital header must be text PostgreSQL can take: valid UTF-8 without
+ * control characters, bounded. Checked once here for every route, so no
+ * handler turns a stray byte into a failed statement (a 500). On failure
+ * the request is answered 400 naming the parameter and false returned. */
+static bool params_clean(concerto_request *req, const route_match *m) {
+  const char *bad = NULL, *where = NULL;
+  for (int i = 0; !bad && i < m->nparams; i++)
+    if (!utf8_clean(m->values[i], strlen(m->values[i])))
+      bad = m->names[i], where = "path";
+  arg_check q = {NULL, 0};
+  if (!bad && req->conn) {
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, check_arg, &q);
+    if (q.bad)
+      bad = q.bad, where = "query";
+  }
+  const char *tenant =
+      req->conn ? MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+                                              TENANT_HEADER)
+                : NULL;
+  if (!bad && tenant &&
+      (strlen(tenant) > 32 || !utf8_clean(tenant, strlen(tenant))))
+    bad = TENANT_HEADER, where = "header";
+  if (!bad)
+    return true;
+  json_t *p = problem_json(
+      400, "invalid_parameter", NULL,
+      arena_printf(&req->arena,
+                   "The %s parameter \"%.100s\" is not valid text: UTF-8 "
+                   "without control characters, at most %d bytes.",
+                   where, bad, QUERY_VALUE_MAX));
+  json_object_set_new(p, "errors",
+                      json_pack("[{s:s, s:s, s:s}]", "field", bad, "code",
+                                "encoding", "message",
+                                "not valid UTF-8 text, or too long"));
+  respond_json_typed(req, 400, p, "application/problem+json; charset=utf-8");
+  return false;
+}
+
 /* ---- body ---- */
 
 size_t request_body_limit(const concerto_request *req) {
@@ -132,14 +206,27 @@ bool request_begin_body(concerto_request *req) {
   if (!(t->flags & CONCERTO_ROUTE_UPLOAD))
     return false;
   req->is_upload = true;
-  /* Authentication needs the database and runs at dispatch, after the
-   * body. A caller without any credentials is turned away before a byte
-   * reaches the disk (the same answer auth_authorize would give). */
+  /* Nothing reaches the disk before the request's parameters are valid
+   * and its caller is known and allowed: the body of a refused upload is
+   * never read (libmicrohttpd closes the connection after the answer). */
+  req->match = m;
+  if (!params_clean(req, &m))
+    return true;
   if (t->required_role && lacks_credentials(req)) {
     request_problem(req, 401, "unauthenticated", NULL,
                     "Log in first: this resource requires an authenticated "
                     "user, and the session is missing, expired or ended.");
     return true;
+  }
+  if (t->required_role) {
+    /* In a short transaction of its own: an upload may take minutes and
+     * must not hold a database connection meanwhile. Dispatch checks the
+     * caller again, in the request's own transaction. */
+    req->route = (route_target *)t;
+    bool allowed = auth_authorize(req, t);
+    request_end_tx(req, allowed);
+    if (!allowed)
+      return true;
   }
   return false;
 }
@@ -436,6 +523,18 @@ static void answer_status(concerto_request *req, concerto_status st) {
   const char *detail = NULL;
   if (st == CONCERTO_ERR_DB_UNAVAILABLE)
     detail = "The database is not reachable right now; retry shortly.";
+  /* A statement the database refused because of what the client sent is
+   * the client's error: a value of the wrong type or range (class 22), or
+   * a change row-level security does not allow (42501). */
+  if (st == CONCERTO_ERR_DB_QUERY &&
+      strncmp(req->last_sqlstate, "22", 2) == 0) {
+    k = (problem_kind){400, "invalid_input", "Bad Request"};
+    detail = "A value in the request has the wrong type, format or range.";
+  } else if (st == CONCERTO_ERR_DB_QUERY &&
+             strcmp(req->last_sqlstate, "42501") == 0) {
+    k = (problem_kind){403, "forbidden", "Forbidden"};
+    detail = "This change is not allowed for your hospital.";
+  }
   request_problem(req, k.http_status, k.code, k.title, detail);
 }
 
@@ -481,6 +580,8 @@ void request_dispatch(concerto_request *req) {
   }
   route_target *t = req->match.target;
   req->route = t;
+  if (!params_clean(req, &req->match))
+    return;
   if (t->owner && t->owner->status != MODULE_STARTED) {
     request_problem(req, 503, "module_unavailable", "Service Unavailable",
                     "The module serving this path is not running.");

@@ -77,6 +77,10 @@ struct concerto_request {
   bool in_tx;
   bool db_lent; /* db belongs to an event dispatcher, which ends the tx */
   struct concerto_result *results;
+  /* SQLSTATE of the last failed statement ("" = none): a handler that
+   * returns the failure unanswered gets 400 for bad data (class 22) and 403
+   * for a refused write (42501, row-level security), not a 500. */
+  char last_sqlstate[6];
 
   /* Identity, filled by auth_authorize before the handler runs. */
   caller caller;
@@ -175,6 +179,9 @@ int host_req_has_role(const concerto_request *req, const char *role);
 concerto_status host_audit(concerto_request *req, const char *action,
                            const char *resource, const char *patient_id,
                            const char *outcome);
+concerto_status host_audit_for(concerto_request *req, const char *tenant_id,
+                               const char *action, const char *resource,
+                               const char *patient_id, const char *outcome);
 concerto_status host_db_query(concerto_request *req, const char *sql,
                               int nparams, const char *const *params,
                               concerto_result **out);

@@ -120,6 +120,7 @@ concerto_status host_db_query(concerto_request *req, const char *sql,
       req->db ? db_conn_exec(req->db, sql, nparams, params, &pg, sqlstate)
               : begin_with(req, sql, nparams, params, &pg, sqlstate);
   if (st != CONCERTO_OK) {
+    memcpy(req->last_sqlstate, sqlstate, sizeof req->last_sqlstate);
     /* SQLSTATE only: the message could quote parameter values. */
     log_msg(CONCERTO_LOG_WARN,
             req->route && req->route->owner ? req->route->owner->name : NULL,

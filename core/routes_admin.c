@@ -256,9 +256,13 @@ static concerto_status list_users(concerto_request *req, void *ud) {
   concerto_status st = request_query(
       req,
       "SELECT u.id::text, u.username, u.display_name, u.email, "
-      "u.auth_source, u.disabled, array_agg(r.role ORDER BY r.role) AS roles "
-      "FROM concerto.users u JOIN concerto.user_roles r ON r.user_id = u.id "
-      "WHERE r.tenant_id = $1 GROUP BY u.id ORDER BY u.username",
+      "u.auth_source, u.disabled, array_agg(r.role ORDER BY r.role) AS roles, "
+      "(SELECT t.code FROM concerto.tenants t WHERE t.id = u.home_tenant_id) "
+      "AS home, coalesce((SELECT array_agg(t.code ORDER BY t.code) FROM "
+      "concerto.user_shares s JOIN concerto.tenants t ON t.id = s.tenant_id "
+      "WHERE s.user_id = u.id), '{}')::text[] AS shares FROM concerto.users "
+      "u JOIN concerto.user_roles r ON r.user_id = u.id WHERE r.tenant_id = "
+      "$1 GROUP BY u.id ORDER BY u.username",
       1, (const char *[]){req->caller.tenant_id}, &r);
   return respond_rows(req, st, r, "users");
 }
@@ -341,14 +345,25 @@ static concerto_status create_user(concerto_request *req, void *ud) {
   char *hash = ldap ? NULL : password_hash(password);
   if (!ldap && !hash)
     return CONCERTO_ERR_INTERNAL;
-  const char *params[5] = {username, display, email, hash,
-                           ldap ? "ldap" : "local"};
+  /* The hospital creating the account owns it: only it (or the region)
+   * gives it roles, or shares it with another hospital. A directory
+   * account made here is that hospital's directory's, found at login by
+   * its login name and bound to its entry then. */
+  const char *params[6] = {username,
+                           display,
+                           email,
+                           hash,
+                           ldap ? "ldap" : "local",
+                           req->caller.tenant_id};
   PGresult *r = NULL;
-  st = request_query(req,
-                     "INSERT INTO concerto.users (username, display_name, "
-                     "email, password_hash, auth_source) VALUES ($1, $2, $3, "
-                     "$4, $5) ON CONFLICT (username) DO NOTHING RETURNING id",
-                     5, params, &r);
+  st = request_query(
+      req,
+      "INSERT INTO concerto.users (username, display_name, email, "
+      "password_hash, auth_source, home_tenant_id, directory_tenant_id, "
+      "directory_login) VALUES ($1, $2, $3, $4, $5, $6::bigint, CASE WHEN $5 "
+      "= 'ldap' THEN $6::bigint END, CASE WHEN $5 = 'ldap' THEN lower($1) "
+      "END) ON CONFLICT (username) DO NOTHING RETURNING id",
+      6, params, &r);
   free(hash);
   if (st != CONCERTO_OK)
     return st;
@@ -372,6 +387,58 @@ static concerto_status create_user(concerto_request *req, void *ud) {
                                      display, "roles", roles));
 }
 
+/* The account `username` if this request's hospital may give it roles:
+ * the hospital owns it or was given it (user_shares), or the caller is a
+ * regional administrator. Otherwise answers 404 (no such account) or 403
+ * naming the owning hospital, and *uid is NULL. */
+static concerto_status owned_account(concerto_request *req,
+                                     const char *username, const char **uid) {
+  *uid = NULL;
+  PGresult *r = NULL;
+  concerto_status st = request_query(
+      req,
+      "SELECT u.id::text, u.home_tenant_id = $2::bigint OR EXISTS (SELECT 1 "
+      "FROM concerto.user_shares s WHERE s.user_id = u.id AND s.tenant_id = "
+      "$2::bigint), (SELECT t.name FROM concerto.tenants t WHERE t.id = "
+      "u.home_tenant_id) FROM concerto.users u WHERE u.username = $1",
+      2, (const char *[]){username, req->caller.tenant_id}, &r);
+  if (st != CONCERTO_OK)
+    return st;
+  if (PQntuples(r) != 1)
+    return CONCERTO_ERR_NOT_FOUND;
+  bool given = PQgetvalue(r, 0, 1)[0] == 't';
+  if (!given && req->caller.regional_admin) {
+    /* The region gives the account to this hospital: recorded as a share,
+     * so the hospital's administrator manages its roles from now on. */
+    *uid = arena_strdup(&req->arena, PQgetvalue(r, 0, 0));
+    if ((st = db_regional_scope(req)) != CONCERTO_OK ||
+        (st = request_query(
+             req,
+             "INSERT INTO concerto.user_shares (user_id, "
+             "tenant_id, granted_by) VALUES ($1, $2, $3) ON "
+             "CONFLICT DO NOTHING",
+             3,
+             (const char *[]){*uid, req->caller.tenant_id, req->caller.user_id},
+             NULL)) != CONCERTO_OK)
+      *uid = NULL;
+    return st;
+  }
+  if (!given) {
+    request_audit(req, "user.roles.change",
+                  arena_printf(&req->arena, "user:%s", username), NULL,
+                  "denied", NULL);
+    return request_problem(
+        req, 403, "account_not_shared", NULL,
+        arena_printf(&req->arena,
+                     "This account belongs to %s: that hospital's "
+                     "administrator can share it with yours first.",
+                     PQgetisnull(r, 0, 2) ? "another hospital"
+                                          : PQgetvalue(r, 0, 2)));
+  }
+  *uid = arena_strdup(&req->arena, PQgetvalue(r, 0, 0));
+  return CONCERTO_OK;
+}
+
 static concerto_status set_user_roles(concerto_request *req, void *ud) {
   (void)ud;
   concerto_status st;
@@ -384,14 +451,9 @@ static concerto_status set_user_roles(concerto_request *req, void *ud) {
   if (verr_end(req, &v, &st))
     return st;
   const char *username = host_req_param(req, "username");
-  PGresult *r = NULL;
-  st = request_query(req, "SELECT id FROM concerto.users WHERE username = $1",
-                     1, (const char *[]){username}, &r);
-  if (st != CONCERTO_OK)
+  const char *uid;
+  if ((st = owned_account(req, username, &uid)) != CONCERTO_OK || !uid)
     return st;
-  if (PQntuples(r) != 1)
-    return CONCERTO_ERR_NOT_FOUND;
-  const char *uid = arena_strdup(&req->arena, PQgetvalue(r, 0, 0));
   if ((st = put_roles(req, uid, roles)) != CONCERTO_OK)
     return st;
   request_audit(req, "user.roles.change",
@@ -401,6 +463,92 @@ static concerto_status set_user_roles(concerto_request *req, void *ud) {
                            json_pack("{s:s, s:s, s:O}", "username", username,
                                      "tenant", req->caller.tenant_code, "roles",
                                      roles));
+}
+
+/* ---- sharing an account with another hospital ---- */
+
+/* The account owned by this request's hospital (or any, for a regional
+ * administrator) and the other hospital of the path; answers 404 itself. */
+static concerto_status share_target(concerto_request *req, const char **uid,
+                                    const char **target_id) {
+  *uid = *target_id = NULL;
+  PGresult *r = NULL;
+  concerto_status st = request_query(
+      req,
+      "SELECT u.id::text, (SELECT t.id::text FROM concerto.tenants t WHERE "
+      "t.code = $3 AND t.active AND t.id <> $2::bigint) FROM concerto.users "
+      "u WHERE u.username = $1 AND (u.home_tenant_id = $2::bigint OR "
+      "$4::boolean)",
+      4,
+      (const char *[]){host_req_param(req, "username"), req->caller.tenant_id,
+                       host_req_param(req, "other"),
+                       req->caller.regional_admin ? "true" : "false"},
+      &r);
+  if (st != CONCERTO_OK)
+    return st;
+  if (PQntuples(r) != 1)
+    return request_problem(req, 404, "not_found", NULL,
+                           "No account of this hospital has this name.");
+  if (PQgetisnull(r, 0, 1))
+    return request_problem(req, 404, "not_found", NULL,
+                           "No other active hospital has this code.");
+  *uid = arena_strdup(&req->arena, PQgetvalue(r, 0, 0));
+  *target_id = arena_strdup(&req->arena, PQgetvalue(r, 0, 1));
+  return CONCERTO_OK;
+}
+
+static concerto_status share_user(concerto_request *req, void *ud) {
+  (void)ud;
+  const char *uid, *target;
+  concerto_status st = share_target(req, &uid, &target);
+  if (st != CONCERTO_OK || !uid)
+    return st;
+  if ((st = request_query(req,
+                          "INSERT INTO concerto.user_shares (user_id, "
+                          "tenant_id, granted_by) VALUES ($1, $2, $3) ON "
+                          "CONFLICT DO NOTHING",
+                          3, (const char *[]){uid, target, req->caller.user_id},
+                          NULL)) != CONCERTO_OK)
+    return st;
+  const char *who = host_req_param(req, "username");
+  request_audit(req, "user.share",
+                arena_printf(&req->arena, "user:%s:with:%s", who,
+                             host_req_param(req, "other")),
+                NULL, "success", NULL);
+  return host_respond_json(req, 200,
+                           json_pack("{s:s, s:s}", "username", who,
+                                     "shared_with",
+                                     host_req_param(req, "other")));
+}
+
+static concerto_status unshare_user(concerto_request *req, void *ud) {
+  (void)ud;
+  const char *uid, *target;
+  concerto_status st = share_target(req, &uid, &target);
+  if (st != CONCERTO_OK || !uid)
+    return st;
+  PGresult *r = NULL;
+  if ((st = request_query(req,
+                          "SELECT concerto.user_unshare($1::bigint, "
+                          "$2::bigint)",
+                          2, (const char *[]){uid, target}, &r)) != CONCERTO_OK)
+    return st;
+  if (PQgetvalue(r, 0, 0)[0] != 't')
+    return request_problem(req, 404, "not_found", NULL,
+                           "This account is not shared with that hospital.");
+  const char *who = host_req_param(req, "username");
+  /* The roles the other hospital gave it went with the share. */
+  request_audit(req, "user.unshare",
+                arena_printf(&req->arena, "user:%s:with:%s", who,
+                             host_req_param(req, "other")),
+                NULL, "success", NULL);
+  request_audit(req, "user.roles.change",
+                arena_printf(&req->arena, "user:%s", who), NULL, "success",
+                target);
+  return host_respond_json(req, 200,
+                           json_pack("{s:s, s:s}", "username", who,
+                                     "unshared_with",
+                                     host_req_param(req, "other")));
 }
 
 /* ---- directory ---- */
@@ -501,7 +649,7 @@ static concerto_status public_tenants(concerto_request *req, void *ud) {
   (void)ud;
   PGresult *r = NULL;
   concerto_status st =
-      db_regional_scope(req); /* directories are per hospital */
+      db_system_scope(req, NULL); /* directories are per hospital */
   if (st == CONCERTO_OK)
     st = request_query(
         req,
@@ -586,6 +734,10 @@ const route_def routes_admin[] = {
     {"POST", "/api/v1/tenants/{tenant}/users", TENANT_ADMIN, create_user},
     {"PUT", "/api/v1/tenants/{tenant}/users/{username}/roles", TENANT_ADMIN,
      set_user_roles},
+    {"PUT", "/api/v1/tenants/{tenant}/users/{username}/shares/{other}",
+     TENANT_ADMIN, share_user},
+    {"DELETE", "/api/v1/tenants/{tenant}/users/{username}/shares/{other}",
+     TENANT_ADMIN, unshare_user},
     {"PUT", "/api/v1/tenants/{tenant}/ldap", TENANT_ADMIN, put_ldap},
     {"GET", "/api/v1/tenants/{tenant}/ldap", TENANT_ADMIN, get_ldap},
     {"GET", "/api/v1/auth/tenants", NULL, public_tenants},

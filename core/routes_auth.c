@@ -39,12 +39,12 @@ static concerto_status too_many(concerto_request *req, int wait_s) {
 /* Seconds the keys are still blocked, -1 on database failure. */
 static int throttle_wait(concerto_request *req, const char *user_key,
                          const char *addr_key) {
-  const char *keys =
-      arena_printf(&req->arena, "{\"%s\",\"%s\"}", user_key, addr_key);
-  const char *params[1] = {keys};
+  /* Parameters, never a text[] literal built from what was typed (a quote
+   * or backslash in it made the literal malformed: 503, and no throttle). */
+  const char *params[2] = {user_key, addr_key};
   PGresult *r = NULL;
-  if (request_query(req, "SELECT concerto.throttle_wait($1::text[])", 1, params,
-                    &r) != CONCERTO_OK)
+  if (request_query(req, "SELECT concerto.throttle_wait(ARRAY[$1, $2])", 2,
+                    params, &r) != CONCERTO_OK)
     return -1;
   return atoi(PQgetvalue(r, 0, 0));
 }
@@ -114,31 +114,45 @@ static bool load_ldap(concerto_request *req, const char *tenant_code,
   return true;
 }
 
-/* Creates or updates the directory user and replaces their roles in that
- * hospital with the ones the directory groups map to. Returns the user id
- * (arena) or NULL; *nroles gets how many roles were granted. */
+/* The account of this directory entry (concerto.directory_account: bound
+ * by hospital and entry, never matched by name across hospitals), with its
+ * roles in that hospital replaced by the ones the directory groups map to.
+ * Returns the user id (arena), or NULL with *conflict set when no account
+ * name was free; *nroles gets how many roles were granted. */
 static const char *provision_ldap_user(concerto_request *req, const ldap_row *l,
-                                       const ldap_identity *id, int *nroles) {
-  const char *params[4] = {id->username,
-                           id->display_name ? id->display_name : id->username,
-                           id->email, id->fiscal_code};
+                                       const ldap_identity *id, int *nroles,
+                                       bool *conflict) {
+  *nroles = 0;
+  *conflict = false;
+  const char *entry =
+      id->entry_id ? id->entry_id : arena_printf(&req->arena, "dn:%s", id->dn);
+  const char *params[6] = {l->tenant_id,     entry,     id->username,
+                           id->display_name, id->email, id->fiscal_code};
   PGresult *r = NULL;
-  if (request_query(
-          req,
-          "INSERT INTO concerto.users (username, display_name, email, "
-          "fiscal_code, auth_source) VALUES (lower($1), $2, $3, $4, 'ldap') "
-          "ON CONFLICT (username) DO UPDATE SET display_name = $2, email = $3 "
-          "WHERE users.auth_source = 'ldap' RETURNING id",
-          4, params, &r) != CONCERTO_OK ||
+  /* Two statements: the account the function may create is visible only
+   * to statements that start after it. */
+  if (request_query(req,
+                    "SELECT concerto.directory_account($1::bigint, $2, $3, $4, "
+                    "$5, $6)::text",
+                    6, params, &r) != CONCERTO_OK)
+    return NULL;
+  if (PQgetisnull(r, 0, 0)) {
+    *conflict = true; /* no free name for a new account */
+    return NULL;
+  }
+  const char *found = arena_strdup(&req->arena, PQgetvalue(r, 0, 0));
+  if (request_query(req,
+                    "SELECT id::text FROM concerto.users WHERE id = "
+                    "$1::bigint AND NOT disabled",
+                    1, (const char *[]){found}, &r) != CONCERTO_OK ||
       PQntuples(r) != 1)
-    return NULL; /* a local account of the same name is not taken over */
+    return NULL; /* disabled: no role, no session */
   const char *uid = arena_strdup(&req->arena, PQgetvalue(r, 0, 0));
   const char *del[2] = {uid, l->tenant_id};
   request_query(req,
                 "DELETE FROM concerto.user_roles WHERE user_id = $1 AND "
                 "tenant_id = $2",
                 2, del, NULL);
-  *nroles = 0;
   for (size_t g = 0; g < id->ngroups; g++) {
     json_t *roles = json_object_get(l->group_roles, id->groups[g]);
     size_t i;
@@ -178,7 +192,9 @@ static concerto_status login(concerto_request *req, void *ud) {
   const char *user_key = arena_printf(&req->arena, "user:%s", username);
   const char *addr_key = arena_printf(&req->arena, "addr:%s", req->client_addr);
 
-  if ((st = db_regional_scope(req)) != CONCERTO_OK)
+  /* Before a caller exists the core reads the accounts and directories of
+   * every hospital itself. */
+  if ((st = db_system_scope(req, NULL)) != CONCERTO_OK)
     return st;
   int wait = throttle_wait(req, user_key, addr_key);
   if (wait < 0)
@@ -189,28 +205,35 @@ static concerto_status login(concerto_request *req, void *ud) {
     return too_many(req, wait);
   }
 
+  /* A local account by that name is checked first; the hospital's
+   * directory, when a hospital is named and has one, is asked when there
+   * is no such local account or its password did not match. A directory
+   * account is never looked up by name: only the directory's entry finds it
+   * (provision_ldap_user). */
   const char *params[1] = {username};
   PGresult *r = NULL;
   if ((st = request_query(req,
-                          "SELECT id, password_hash, auth_source FROM "
-                          "concerto.users WHERE username = $1 AND NOT disabled",
+                          "SELECT id, password_hash FROM concerto.users WHERE "
+                          "username = $1 AND auth_source = 'local' AND NOT "
+                          "disabled AND password_hash IS NOT NULL",
                           1, params, &r)) != CONCERTO_OK)
     return st;
-  bool known = PQntuples(r) == 1;
   const char *uid =
-      known ? arena_strdup(&req->arena, PQgetvalue(r, 0, 0)) : NULL;
-  const char *hash = known && !PQgetisnull(r, 0, 1)
-                         ? arena_strdup(&req->arena, PQgetvalue(r, 0, 1))
-                         : NULL;
-  bool ldap_account = known && strcmp(PQgetvalue(r, 0, 2), "ldap") == 0;
+      PQntuples(r) == 1 ? arena_strdup(&req->arena, PQgetvalue(r, 0, 0)) : NULL;
+  const char *hash =
+      uid ? arena_strdup(&req->arena, PQgetvalue(r, 0, 1)) : NULL;
   ldap_row l;
-  bool has_ldap =
-      tenant && (!known || ldap_account) && load_ldap(req, tenant, &l);
+  bool has_ldap = tenant && load_ldap(req, tenant, &l);
   /* The slow part (argon2id, the directory) runs outside any transaction so
    * a burst of logins cannot hold the pool's connections. */
   request_end_tx(req, true);
 
-  if (has_ldap) {
+  bool local_ok = hash && password_verify(hash, password);
+  if (!hash && !has_ldap)
+    password_verify_dummy(password); /* same time as a real check */
+  if (local_ok && has_ldap)
+    json_decref(l.group_roles);
+  if (!local_ok && has_ldap) {
     ldap_identity id;
     char err[256] = "";
     ldap_auth_status ls =
@@ -219,7 +242,7 @@ static concerto_status login(concerto_request *req, void *ud) {
       json_decref(l.group_roles);
       log_msg(CONCERTO_LOG_WARN, NULL, req->id, "directory of %s: %s", tenant,
               err);
-      db_regional_scope(req);
+      db_system_scope(req, NULL);
       request_audit(req, "auth.login", user_key, NULL, "failure", l.tenant_id);
       request_end_tx(req, true);
       return request_problem(
@@ -229,15 +252,24 @@ static concerto_status login(concerto_request *req, void *ud) {
     }
     if (ls != LDAP_AUTH_OK) {
       json_decref(l.group_roles);
-      db_regional_scope(req);
+      db_system_scope(req, NULL);
       return login_failed(req, username, user_key, addr_key, 401,
                           "invalid_credentials", bad_credentials);
     }
-    db_regional_scope(req);
+    db_system_scope(req, NULL);
     int nroles = 0;
-    uid = provision_ldap_user(req, &l, &id, &nroles);
+    bool conflict = false;
+    uid = provision_ldap_user(req, &l, &id, &nroles, &conflict);
     ldap_identity_free(&id);
     json_decref(l.group_roles);
+    if (conflict) {
+      request_audit(req, "auth.login", user_key, NULL, "denied", l.tenant_id);
+      request_end_tx(req, true);
+      return request_problem(
+          req, 409, "username_conflict", NULL,
+          "Another account of the region already uses this name; ask the "
+          "regional administrator to rename one of them.");
+    }
     if (!uid || nroles == 0) {
       request_audit(req, "auth.login", user_key, NULL, "denied", l.tenant_id);
       request_end_tx(req, true);
@@ -251,11 +283,8 @@ static concerto_status login(concerto_request *req, void *ud) {
     return start_session(req, uid, tenant);
   }
 
-  bool ok = hash && !ldap_account && password_verify(hash, password);
-  if (!hash)
-    password_verify_dummy(password); /* same time as a real check */
-  db_regional_scope(req);
-  if (!ok)
+  db_system_scope(req, NULL);
+  if (!local_ok)
     return login_failed(req, username, user_key, addr_key, 401,
                         "invalid_credentials", bad_credentials);
   if (password_needs_rehash(hash)) {
@@ -386,9 +415,6 @@ static concerto_status me(concerto_request *req, void *ud) {
                   req->caller.display_name, "current_tenant",
                   req->caller.tenant_code, "roles",
                   req->caller.nroles ? req->caller.roles[0] : NULL));
-  concerto_status st = db_regional_scope(req);
-  if (st != CONCERTO_OK)
-    return st;
   json_t *profile =
       profile_json(req, req->caller.user_id, req->caller.tenant_code,
                    req->caller.csrf_token);
@@ -409,8 +435,6 @@ static concerto_status update_me(concerto_request *req, void *ud) {
   if (language && strcmp(language, "it") != 0 && strcmp(language, "en") != 0)
     verr_add(&v, "language", "must be \"it\" or \"en\"");
   if (verr_end(req, &v, &st))
-    return st;
-  if ((st = db_regional_scope(req)) != CONCERTO_OK)
     return st;
   if (language) {
     const char *p[2] = {language, req->caller.user_id};

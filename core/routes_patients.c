@@ -67,18 +67,28 @@ static concerto_status create_patient(concerto_request *req, void *ud) {
     verr_add(&v, "email", "is not an e-mail address");
   if (verr_end(req, &v, &st))
     return st;
-  const char *params[9] = {cf.normalized, surname,     given,
-                           birth_date,    birth_place, sex,
-                           email,         phone,       req->caller.user_id};
+  const char *params[10] = {cf.normalized,
+                            surname,
+                            given,
+                            birth_date,
+                            birth_place,
+                            sex,
+                            email,
+                            phone,
+                            req->caller.user_id,
+                            req->caller.tenant_id};
   PGresult *r = NULL;
+  /* The hospital registering the patient has a relationship with them
+   * (it may then send them one-time links). */
   st = request_query(
       req,
       "INSERT INTO concerto.patients (fiscal_code, surname, given_name, "
-      "birth_date, birth_place, sex, email, phone, created_by) VALUES ($1, $2, "
-      "$3, $4::date, $5, $6, $7, $8, $9) ON CONFLICT (fiscal_code) DO NOTHING "
+      "birth_date, birth_place, sex, email, phone, created_by, "
+      "created_tenant_id) VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8, $9, "
+      "$10::bigint) ON CONFLICT (fiscal_code) DO NOTHING "
       "RETURNING id::text, fiscal_code, surname, given_name, birth_date, "
       "birth_place, sex, email, phone",
-      9, params, &r);
+      10, params, &r);
   if (st == CONCERTO_ERR_DB_QUERY) {
     verr_init(&v);
     verr_add(&v, "phone", "digits and spaces, optionally a leading +");
@@ -94,34 +104,157 @@ static concerto_status create_patient(concerto_request *req, void *ud) {
   return host_respond_json(req, 201, row_json(r, 0));
 }
 
+#define SEARCH_MAX_RESULTS 20
+
+/* `s` as a LIKE prefix pattern that matches only itself: \ % _ escaped
+ * (the statement says ESCAPE '\'). Arena string. */
+static const char *like_prefix(concerto_request *req, const char *s) {
+  char *out = arena_alloc(&req->arena, 2 * strlen(s) + 2);
+  if (!out)
+    return NULL;
+  char *o = out;
+  for (; *s; s++) {
+    if (*s == '\\' || *s == '%' || *s == '_')
+      *o++ = '\\';
+    *o++ = *s;
+  }
+  *o++ = '%';
+  *o = '\0';
+  return out;
+}
+
+/* Letters counted as characters, not bytes (UTF-8 continuation bytes are
+ * not counted). */
+static size_t text_chars(const char *s) {
+  size_t n = 0;
+  for (; s && *s; s++)
+    n += ((unsigned char)*s & 0xC0) != 0x80 && *s != ' ';
+  return n;
+}
+
+static bool is_date(const char *s) {
+  int y, m, d;
+  char tail;
+  return s && strlen(s) == 10 &&
+         sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 && y >= 1850 &&
+         m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
+
+/* Patients are a regional identity (R2.6) but not a list to browse: a
+ * search names one person closely enough - the codice fiscale, or the
+ * surname with the given name or the birth date - and answers at most
+ * SEARCH_MAX_RESULTS. The search itself is audited with its shape (which
+ * fields were given, how many matched), and each patient shown too. */
 static concerto_status search_patients(concerto_request *req, void *ud) {
   (void)ud;
   const char *q = host_req_query(req, "q");
-  if (!q || strlen(q) < 2 || strlen(q) > 100)
-    return request_problem(req, 400, "bad_request", NULL,
-                           "q: give at least 2 characters of the surname, "
-                           "\"surname given-name\" or a codice fiscale.");
-  char *surname = arena_strdup(&req->arena, q);
-  char *given = strchr(surname, ' ');
-  if (given)
-    *given++ = '\0';
-  const char *params[3] = {q, surname, given};
+  const char *cf = host_req_query(req, "fiscal_code");
+  const char *surname = host_req_query(req, "surname");
+  const char *given = host_req_query(req, "given_name");
+  const char *birth = host_req_query(req, "birth_date");
+  verrors v;
+  verr_init(&v);
+  /* q: a codice fiscale, or "surname given-name" (compound surnames such
+   * as "Li Causi Salvatore" work: the text is a prefix of both). */
+  char *qtext = q ? arena_strdup(&req->arena, q) : NULL;
+  if (qtext) {
+    while (*qtext == ' ')
+      qtext++;
+    for (size_t n = strlen(qtext); n > 0 && qtext[n - 1] == ' '; n--)
+      qtext[n - 1] = '\0';
+  }
+  cf_info info;
+  if (qtext && !cf && cf_validate(qtext, &info) == CF_OK)
+    cf = qtext, qtext = NULL;
+  const char *shape;
+  if (cf) {
+    if (cf_validate(cf, &info) != CF_OK) {
+      verr_add_code(&v, "fiscal_code", "invalid",
+                    "a complete, valid codice fiscale");
+    } else {
+      cf = arena_strdup(&req->arena, info.normalized);
+    }
+    shape = "fiscal_code";
+  } else if (qtext && *qtext) {
+    const char *space = strchr(qtext, ' ');
+    if (!space || text_chars(qtext) < 4 || text_chars(space) < 2 ||
+        strlen(qtext) > 200)
+      verr_add_code(&v, "q", "too_broad",
+                    "give the codice fiscale, or the surname and at least "
+                    "the first two letters of the given name");
+    shape = birth ? "name+birth_date" : "name";
+  } else if (surname && (given || birth)) {
+    if (text_chars(surname) < 2 || strlen(surname) > 100)
+      verr_add_code(&v, "surname", "too_short", "at least 2 letters");
+    if (given && (text_chars(given) < 2 || strlen(given) > 100))
+      verr_add_code(&v, "given_name", "too_short", "at least 2 letters");
+    shape =
+        given ? (birth ? "surname+given_name+birth_date" : "surname+given_name")
+              : "surname+birth_date";
+  } else {
+    verr_add_code(&v, surname ? "given_name" : "q", "too_broad",
+                  "give the codice fiscale, or the surname with the given "
+                  "name or the birth date");
+    shape = "none";
+  }
+  if (birth && !is_date(birth))
+    verr_add_code(&v, "birth_date", "type", "a date YYYY-MM-DD");
+  concerto_status st;
+  if (verr_end(req, &v, &st))
+    return st;
+  char limit[8];
+  snprintf(limit, sizeof limit, "%d", SEARCH_MAX_RESULTS + 1);
+  bool by_name = !cf && qtext && *qtext;
+  bool by_fields = !cf && !by_name;
+  /* q matches "surname given-name" as typed from the start ("li causi
+   * sal"), or its first word the surname and the rest the given name
+   * ("ross mar"). */
+  char *first = by_name ? arena_strdup(&req->arena, qtext) : NULL;
+  const char *rest = NULL;
+  if (first) {
+    char *sp = strchr(first, ' ');
+    *sp = '\0';
+    rest = sp + 1 + strspn(sp + 1, " ");
+  }
+  const char *params[8] = {cf,
+                           by_name ? like_prefix(req, qtext) : NULL,
+                           by_name ? like_prefix(req, first) : NULL,
+                           by_name ? like_prefix(req, rest) : NULL,
+                           by_fields ? like_prefix(req, surname) : NULL,
+                           by_fields && given ? like_prefix(req, given) : NULL,
+                           birth,
+                           limit};
   PGresult *r = NULL;
   char *sql = arena_printf(
       &req->arena,
-      "SELECT %s FROM concerto.patients WHERE fiscal_code = upper($1) OR "
-      "(lower(surname) LIKE lower($2) || '%%' AND ($3::text IS NULL OR "
-      "lower(given_name) LIKE lower($3) || '%%')) ORDER BY surname, "
-      "given_name LIMIT 50",
+      "SELECT %s FROM concerto.patients WHERE CASE WHEN $1::text IS NOT NULL "
+      "THEN fiscal_code = $1 WHEN $2::text IS NOT NULL THEN (lower(surname || "
+      "' ' || given_name) LIKE lower($2) ESCAPE '\\' OR (lower(surname) LIKE "
+      "lower($3) ESCAPE '\\' AND lower(given_name) LIKE lower($4) ESCAPE "
+      "'\\')) AND ($7::date IS NULL OR birth_date = $7::date) ELSE "
+      "lower(surname) LIKE lower($5) ESCAPE '\\' AND ($6::text IS NULL OR "
+      "lower(given_name) LIKE lower($6) ESCAPE '\\') AND ($7::date IS NULL OR "
+      "birth_date = $7::date) END ORDER BY surname, given_name, id LIMIT "
+      "$8::integer",
       patient_columns);
-  concerto_status st = request_query(req, sql, 3, params, &r);
-  if (st != CONCERTO_OK)
+  if ((st = request_query(req, sql, 8, params, &r)) != CONCERTO_OK)
     return st;
-  for (int i = 0; i < PQntuples(r); i++)
+  int rows = PQntuples(r);
+  bool more = rows > SEARCH_MAX_RESULTS;
+  if (more)
+    rows = SEARCH_MAX_RESULTS;
+  request_audit(req, "patient.search",
+                arena_printf(&req->arena, "search:%s matches:%d%s", shape, rows,
+                             more ? "+" : ""),
+                NULL, "success", NULL);
+  json_t *list = json_array();
+  for (int i = 0; i < rows; i++) {
     request_audit(req, "patient.search", "patient", PQgetvalue(r, i, 0),
                   "success", NULL);
-  return host_respond_json(req, 200,
-                           json_pack("{s:o}", "patients", rows_json(r)));
+    json_array_append_new(list, row_json(r, i));
+  }
+  return host_respond_json(
+      req, 200, json_pack("{s:o, s:b}", "patients", list, "more", more));
 }
 
 static concerto_status get_patient(concerto_request *req, void *ud) {
@@ -161,8 +294,30 @@ static concerto_status create_link(concerto_request *req, void *ud) {
     verr_add(&v, "ttl_minutes", "an integer from 1 to 10080 (one week)");
   if (kind && strcmp(kind, "appointment") && strcmp(kind, "documents"))
     verr_add(&v, "scope_kind", "must be \"appointment\" or \"documents\"");
+  if (patient && !text_is_id(patient))
+    verr_add_code(&v, "patient_id", "type", "a patient id (digits)");
   if (verr_end(req, &v, &st))
     return st;
+  /* Only a hospital that has a relationship with the patient - it
+   * registered them, or a row of its own names them (a request, a session,
+   * a form: concerto.patient_related) - may send them a link. */
+  PGresult *rel = NULL;
+  if ((st = request_query(req,
+                          "SELECT concerto.patient_related(p.id) FROM "
+                          "concerto.patients p WHERE p.id = $1::bigint",
+                          1, (const char *[]){patient}, &rel)) != CONCERTO_OK)
+    return st;
+  if (PQntuples(rel) != 1 || PQgetvalue(rel, 0, 0)[0] != 't') {
+    verr_init(&v);
+    if (PQntuples(rel) != 1)
+      verr_add_code(&v, "patient_id", "not_found", "no such patient");
+    else
+      verr_add_code(&v, "patient_id", "no_relationship",
+                    "this hospital has no relationship with the patient (it "
+                    "did not register them and no request, session or form "
+                    "of this hospital names them)");
+    return verr_respond(req, &v);
+  }
   char token[TOKEN_TEXT_LEN + 1], hash[65], ttl_text[24];
   if (!token_new(token) || !token_hash(token, hash))
     return CONCERTO_ERR_INTERNAL;
@@ -229,7 +384,7 @@ static concerto_status link_login(concerto_request *req, void *ud) {
   if (verr_end(req, &v, &st))
     return st;
   const char *key = arena_printf(&req->arena, "link:%s", req->client_addr);
-  if ((st = db_regional_scope(req)) != CONCERTO_OK)
+  if ((st = db_system_scope(req, NULL)) != CONCERTO_OK)
     return st;
   PGresult *r = NULL;
   if ((st = request_query(req, "SELECT concerto.throttle_wait(ARRAY[$1])", 1,

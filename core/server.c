@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "blob_store.h"
+#include "conn_limit.h"
 #include "log.h"
 #include "notify.h"
 #include "request.h"
@@ -17,7 +18,32 @@
 struct server {
   app *app;
   struct MHD_Daemon *daemon;
+  conn_limit *per_ip;
 };
+
+/* Accept policy: the per-address connection limit (conn_limit.h). */
+static enum MHD_Result admit(void *cls, const struct sockaddr *addr,
+                             socklen_t addrlen) {
+  (void)addrlen;
+  return conn_limit_admit(cls, addr) ? MHD_YES : MHD_NO;
+}
+
+/* Counts a connection while it is open; *socket_context marks the ones
+ * counted, so a connection closed before it started is not uncounted. */
+static void on_connection(void *cls, struct MHD_Connection *conn,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe) {
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+  if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+    conn_limit_opened(cls, sa);
+    *socket_context = cls;
+  } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+    conn_limit_closed(cls, sa);
+    *socket_context = NULL;
+  }
+}
 
 static bool content_length_over(struct MHD_Connection *conn, size_t max) {
   const char *cl =
@@ -126,13 +152,28 @@ server *server_start(app *a) {
   if (!s)
     return NULL;
   s->app = a;
+  const char *exempt[64];
+  size_t nexempt = 0;
+  size_t i;
+  json_t *e;
+  json_array_foreach(c->per_ip_exempt, i, e) if (nexempt < 64)
+      exempt[nexempt++] = json_string_value(e);
+  s->per_ip = conn_limit_new(c->per_ip_connections, exempt, nexempt,
+                             c->max_connections);
+  if (!s->per_ip) {
+    log_msg(CONCERTO_LOG_ERROR, NULL, NULL,
+            "limits.per_ip_exempt: every entry must be a numeric IPv4 or "
+            "IPv6 address");
+    free(s);
+    return NULL;
+  }
   s->daemon = MHD_start_daemon(
-      flags, (uint16_t)c->listen_port, NULL, NULL, on_request, a,
+      flags, (uint16_t)c->listen_port, admit, s->per_ip, on_request, a,
       MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
       (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
       (unsigned int)c->threads, MHD_OPTION_CONNECTION_LIMIT,
-      (unsigned int)c->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-      (unsigned int)c->per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+      (unsigned int)c->max_connections, MHD_OPTION_NOTIFY_CONNECTION,
+      on_connection, s->per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
       (unsigned int)c->connection_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
       (size_t)c->max_header_bytes, MHD_OPTION_LISTEN_BACKLOG_SIZE,
       (unsigned int)1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
@@ -140,6 +181,7 @@ server *server_start(app *a) {
   if (!s->daemon) {
     log_msg(CONCERTO_LOG_ERROR, NULL, NULL, "cannot listen on %s:%u",
             c->listen_host, c->listen_port);
+    conn_limit_free(s->per_ip);
     free(s);
     return NULL;
   }
@@ -178,5 +220,6 @@ void server_stop(server *s, unsigned grace_s) {
     nanosleep(&tick, NULL);
   }
   MHD_stop_daemon(s->daemon);
+  conn_limit_free(s->per_ip);
   free(s);
 }

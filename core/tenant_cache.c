@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_pool.h"
 #include "log.h"
 
 typedef struct enablement {
@@ -16,48 +17,42 @@ typedef struct enablement {
 struct tenant_cache {
   char *conninfo;
   char *app_role;
+  const char *server_key; /* the app's, filled before the first load */
   pthread_rwlock_t lock;
   enablement *rows; /* enabled pairs only */
   size_t nrows;
 };
 
-tenant_cache *tenant_cache_new(const char *conninfo, const char *app_role) {
+tenant_cache *tenant_cache_new(const char *conninfo, const char *app_role,
+                               const char *server_key) {
   tenant_cache *c = calloc(1, sizeof *c);
   if (!c)
     return NULL;
   c->conninfo = strdup(conninfo);
   c->app_role = app_role && *app_role ? strdup(app_role) : NULL;
+  c->server_key = server_key;
   pthread_rwlock_init(&c->lock, NULL);
   return c;
 }
 
-static PGconn *connect_cache(tenant_cache *c) {
-  const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
-  const char *vals[] = {c->conninfo, "3", "concerto-tenants", NULL};
-  PGconn *pg = PQconnectdbParams(keys, vals, 1);
-  if (PQstatus(pg) != CONNECTION_OK) {
-    PQfinish(pg);
-    return NULL;
-  }
-  /* Read as the application role, across hospitals. */
-  char sql[160];
-  snprintf(sql, sizeof sql, "%s%s%sSET app.regional = 'on'",
-           c->app_role ? "SET ROLE \"" : "", c->app_role ? c->app_role : "",
-           c->app_role ? "\"; " : "");
-  PGresult *r = PQexec(pg, sql);
-  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-  PQclear(r);
-  if (!ok) {
-    PQfinish(pg);
-    return NULL;
-  }
-  return pg;
-}
-
+/* Every hospital's enablement, read as the application role in a
+ * transaction where the server acts for itself across hospitals. */
 static bool load(tenant_cache *c, PGconn *pg) {
-  PGresult *r = PQexec(pg, "SELECT tenant_id, module FROM "
-                           "concerto.tenant_modules WHERE enabled");
-  if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+  PGresult *b = PQexec(pg, "BEGIN READ ONLY");
+  bool began = PQresultStatus(b) == PGRES_COMMAND_OK;
+  PQclear(b);
+  if (began) {
+    b = PQexecParams(pg, "SELECT concerto.context_system($1, NULL, true)", 1,
+                     NULL, (const char *[]){c->server_key}, NULL, NULL, 0);
+    began = PQresultStatus(b) == PGRES_TUPLES_OK;
+    PQclear(b);
+  }
+  PGresult *r = began ? PQexec(pg, "SELECT tenant_id, module FROM "
+                                   "concerto.tenant_modules WHERE enabled")
+                      : NULL;
+  bool ok = r && PQresultStatus(r) == PGRES_TUPLES_OK;
+  PQclear(PQexec(pg, "COMMIT"));
+  if (!ok) {
     PQclear(r);
     return false;
   }
@@ -83,7 +78,8 @@ static bool load(tenant_cache *c, PGconn *pg) {
 }
 
 bool tenant_cache_reload(tenant_cache *c) {
-  PGconn *pg = connect_cache(c);
+  PGconn *pg =
+      db_connect(c->conninfo, c->app_role, "concerto-tenants", NULL, 0);
   bool ok = pg && load(c, pg);
   PQfinish(pg);
   return ok;

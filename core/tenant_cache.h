@@ -13,8 +13,11 @@
 
 typedef struct tenant_cache tenant_cache;
 
-/* conninfo and app_role (may be NULL) are copied. Owned by the caller. */
-tenant_cache *tenant_cache_new(const char *conninfo, const char *app_role);
+/* conninfo and app_role (the login role; NULL = the conninfo's) are
+ * copied; server_key is borrowed and must hold the server's key before the
+ * first load (it reads every hospital's row). Owned by the caller. */
+tenant_cache *tenant_cache_new(const char *conninfo, const char *app_role,
+                               const char *server_key);
 /* Loads once. False if it failed (the hub's first connection retries). */
 bool tenant_cache_start(tenant_cache *c);
 /* Reloads; the notification hub's hook (`c` is the tenant_cache). */

@@ -293,7 +293,11 @@ describe('teleconsult (real module)', () => {
     await spoke.getByLabel('urgente').check();
     await spoke.getByLabel('Motivo').fill('ictus');
     await spoke.getByLabel('Quesito clinico').fill('Emiparesi destra da 40 minuti: indicazione a trombolisi?');
+    // A surname alone names nobody in particular: the page says what to add.
     await spoke.getByLabel('Cerca il paziente').fill('Verdi');
+    await spoke.getByRole('button', { name: 'Cerca', exact: true }).click();
+    await spoke.locator('[data-testid="patient-results"]', { hasText: 'prime 2 lettere del nome' }).waitFor();
+    await spoke.getByLabel('Cerca il paziente').fill('Verdi Giu');
     await spoke.getByRole('button', { name: 'Cerca', exact: true }).click();
     await spoke.locator('[data-testid="patient-results"] [data-patient]').first().waitFor();
     await spoke.locator('[data-testid="patient-results"] button', { hasText: 'Scegli' }).first().click();

@@ -91,6 +91,73 @@ char *th_sql(const char *dbname, const char *sql) {
   return v;
 }
 
+static void exec_or_abort(PGconn *pg, const char *sql, int n,
+                          const char *const *params) {
+  PGresult *r = PQexecParams(pg, sql, n, NULL, params, NULL, NULL, 0);
+  ExecStatusType st = PQresultStatus(r);
+  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+    fprintf(stderr, "SQL failed: %s: %s\n", sql, PQresultErrorMessage(r));
+    abort();
+  }
+  PQclear(r);
+}
+
+char *th_sql_as(const char *dbname, const char *kind, const char *tenant_code,
+                const char *username, const char *sql, char sqlstate[6]) {
+  PGconn *pg = connect_db(dbname);
+  exec_or_abort(pg, "BEGIN", 0, NULL);
+  const char *p[3] = {kind, tenant_code, username};
+  /* As the test's superuser (who may sign a context), then as the
+   * application role, exactly as the server's requests run. */
+  exec_or_abort(pg,
+                "SELECT concerto.context_set($1, (SELECT id FROM "
+                "concerto.tenants WHERE code = $2), (SELECT id FROM "
+                "concerto.users WHERE username = $3), NULL, false)",
+                3, p);
+  exec_or_abort(pg, "SET LOCAL ROLE concerto_app", 0, NULL);
+  PGresult *r = PQexec(pg, sql);
+  ExecStatusType st = PQresultStatus(r);
+  const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+  if (sqlstate)
+    snprintf(sqlstate, 6, "%s", state ? state : "");
+  else if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+    fprintf(stderr, "SQL failed: %s: %s\n", sql, PQresultErrorMessage(r));
+    abort();
+  }
+  char *v = NULL;
+  if (st == PGRES_TUPLES_OK && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
+    v = strdup(PQgetvalue(r, 0, 0));
+  else if (st == PGRES_COMMAND_OK)
+    v = strdup(PQcmdTuples(r));
+  PQclear(r);
+  PQclear(PQexec(pg, "ROLLBACK"));
+  PQfinish(pg);
+  return v;
+}
+
+char *th_sql_role(const char *dbname, const char *role, const char *sql,
+                  char sqlstate[6]) {
+  char url[700];
+  snprintf(url, sizeof url, "host=%s user=%s dbname=%s", th_pg_host(), role,
+           dbname);
+  PGconn *pg = PQconnectdb(url);
+  if (PQstatus(pg) != CONNECTION_OK) {
+    fprintf(stderr, "test database %s as %s: %s\n", dbname, role,
+            PQerrorMessage(pg));
+    abort();
+  }
+  PGresult *r = PQexec(pg, sql);
+  ExecStatusType st = PQresultStatus(r);
+  const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+  snprintf(sqlstate, 6, "%s", state ? state : "");
+  char *v = NULL;
+  if (st == PGRES_TUPLES_OK && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
+    v = strdup(PQgetvalue(r, 0, 0));
+  PQclear(r);
+  PQfinish(pg);
+  return v;
+}
+
 static int free_port(void) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in a = {0};

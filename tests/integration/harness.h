@@ -35,6 +35,24 @@ void th_db_create(const char *name, char *url, size_t urllen);
  * first row (malloc'ed) or NULL. Aborts on SQL error. */
 char *th_sql(const char *dbname, const char *sql);
 
+/* Runs `sql` (one statement) on database `name` as the application role
+ * concerto_app inside a signed context of `kind` ("staff", "patient",
+ * "token", "guest", "system") for hospital `tenant_code` and user
+ * `username` (either may be NULL), then rolls back: the way a request's SQL
+ * runs under row-level security. Returns the first value of the first row,
+ * or for a command the number of rows it touched (malloc'ed; NULL when
+ * none). With `sqlstate` given a failure is reported there ("" on
+ * success) instead of aborting. */
+char *th_sql_as(const char *dbname, const char *kind, const char *tenant_code,
+                const char *username, const char *sql, char sqlstate[6]);
+
+/* Runs `sql` (statements separated by ';' run as one implicit
+ * transaction) on database `name`, logged in as `role` itself, not via
+ * SET ROLE. The SQLSTATE of a failure, or "", goes to sqlstate; returns
+ * the first value of the last result (malloc'ed) or NULL. */
+char *th_sql_role(const char *dbname, const char *role, const char *sql,
+                  char sqlstate[6]);
+
 /* Starts the server on a free port against database `dbname`, with the
  * test modules folder and `extra` (a JSON object text, may be NULL) merged
  * into the configuration. `wrapper` (NULL-terminated argv prefix such as

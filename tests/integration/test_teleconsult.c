@@ -888,6 +888,45 @@ static void spoke_anamnesis_is_shared_with_the_session(void **state) {
   th_resp_free(&r);
 }
 
+/* What a SPOKE participant reads of the HUB's session is in the HUB's
+ * trail (its privacy officer's), naming the SPOKE the reader acted from
+ * (whose privacy officer sees it too) - not in the SPOKE's chain only. */
+static void participant_access_is_in_the_hub_trail(void **state) {
+  (void)state;
+  char path[200];
+  snprintf(path, sizeof path, API "/sessions/%s", session_id);
+  th_resp r = call(&spoke, "GET", path, NULL);
+  assert_int_equal(r.status, 200);
+  th_resp_free(&r);
+  char *v = th_sql(
+      DB, "SELECT count(*) FILTER (WHERE h.code = 'IRCCS-ME' AND s.code = "
+          "'ASP-AG') || '/' || count(*) FILTER (WHERE h.code = 'ASP-AG') "
+          "FROM concerto.audit_log a JOIN concerto.tenants h ON h.id = "
+          "a.tenant_id LEFT JOIN concerto.tenants s ON s.id = "
+          "a.actor_tenant_id WHERE a.actor_name = 'pronto.ag' AND a.action "
+          "LIKE 'teleconsult.session.%'");
+  assert_non_null(v);
+  assert_true(v[0] != '0');
+  assert_non_null(strstr(v, "/0"));
+  free(v);
+  /* The SPOKE's privacy officer sees what her colleague did at the HUB;
+   * an unrelated hospital's does not. */
+  th_client po_ag, po_pa;
+  login(&po_ag, "privacy.ag");
+  r = call(&po_ag, "GET", "/api/v1/audit?action=teleconsult.session.read",
+           NULL);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.body, "\"actor_name\":\"pronto.ag\""));
+  assert_non_null(strstr(r.body, "\"tenant\":\"IRCCS-ME\""));
+  th_resp_free(&r);
+  login(&po_pa, "privacy.pa");
+  r = call(&po_pa, "GET", "/api/v1/audit?action=teleconsult.session.read",
+           NULL);
+  assert_int_equal(r.status, 200);
+  assert_null(strstr(r.body, "pronto.ag"));
+  th_resp_free(&r);
+}
+
 static void decision_close_and_minutes(void **state) {
   (void)state;
   char path[300];
@@ -1057,25 +1096,24 @@ static void other_hospitals_see_nothing(void **state) {
   /* In SQL as the application role, even without a WHERE: AOUP-PA sees
    * none of it, the SPOKE the request only. */
   /* (AOUP-PA's own demo session is there: count everything else.) */
-  char *v = th_sql(
-      DB, "SET ROLE concerto_app; SELECT set_config('app.tenant_id', (SELECT "
-          "id::text FROM concerto.tenants WHERE code = 'AOUP-PA'), false); "
-          "SELECT (SELECT count(*) FROM teleconsult.sessions WHERE tenant_id "
-          "<> concerto.current_tenant()) + (SELECT count(*) FROM "
-          "teleconsult.requests) + (SELECT count(*) FROM "
-          "teleconsult.documents) + (SELECT count(*) FROM "
-          "teleconsult.session_patients sp JOIN teleconsult.sessions s ON "
-          "s.id = sp.session_id WHERE s.tenant_id <> "
-          "concerto.current_tenant()) + (SELECT count(*) FROM "
-          "teleconsult.participants p WHERE p.user_id NOT IN (SELECT id FROM "
-          "concerto.users WHERE username IN ('org.pa', 'cardio.pa')))");
+  char *v = th_sql_as(
+      DB, "staff", "AOUP-PA", "org.pa",
+      "SELECT (SELECT count(*) FROM teleconsult.sessions WHERE tenant_id "
+      "<> concerto.current_tenant()) + (SELECT count(*) FROM "
+      "teleconsult.requests) + (SELECT count(*) FROM "
+      "teleconsult.documents) + (SELECT count(*) FROM "
+      "teleconsult.session_patients sp JOIN teleconsult.sessions s ON "
+      "s.id = sp.session_id WHERE s.tenant_id <> "
+      "concerto.current_tenant()) + (SELECT count(*) FROM "
+      "teleconsult.participants p WHERE p.user_id NOT IN (SELECT id FROM "
+      "concerto.users WHERE username IN ('org.pa', 'cardio.pa')))",
+      NULL);
   assert_string_equal(v, "0");
   free(v);
-  v = th_sql(DB, "SET ROLE concerto_app; SELECT set_config('app.tenant_id', "
-                 "(SELECT id::text FROM concerto.tenants WHERE code = "
-                 "'ASP-AG'), false); SELECT (SELECT count(*) FROM "
-                 "teleconsult.requests) || '/' || (SELECT count(*) FROM "
-                 "teleconsult.sessions)");
+  v = th_sql_as(DB, "staff", "ASP-AG", "mmg.ag",
+                "SELECT (SELECT count(*) FROM teleconsult.requests) || '/' || "
+                "(SELECT count(*) FROM teleconsult.sessions)",
+                NULL);
   assert_string_equal(v, "1/0");
   free(v);
   /* A colleague of the SPOKE sees the request, not the HUB's session. */
@@ -1086,6 +1124,116 @@ static void other_hospitals_see_nothing(void **state) {
   snprintf(path, sizeof path, API "/sessions/%s", session_id);
   r = call(&spoke_colleague, "GET", path, NULL);
   assert_int_equal(r.status, 404);
+  th_resp_free(&r);
+}
+
+/* Row-level security by command: in SQL, as the application role in the
+ * SPOKE participant's context, every write the handlers do not give a
+ * participant is refused (an error, or no row to touch), while the HUB's
+ * context may. th_sql_as rolls everything back. */
+static void expect_sql(const char *tenant, const char *user, const char *sql,
+                       const char *want) {
+  char state[6];
+  char *got = th_sql_as(DB, "staff", tenant, user, sql, state);
+  const char *seen = state[0] ? state : (got ? got : "");
+  if (strcmp(seen, want) != 0)
+    fprintf(stderr, "as %s: %s -> %s, expected %s\n", user, sql, seen, want);
+  assert_string_equal(seen, want);
+  free(got);
+}
+
+static void participant_writes_are_limited_by_command(void **state) {
+  (void)state;
+  char sql[600];
+#define AS_SPOKE(want, ...)                                                    \
+  do {                                                                         \
+    snprintf(sql, sizeof sql, __VA_ARGS__);                                    \
+    expect_sql("ASP-AG", "pronto.ag", sql, want);                              \
+  } while (0)
+  const char *s = session_id;
+  AS_SPOKE("42501",
+           "INSERT INTO teleconsult.participants (session_id, kind, name, "
+           "email) VALUES (%s, 'external', 'x', 'x@example.org')",
+           s);
+  AS_SPOKE("0", "DELETE FROM teleconsult.participants WHERE session_id = %s",
+           s);
+  AS_SPOKE("0",
+           "UPDATE teleconsult.participants SET organizer = true WHERE "
+           "session_id = %s",
+           s);
+  AS_SPOKE("42501",
+           "INSERT INTO teleconsult.slots (session_id, starts_at, ends_at) "
+           "VALUES (%s, now(), now() + interval '1 hour')",
+           s);
+  AS_SPOKE("0",
+           "UPDATE teleconsult.slots SET chosen = NOT chosen WHERE "
+           "session_id = %s",
+           s);
+  AS_SPOKE("0", "DELETE FROM teleconsult.slots WHERE session_id = %s", s);
+  AS_SPOKE("0",
+           "DELETE FROM teleconsult.session_patients WHERE session_id = %s", s);
+  AS_SPOKE("42501",
+           "UPDATE teleconsult.session_patients SET minutes_sha256 = "
+           "repeat('0', 64) WHERE session_id = %s",
+           s);
+  AS_SPOKE("42501",
+           "INSERT INTO teleconsult.session_patients (session_id, "
+           "patient_id) VALUES (%s, %s)",
+           s, bianchi_id);
+  AS_SPOKE("0", "DELETE FROM teleconsult.documents WHERE session_id = %s", s);
+  AS_SPOKE("0",
+           "UPDATE teleconsult.documents SET filename = 'x.pdf' WHERE "
+           "session_id = %s",
+           s);
+  AS_SPOKE("42501",
+           "INSERT INTO teleconsult.comments (session_id, author_user_id, "
+           "body) SELECT %s, id, 'forged' FROM concerto.users WHERE "
+           "username = 'neuro.me'",
+           s);
+  AS_SPOKE("0", "DELETE FROM teleconsult.comments WHERE session_id = %s", s);
+  AS_SPOKE("0",
+           "UPDATE teleconsult.comments SET body = 'x' WHERE session_id = %s",
+           s);
+  AS_SPOKE("42501",
+           "INSERT INTO teleconsult.availability (slot_id, participant_id, "
+           "answer) SELECT sl.id, p.id, 'no' FROM teleconsult.slots sl JOIN "
+           "teleconsult.participants p ON p.session_id = sl.session_id JOIN "
+           "concerto.users u ON u.id = p.user_id WHERE sl.session_id = %s "
+           "AND u.username = 'neuro.me' LIMIT 1",
+           s);
+  AS_SPOKE("0", "DELETE FROM teleconsult.requests WHERE id = %s", request_id);
+  AS_SPOKE("0", "DELETE FROM teleconsult.session_access WHERE session_id = %s",
+           s);
+  AS_SPOKE("0", "DELETE FROM teleconsult.sessions WHERE id = %s", s);
+  /* What a participant may write, it may: the decision of a patient. */
+  AS_SPOKE("1",
+           "UPDATE teleconsult.session_patients SET decision = 'x' WHERE id "
+           "= %s",
+           spid_verdi);
+#undef AS_SPOKE
+  /* The HUB's organizer may change its session's rows. */
+  snprintf(sql, sizeof sql,
+           "DELETE FROM teleconsult.slots WHERE session_id = %s", s);
+  char sqlstate[6];
+  char *n = th_sql_as(DB, "staff", "IRCCS-ME", "neuro.me", sql, sqlstate);
+  assert_string_equal(sqlstate, "");
+  assert_true(n && atoi(n) > 0);
+  free(n);
+  /* Colleagues are found without their e-mail addresses, and a
+   * participant who does not organize sees nobody else's contact details. */
+  th_resp r = call(&spoke, "GET", API "/colleagues?q=neuro", NULL);
+  assert_int_equal(r.status, 200);
+  assert_true(json_array_size(json_object_get(r.json, "users")) >= 1);
+  assert_null(strstr(r.body, "\"email\""));
+  th_resp_free(&r);
+  char path[200];
+  snprintf(path, sizeof path, API "/sessions/%s", session_id);
+  r = call(&spoke, "GET", path, NULL);
+  assert_int_equal(r.status, 200);
+  assert_null(strstr(r.body, "neuro.me@example.org"));
+  th_resp_free(&r);
+  r = call(&hub, "GET", path, NULL);
+  assert_non_null(strstr(r.body, "pronto.ag@example.org"));
   th_resp_free(&r);
 }
 
@@ -1133,9 +1281,11 @@ int main(void) {
       cmocka_unit_test(comments_arrive_live),
       cmocka_unit_test(documents_typed_by_content),
       cmocka_unit_test(spoke_anamnesis_is_shared_with_the_session),
+      cmocka_unit_test(participant_access_is_in_the_hub_trail),
       cmocka_unit_test(decision_close_and_minutes),
       cmocka_unit_test(calendar_and_indicators),
       cmocka_unit_test(other_hospitals_see_nothing),
+      cmocka_unit_test(participant_writes_are_limited_by_command),
       cmocka_unit_test(disabled_module_answers_404),
   };
   return cmocka_run_group_tests_name("teleconsult", tests, start, stop);

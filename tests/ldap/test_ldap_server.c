@@ -139,6 +139,120 @@ static void wrong_password_and_unmapped_user(void **state) {
   assert_int_equal(th_log_count(&srv, "not-the-password"), 0);
 }
 
+/* A second hospital points its directory at one that has the same entry
+ * (here: the very same directory, the strongest case). A directory login
+ * there must give that hospital an account of its own - never HUB1's, its
+ * roles or its data - and HUB2's administrator cannot hand roles to HUB1's
+ * account unless HUB1 shares it. */
+static void
+another_hospitals_directory_cannot_take_over_an_account(void **state) {
+  (void)state;
+  assert_int_equal(th_login(&srv, &admin, "admin", ADMIN_PASSWORD, NULL), 200);
+  th_resp r = th_call(&srv, &admin, "POST", "/api/v1/tenants",
+                      "{\"code\":\"HUB2\",\"name\":\"Altro\",\"kind\":\"AO\"}");
+  assert_int_equal(r.status, 201);
+  th_resp_free(&r);
+  char body[1024];
+  snprintf(body, sizeof body,
+           "{\"url\":\"%s\",\"bind_dn\":\"cn=concerto-search,dc=telemed,"
+           "dc=test\",\"bind_password\":\"search-Secret1\","
+           "\"user_base\":\"ou=people,dc=telemed,dc=test\","
+           "\"user_filter\":\"(uid=%%s)\","
+           "\"group_base\":\"ou=groups,dc=telemed,dc=test\","
+           "\"group_roles\":{\"telemed-specialisti\":[\"organizer\"]}}",
+           ldap.ldap_url);
+  r = th_call(&srv, &admin, "PUT", "/api/v1/tenants/HUB2/ldap", body);
+  assert_int_equal(r.status, 200);
+  th_resp_free(&r);
+  r = th_call(&srv, &admin, "POST", "/api/v1/tenants/HUB2/users",
+              "{\"username\":\"adm2\",\"display_name\":\"Admin 2\","
+              "\"password\":\"Ospedale-Due-2026\",\"roles\":"
+              "[\"hospital_admin\"]}");
+  assert_int_equal(r.status, 201);
+  th_resp_free(&r);
+  char *hub1_account = th_sql("it_ldap", "SELECT id FROM concerto.users WHERE "
+                                         "username = 'mrossi'");
+  /* The same name and password, through HUB2's directory. */
+  th_client c;
+  memset(&c, 0, sizeof c);
+  r = th_call(&srv, &c, "POST", "/api/v1/auth/login",
+              "{\"username\":\"mrossi\",\"password\":\"Passw0rd!\","
+              "\"tenant\":\"HUB2\"}");
+  assert_int_equal(r.status, 200);
+  th_resp_free(&r);
+  th_resp me = th_call(&srv, &c, "GET", "/api/v1/me", NULL);
+  assert_string_not_equal(th_json_str(&me, "id"), hub1_account);
+  assert_string_equal(th_json_str(&me, "username"), "mrossi.hub2");
+  json_t *roles = json_object_get(me.json, "roles");
+  assert_null(json_object_get(roles, "HUB1"));
+  assert_string_equal(
+      json_string_value(json_array_get(json_object_get(roles, "HUB2"), 0)),
+      "organizer");
+  th_resp_free(&me);
+  /* HUB1's account kept its directory and its roles. */
+  char sql[256];
+  snprintf(sql, sizeof sql,
+           "SELECT t.code || ':' || string_agg(r.role, ',') FROM "
+           "concerto.users u JOIN concerto.tenants t ON t.id = "
+           "u.directory_tenant_id JOIN concerto.user_roles r ON r.user_id = "
+           "u.id WHERE u.id = %s GROUP BY t.code",
+           hub1_account);
+  char *kept = th_sql("it_ldap", sql);
+  assert_string_equal(kept, "HUB1:specialist");
+  free(kept);
+  /* HUB2's administrator may not give HUB1's account roles in HUB2... */
+  th_client adm2;
+  assert_int_equal(th_login(&srv, &adm2, "adm2", "Ospedale-Due-2026", "HUB2"),
+                   200);
+  r = th_call(&srv, &adm2, "PUT", "/api/v1/tenants/HUB2/users/mrossi/roles",
+              "{\"roles\":[\"specialist\"]}");
+  assert_int_equal(r.status, 403);
+  assert_string_equal(th_json_str(&r, "code"), "account_not_shared");
+  th_resp_free(&r);
+  /* ...nor can SQL as the application role in HUB2's context. */
+  char sqlstate[6];
+  snprintf(sql, sizeof sql,
+           "INSERT INTO concerto.user_roles (user_id, tenant_id, role) "
+           "SELECT %s, id, 'specialist' FROM concerto.tenants WHERE code = "
+           "'HUB2'",
+           hub1_account);
+  free(th_sql_as("it_ldap", "staff", "HUB2", "adm2", sql, sqlstate));
+  assert_string_equal(sqlstate, "42501");
+  /* ...until HUB1's administrator shares it. */
+  th_client hub1_admin;
+  memset(&hub1_admin, 0, sizeof hub1_admin);
+  r = th_call(&srv, &hub1_admin, "POST", "/api/v1/auth/login",
+              "{\"username\":\"lbianchi\",\"password\":\"Lbianchi#2024\","
+              "\"tenant\":\"HUB1\"}");
+  assert_int_equal(r.status, 200);
+  th_resp_free(&r);
+  r = th_call(&srv, &adm2, "PUT",
+              "/api/v1/tenants/HUB2/users/mrossi/shares/HUB1", NULL);
+  assert_int_equal(r.status, 404); /* HUB2 does not own it: cannot share */
+  th_resp_free(&r);
+  r = th_call(&srv, &hub1_admin, "PUT",
+              "/api/v1/tenants/HUB1/users/mrossi/shares/HUB2", NULL);
+  assert_int_equal(r.status, 200);
+  th_resp_free(&r);
+  r = th_call(&srv, &adm2, "PUT", "/api/v1/tenants/HUB2/users/mrossi/roles",
+              "{\"roles\":[\"specialist\"]}");
+  assert_int_equal(r.status, 200);
+  th_resp_free(&r);
+  /* Ending the share takes the roles given through it away. */
+  r = th_call(&srv, &hub1_admin, "DELETE",
+              "/api/v1/tenants/HUB1/users/mrossi/shares/HUB2", NULL);
+  assert_int_equal(r.status, 200);
+  th_resp_free(&r);
+  snprintf(sql, sizeof sql,
+           "SELECT count(*) FROM concerto.user_roles r JOIN concerto.tenants "
+           "t ON t.id = r.tenant_id WHERE r.user_id = %s AND t.code = 'HUB2'",
+           hub1_account);
+  char *left = th_sql("it_ldap", sql);
+  assert_string_equal(left, "0");
+  free(left);
+  free(hub1_account);
+}
+
 static void directory_down_local_still_works(void **state) {
   (void)state;
   slapd_stop(&ldap);
@@ -154,6 +268,7 @@ int main(void) {
       cmocka_unit_test(configure_directory),
       cmocka_unit_test(directory_users_get_mapped_roles),
       cmocka_unit_test(wrong_password_and_unmapped_user),
+      cmocka_unit_test(another_hospitals_directory_cannot_take_over_an_account),
       cmocka_unit_test(directory_down_local_still_works),
   };
   return cmocka_run_group_tests_name("ldap_server", tests, start, stop);

@@ -25,8 +25,8 @@ concerto_status tc_comments_list(concerto_request *req, void *ud) {
   if (st != CONCERTO_OK)
     return st;
   /* Comments discuss the session's patients: a read of patient data. */
-  TC_H->audit(req, "teleconsult.comment.list",
-              TC_H->req_printf(req, "session:%s", a.session_id), NULL, NULL);
+  tc_audit(req, &a, "teleconsult.comment.list",
+           TC_H->req_printf(req, "session:%s", a.session_id), NULL, NULL);
   return concerto_reply_json(req, 200, json_pack("{s:o}", "comments", list));
 }
 
@@ -54,10 +54,10 @@ concerto_status tc_comments_create(concerto_request *req, void *ud) {
                    2, p, &out);
   if (st != CONCERTO_OK)
     return st;
-  TC_H->audit(req, "teleconsult.comment.create",
-              TC_H->req_printf(req, "session:%s:comment:%s", a.session_id,
-                               tc_str(out, "id")),
-              NULL, NULL);
+  tc_audit(req, &a, "teleconsult.comment.create",
+           TC_H->req_printf(req, "session:%s:comment:%s", a.session_id,
+                            tc_str(out, "id")),
+           NULL, NULL);
   tc_publish_live(req, a.session_id, "comment", out);
   return concerto_reply_json(req, 201, out);
 }

@@ -70,9 +70,9 @@ static bool type_accepted(const char *type) {
 
 static concerto_status refuse_type(concerto_request *req, const tc_access *a,
                                    const char *patient) {
-  TC_H->audit(req, "teleconsult.document.create",
-              TC_H->req_printf(req, "session:%s", a->session_id), patient,
-              "denied");
+  tc_audit(req, a, "teleconsult.document.create",
+           TC_H->req_printf(req, "session:%s", a->session_id), patient,
+           "denied");
   return concerto_reply_problem(
       req, 415, "unsupported_document_type", "Unsupported Media Type",
       "Accepted documents: PDF, JPEG, PNG, DOCX and DICOM files.");
@@ -136,10 +136,10 @@ concerto_status tc_documents_upload(concerto_request *req, void *ud) {
       7, p, &out);
   if (st != CONCERTO_OK)
     return st;
-  TC_H->audit(req, "teleconsult.document.create",
-              TC_H->req_printf(req, "session:%s:document:%s", a.session_id,
-                               tc_str(out, "id")),
-              patient, NULL);
+  tc_audit(req, &a, "teleconsult.document.create",
+           TC_H->req_printf(req, "session:%s:document:%s", a.session_id,
+                            tc_str(out, "id")),
+           patient, NULL);
   tc_publish_live(req, a.session_id, "document", out);
   return concerto_reply_json(req, 201, out);
 }
@@ -158,8 +158,8 @@ concerto_status tc_documents_list(concerto_request *req, void *ud) {
                     1, p, &list);
   if (st != CONCERTO_OK)
     return st;
-  TC_H->audit(req, "teleconsult.document.list",
-              TC_H->req_printf(req, "session:%s", a.session_id), NULL, NULL);
+  tc_audit(req, &a, "teleconsult.document.list",
+           TC_H->req_printf(req, "session:%s", a.session_id), NULL, NULL);
   return concerto_reply_json(req, 200, json_pack("{s:o}", "documents", list));
 }
 
@@ -197,10 +197,10 @@ concerto_status tc_document_content(concerto_request *req, void *ud) {
   if (!session_document(req, &a, &res, &st))
     return st;
   const char *download = concerto_query(req, "download");
-  TC_H->audit(req, "teleconsult.document.read",
-              TC_H->req_printf(req, "session:%s:document:%s", a.session_id,
-                               concerto_value(res, 0, 4)),
-              concerto_value(res, 0, 3), NULL);
+  tc_audit(req, &a, "teleconsult.document.read",
+           TC_H->req_printf(req, "session:%s:document:%s", a.session_id,
+                            concerto_value(res, 0, 4)),
+           concerto_value(res, 0, 3), NULL);
   return TC_H->respond_blob(
       req, concerto_value(res, 0, 0), concerto_value(res, 0, 1),
       concerto_value(res, 0, 2), download && strcmp(download, "1") == 0);
@@ -225,10 +225,10 @@ concerto_status tc_document_dicom(concerto_request *req, void *ud) {
                                   "8 MiB.");
   if (st != CONCERTO_OK)
     return st;
-  TC_H->audit(req, "teleconsult.document.read",
-              TC_H->req_printf(req, "session:%s:document:%s:dicom",
-                               a.session_id, concerto_value(res, 0, 4)),
-              concerto_value(res, 0, 3), NULL);
+  tc_audit(req, &a, "teleconsult.document.read",
+           TC_H->req_printf(req, "session:%s:document:%s:dicom", a.session_id,
+                            concerto_value(res, 0, 4)),
+           concerto_value(res, 0, 3), NULL);
   tc_dicom_tags t;
   if (tc_dicom_parse(data, len, &t) != 0)
     return tc_conflict(req, "The document is not a readable DICOM file.");

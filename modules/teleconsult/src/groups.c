@@ -198,11 +198,13 @@ concerto_status tc_colleagues(concerto_request *req, void *ud) {
   const char *p[1] = {q};
   json_t *users;
   /* strpos, not LIKE: the text typed is never a pattern. The hospital is
-   * known only where user_roles is visible (RLS): the caller's own. */
+   * known only where user_roles is visible (RLS): the caller's own. No
+   * e-mail addresses: finding a colleague to invite needs none (the
+   * invitation goes out from the server). */
   concerto_status st = tc_json_rows(
       req,
       "SELECT json_build_object('id', u.id::text, 'username', u.username, "
-      "'display_name', u.display_name, 'email', u.email, 'hospital', (SELECT "
+      "'display_name', u.display_name, 'hospital', (SELECT "
       "t.code FROM concerto.user_roles r JOIN concerto.tenants t ON t.id = "
       "r.tenant_id WHERE r.user_id = u.id LIMIT 1))::text FROM concerto.users "
       "u WHERE NOT u.disabled AND NOT u.regional_admin AND "

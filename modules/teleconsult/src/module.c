@@ -68,7 +68,8 @@ static concerto_status init(const concerto_host *host, concerto_registrar *reg,
   /* Uploads, live streams, SMS and video rooms arrived in ABI 1.6, guests
    * (join links) in 1.8. */
   if (!CONCERTO_HOST_HAS(host, video_room) || !CONCERTO_HOST_HAS(host, rule) ||
-      !CONCERTO_HOST_HAS(host, req_bind_guest))
+      !CONCERTO_HOST_HAS(host, req_bind_guest) ||
+      !CONCERTO_HOST_HAS(host, audit_for))
     return CONCERTO_ERR_UNSUPPORTED;
   tc_self = host->module_self(reg);
   concerto_config_spec url = CONCERTO_CONFIG_SPEC_INIT_V1;

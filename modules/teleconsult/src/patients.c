@@ -70,8 +70,8 @@ concerto_status tc_patient_add(concerto_request *req, void *ud) {
                  : tc_invalid(req, "patient_id", "unknown_patient",
                               "patient_id: no such patient");
   }
-  TC_H->audit(req, "teleconsult.patient.add",
-              TC_H->req_printf(req, "session:%s", a.session_id), pid, NULL);
+  tc_audit(req, &a, "teleconsult.patient.add",
+           TC_H->req_printf(req, "session:%s", a.session_id), pid, NULL);
   json_t *data = json_pack("{s:s}", "status", a.status);
   tc_publish_live(req, a.session_id, "status", data);
   json_decref(data);
@@ -94,8 +94,8 @@ concerto_status tc_patient_delete(concerto_request *req, void *ud) {
                               "$2::bigint AND session_id = $1::bigint",
                               2, p, NULL)) != CONCERTO_OK)
     return st;
-  TC_H->audit(req, "teleconsult.patient.delete",
-              TC_H->req_printf(req, "session:%s", a.session_id), patient, NULL);
+  tc_audit(req, &a, "teleconsult.patient.delete",
+           TC_H->req_printf(req, "session:%s", a.session_id), patient, NULL);
   return TC_H->respond_bytes(req, 204, "text/plain", "", 0);
 }
 
@@ -149,8 +149,8 @@ concerto_status tc_anamnesis_put(concerto_request *req, void *ud) {
     return st;
   if (TC_H->result_rows(res) != 1)
     return tc_not_found(req); /* the session patient is not visible */
-  TC_H->audit(req, "teleconsult.anamnesis.link",
-              TC_H->req_printf(req, "session:%s", a.session_id), patient, NULL);
+  tc_audit(req, &a, "teleconsult.anamnesis.link",
+           TC_H->req_printf(req, "session:%s", a.session_id), patient, NULL);
   return concerto_reply_json(
       req, 200,
       json_pack("{s:s, s:s}", "form_id", found, "submission_id", sub));
@@ -185,8 +185,8 @@ concerto_status tc_decision_put(concerto_request *req, void *ud) {
                    2, p, &out);
   if (st != CONCERTO_OK)
     return st;
-  TC_H->audit(req, "teleconsult.decision.write",
-              TC_H->req_printf(req, "session:%s", a.session_id), patient, NULL);
+  tc_audit(req, &a, "teleconsult.decision.write",
+           TC_H->req_printf(req, "session:%s", a.session_id), patient, NULL);
   tc_publish_live(req, a.session_id, "decision", out);
   return concerto_reply_json(req, 200, out);
 }
@@ -211,7 +211,7 @@ concerto_status tc_minutes_get(concerto_request *req, void *ud) {
       TC_H->req_printf(req, "session:%s:patient:%s", a.session_id, spid);
   const char *filename = TC_H->req_printf(req, "verbale-teleconsulto-%s-%s.pdf",
                                           a.session_id, spid);
-  TC_H->audit(req, "teleconsult.minutes.read", resource, patient, NULL);
+  tc_audit(req, &a, "teleconsult.minutes.read", resource, patient, NULL);
   if (sha) {
     st = TC_H->respond_blob(req, sha, "application/pdf", filename, 1);
     if (st != CONCERTO_ERR_NOT_FOUND && st != CONCERTO_ERR_UNSUPPORTED)

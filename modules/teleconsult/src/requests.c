@@ -212,8 +212,11 @@ concerto_status tc_requests_create(concerto_request *req, void *ud) {
   if (!out)
     return CONCERTO_ERR_INTERNAL;
   const char *id = TC_H->req_strdup(req, tc_str(out, "id"));
-  TC_H->audit(req, "teleconsult.request.create",
-              TC_H->req_printf(req, "request:%s", id), patient_id, NULL);
+  if ((st = tc_audit_request(req, id, "teleconsult.request.create",
+                             patient_id)) != CONCERTO_OK) {
+    json_decref(out);
+    return st;
+  }
   json_t *group = json_object_get(out, "group");
   st = TC_H->publish(
       req, "teleconsult.requested", 1,
@@ -239,9 +242,7 @@ static void audit_patients(concerto_request *req, json_t *list,
   json_array_foreach(list, i, r) {
     const char *pid = tc_str(r, "patient_id");
     if (pid)
-      TC_H->audit(req, action,
-                  TC_H->req_printf(req, "request:%s", tc_str(r, "id")), pid,
-                  NULL);
+      tc_audit_request(req, tc_str(r, "id"), action, pid);
   }
 }
 
@@ -278,9 +279,8 @@ concerto_status tc_request_get(concerto_request *req, void *ud) {
     return st;
   if (!r)
     return tc_not_found(req);
-  TC_H->audit(req, "teleconsult.request.read",
-              TC_H->req_printf(req, "request:%s", id), tc_str(r, "patient_id"),
-              NULL);
+  tc_audit_request(req, id, "teleconsult.request.read",
+                   tc_str(r, "patient_id"));
   return concerto_reply_json(req, 200, r);
 }
 
@@ -318,7 +318,6 @@ concerto_status tc_request_cancel(concerto_request *req, void *ud) {
                    1, p, &r);
   if (st != CONCERTO_OK)
     return st;
-  TC_H->audit(req, "teleconsult.request.cancel",
-              TC_H->req_printf(req, "request:%s", id), pid, NULL);
+  tc_audit_request(req, id, "teleconsult.request.cancel", pid);
   return concerto_reply_json(req, 200, r);
 }

@@ -90,9 +90,8 @@ concerto_status tc_participant_add(concerto_request *req, void *ud) {
     return st;
   if (!out)
     return tc_conflict(req, "Already a participant.");
-  TC_H->audit(req, "teleconsult.participant.add",
-              TC_H->req_printf(req, "session:%s", a.session_id), patient_id,
-              NULL);
+  tc_audit(req, &a, "teleconsult.participant.add",
+           TC_H->req_printf(req, "session:%s", a.session_id), patient_id, NULL);
   if (user_id)
     TC_H->notify_user(req, user_id, "Invito a un teleconsulto",
                       "Sei stato aggiunto ai partecipanti di un teleconsulto.");
@@ -125,9 +124,9 @@ concerto_status tc_participant_delete(concerto_request *req, void *ud) {
     return st;
   if (!gone)
     return tc_not_found(req);
-  TC_H->audit(req, "teleconsult.participant.delete",
-              TC_H->req_printf(req, "session:%s", a.session_id),
-              *gone ? gone : NULL, NULL);
+  tc_audit(req, &a, "teleconsult.participant.delete",
+           TC_H->req_printf(req, "session:%s", a.session_id),
+           *gone ? gone : NULL, NULL);
   return TC_H->respond_bytes(req, 204, "text/plain", "", 0);
 }
 
@@ -272,8 +271,8 @@ concerto_status tc_confirm(concerto_request *req, void *ud) {
                                "starts_at", starts_iso));
   if (st != CONCERTO_OK)
     return st;
-  TC_H->audit(req, "teleconsult.session.confirm",
-              TC_H->req_printf(req, "session:%s", a.session_id), NULL, NULL);
+  tc_audit(req, &a, "teleconsult.session.confirm",
+           TC_H->req_printf(req, "session:%s", a.session_id), NULL, NULL);
   json_t *data =
       json_pack("{s:s, s:s}", "status", "scheduled", "starts_at", starts_iso);
   tc_publish_live(req, a.session_id, "status", data);

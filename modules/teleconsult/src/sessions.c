@@ -58,8 +58,9 @@ static concerto_status session_json(concerto_request *req, const char *id,
 
 /* One audit row per patient of the session (one without a patient if
  * there is none), as the contract asks for reads of the session. */
-static concerto_status audit_session(concerto_request *req, const char *id,
+static concerto_status audit_session(concerto_request *req, const tc_access *a,
                                      const char *action) {
+  const char *id = a->session_id;
   const char *p[1] = {id};
   concerto_result *res;
   concerto_status st = concerto_query_db(
@@ -71,9 +72,9 @@ static concerto_status audit_session(concerto_request *req, const char *id,
     return st;
   const char *resource = TC_H->req_printf(req, "session:%s", id);
   if (concerto_rows(res) == 0)
-    return TC_H->audit(req, action, resource, NULL, NULL);
+    return tc_audit(req, a, action, resource, NULL, NULL);
   for (int i = 0; i < concerto_rows(res); i++)
-    TC_H->audit(req, action, resource, concerto_value(res, i, 0), NULL);
+    tc_audit(req, a, action, resource, concerto_value(res, i, 0), NULL);
   return CONCERTO_OK;
 }
 
@@ -235,7 +236,7 @@ concerto_status tc_session_get(concerto_request *req, void *ud) {
   json_t *out;
   if ((st = session_json(req, a.session_id, &out)) != CONCERTO_OK)
     return st;
-  if ((st = audit_session(req, a.session_id, "teleconsult.session.read")) !=
+  if ((st = audit_session(req, &a, "teleconsult.session.read")) !=
       CONCERTO_OK) {
     json_decref(out);
     return st;
@@ -244,6 +245,20 @@ concerto_status tc_session_get(concerto_request *req, void *ud) {
                       json_pack("{s:s?, s:b, s:b}", "participant_id",
                                 a.participant_id, "organizer", a.organizer,
                                 "member", a.member));
+  /* Contact details are the organizers' to use (invitations, a phone
+   * call when someone is missing); the other participants see who takes
+   * part, and their own details. */
+  if (!a.organizer) {
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(out, "participants"), i, p) {
+      const char *id = json_string_value(json_object_get(p, "id"));
+      if (!a.participant_id || !id || strcmp(id, a.participant_id) != 0) {
+        json_object_del(p, "email");
+        json_object_del(p, "phone");
+      }
+    }
+  }
   return concerto_reply_json(req, 200, out);
 }
 
@@ -275,8 +290,8 @@ concerto_status tc_session_join(concerto_request *req, void *ud) {
   json_t *link;
   st = tc_video_link(req, room, atoll(concerto_value(res, 0, 1)),
                      atoll(concerto_value(res, 0, 2)), &who, &link);
-  TC_H->audit(req, "teleconsult.session.join",
-              TC_H->req_printf(req, "session:%s", a.session_id), NULL, NULL);
+  tc_audit(req, &a, "teleconsult.session.join",
+           TC_H->req_printf(req, "session:%s", a.session_id), NULL, NULL);
   if (st == CONCERTO_ERR_UNSUPPORTED) {
     /* No provider for this hospital: the page says the link will follow. */
     return concerto_reply_json(
@@ -418,7 +433,7 @@ concerto_status tc_session_close(concerto_request *req, void *ud) {
                                outcome, "patients", n));
   if (st != CONCERTO_OK)
     return st;
-  audit_session(req, a.session_id, "teleconsult.session.close");
+  audit_session(req, &a, "teleconsult.session.close");
   json_t *data = json_pack("{s:s}", "status", "closed");
   tc_publish_live(req, a.session_id, "status", data);
   json_decref(data);

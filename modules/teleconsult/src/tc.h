@@ -101,6 +101,19 @@ typedef enum tc_changer { TC_ORGANIZERS, TC_PARTICIPANTS } tc_changer;
 bool tc_session_for_change(concerto_request *req, tc_access *a, tc_changer who,
                            const char *forbidden, concerto_status *st);
 
+/* ---- audit (util.c) ---- */
+
+/* An audit row for session data: in the trail of the hospital owning the
+ * session (a->tenant_id), which names the caller's hospital too
+ * (host->audit_for, ABI 1.9). */
+concerto_status tc_audit(concerto_request *req, const tc_access *a,
+                         const char *action, const char *resource,
+                         const char *patient_id, const char *outcome);
+/* The same for request `request_id`, in the trail of the HUB it is
+ * addressed to. */
+concerto_status tc_audit_request(concerto_request *req, const char *request_id,
+                                 const char *action, const char *patient_id);
+
 /* ---- handlers ---- */
 concerto_status tc_dashboard(concerto_request *req, void *ud);
 concerto_status tc_calendar(concerto_request *req, void *ud);

@@ -226,3 +226,23 @@ concerto_status tc_video_link(concerto_request *req, const char *room,
   json_decref(spec);
   return st;
 }
+
+concerto_status tc_audit(concerto_request *req, const tc_access *a,
+                         const char *action, const char *resource,
+                         const char *patient_id, const char *outcome) {
+  return TC_H->audit_for(req, a ? a->tenant_id : NULL, action, resource,
+                         patient_id, outcome);
+}
+
+concerto_status tc_audit_request(concerto_request *req, const char *request_id,
+                                 const char *action, const char *patient_id) {
+  const char *hub = NULL;
+  concerto_status st = tc_value(
+      req, "SELECT tenant_id::text FROM requests WHERE id = $1::bigint", 1,
+      (const char *[]){request_id}, &hub);
+  if (st != CONCERTO_OK)
+    return st;
+  return TC_H->audit_for(req, hub, action,
+                         TC_H->req_printf(req, "request:%s", request_id),
+                         patient_id, NULL);
+}

@@ -21,9 +21,10 @@
  * 1.6: uploads and the blob store, live streams, user notifications, SMS and
  *      video rooms as core services.
  * 1.7: the type of an upload before taking it (req_upload_type).
- * 1.8: guests on public routes (req_bind_guest). */
+ * 1.8: guests on public routes (req_bind_guest).
+ * 1.9: audit rows in the trail of the hospital owning the data (audit_for). */
 #define CONCERTO_ABI_MAJOR 1
-#define CONCERTO_ABI_MINOR 8
+#define CONCERTO_ABI_MINOR 9
 
 /* The Lua version scripts exposed by modules are compiled for (5.4). */
 #define CONCERTO_LUA_VERSION_NUM 504

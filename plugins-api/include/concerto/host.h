@@ -419,6 +419,19 @@ struct concerto_host {
    * malformed argument. */
   concerto_status (*req_bind_guest)(concerto_request *req,
                                     const char *tenant_id, const char *name);
+
+  /* ---- ABI 1.9 ---- */
+
+  /* Like audit, for data owned by hospital `tenant_id` (decimal id) other
+   * than the caller's: the row goes to that hospital's audit chain, where
+   * its privacy officer sees it, and names the hospital the caller acted
+   * from, whose privacy officer sees it as well. A teleconsult participant
+   * from a SPOKE reading the HUB's session is audited in the HUB's trail.
+   * NULL `tenant_id` is the caller's hospital (the same as audit).
+   * CONCERTO_ERR_INVALID for a malformed id or outcome. */
+  concerto_status (*audit_for)(concerto_request *req, const char *tenant_id,
+                               const char *action, const char *resource,
+                               const char *patient_id, const char *outcome);
 };
 
 /* True when the running core provides `field` (added in some ABI minor). */

@@ -6,6 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Records that the caller's hospital stored the blob (its reference). */
+static concerto_status remember(concerto_request *req, const concerto_blob *b) {
+  concerto_result *res;
+  return concerto_query_db(req, "INSERT INTO stored (sha256) VALUES ($1)", 1,
+                           (const char *[]){b->sha256}, &res);
+}
+
 static json_t *blob_json(const concerto_blob *b) {
   return json_pack("{s:s, s:I, s:s}", "sha256", b->sha256, "length",
                    (json_int_t)b->length, "content_type", b->content_type);
@@ -31,6 +38,8 @@ static concerto_status upload(concerto_request *req, void *ud) {
                       (unsigned long long)length));
   concerto_blob blob = CONCERTO_BLOB_INIT_V1;
   concerto_status st = h->req_upload(req, &blob);
+  if (st == CONCERTO_OK)
+    st = remember(req, &blob);
   if (st != CONCERTO_OK)
     return st;
   h->audit(req, "files.upload", blob.sha256, NULL, NULL);
@@ -59,6 +68,8 @@ static concerto_status put(concerto_request *req, void *ud) {
                                   "Unprocessable Content", "text: required");
   concerto_blob blob = CONCERTO_BLOB_INIT_V1;
   st = concerto_module_host->blob_put(req, text, strlen(text), &blob);
+  if (st == CONCERTO_OK)
+    st = remember(req, &blob);
   if (st != CONCERTO_OK)
     return st;
   return concerto_reply_json(req, 201, blob_json(&blob));
@@ -103,6 +114,8 @@ static concerto_status init(const concerto_host *host, concerto_registrar *reg,
       {"GET", "/api/v1/files/{sha}", CONCERTO_ROUTE_FLAGS_NONE, download},
       {"GET", "/api/v1/files/{sha}/head", CONCERTO_ROUTE_FLAGS_NONE, head},
   };
+  if (host->register_migrations(reg, "sql") != CONCERTO_OK)
+    return CONCERTO_ERR_REG_INVALID;
   for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
     concerto_route_spec spec = CONCERTO_ROUTE_SPEC_INIT_V1;
     spec.method = routes[i].method;

@@ -5,6 +5,8 @@
  * (guests bound to one hospital on a public route). */
 #include <concerto/concerto.h>
 
+#include <string.h>
+
 static const concerto_module *self;
 
 /* The hospital's own settings (ABI 1.4). */
@@ -99,8 +101,17 @@ static const char *status_name(concerto_status st) {
 static concerto_status guest_visit(concerto_request *req, void *ud) {
   (void)ud;
   const concerto_host *h = concerto_module_host;
-  concerto_status st = h->req_bind_guest(req, concerto_query(req, "tenant"),
-                                         concerto_query(req, "name"));
+  const char *tenant = concerto_query(req, "tenant");
+  concerto_result *bound;
+  /* A digits-only id: the SQL cast would fail on anything else, and the
+   * core refuses it anyway (the test checks that answer). */
+  if (tenant && *tenant && strspn(tenant, "0123456789") == strlen(tenant) &&
+      strlen(tenant) < 18 &&
+      concerto_query_db(req, "SELECT guest_bind($1::bigint)", 1,
+                        (const char *[]){tenant}, &bound) != CONCERTO_OK)
+    return CONCERTO_ERR_DB_QUERY;
+  concerto_status st =
+      h->req_bind_guest(req, tenant, concerto_query(req, "name"));
   if (st != CONCERTO_OK)
     return concerto_reply_json(req, 200,
                                json_pack("{s:s}", "bound", status_name(st)));
@@ -120,6 +131,25 @@ static concerto_status guest_visit(concerto_request *req, void *ud) {
                 h->req_has_role(req, "specialist"), "authenticated",
                 h->req_has_role(req, "authenticated"), "beds",
                 concerto_value(res, 0, 0)));
+}
+
+/* A module statement that fails and is handed back unanswered: a value
+ * of the wrong type (?n=abc, SQLSTATE 22P02) or a bed for another
+ * hospital than the caller's (row-level security, 42501). The core must
+ * answer 400 and 403, never 500. */
+static concerto_status unanswered(concerto_request *req, void *ud) {
+  (void)ud;
+  const char *n = concerto_query(req, "n");
+  concerto_result *res;
+  concerto_status st =
+      n ? concerto_query_db(req, "SELECT $1::integer", 1, (const char *[]){n},
+                            &res)
+        : concerto_query_db(req,
+                            "INSERT INTO beds (tenant_id, label) SELECT id, "
+                            "'not mine' FROM concerto.tenants WHERE id <> "
+                            "concerto.current_tenant() LIMIT 1",
+                            0, NULL, &res);
+  return st == CONCERTO_OK ? concerto_reply_json(req, 200, json_object()) : st;
 }
 
 /* The same call on a route with a logged-in caller must be refused. */
@@ -165,6 +195,7 @@ static concerto_status init(const concerto_host *host, concerto_registrar *reg,
       {"GET", "/api/v1/ward/settings", "authenticated", settings},
       {"POST", "/api/v1/ward/guest", NULL, guest_visit},
       {"POST", "/api/v1/ward/guest/refused", "authenticated", guest_refused},
+      {"POST", "/api/v1/ward/unanswered", "authenticated", unanswered},
   };
   for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
     concerto_route_spec spec = CONCERTO_ROUTE_SPEC_INIT_V1;

@@ -135,6 +135,7 @@ function grantForm(tenant, onDone) {
       onDone(text);
     } catch (err) {
       if (err.status === 404) setInvalid(username, t('users.noSuchUser'));
+      else if (err.status === 403 && err.code === 'account_not_shared') setInvalid(username, t('users.notShared'));
       else msg.error(err);
     } finally {
       submitBusy(submit, false);
@@ -168,6 +169,44 @@ function rolesEditor(tenant, u, onDone, onCancel) {
   return form;
 }
 
+// Sharing an account this hospital owns with another hospital, whose
+// administrator may then give it roles there (and ending that).
+function sharesEditor(tenant, u, hospitals, onDone) {
+  const others = hospitals.filter((x) => x.code !== tenant.code && !(u.shares || []).includes(x.code));
+  const sid = `share-${u.username.replace(/[^a-z0-9]/g, '-')}`;
+  const select = h('select', { class: 'form-select form-select-sm', id: sid },
+    others.map((x) => h('option', { value: x.code }, `${x.name} (${x.code})`)));
+  const msg = messageArea();
+  const act = async (method, code, text) => {
+    msg.clear();
+    try {
+      await api(method, `/api/v1/tenants/${enc(tenant.code)}/users/${enc(u.username)}/shares/${enc(code)}`);
+      onDone(text);
+    } catch (err) {
+      msg.error(err);
+    }
+  };
+  return h('div', { class: 'border rounded p-3 mt-2', 'data-testid': 'shares' },
+    h('h3', { class: 'h6' }, t('users.shares')),
+    h('p', { class: 'small text-muted mb-2' }, t('users.sharesHelp')),
+    msg.el,
+    (u.shares || []).length
+      ? h('ul', { class: 'list-inline mb-2' }, u.shares.map((code) => h('li', { class: 'list-inline-item mb-1' },
+        h('span', { class: 'badge text-bg-light border me-1' }, code),
+        h('button', {
+          type: 'button', class: 'btn btn-sm btn-outline-danger',
+          'aria-label': t('users.unshareFrom', { hospital: code }),
+          onclick: () => act('DELETE', code, t('users.unshared', { username: u.username, hospital: code })),
+        }, t('users.unshare')))))
+      : h('p', { class: 'small mb-2' }, t('users.noShares')),
+    others.length ? h('div', { class: 'd-flex gap-2 align-items-end flex-wrap' },
+      h('div', {}, h('label', { class: 'form-label small mb-1', for: sid }, t('users.shareWith')), select),
+      h('button', {
+        type: 'button', class: 'btn btn-sm btn-outline-primary',
+        onclick: () => act('PUT', select.value, t('users.shared', { username: u.username, hospital: select.value })),
+      }, t('users.share'))) : null);
+}
+
 export async function render(ctx) {
   const { main, user } = ctx;
   main.append(pageHeader(t('users.title'), user.regional_admin ? t('users.introRegional') : t('users.intro')));
@@ -198,6 +237,12 @@ export async function render(ctx) {
       return;
     }
     if (!ctx.alive() || tenant.code !== code) return;
+    let hospitals = [];
+    try {
+      hospitals = ((await get('/api/v1/tenants')).tenants || []).filter((x) => x.active !== false);
+    } catch (err) {
+      hospitals = [];
+    }
     const rows = [];
     for (const u of data.users || []) {
       const editRow = h('tr', { class: 'd-none' }, h('td', { colspan: '5' }));
@@ -213,11 +258,16 @@ export async function render(ctx) {
               editBtn.setAttribute('aria-expanded', 'false');
               editBtn.focus();
             }));
+            // Only the owning hospital (or the region) shares an account.
+            if (u.home === tenant.code || user.regional_admin) {
+              editRow.firstChild.append(sharesEditor(tenant, u, hospitals, (text) => draw(text)));
+            }
           }
         },
       }, t('users.editRoles'));
       rows.push(h('tr', { 'data-username': u.username },
-        h('td', {}, h('span', { class: 'fw-semibold d-block' }, u.display_name), h('span', { class: 'mono small' }, u.username)),
+        h('td', {}, h('span', { class: 'fw-semibold d-block' }, u.display_name), h('span', { class: 'mono small' }, u.username),
+          u.home && u.home !== tenant.code ? h('span', { class: 'd-block small text-muted', 'data-testid': 'owner' }, t('users.ownedBy', { hospital: u.home })) : null),
         h('td', { class: 'small' }, u.email || '—'),
         h('td', {}, badge(u.auth_source === 'ldap' ? t('users.sourceLdapShort') : t('users.sourceLocalShort'), 'light border text-dark'),
           u.disabled ? badge(t('users.disabled'), 'danger') : null),

@@ -18,7 +18,12 @@ export function patientPicker({ onPick, pickLabel }) {
     const text = q.value.trim();
     const my = ++seq;
     results.dataset.loaded = 'false';
-    if (text.length < 2) {
+    // The core answers only a search naming one person (a codice
+    // fiscale, or the surname and the first letters of the given name).
+    const words = text.split(/\s+/);
+    const namesPerson = /^[A-Za-z0-9]{16}$/.test(text) ||
+      (words.length >= 2 && words[0].length >= 2 && words.slice(1).join('').length >= 2);
+    if (!namesPerson) {
       results.replaceChildren(h('p', { class: 'small text-muted mb-0' }, tc('patients.typeMore')));
       results.dataset.loaded = 'true';
       return;
@@ -37,6 +42,7 @@ export function patientPicker({ onPick, pickLabel }) {
             onclick: () => onPick(p),
           }, pickLabel || tc('patients.pick')))))
         : h('p', { class: 'small text-muted mb-0' }, tc('patients.none')));
+      if (r && r.more) results.append(h('p', { class: 'small text-muted mt-2 mb-0', 'data-testid': 'patient-more' }, tc('patients.more')));
     } catch (err) {
       if (my !== seq) return;
       msg.error(err);
