@@ -198,6 +198,7 @@ bool core_routes_register(app *a, char *err, size_t errlen) {
       add_table(a, routes_events, err, errlen) &&
       add_table(a, routes_scripts, err, errlen) &&
       add_table(a, routes_settings, err, errlen) &&
+      add_table(a, routes_outbound, err, errlen) &&
       add(a, "GET", "/healthz", healthz, a, err, errlen) &&
       add(a, "GET", "/readyz", readyz, a, err, errlen) &&
       add(a, "GET", "/metrics", metrics_handler, a, err, errlen) &&

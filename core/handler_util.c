@@ -175,8 +175,17 @@ concerto_status end_by_id(concerto_request *req, const char *sql,
 
 void verr_add_code(verrors *v, const char *field, const char *code,
                    const char *message) {
-  json_array_append_new(v->list, json_pack("{s:s, s:s, s:s}", "field", field,
-                                           "code", code, "message", message));
+  verr_add_extra(v, field, code, message, NULL);
+}
+
+void verr_add_extra(verrors *v, const char *field, const char *code,
+                    const char *message, json_t *extra) {
+  json_t *e = json_pack("{s:s, s:s, s:s}", "field", field, "code", code,
+                        "message", message);
+  if (extra)
+    json_object_update(e, extra);
+  json_decref(extra);
+  json_array_append_new(v->list, e);
 }
 
 concerto_status respond_rows(concerto_request *req, concerto_status st,

@@ -21,6 +21,10 @@ void verr_add(verrors *v, const char *field, const char *message);
  * "length", ...), the same vocabulary as form validation. */
 void verr_add_code(verrors *v, const char *field, const char *code,
                    const char *message);
+/* The same with more keys for the UI (an address, a suggestion): the
+ * members of `extra` (an object, taken; NULL is none) join the entry. */
+void verr_add_extra(verrors *v, const char *field, const char *code,
+                    const char *message, json_t *extra);
 bool verr_any(const verrors *v);
 /* Answers 422 validation_failed with the errors (and frees them). */
 concerto_status verr_respond(concerto_request *req, verrors *v);

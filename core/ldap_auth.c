@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 
 enum {
@@ -232,20 +233,112 @@ static int simple_bind(LDAP *ld, const char *dn, const char *password) {
   return ldap_sasl_bind_s(ld, dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
 }
 
+bool ldap_url_check(const outbound_policy *p, const char *urls, bool start_tls,
+                    bool resolve, outbound_verdict *v) {
+  memset(v, 0, sizeof *v);
+  char *copy = urls ? strdup(urls) : NULL, *save = NULL;
+  bool ok = copy != NULL, any = false;
+  for (char *url = copy ? strtok_r(copy, " \t", &save) : NULL; url && ok;
+       url = strtok_r(NULL, " \t", &save)) {
+    LDAPURLDesc *lud = NULL;
+    any = true;
+    if (strchr(url, ',')) {
+      /* ldap_initialize splits at commas too: "ldaps://a/,ldap://b" would
+       * be two URLs to libldap and one to ldap_url_parse. */
+      v->refusal = OUTBOUND_BAD_URL;
+      snprintf(v->message, sizeof v->message,
+               "%.200s: separate several URLs with a space, not a comma", url);
+      ok = false;
+    } else if (ldap_url_parse(url, &lud) != LDAP_URL_SUCCESS ||
+               (strcasecmp(lud->lud_scheme, "ldap") != 0 &&
+                strcasecmp(lud->lud_scheme, "ldaps") != 0)) {
+      /* ldapi:// (a local socket) and cldap:// included: not a directory
+       * a hospital names. */
+      v->refusal = OUTBOUND_BAD_URL;
+      snprintf(v->message, sizeof v->message,
+               "%.200s: must be ldap://host:port or ldaps://host:port", url);
+      ok = false;
+    } else {
+      bool ldaps = strcasecmp(lud->lud_scheme, "ldaps") == 0;
+      ok = outbound_check_plaintext(p, !ldaps && !start_tls, "ldap://",
+                                    "use ldaps:// or StartTLS (start_tls)", v);
+      /* libldap connects to localhost when the URL names no host. */
+      const char *host =
+          lud->lud_host && *lud->lud_host ? lud->lud_host : "localhost";
+      char port[8];
+      snprintf(port, sizeof port, "%d",
+               lud->lud_port ? lud->lud_port
+               : ldaps       ? 636
+                             : 389);
+      if (ok && resolve)
+        ok = outbound_check_host(p, host, port, v);
+    }
+    ldap_free_urldesc(lud);
+  }
+  if (ok && !any) {
+    v->refusal = OUTBOUND_BAD_URL;
+    snprintf(v->message, sizeof v->message, "no URL given");
+    ok = false;
+  }
+  free(copy);
+  return ok;
+}
+
+/* Runs on every connection libldap makes, right after its connect() call
+ * and before any LDAP or TLS byte: the address checked is the one actually
+ * connected to, whatever DNS answered when the URL was saved. */
+typedef struct connect_guard {
+  ldap_conncb cb; /* lc_arg points back here; must outlive the handle */
+  const outbound_policy *policy;
+  bool refused; /* on the URL being tried */
+  outbound_verdict verdict;
+} connect_guard;
+
+static int guard_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv,
+                     struct sockaddr *addr, struct ldap_conncb *ctx) {
+  (void)ld;
+  (void)srv;
+  connect_guard *g = ctx->lc_arg;
+  outbound_verdict v;
+  bool ok = outbound_check_addr(g->policy, addr, &v);
+  /* Once the connect has completed the kernel knows the peer; while an
+   * asynchronous one is in progress (ENOTCONN) `addr` is exactly what was
+   * handed to connect(). Both must pass. */
+  ber_socket_t fd = -1;
+  struct sockaddr_storage peer;
+  socklen_t len = sizeof peer;
+  if (ok && ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) == 1 && fd >= 0 &&
+      getpeername(fd, (struct sockaddr *)&peer, &len) == 0)
+    ok = outbound_check_addr(g->policy, (struct sockaddr *)&peer, &v);
+  if (!ok && !g->refused) {
+    g->refused = true;
+    g->verdict = v;
+  }
+  return ok ? 0 : -1; /* libldap closes the socket and tries the next one */
+}
+
+static void guard_del(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx) {
+  (void)ld;
+  (void)sb;
+  (void)ctx;
+}
+
 /* One connection to one URL: options, StartTLS, then the service bind (or an
  * explicit anonymous bind, so that an unreachable server shows here, where
  * the next URL can still be tried). *ldp is set whenever ldap_initialize
  * succeeded, also on failure, so the caller unbinds on every path. */
 static ldap_auth_status open_one(const ldap_settings *s, const char *url,
-                                 const budget *b, LDAP **ldp, char *err,
-                                 size_t errlen) {
+                                 const budget *b, connect_guard *guard,
+                                 LDAP **ldp, char *err, size_t errlen) {
   int rc = ldap_initialize(ldp, url);
   if (rc != LDAP_SUCCESS)
     return fail(NULL, rc, "ldap url", err, errlen);
   LDAP *ld = *ldp;
   int version = LDAP_VERSION3;
   struct timeval left;
-  rc = ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
+  rc = ldap_set_option(ld, LDAP_OPT_CONNECT_CB, &guard->cb);
+  if (rc == LDAP_OPT_SUCCESS)
+    rc = ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
   /* Active Directory answers with referrals to other domains; following
    * them would rebind anonymously to servers nobody configured. */
   if (rc == LDAP_OPT_SUCCESS)
@@ -294,16 +387,19 @@ static ldap_auth_status open_one(const ldap_settings *s, const char *url,
 }
 
 /* Tries the space-separated URLs in order while they fail transiently (down,
- * refused, busy, TLS handshake failed) and time is left. err names the URL
- * that failed last. */
+ * refused, busy, TLS handshake failed, or refused by the outbound policy)
+ * and time is left. err names the URL that failed last, or the one the
+ * policy refused: that needs an administrator, so it wins (ERROR). */
 static ldap_auth_status open_session(const ldap_settings *s, const budget *b,
-                                     LDAP **ldp, char *err, size_t errlen) {
+                                     connect_guard *guard, LDAP **ldp,
+                                     char *err, size_t errlen) {
   char *urls = strdup(s->url), *save = NULL;
   if (!urls) {
     set_err(err, errlen, "out of memory");
     return LDAP_AUTH_ERROR;
   }
   ldap_auth_status st = LDAP_AUTH_ERROR;
+  char refused[sizeof guard->verdict.message + 220] = "";
   set_err(err, errlen, "ldap url: no URL given");
   for (char *url = strtok_r(urls, " \t", &save); url;
        url = strtok_r(NULL, " \t", &save)) {
@@ -312,13 +408,21 @@ static ldap_auth_status open_session(const ldap_settings *s, const budget *b,
       *ldp = NULL;
     }
     char why[200] = "";
-    st = open_one(s, url, b, ldp, why, sizeof why);
+    guard->refused = false;
+    st = open_one(s, url, b, guard, ldp, why, sizeof why);
     if (st == LDAP_AUTH_OK)
       set_err(err, errlen, "%s", "");
     else
       set_err(err, errlen, "%s: %s", url, why);
+    if (st != LDAP_AUTH_OK && guard->refused && !refused[0])
+      snprintf(refused, sizeof refused, "%.200s: %s", url,
+               guard->verdict.message);
     if (st != LDAP_AUTH_UNAVAILABLE)
       break;
+  }
+  if (st != LDAP_AUTH_OK && refused[0]) {
+    set_err(err, errlen, "%s", refused);
+    st = LDAP_AUTH_ERROR;
   }
   free(urls);
   return st;
@@ -571,6 +675,13 @@ ldap_auth_status ldap_authenticate(const ldap_settings *s, const char *username,
             "filters with exactly one %%s are required");
     return LDAP_AUTH_ERROR;
   }
+  /* The outbound policy's URL rules, before any network traffic; the
+   * addresses are checked on each connection (connect_guard). */
+  outbound_verdict verdict;
+  if (!ldap_url_check(s->policy, s->url, s->start_tls, false, &verdict)) {
+    set_err(err, errlen, "ldap url: %s", verdict.message);
+    return LDAP_AUTH_ERROR;
+  }
   /* Decided before any network traffic: an empty password is an
    * "unauthenticated bind" that many servers answer with success. */
   if (!password || !*password) {
@@ -587,7 +698,9 @@ ldap_auth_status ldap_authenticate(const ldap_settings *s, const char *username,
   budget b;
   budget_start(&b, s->timeout_ms);
   LDAP *ld = NULL;
-  ldap_auth_status st = open_session(s, &b, &ld, err, errlen);
+  connect_guard connect = {.policy = s->policy};
+  connect.cb = (ldap_conncb){guard_add, guard_del, &connect};
+  ldap_auth_status st = open_session(s, &b, &connect, &ld, err, errlen);
   if (st == LDAP_AUTH_OK)
     st = find_user(ld, s, &b, username, out, err, errlen);
   if (st == LDAP_AUTH_OK)

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "outbound_policy.h"
+
 /* How to reach and read one directory. Borrowed by ldap_authenticate for the
  * duration of the call only; nothing is kept. */
 typedef struct ldap_settings {
@@ -37,6 +39,12 @@ typedef struct ldap_settings {
    * case-insensitive directory still yields one spelling; NULL = the username
    * exactly as typed. */
   const char *username_attr;
+  /* Where the directory may be (docs/security.md "Outbound connections"):
+   * every URL must be ldaps:// or use start_tls unless the policy allows
+   * plaintext, and every address libldap connects to is checked before any
+   * LDAP or TLS byte is sent. NULL is the default policy (public addresses
+   * only, TLS required), never "anything goes". Borrowed. */
+  const outbound_policy *policy;
 } ldap_settings;
 
 typedef enum {
@@ -48,7 +56,8 @@ typedef enum {
    * local accounts keep working. */
   LDAP_AUTH_UNAVAILABLE,
   /* Configuration or protocol problem (bad URL or filter, the service
-   * account refused, base DN missing, TLS refused): needs an administrator. */
+   * account refused, base DN missing, TLS refused, a destination the
+   * outbound policy refuses): needs an administrator. */
   LDAP_AUTH_ERROR
 } ldap_auth_status;
 
@@ -70,15 +79,26 @@ typedef struct ldap_identity {
 
 /* Authenticates `username` with `password`. On LDAP_AUTH_OK *out is filled
  * and the caller owns it (ldap_identity_free); on any other status *out is
- * all zero and owns nothing. An empty password, or a username that is empty,
- * longer than 256 bytes, not UTF-8 or holds control characters, is refused
- * without contacting the server. `err` (may be NULL) receives a short reason
- * for the server log, never the password, and the same text for an unknown
- * user as for a wrong password. Blocks for about timeout_ms at most. SIGPIPE
- * is blocked in the calling thread for the duration of the call. */
+ * all zero and owns nothing. URLs the policy refuses, and connections to a
+ * refused address, answer LDAP_AUTH_ERROR with the reason in err (other
+ * URLs of the list are still tried). An empty password, or a username that is
+ * empty, longer than 256 bytes, not UTF-8 or holds control characters, is
+ * refused without contacting the server. `err` (may be NULL) receives a short
+ * reason for the server log, never the password, and the same text for an
+ * unknown user as for a wrong password. Blocks for about timeout_ms at most.
+ * SIGPIPE is blocked in the calling thread for the duration of the call. */
 ldap_auth_status ldap_authenticate(const ldap_settings *s, const char *username,
                                    const char *password, ldap_identity *out,
                                    char *err, size_t errlen);
+
+/* Whether the space-separated `urls` may be a hospital's directory under
+ * `p` (NULL: the default policy): each must be ldap:// or ldaps:// (as
+ * libldap parses it), plaintext (ldap:// without `start_tls`) needs
+ * allow_plaintext, and with `resolve` (save time) every address of every
+ * host is checked. ldap_authenticate runs the same check without resolving
+ * before any network traffic. On refusal *v says why. */
+bool ldap_url_check(const outbound_policy *p, const char *urls, bool start_tls,
+                    bool resolve, outbound_verdict *v);
 
 /* Frees what `id` owns and zeroes it; `id` itself is the caller's. NULL and
  * an already-freed (zeroed) identity are fine. */

@@ -18,5 +18,6 @@ extern const route_def routes_audit[];
 extern const route_def routes_events[];
 extern const route_def routes_scripts[];
 extern const route_def routes_settings[];
+extern const route_def routes_outbound[];
 
 #endif

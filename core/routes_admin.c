@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "handler_util.h"
+#include "ldap_auth.h"
 #include "notify.h"
+#include "outbound_store.h"
 #include "password.h"
 #include "routes.h"
 #include "tokens.h"
@@ -589,8 +591,17 @@ static concerto_status put_ldap(concerto_request *req, void *ud) {
   }
   if (verr_end(req, &v, &st))
     return st;
-  char *mapping = json_dumps(group_roles, JSON_COMPACT);
   json_t *tls = json_object_get(body, "start_tls");
+  /* Where it points: the hospital's outbound policy on every URL and every
+   * address its hosts resolve to now (each login checks again on the
+   * connection itself). */
+  outbound_policy policy;
+  outbound_verdict verdict;
+  if ((st = outbound_policy_load(req, &policy)) != CONCERTO_OK)
+    return st;
+  if (!ldap_url_check(&policy, url, json_is_true(tls), true, &verdict))
+    return outbound_refuse(req, "ldap", "url", &verdict);
+  char *mapping = json_dumps(group_roles, JSON_COMPACT);
   const char *params[10] = {req->caller.tenant_id,
                             url,
                             bind_dn,

@@ -14,6 +14,7 @@
 #include "ldap_auth.h"
 #include "log.h"
 #include "notify.h"
+#include "outbound_store.h"
 #include "password.h"
 #include "routes.h"
 #include "tokens.h"
@@ -77,11 +78,13 @@ static concerto_status login_failed(concerto_request *req, const char *username,
 
 typedef struct ldap_row {
   const char *tenant_id;
-  ldap_settings s;
-  json_t *group_roles; /* directory group -> [roles]; the caller decrefs */
+  ldap_settings s;        /* s.policy points at policy below */
+  outbound_policy policy; /* the hospital's, read with the settings */
+  json_t *group_roles;    /* directory group -> [roles]; the caller decrefs */
 } ldap_row;
 
-/* The hospital's directory settings, if it has any (regional scope). */
+/* The hospital's directory settings and outbound policy, if it has a
+ * directory (regional scope). */
 static bool load_ldap(concerto_request *req, const char *tenant_code,
                       ldap_row *out) {
   const char *params[1] = {tenant_code};
@@ -90,9 +93,11 @@ static bool load_ldap(concerto_request *req, const char *tenant_code,
           req,
           "SELECT l.tenant_id, l.url, l.bind_dn, l.bind_password, l.user_base, "
           "l.user_filter, l.group_base, l.group_filter, l.timeout_ms, "
-          "l.start_tls, l.group_roles::text FROM concerto.tenant_ldap l "
-          "JOIN concerto.tenants t ON t.id = l.tenant_id "
-          "WHERE t.code = $1 AND t.active",
+          "l.start_tls, l.group_roles::text, array_to_string(o.allow_cidrs, "
+          "' '), o.allow_plaintext FROM concerto.tenant_ldap l JOIN "
+          "concerto.tenants t ON t.id = l.tenant_id LEFT JOIN "
+          "concerto.tenant_outbound o ON o.tenant_id = l.tenant_id WHERE "
+          "t.code = $1 AND t.active",
           1, params, &r) != CONCERTO_OK ||
       PQntuples(r) != 1)
     return false;
@@ -110,6 +115,8 @@ static bool load_ldap(concerto_request *req, const char *tenant_code,
   out->s.timeout_ms = atoi(PQgetvalue(r, 0, 8));
   out->s.start_tls = PQgetvalue(r, 0, 9)[0] == 't';
   out->group_roles = json_loads(PQgetvalue(r, 0, 10), 0, NULL);
+  outbound_policy_from_row(&out->policy, COL(11), COL(12));
+  out->s.policy = &out->policy;
 #undef COL
   return true;
 }

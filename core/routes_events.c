@@ -7,8 +7,10 @@
 
 #include "events.h"
 #include "handler_util.h"
+#include "outbound_store.h"
 #include "routes.h"
 #include "tokens.h"
+#include "webhook.h"
 
 #define EVENT_ADMIN "regional_admin,hospital_admin,hospital_it"
 
@@ -23,8 +25,8 @@ static concerto_status create_webhook(concerto_request *req, void *ud) {
   json_t *names = json_object_get(body, "events");
   if (url && strncmp(url, "https://", 8) && strncmp(url, "http://", 7))
     verr_add(&v, "url",
-             "must start with https:// (or http:// inside the "
-             "hospital network)");
+             "must start with https:// (http:// only where the region "
+             "allows plaintext for the hospital)");
   if (!json_is_array(names) || json_array_size(names) == 0 ||
       json_array_size(names) > 50)
     verr_add(&v, "events", "a list of 1 to 50 event names");
@@ -36,6 +38,14 @@ static concerto_status create_webhook(concerto_request *req, void *ud) {
   }
   if (verr_end(req, &v, &st))
     return st;
+  /* Where it points: the hospital's outbound policy, on every address the
+   * host resolves to now (delivery checks again on each connection). */
+  outbound_policy policy;
+  outbound_verdict verdict;
+  if ((st = outbound_policy_load(req, &policy)) != CONCERTO_OK)
+    return st;
+  if (!webhook_url_check(&policy, url, true, &verdict))
+    return outbound_refuse(req, "webhook", "url", &verdict);
   char secret[TOKEN_TEXT_LEN + 1];
   if (!token_new(secret))
     return CONCERTO_ERR_INTERNAL;

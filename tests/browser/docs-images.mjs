@@ -60,6 +60,9 @@ try {
   await open(page, base, '#/admin/hospitals');
   await page.locator('article[data-hospital]').first().waitFor();
   await snap(page, 'hospitals-it', { scrollTo: '#hospital-list-title' });
+  await page.getByTestId('outbound-ASP-AG').getByRole('button', { name: /^Modifica le connessioni in uscita/ }).click();
+  await page.getByTestId('outbound-form-ASP-AG').getByLabel('Reti interne consentite (CIDR)').fill('10.20.0.0/16');
+  await snap(page, 'outbound-it', { scrollTo: '[data-testid="outbound-ASP-AG"]' });
   await open(page, base, '#/admin/modules');
   await page.getByTestId('module-matrix').waitFor();
   await snap(page, 'modules-it');

@@ -13,6 +13,7 @@
 //   CHROMIUM                the browser (default: /usr/bin/chromium, then /usr/lib/chromium/chromium)
 //   CONCERTO_KEEP_DB=1      keep the test databases for inspection
 
+import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, openSync, closeSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -288,4 +289,19 @@ export async function unlabelledControls(page) {
 
 export function missingTranslations(page) {
   return page.evaluate(() => [...(window.__concertoMissingI18n || [])]);
+}
+
+/**
+ * Ends a page's part of a test: no text without a translation, no script
+ * error or CSP violation, then closes its context.
+ */
+export async function done(page) {
+  assert.deepEqual(await missingTranslations(page), [], 'every text has a translation');
+  assert.deepEqual(page.problems, [], 'no script errors or CSP violations');
+  await page.context().close();
+}
+
+/** Waits for a text in the page content (not the screen-reader status region). */
+export function see(page, text) {
+  return page.locator('main').getByText(text).first().waitFor();
 }

@@ -1,6 +1,9 @@
 /* ldap_filter_escape, and the refusals ldap_authenticate decides before any
  * network traffic: the settings point at a closed port, so a call that did
- * reach the network would answer UNAVAILABLE instead. */
+ * reach the network would answer UNAVAILABLE instead. The closed port is on
+ * loopback over plaintext, which the outbound policy allows only when told
+ * to (as the region would); the default policy's own refusals are tested
+ * here too. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -59,12 +62,23 @@ static void escaped_output_has_no_special_left(void **state) {
   free(got);
 }
 
+/* Loopback and plaintext, as a region would allow them for a hospital. */
+static outbound_policy loopback_plaintext(void) {
+  outbound_policy p = {.allow_plaintext = true};
+  assert_true(outbound_policy_set_cidrs(&p, "127.0.0.0/8"));
+  return p;
+}
+
+static outbound_policy loopback;
+
 static ldap_settings closed_port(void) {
+  loopback = loopback_plaintext();
   return (ldap_settings){
       .url = "ldap://127.0.0.1:1",
       .user_base = "ou=people,dc=telemed,dc=test",
       .user_filter = "(uid=%s)",
       .timeout_ms = 1000,
+      .policy = &loopback,
   };
 }
 
@@ -139,6 +153,75 @@ static void refuses_unusable_settings(void **state) {
                    LDAP_AUTH_ERROR);
 }
 
+/* Without a policy the default applies: TLS required, public addresses only.
+ * The plaintext and scheme refusals happen before any traffic (the closed
+ * port would otherwise answer UNAVAILABLE). */
+static void default_policy_refuses_before_connecting(void **state) {
+  (void)state;
+  ldap_settings s = closed_port();
+  s.policy = NULL;
+  ldap_identity id;
+  char err[256];
+  assert_int_equal(ldap_authenticate(&s, "mrossi", "pw", &id, err, sizeof err),
+                   LDAP_AUTH_ERROR);
+  assert_non_null(strstr(err, "plaintext ldap://"));
+  /* One plaintext URL in a list is enough to refuse the list. */
+  s.url = "ldaps://127.0.0.1:1 ldap://127.0.0.1:2";
+  assert_int_equal(try_login(&s, "mrossi", "pw"), LDAP_AUTH_ERROR);
+  /* StartTLS satisfies the rule; then it is the closed port's turn. */
+  outbound_policy tls_only = {0};
+  assert_true(outbound_policy_set_cidrs(&tls_only, "127.0.0.0/8"));
+  s = closed_port();
+  s.policy = &tls_only;
+  s.start_tls = true;
+  assert_int_equal(try_login(&s, "mrossi", "pw"), LDAP_AUTH_UNAVAILABLE);
+  /* A local socket is no directory a hospital names, whatever the policy. */
+  s = closed_port();
+  s.url = "ldapi:///";
+  assert_int_equal(try_login(&s, "mrossi", "pw"), LDAP_AUTH_ERROR);
+  s.url = "ldap://127.0.0.1:1 ldapi://%2Fvar%2Frun%2Fslapd%2Fldapi";
+  assert_int_equal(try_login(&s, "mrossi", "pw"), LDAP_AUTH_ERROR);
+  s.url = "cldap://127.0.0.1:1";
+  assert_int_equal(try_login(&s, "mrossi", "pw"), LDAP_AUTH_ERROR);
+  /* libldap reads a comma as a separator: a second, unchecked URL. */
+  s.url = "ldaps://127.0.0.1:1/,ldap://127.0.0.1:2";
+  s.policy = &tls_only;
+  assert_int_equal(try_login(&s, "mrossi", "pw"), LDAP_AUTH_ERROR);
+}
+
+/* Save time: every URL parsed as libldap does, every host resolved. */
+static void saved_urls_are_checked_host_by_host(void **state) {
+  (void)state;
+  outbound_verdict v;
+  outbound_policy p = loopback_plaintext();
+  assert_true(ldap_url_check(&p, "ldap://127.0.0.1:389", false, true, &v));
+  assert_true(ldap_url_check(NULL, "ldaps://8.8.8.8", false, true, &v));
+  assert_true(ldap_url_check(NULL, "ldap://8.8.8.8:389", true, true, &v));
+  assert_false(ldap_url_check(NULL, "ldap://8.8.8.8:389", false, true, &v));
+  assert_int_equal(v.refusal, OUTBOUND_TLS_REQUIRED);
+  assert_false(ldap_url_check(NULL, "ldaps://127.0.0.1:636", false, true, &v));
+  assert_int_equal(v.refusal, OUTBOUND_ADDRESS_REFUSED);
+  assert_string_equal(v.address, "127.0.0.1");
+  assert_false(ldap_url_check(NULL, "ldaps://8.8.8.8 ldaps://10.1.2.3", false,
+                              true, &v));
+  assert_string_equal(v.address, "10.1.2.3");
+  assert_false(ldap_url_check(NULL, "ldaps://[::ffff:169.254.169.254]:636",
+                              false, true, &v));
+  assert_int_equal(v.cls, OUTBOUND_LINK_LOCAL);
+  /* No host: libldap would connect to localhost. */
+  assert_false(ldap_url_check(NULL, "ldaps:///", false, true, &v));
+  assert_int_equal(v.cls, OUTBOUND_LOOPBACK);
+  /* Not resolving at login time: the connection itself is checked then. */
+  assert_true(ldap_url_check(NULL, "ldaps://10.1.2.3", false, false, &v));
+  assert_false(ldap_url_check(NULL, "", false, false, &v));
+  assert_false(ldap_url_check(NULL, NULL, false, false, &v));
+  assert_false(ldap_url_check(&p, "https://dc1.example", false, false, &v));
+  assert_int_equal(v.refusal, OUTBOUND_BAD_URL);
+  assert_false(ldap_url_check(NULL, "ldaps://8.8.8.8/,ldaps://10.1.2.3", false,
+                              true, &v));
+  assert_non_null(strstr(v.message, "not a comma"));
+}
+
 static void free_tolerates_null_and_empty(void **state) {
   (void)state;
   ldap_identity_free(NULL);
@@ -153,6 +236,8 @@ int main(void) {
       cmocka_unit_test(escaped_output_has_no_special_left),
       cmocka_unit_test(refuses_without_contacting_the_server),
       cmocka_unit_test(refuses_unusable_settings),
+      cmocka_unit_test(default_policy_refuses_before_connecting),
+      cmocka_unit_test(saved_urls_are_checked_host_by_host),
       cmocka_unit_test(free_tolerates_null_and_empty),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,9 @@
 /* ldap_authenticate against a real OpenLDAP slapd started by the test
  * (fixtures/base.ldif), plus a closed port and a server that never answers
- * for the outage cases. */
+ * for the outage cases. slapd listens on loopback, partly without TLS, so
+ * the settings carry an outbound policy allowing both, as a region would
+ * for such a hospital; the policy's own refusals at connect time are
+ * tested at the end. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,10 +26,20 @@
 
 static slapd_fixture dir;
 
+/* Loopback and plaintext allowed: the test directory's own policy. */
+static outbound_policy loopback;
+
+static outbound_policy policy_of(const char *cidrs, bool plaintext) {
+  outbound_policy p = {.allow_plaintext = plaintext};
+  assert_true(outbound_policy_set_cidrs(&p, cidrs));
+  return p;
+}
+
 static int start_directory(void **state) {
   (void)state;
   if (!slapd_start(&dir, LDAP_FIXTURES))
     return -1;
+  loopback = policy_of("127.0.0.0/8", true);
   /* Certificate checks must not depend on the environment: with this set,
    * a libldap default would accept any certificate. */
   setenv("LDAPTLS_REQCERT", "allow", 1);
@@ -41,6 +54,7 @@ static int stop_directory(void **state) {
 
 static ldap_settings settings(void) {
   return (ldap_settings){
+      .policy = &loopback,
       .url = dir.ldap_url,
       .bind_dn = "cn=concerto-search,dc=telemed,dc=test",
       .bind_password = "search-Secret1",
@@ -360,10 +374,8 @@ static void closed_port_is_unavailable_at_once(void **state) {
   assert_true(now_s() - t0 < 2.0);
 }
 
-/* A listening socket nobody accepts from: TCP connects, no LDAP answer ever
- * comes. The login must give up after its time budget. */
-static void silent_server_is_unavailable_after_the_timeout(void **state) {
-  (void)state;
+/* A socket listening on a free loopback port; *port gets the port. */
+static int loopback_listener(int *port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   assert_true(fd >= 0);
   struct sockaddr_in a = {.sin_family = AF_INET,
@@ -372,9 +384,19 @@ static void silent_server_is_unavailable_after_the_timeout(void **state) {
   assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
   assert_int_equal(listen(fd, 8), 0);
   assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+  *port = ntohs(a.sin_port);
+  return fd;
+}
+
+/* A listening socket nobody accepts from: TCP connects, no LDAP answer ever
+ * comes. The login must give up after its time budget. */
+static void silent_server_is_unavailable_after_the_timeout(void **state) {
+  (void)state;
+  int port;
+  int fd = loopback_listener(&port);
   char plain[64], tls[64];
-  snprintf(plain, sizeof plain, "ldap://127.0.0.1:%d", ntohs(a.sin_port));
-  snprintf(tls, sizeof tls, "ldaps://127.0.0.1:%d", ntohs(a.sin_port));
+  snprintf(plain, sizeof plain, "ldap://127.0.0.1:%d", port);
+  snprintf(tls, sizeof tls, "ldaps://127.0.0.1:%d", port);
 
   struct {
     const char *url;
@@ -411,6 +433,10 @@ static void *login_repeatedly(void *arg) {
   long n = (long)(intptr_t)arg, failures = 0;
   for (int i = 0; i < 5; i++) {
     ldap_settings s = settings();
+    /* This test is about calls standing alone, not about time: under
+     * valgrind, which runs one thread at a time, on a loaded machine, eight
+     * TLS logins at once could outlast the usual 3 s budget. */
+    s.timeout_ms = 30000;
     if (n % 2) {
       s.url = dir.ldaps_url;
       s.ca_file = dir.ca_file;
@@ -477,17 +503,11 @@ static void *fake_starttls(void *arg) {
  * the seconds it took. */
 static ldap_auth_status starttls_against(unsigned char result, double *took,
                                          char *err, size_t errlen) {
-  fake_directory f = {.fd = socket(AF_INET, SOCK_STREAM, 0), .result = result};
-  assert_true(f.fd >= 0);
-  struct sockaddr_in a = {.sin_family = AF_INET,
-                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  socklen_t len = sizeof a;
-  assert_int_equal(bind(f.fd, (struct sockaddr *)&a, sizeof a), 0);
-  assert_int_equal(listen(f.fd, 8), 0);
-  assert_int_equal(getsockname(f.fd, (struct sockaddr *)&a, &len), 0);
+  int port;
+  fake_directory f = {.fd = loopback_listener(&port), .result = result};
   assert_int_equal(pthread_create(&f.thread, NULL, fake_starttls, &f), 0);
   char url[64];
-  snprintf(url, sizeof url, "ldap://127.0.0.1:%d", ntohs(a.sin_port));
+  snprintf(url, sizeof url, "ldap://127.0.0.1:%d", port);
   ldap_settings s = settings();
   s.url = url;
   s.start_tls = true;
@@ -525,6 +545,143 @@ static void refused_starttls_is_an_error(void **state) {
   assert_true(took < 1.0);
 }
 
+/* ---- the outbound policy at connect time ---- */
+
+static int ldap_port(void) {
+  int port = 0;
+  assert_int_equal(sscanf(dir.ldap_url, "ldap://127.0.0.1:%d", &port), 1);
+  return port;
+}
+
+/* NULL is the default policy, never "anything goes": ldaps:// passes the
+ * TLS rule, and the loopback address it connects to is refused. */
+static void default_policy_refuses_a_loopback_directory(void **state) {
+  (void)state;
+  ldap_settings s = settings();
+  s.policy = NULL;
+  s.url = dir.ldaps_url;
+  s.ca_file = dir.ca_file;
+  ldap_identity id;
+  char err[256];
+  assert_int_equal(login(&s, "mrossi", "Passw0rd!", &id, err, sizeof err),
+                   LDAP_AUTH_ERROR);
+  assert_non_null(
+      strstr(err, "destination 127.0.0.1 is not allowed for this hospital"));
+  assert_non_null(strstr(err, dir.ldaps_url));
+  /* The same settings with the region's allowance log in. */
+  s.policy = &loopback;
+  assert_int_equal(login(&s, "mrossi", "Passw0rd!", &id, err, sizeof err),
+                   LDAP_AUTH_OK);
+  ldap_identity_free(&id);
+}
+
+/* A name is checked on the address it resolves to at connect time. */
+static void a_name_is_checked_on_the_address_connected_to(void **state) {
+  (void)state;
+  char url[64];
+  snprintf(url, sizeof url, "ldap://localhost:%d", ldap_port());
+  ldap_settings s = settings();
+  s.url = url;
+  ldap_identity id;
+  char err[256];
+  assert_int_equal(login(&s, "mrossi", "Passw0rd!", &id, err, sizeof err),
+                   LDAP_AUTH_OK);
+  ldap_identity_free(&id);
+  outbound_policy plaintext_only = policy_of("", true);
+  s.policy = &plaintext_only;
+  assert_int_equal(login(&s, "mrossi", "Passw0rd!", &id, err, sizeof err),
+                   LDAP_AUTH_ERROR);
+  assert_non_null(strstr(err, "is not allowed for this hospital"));
+  assert_non_null(strstr(err, "loopback"));
+}
+
+/* A listener that counts the bytes a client sends before it goes away. */
+typedef struct byte_counter {
+  int fd;
+  long bytes;
+  bool accepted;
+  pthread_t thread;
+} byte_counter;
+
+static void *count_bytes(void *arg) {
+  byte_counter *b = arg;
+  struct pollfd p = {.fd = b->fd, .events = POLLIN};
+  if (poll(&p, 1, 2000) != 1)
+    return NULL;
+  int c = accept(b->fd, NULL, NULL);
+  if (c < 0)
+    return NULL;
+  b->accepted = true;
+  p = (struct pollfd){.fd = c, .events = POLLIN};
+  char buf[256];
+  ssize_t n;
+  while (poll(&p, 1, 1000) == 1 && (n = read(c, buf, sizeof buf)) > 0)
+    b->bytes += n;
+  close(c);
+  return NULL;
+}
+
+/* The refusal comes after libldap's connect() and before its first byte:
+ * the bind request never leaves. */
+static void a_refused_address_receives_no_byte(void **state) {
+  (void)state;
+  int port;
+  byte_counter b = {.fd = loopback_listener(&port)};
+  assert_int_equal(pthread_create(&b.thread, NULL, count_bytes, &b), 0);
+  char url[64];
+  snprintf(url, sizeof url, "ldap://127.0.0.1:%d", port);
+  outbound_policy elsewhere = policy_of("127.0.0.2/32", true);
+  ldap_settings s = settings();
+  s.url = url;
+  s.policy = &elsewhere;
+  ldap_identity id;
+  char err[256];
+  double t0 = now_s();
+  assert_int_equal(login(&s, "mrossi", "Passw0rd!", &id, err, sizeof err),
+                   LDAP_AUTH_ERROR);
+  assert_true(now_s() - t0 < 1.0); /* refused, not timed out */
+  assert_non_null(strstr(err, "destination 127.0.0.1 is not allowed"));
+  pthread_join(b.thread, NULL);
+  close(b.fd);
+  assert_int_equal(b.bytes, 0);
+  /* Control: allowed, the same listener gets the bind request. */
+  b = (byte_counter){.fd = loopback_listener(&port)};
+  assert_int_equal(pthread_create(&b.thread, NULL, count_bytes, &b), 0);
+  snprintf(url, sizeof url, "ldap://127.0.0.1:%d", port);
+  s = settings();
+  s.url = url;
+  s.timeout_ms = 500;
+  assert_int_equal(login(&s, "mrossi", "Passw0rd!", &id, err, sizeof err),
+                   LDAP_AUTH_UNAVAILABLE);
+  pthread_join(b.thread, NULL);
+  close(b.fd);
+  assert_true(b.accepted);
+  assert_true(b.bytes > 0);
+}
+
+/* A refused first domain controller does not stop the failover; when no
+ * URL works, the refusal is what the administrator is told. */
+static void refused_url_fails_over_and_is_reported(void **state) {
+  (void)state;
+  outbound_policy only_one = policy_of("127.0.0.1/32", true);
+  char urls[160];
+  snprintf(urls, sizeof urls, "ldap://127.0.0.2:%d %s", ldap_port(),
+           dir.ldap_url);
+  ldap_settings s = settings();
+  s.url = urls;
+  s.policy = &only_one;
+  ldap_identity id;
+  char err[256];
+  assert_int_equal(login(&s, "mrossi", "Passw0rd!", &id, err, sizeof err),
+                   LDAP_AUTH_OK);
+  ldap_identity_free(&id);
+  snprintf(urls, sizeof urls, "ldap://127.0.0.2:%d ldap://127.0.0.1:%d",
+           ldap_port(), free_loopback_port());
+  assert_int_equal(login(&s, "mrossi", "Passw0rd!", &id, err, sizeof err),
+                   LDAP_AUTH_ERROR);
+  assert_non_null(strstr(err, "destination 127.0.0.2 is not allowed"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       /* First, so that libldap's global initialisation is concurrent too. */
@@ -551,6 +708,10 @@ int main(void) {
       cmocka_unit_test(silent_server_is_unavailable_after_the_timeout),
       cmocka_unit_test(stalled_tls_handshake_is_unavailable),
       cmocka_unit_test(refused_starttls_is_an_error),
+      cmocka_unit_test(default_policy_refuses_a_loopback_directory),
+      cmocka_unit_test(a_name_is_checked_on_the_address_connected_to),
+      cmocka_unit_test(a_refused_address_receives_no_byte),
+      cmocka_unit_test(refused_url_fails_over_and_is_reported),
   };
   return cmocka_run_group_tests(tests, start_directory, stop_directory);
 }

@@ -1,8 +1,10 @@
 /* Directory login through the running server: a hospital's LDAP settings
- * set over the API, staff logging in with their directory password, groups
- * mapped to roles in that hospital, and the directory going away (503 for
- * directory logins while local accounts keep working). Real slapd, real
- * PostgreSQL, real HTTP. */
+ * set over the API (refused until the region allows the directory's
+ * loopback address and plaintext for the hospital), staff logging in with
+ * their directory password, groups mapped to roles in that hospital, a
+ * directory the region no longer allows refused at connect time, and the
+ * directory going away (503 for directory logins while local accounts keep
+ * working). Real slapd, real PostgreSQL, real HTTP. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,6 +58,42 @@ static long login(th_client *c, const char *user, const char *password,
   return status;
 }
 
+/* The directory settings for `url` (start_tls as given). */
+static void directory_body(char *body, size_t len, const char *url,
+                           bool start_tls) {
+  snprintf(body, len,
+           "{\"url\":\"%s\",\"start_tls\":%s,"
+           "\"bind_dn\":\"cn=concerto-search,dc=telemed,dc=test\","
+           "\"bind_password\":\"search-Secret1\","
+           "\"user_base\":\"ou=people,dc=telemed,dc=test\","
+           "\"user_filter\":\"(uid=%%s)\","
+           "\"group_base\":\"ou=groups,dc=telemed,dc=test\","
+           "\"group_roles\":{\"telemed-specialisti\":[\"specialist\"],"
+           "\"telemed-admin\":[\"hospital_admin\"]}}",
+           url, start_tls ? "true" : "false");
+}
+
+/* PUTs directory settings as the regional administrator and checks the
+ * status; with `code`, also that the first error is that code on url. */
+static void put_directory(const char *body, long want, const char *code) {
+  th_resp r = th_call(&srv, &admin, "PUT", "/api/v1/tenants/HUB1/ldap", body);
+  assert_int_equal(r.status, want);
+  if (code) {
+    json_t *e = json_array_get(json_object_get(r.json, "errors"), 0);
+    assert_string_equal(json_string_value(json_object_get(e, "field")), "url");
+    assert_string_equal(json_string_value(json_object_get(e, "code")), code);
+  }
+  th_resp_free(&r);
+}
+
+static long put_outbound(const char *json) {
+  th_resp r =
+      th_call(&srv, &admin, "PUT", "/api/v1/tenants/HUB1/outbound", json);
+  long status = r.status;
+  th_resp_free(&r);
+  return status;
+}
+
 static void configure_directory(void **state) {
   (void)state;
   assert_int_equal(th_login(&srv, &admin, "admin", ADMIN_PASSWORD, NULL), 200);
@@ -64,16 +102,22 @@ static void configure_directory(void **state) {
   assert_int_equal(r.status, 201);
   th_resp_free(&r);
   char body[1024];
-  snprintf(
-      body, sizeof body,
-      "{\"url\":\"%s\",\"bind_dn\":\"cn=concerto-search,dc=telemed,dc=test\","
-      "\"bind_password\":\"search-Secret1\","
-      "\"user_base\":\"ou=people,dc=telemed,dc=test\","
-      "\"user_filter\":\"(uid=%%s)\","
-      "\"group_base\":\"ou=groups,dc=telemed,dc=test\","
-      "\"group_roles\":{\"telemed-specialisti\":[\"specialist\"],"
-      "\"telemed-admin\":[\"hospital_admin\"]}}",
-      ldap.ldap_url);
+  /* By default: ldap:// without StartTLS is refused, and so is a directory
+   * on a loopback (or private) address even with TLS. */
+  directory_body(body, sizeof body, ldap.ldap_url, false);
+  put_directory(body, 422, "tls_required");
+  directory_body(body, sizeof body, ldap.ldap_url, true);
+  put_directory(body, 422, "destination_refused");
+  directory_body(body, sizeof body, ldap.ldaps_url, false);
+  put_directory(body, 422, "destination_refused");
+  directory_body(body, sizeof body, "ldaps://10.20.1.5:636", false);
+  put_directory(body, 422, "destination_refused");
+  assert_int_equal(th_log_count(&srv, "search-Secret1"), 0);
+  /* The region allows the directory's range and plaintext for HUB1. */
+  assert_int_equal(put_outbound("{\"allow_cidrs\":[\"127.0.0.0/8\"],"
+                                "\"allow_plaintext\":true}"),
+                   200);
+  directory_body(body, sizeof body, ldap.ldap_url, false);
   r = th_call(&srv, &admin, "PUT", "/api/v1/tenants/HUB1/ldap", body);
   assert_int_equal(r.status, 200);
   assert_null(strstr(r.body, "search-Secret1")); /* write-only */
@@ -151,6 +195,11 @@ another_hospitals_directory_cannot_take_over_an_account(void **state) {
   th_resp r = th_call(&srv, &admin, "POST", "/api/v1/tenants",
                       "{\"code\":\"HUB2\",\"name\":\"Altro\",\"kind\":\"AO\"}");
   assert_int_equal(r.status, 201);
+  th_resp_free(&r);
+  /* The region lets HUB2 reach its directory on loopback, in clear. */
+  r = th_call(&srv, &admin, "PUT", "/api/v1/tenants/HUB2/outbound",
+              "{\"allow_cidrs\":[\"127.0.0.0/8\"],\"allow_plaintext\":true}");
+  assert_int_equal(r.status, 200);
   th_resp_free(&r);
   char body[1024];
   snprintf(body, sizeof body,
@@ -253,6 +302,54 @@ another_hospitals_directory_cannot_take_over_an_account(void **state) {
   free(hub1_account);
 }
 
+/* The settings stay stored when the region withdraws the range: the login
+ * is refused on the address the connection goes to, answered like an
+ * unreachable directory, with the reason in the server log only. */
+static void directory_refused_at_connect_time(void **state) {
+  (void)state;
+  th_client c, hadmin;
+  char code[64];
+  assert_int_equal(login(&hadmin, "lbianchi", "Lbianchi#2024", NULL, 0), 200);
+  /* The hospital's administrator sees the policy but cannot change it. */
+  th_resp r =
+      th_call(&srv, &hadmin, "GET", "/api/v1/tenants/HUB1/outbound", NULL);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.body, "127.0.0.0/8"));
+  th_resp_free(&r);
+  r = th_call(&srv, &hadmin, "PUT", "/api/v1/tenants/HUB1/outbound",
+              "{\"allow_cidrs\":[],\"allow_plaintext\":true}");
+  assert_int_equal(r.status, 403);
+  th_resp_free(&r);
+
+  assert_int_equal(
+      put_outbound("{\"allow_cidrs\":[],\"allow_plaintext\":true}"), 200);
+  int before = th_log_count(&srv, "destination 127.0.0.1 is not allowed");
+  memset(&c, 0, sizeof c);
+  r = th_call(&srv, &c, "POST", "/api/v1/auth/login",
+              "{\"username\":\"mrossi\",\"password\":\"Passw0rd!\","
+              "\"tenant\":\"HUB1\"}");
+  assert_int_equal(r.status, 503);
+  assert_string_equal(th_json_str(&r, "code"), "directory_unavailable");
+  assert_null(strstr(r.body, "127.0.0.1")); /* the reason stays in the log */
+  th_resp_free(&r);
+  assert_int_equal(th_log_count(&srv,
+                                "destination 127.0.0.1 is not allowed for this "
+                                "hospital"),
+                   before + 1);
+  /* Plaintext withdrawn instead: refused before connecting. */
+  assert_int_equal(put_outbound("{\"allow_cidrs\":[\"127.0.0.0/8\"],"
+                                "\"allow_plaintext\":false}"),
+                   200);
+  assert_int_equal(login(&c, "mrossi", "Passw0rd!", code, sizeof code), 503);
+  assert_string_equal(code, "directory_unavailable");
+  assert_true(th_log_count(&srv, "plaintext ldap:// is not allowed") > 0);
+  /* Allowed again: the same stored settings work. */
+  assert_int_equal(put_outbound("{\"allow_cidrs\":[\"127.0.0.0/8\"],"
+                                "\"allow_plaintext\":true}"),
+                   200);
+  assert_int_equal(login(&c, "mrossi", "Passw0rd!", NULL, 0), 200);
+}
+
 static void directory_down_local_still_works(void **state) {
   (void)state;
   slapd_stop(&ldap);
@@ -269,6 +366,7 @@ int main(void) {
       cmocka_unit_test(directory_users_get_mapped_roles),
       cmocka_unit_test(wrong_password_and_unmapped_user),
       cmocka_unit_test(another_hospitals_directory_cannot_take_over_an_account),
+      cmocka_unit_test(directory_refused_at_connect_time),
       cmocka_unit_test(directory_down_local_still_works),
   };
   return cmocka_run_group_tests_name("ldap_server", tests, start, stop);

@@ -10,7 +10,7 @@ import {
 
 const ACTIONS = ['auth.login', 'auth.logout', 'auth.session.revoke', 'user.create', 'user.roles.change',
   'user.roles.sync', 'tenant.create', 'tenant.update', 'site.create', 'module.enable', 'module.disable',
-  'tenant.ldap.update', 'api_token.create', 'api_token.revoke', 'audit.read', 'audit.verify', 'patient.',
+  'tenant.ldap.update', 'tenant.outbound.update', 'outbound.refused', 'api_token.create', 'api_token.revoke', 'audit.read', 'audit.verify', 'patient.',
   'script.upload', 'script.activate', 'script.deactivate', 'form.submission.'];
 const OUTCOME_KIND = { success: 'success', failure: 'danger', denied: 'warning' };
 

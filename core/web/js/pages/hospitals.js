@@ -1,4 +1,6 @@
-// Regional administrator: hospitals (health authorities) and their sites.
+// Regional administrator: hospitals (health authorities), their sites and
+// the outbound allow-list of each (where the server may connect on its
+// behalf: webhooks, the directory).
 import { h, field, newId } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, get, enc } from '../api.js';
@@ -6,6 +8,7 @@ import { announce, refreshUser } from '../shell.js';
 import {
   pageHeader, loading, messageArea, badge, errorAlert, applyFieldErrors, clearFieldErrors, submitBusy,
 } from '../ui.js';
+import { outboundFacts, localizeCidrErrors } from '../outbound.js';
 
 const KINDS = ['ASL', 'AO', 'AOU', 'IRCCS'];
 
@@ -85,6 +88,75 @@ function siteForm(tenant, onDone) {
   return form;
 }
 
+/** The allow-list editor of one hospital: ranges one per line, plaintext. */
+function outboundForm(tenant, policy, onDone) {
+  const cidrs = h('textarea', {
+    class: 'form-control mono', rows: '4', spellcheck: 'false', autocomplete: 'off',
+    placeholder: '10.20.0.0/16', value: ((policy && policy.allow_cidrs) || []).join('\n'),
+  });
+  const plainId = newId('plain');
+  const plain = h('input', {
+    class: 'form-check-input', type: 'checkbox', id: plainId, checked: !!(policy && policy.allow_plaintext),
+  });
+  const msg = messageArea();
+  const submit = h('button', { type: 'submit', class: 'btn btn-sm btn-primary' }, t('outbound.save'));
+  const controls = { allow_cidrs: cidrs, allow_plaintext: plain };
+  const form = h('form', {
+    novalidate: true, class: 'border rounded p-3 mt-2 bg-light', 'data-testid': `outbound-form-${tenant.code}`,
+    'aria-label': t('outbound.formFor', { name: tenant.name }),
+  },
+  msg.el,
+  field({ label: t('outbound.rangesLabel'), control: cidrs, help: t('outbound.rangesHelp') }),
+  h('div', { class: 'form-check mb-1' }, plain,
+    h('label', { class: 'form-check-label', for: plainId }, t('outbound.plaintextLabel')),
+    h('div', { class: 'invalid-feedback', id: `${plainId}-err` })),
+  h('p', { class: 'form-text mt-0 mb-3' }, t('outbound.plaintextHelp')),
+  submit);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearFieldErrors(controls);
+    msg.clear();
+    submitBusy(submit, true);
+    try {
+      const body = {
+        allow_cidrs: cidrs.value.split(/[\s,;]+/).filter(Boolean),
+        allow_plaintext: plain.checked,
+      };
+      await api('PUT', `/api/v1/tenants/${enc(tenant.code)}/outbound`, body);
+      announce(t('outbound.saved', { code: tenant.code }));
+      onDone(t('outbound.saved', { code: tenant.code }));
+    } catch (err) {
+      const rest = applyFieldErrors(controls, localizeCidrErrors(err));
+      if (err.status !== 422 || rest.length) msg.error(err);
+      submitBusy(submit, false);
+    }
+  });
+  setTimeout(() => cidrs.focus(), 0);
+  return form;
+}
+
+/** The outbound section of a hospital's card: what is allowed, and an editor. */
+function outboundSection(tenant, policy, reload) {
+  const slot = h('div', {});
+  const edit = h('button', {
+    type: 'button', class: 'btn btn-sm btn-outline-primary mt-2', 'aria-expanded': 'false',
+    'aria-label': t('outbound.editFor', { name: tenant.name }),
+    onclick: () => {
+      if (slot.firstChild) {
+        slot.replaceChildren();
+        edit.setAttribute('aria-expanded', 'false');
+        return;
+      }
+      edit.setAttribute('aria-expanded', 'true');
+      slot.replaceChildren(outboundForm(tenant, policy, (text) => reload(text)));
+    },
+  }, t('outbound.edit'));
+  return h('div', { 'data-testid': `outbound-${tenant.code}` },
+    h('h4', { class: 'h6 mt-3 mb-1 small text-uppercase text-muted' }, t('outbound.title')),
+    outboundFacts(policy),
+    edit, slot);
+}
+
 export async function render(ctx) {
   const { main } = ctx;
   main.append(pageHeader(t('hospitals.title'), t('hospitals.intro')));
@@ -95,12 +167,14 @@ export async function render(ctx) {
 
   async function load(note) {
     let data;
+    let outbound;
     try {
-      data = await get('/api/v1/tenants');
+      [data, outbound] = await Promise.all([get('/api/v1/tenants'), get('/api/v1/outbound')]);
     } catch (err) {
       list.replaceChildren(errorAlert(err));
       return;
     }
+    const policies = new Map((outbound.outbound || []).map((o) => [o.tenant, o]));
     if (!ctx.alive()) return;
     if (note) msg.ok(note);
     const cards = data.tenants.map((tn) => {
@@ -146,7 +220,8 @@ export async function render(ctx) {
             ? h('ul', { class: 'mb-0' }, tn.sites.map((s) => h('li', {},
               h('span', { class: 'mono' }, s.code), ` — ${s.name}${s.city ? ` (${s.city})` : ''}`)))
             : h('p', { class: 'text-muted small mb-0' }, t('hospitals.noSites')),
-          siteSlot));
+          siteSlot,
+          outboundSection(tn, policies.get(tn.code), (text) => load(text))));
     });
     list.replaceChildren(h('h2', { class: 'h5', id: 'hospital-list-title' }, t('hospitals.list'), ' ',
       h('span', { class: 'badge text-bg-secondary' }, String(data.tenants.length))), ...cards);

@@ -10,6 +10,7 @@ import {
   alertBox, errorAlert, badge,
 } from '../ui.js';
 import { ROLES } from './users.js';
+import { loadOutbound, outboundNotice, localizeOutboundErrors } from '../outbound.js';
 
 const when = (iso) => (iso ? formatDate(iso, language()) : '—');
 
@@ -36,6 +37,7 @@ function localizeErrors(err) {
 
 /** Shows a 422 under the fields; anything else (or unmatched) in the message area. */
 function showError(msg, controls, err) {
+  localizeOutboundErrors(err, 'webhook');
   localizeErrors(err);
   const rest = applyFieldErrors(controls, err);
   if (err.status !== 422 || rest.length) msg.error(err);
@@ -220,6 +222,11 @@ function tokensCard(ctx, code) {
 function webhooksCard(ctx, code) {
   const msg = messageArea();
   const once = h('div', {});
+  // What the region allows this hospital, so a refused address makes sense.
+  const allowed = h('div', {});
+  loadOutbound(code).then((p) => {
+    if (ctx.alive()) allowed.replaceChildren(outboundNotice(p, 'webhooks-outbound') || '');
+  });
   const list = h('div', {}, loading());
   const listTitle = h('h3', { class: 'h6 mt-2', tabindex: '-1' }, t('integrations.webhooks.listTitle'));
   const url = h('input', {
@@ -313,7 +320,7 @@ function webhooksCard(ctx, code) {
 
   load();
   return card('int-webhooks', t('integrations.webhooks.title'), t('integrations.webhooks.intro'),
-    msg.el, once, form, listTitle, list);
+    msg.el, once, allowed, form, listTitle, list);
 }
 
 /* ---------- dead letters ---------- */

@@ -8,6 +8,7 @@ import {
   pageHeader, messageArea, applyFieldErrors, clearFieldErrors, submitBusy, tenantPicker, alertBox,
 } from '../ui.js';
 import { rolePicker } from './users.js';
+import { loadOutbound, outboundNotice, localizeOutboundErrors } from '../outbound.js';
 
 /** Current settings, when the server offers a read endpoint (bind password never shown). */
 async function loadSettings(code) {
@@ -47,7 +48,7 @@ export async function render(ctx) {
 
   async function draw() {
     const tenant = tenants.find((x) => x.code === code);
-    const current = await loadSettings(code);
+    const [current, outbound] = await Promise.all([loadSettings(code), loadOutbound(code)]);
     if (!ctx.alive() || tenant.code !== code) return;
     const s = current || {};
     const url = h('input', { class: 'form-control', value: s.url || '', placeholder: 'ldaps://ad.example.it', autocomplete: 'off', required: true });
@@ -74,6 +75,7 @@ export async function render(ctx) {
         msg.el,
         current ? null : alertBox('info', t('ldap.writeOnly')),
         h('h2', { class: 'h5' }, t('ldap.connection')),
+        outboundNotice(outbound, 'ldap-outbound'),
         h('div', { class: 'row' },
           h('div', { class: 'col-md-6' }, field({ label: t('ldap.url'), control: url, help: t('ldap.urlHelp') })),
           h('div', { class: 'col-md-6 d-flex align-items-center' },
@@ -125,7 +127,7 @@ export async function render(ctx) {
         msg.ok(t('ldap.saved', { hospital: tenant.name }));
         announce(t('ldap.saved', { hospital: tenant.name }));
       } catch (err) {
-        const rest = applyFieldErrors(controls, err);
+        const rest = applyFieldErrors(controls, localizeOutboundErrors(err, 'ldap'));
         if (err.status !== 422 || rest.length) msg.error(err);
       } finally {
         submitBusy(submit, false);
