@@ -202,7 +202,8 @@ static bool create_user(cli *c, const char *tenant, const char *username,
 
 static bool create_patient(cli *c, const char *cf, const char *surname,
                            const char *given, const char *birth,
-                           const char *place, const char *email) {
+                           const char *place, const char *email,
+                           const char *tenant) {
   cf_info info;
   if (cf_validate(cf, &info) != CF_OK) {
     fprintf(stderr, "concerto admin: demo patient %s: invalid codice fiscale\n",
@@ -210,13 +211,18 @@ static bool create_patient(cli *c, const char *cf, const char *surname,
     return false;
   }
   char sex[2] = {info.sex, '\0'};
-  const char *p[7] = {info.normalized, surname, given, birth,
-                      place,           sex,     email};
+  const char *p[8] = {info.normalized, surname, given, birth,
+                      place,           sex,     email, tenant};
+  /* Registered by `tenant`, which so has a relationship with them. */
   return run_ok(c,
                 "INSERT INTO concerto.patients (fiscal_code, surname, "
-                "given_name, birth_date, birth_place, sex, email) VALUES ($1, "
-                "$2, $3, $4::date, $5, $6, $7) ON CONFLICT DO NOTHING",
-                7, p);
+                "given_name, birth_date, birth_place, sex, email, "
+                "created_tenant_id) VALUES ($1, $2, $3, $4::date, $5, $6, $7, "
+                "(SELECT id FROM concerto.tenants WHERE code = $8)) ON "
+                "CONFLICT (fiscal_code) DO UPDATE SET created_tenant_id = "
+                "coalesce(patients.created_tenant_id, "
+                "EXCLUDED.created_tenant_id)",
+                8, p);
 }
 
 static char *slurp(const char *path) {
@@ -409,18 +415,20 @@ static bool load_demo(cli *c) {
       {"ASP-AG", "privacy.ag", "Dott.ssa Ida Mangione (privacy)",
        "privacy_officer"},
   };
+  /* Each registered by the hospital of where they live. */
   static const struct {
-    const char *cf, *surname, *given, *birth, *place, *email;
+    const char *cf, *surname, *given, *birth, *place, *email, *tenant;
   } patients[] = {
       {"VRDGPP45C12A089J", "Verdi", "Giuseppe", "1945-03-12", "Agrigento",
-       "giuseppe.verdi@example.org"},
+       "giuseppe.verdi@example.org", "ASP-AG"},
       {"BNCLCU90D45A089Z", "Bianchi", "Lucia", "1990-04-05", "Agrigento",
-       "lucia.bianchi@example.org"},
-      {"CNTSLV62M50G273L", "Conti", "Silvia", "1962-08-10", "Palermo", NULL},
+       "lucia.bianchi@example.org", "ASP-AG"},
+      {"CNTSLV62M50G273L", "Conti", "Silvia", "1962-08-10", "Palermo", NULL,
+       "AOUP-PA"},
       {"FRRNTN55T10A089M", "Ferrara", "Antonio", "1955-12-10", "Agrigento",
-       NULL},
+       NULL, "ASP-AG"},
       {"LMBMRT78E60F158V", "Lombardo", "Marta", "1978-05-20", "Messina",
-       "marta.lombardo@example.org"},
+       "marta.lombardo@example.org", "IRCCS-ME"},
   };
   bool ok = run_ok(c, "BEGIN", 0, NULL);
   for (size_t i = 0; ok && i < sizeof tenants / sizeof *tenants; i++)
@@ -446,7 +454,7 @@ static bool load_demo(cli *c) {
   for (size_t i = 0; ok && i < sizeof patients / sizeof *patients; i++)
     ok = create_patient(c, patients[i].cf, patients[i].surname,
                         patients[i].given, patients[i].birth, patients[i].place,
-                        patients[i].email);
+                        patients[i].email, patients[i].tenant);
   /* The hospitals' example forms and rules (scripts/hospitals/<code>). */
   for (size_t i = 0; ok && i < sizeof tenants / sizeof *tenants; i++) {
     char dir[512];

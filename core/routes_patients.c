@@ -257,6 +257,9 @@ static concerto_status search_patients(concerto_request *req, void *ud) {
       req, 200, json_pack("{s:o, s:b}", "patients", list, "more", more));
 }
 
+/* A patient by id: only one the caller's hospital is related to
+ * (concerto.patient_related). Ids are sequential: reading any id would
+ * list the region's patients one by one, around the search's rules. */
 static concerto_status get_patient(concerto_request *req, void *ud) {
   (void)ud;
   const char *id = id_param(req, "id");
@@ -264,15 +267,22 @@ static concerto_status get_patient(concerto_request *req, void *ud) {
     return CONCERTO_ERR_NOT_FOUND;
   PGresult *r = NULL;
   char *sql = arena_printf(&req->arena,
-                           "SELECT %s FROM concerto.patients WHERE id = $1",
+                           "SELECT %s, concerto.patient_related(id) FROM "
+                           "concerto.patients WHERE id = $1",
                            patient_columns);
   concerto_status st = request_query(req, sql, 1, (const char *[]){id}, &r);
   if (st != CONCERTO_OK)
     return st;
-  if (PQntuples(r) != 1)
+  int related = PQntuples(r) == 1 ? PQnfields(r) - 1 : -1;
+  if (related < 0 || PQgetvalue(r, 0, related)[0] != 't') {
+    if (related >= 0)
+      request_audit(req, "patient.read", "patient", id, "denied", NULL);
     return CONCERTO_ERR_NOT_FOUND;
+  }
   request_audit(req, "patient.read", "patient", id, "success", NULL);
-  return host_respond_json(req, 200, row_json(r, 0));
+  json_t *out = row_json(r, 0);
+  json_object_del(out, "patient_related");
+  return host_respond_json(req, 200, out);
 }
 
 /* ---- one-time access links ---- */

@@ -63,11 +63,19 @@ GRANT EXECUTE ON FUNCTION referenced(text, text) TO concerto_app;
 -- The hospital that registered a patient has a relationship with them.
 ALTER TABLE patients ADD COLUMN created_tenant_id bigint REFERENCES tenants (id);
 
+-- Related: the hospital registered the patient, a row it may see names
+-- them, or its staff found them in the last day through a search naming
+-- that person (the search's audit row): what lets a clinician who looked a
+-- patient up attach them to a request. A bare id, guessed or counted, is
+-- none of these, so it neither reads a patient nor makes one related.
 CREATE FUNCTION patient_related(p_patient bigint) RETURNS boolean
 LANGUAGE sql STABLE SET search_path = concerto, pg_catalog, pg_temp AS
 $$
   SELECT EXISTS (SELECT 1 FROM patients p WHERE p.id = p_patient
                   AND p.created_tenant_id = (SELECT current_tenant()))
+      OR EXISTS (SELECT 1 FROM audit_log a WHERE a.patient_id = p_patient
+                  AND a.tenant_id = (SELECT current_tenant())
+                  AND a.action = 'patient.search' AND a.at > now() - interval '1 day')
       OR referenced('patient', p_patient::text)
 $$;
 GRANT EXECUTE ON FUNCTION patient_related(bigint) TO concerto_app;

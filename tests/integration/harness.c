@@ -158,6 +158,12 @@ char *th_sql_role(const char *dbname, const char *role, const char *sql,
   return v;
 }
 
+static long request_timeout_s = 60;
+
+void th_set_timeout(long seconds) {
+  request_timeout_s = seconds > 0 ? seconds : 60;
+}
+
 static int free_port(void) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in a = {0};
@@ -423,7 +429,7 @@ static th_resp perform(const th_server *s, const char *method, const char *path,
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, request_timeout_s);
   curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
   if (curl_easy_perform(c) == CURLE_OK)
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);

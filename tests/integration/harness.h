@@ -71,6 +71,10 @@ int th_server_wait(th_server *s, int timeout_s);
 /* Whether the server's log contains `needle`; counts occurrences. */
 int th_log_count(const th_server *s, const char *needle);
 
+/* The time limit of every later request (default 60 s); a request over it
+ * comes back with status 0. */
+void th_set_timeout(long seconds);
+
 th_resp th_request(const th_server *s, const char *method, const char *path,
                    const char *content_type, const char *body,
                    const char *header); /* lines separated by '\n' */

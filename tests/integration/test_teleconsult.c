@@ -447,6 +447,16 @@ static void session_from_request_and_invitations(void **state) {
   char path[200];
   snprintf(path, sizeof path, API "/sessions/%s/patients", session_id);
   snprintf(body, sizeof body, "{\"patient_id\":\"%s\"}", bianchi_id);
+  /* A bare id of a patient the HUB has never had to do with is refused;
+   * once its organizer has looked her up, she can be added. */
+  r = call(&hub, "POST", path, body);
+  assert_int_equal(r.status, 422);
+  assert_non_null(strstr(r.body, "unknown_patient"));
+  th_resp_free(&r);
+  r = call(&hub, "GET", "/api/v1/patients?q=Bianchi%20Lu", NULL);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(json_array_size(json_object_get(r.json, "patients")), 1);
+  th_resp_free(&r);
   r = call(&hub, "POST", path, body);
   assert_int_equal(r.status, 201);
   copy_str(spid_bianchi, sizeof spid_bianchi, th_json_str(&r, "id"));

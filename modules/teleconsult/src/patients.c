@@ -53,22 +53,24 @@ concerto_status tc_patient_add(concerto_request *req, void *ud) {
   st = tc_json_row(
       req,
       "WITH sp AS (INSERT INTO session_patients (session_id, patient_id) "
-      "SELECT $1::bigint, id FROM concerto.patients WHERE id = $2::bigint ON "
-      "CONFLICT DO NOTHING RETURNING *) SELECT " SP_JSON "::text FROM sp JOIN "
-      "concerto.patients pt ON pt.id = sp.patient_id",
+      "SELECT $1::bigint, id FROM concerto.patients WHERE id = $2::bigint AND "
+      "concerto.patient_related(id) ON CONFLICT DO NOTHING RETURNING *) "
+      "SELECT " SP_JSON "::text FROM sp JOIN concerto.patients pt ON pt.id = "
+      "sp.patient_id",
       2, p, &out);
   if (st != CONCERTO_OK)
     return st;
   if (!out) {
     const char *known;
     if ((st = tc_value(req,
-                       "SELECT 1 FROM concerto.patients WHERE id = $2::bigint "
-                       "AND $1::bigint > 0",
+                       "SELECT 1 FROM session_patients WHERE session_id = "
+                       "$1::bigint AND patient_id = $2::bigint",
                        2, p, &known)) != CONCERTO_OK)
       return st;
     return known ? tc_conflict(req, "The patient is already in the session.")
                  : tc_invalid(req, "patient_id", "unknown_patient",
-                              "patient_id: no such patient");
+                              "patient_id: no such patient for this hospital; "
+                              "search for the patient first");
   }
   tc_audit(req, &a, "teleconsult.patient.add",
            TC_H->req_printf(req, "session:%s", a.session_id), pid, NULL);

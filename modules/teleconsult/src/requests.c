@@ -134,12 +134,16 @@ concerto_status tc_requests_create(concerto_request *req, void *ud) {
     if (tc_is_id(patient_id) &&
         (st = tc_value(req,
                        "SELECT id::text FROM concerto.patients WHERE id = "
-                       "$1::bigint",
+                       "$1::bigint AND concerto.patient_related(id)",
                        1, p, &found)) != CONCERTO_OK)
       return st;
+    /* Only a patient the hospital knows: one it registered, found with a
+     * search naming them, or already has in its records - never a bare id
+     * (docs/security.md, "Regional data"). */
     if (!found)
       return tc_invalid(req, "patient_id", "unknown_patient",
-                        "patient_id: no such patient");
+                        "patient_id: no such patient for this hospital; "
+                        "search for the patient first");
   }
 
   /* The SPOKE's own rule, in the SPOKE's context. */

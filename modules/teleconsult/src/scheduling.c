@@ -69,7 +69,8 @@ concerto_status tc_participant_add(concerto_request *req, void *ud) {
                 "SELECT CASE WHEN $1::text = 'staff' THEN (SELECT 't' FROM "
                 "concerto.users WHERE id = $2::bigint AND NOT disabled) WHEN "
                 "$1 = 'patient' THEN (SELECT 't' FROM concerto.patients WHERE "
-                "id = $3::bigint) ELSE 't' END",
+                "id = $3::bigint AND concerto.patient_related(id)) ELSE 't' "
+                "END",
                 3, p + 1, &exists);
   if (st != CONCERTO_OK)
     return st;

@@ -82,7 +82,22 @@ static concerto_status add_patient_row(concerto_request *req,
                                        const char *session_id,
                                        const char *patient_id) {
   const char *p[2] = {session_id, patient_id};
-  concerto_status st = concerto_query_db(
+  const char *related = NULL;
+  concerto_status st =
+      tc_value(req,
+               "SELECT 't' FROM concerto.patients WHERE id = $1::bigint AND "
+               "concerto.patient_related(id)",
+               1, p + 1, &related);
+  if (st != CONCERTO_OK)
+    return st;
+  if (!related) {
+    /* Answered; the status makes the caller stop and roll back. */
+    tc_invalid(req, "patient_ids", "unknown_patient",
+               "patient_ids: a patient this hospital does not know; search "
+               "for the patient first");
+    return CONCERTO_ERR_VALIDATION;
+  }
+  st = concerto_query_db(
       req,
       "INSERT INTO session_patients (session_id, patient_id) SELECT "
       "$1::bigint, pt.id FROM concerto.patients pt WHERE pt.id = $2::bigint "
