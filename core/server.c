@@ -11,6 +11,7 @@
 
 #include "blob_store.h"
 #include "log.h"
+#include "mhd_message.h"
 #include "notify.h"
 #include "request.h"
 
@@ -85,12 +86,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
   atomic_fetch_sub(&a->inflight, 1);
 }
 
-__attribute__((format(printf, 2, 0))) static void
-on_mhd_log(void *cls, const char *fmt, va_list ap) {
+/* libmicrohttpd's own messages can quote the request URL: its arguments
+ * are redacted (core/mhd_message.c) before the line is written. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
   (void)cls;
   char msg[512];
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  msg[strcspn(msg, "\n")] = '\0';
+  mhd_message_format(msg, sizeof msg, fmt, ap);
   log_msg(CONCERTO_LOG_WARN, "http", NULL, "%s", msg);
 }
 
