@@ -18,12 +18,16 @@ const char *problem_http_title(unsigned s) {
     return "Conflict";
   case 413:
     return "Content Too Large";
+  case 414:
+    return "URI Too Long";
   case 415:
     return "Unsupported Media Type";
   case 422:
     return "Unprocessable Content";
   case 429:
     return "Too Many Requests";
+  case 431:
+    return "Request Header Fields Too Large";
   case 500:
     return "Internal Server Error";
   case 501:
