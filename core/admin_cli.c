@@ -15,6 +15,7 @@
 #include "config.h"
 #include "migrate.h"
 #include "password.h"
+#include "problem.h"
 #include "paths.h"
 #include "scripts.h"
 #include "tokens.h"
@@ -46,6 +47,8 @@ static void usage(void) {
         "  demo                                       load the demo region\n"
         "  sweep-blobs [--dry-run] [--grace-hours N]  delete stored files "
         "no row references\n"
+        "  problem-codes                              the HTTP error codes, "
+        "as Markdown\n"
         "Passwords are read from CONCERTO_NEW_PASSWORD, else from stdin.\n",
         stderr);
 }
@@ -627,6 +630,12 @@ int admin_cli_main(int argc, char **argv, const char *config_path) {
   if (argc < 2) {
     usage();
     return 2;
+  }
+  /* Needs no configuration and no database: the source of
+   * docs/api-errors.md. */
+  if (argc == 2 && strcmp(argv[1], "problem-codes") == 0) {
+    problem_codes_markdown(stdout);
+    return 0;
   }
   concerto_config cfg;
   config_defaults(&cfg);

@@ -39,7 +39,7 @@ void config_defaults(concerto_config *cfg) {
   cfg->db_acquire_timeout_ms = 2000;
   cfg->max_body_bytes = 1u << 20;
   cfg->max_upload_bytes = 64u << 20;
-  cfg->max_header_bytes = 32u << 10;
+  cfg->max_header_bytes = 16u << 10;
   cfg->connection_timeout_s = 15;
   cfg->max_connections = 1024;
   /* Enough for any one browser (a handful of requests and an event stream

@@ -263,10 +263,15 @@ static bool mark_done(db_conn *c, const delivery *d) {
   return st == CONCERTO_OK && exec_cmd(c, "COMMIT");
 }
 
-/* Records a failed attempt in a transaction of its own: retry later with
- * exponential backoff, or dead after the last attempt. */
+/* Records a failed attempt: retry later with exponential backoff, or dead
+ * after the last attempt. With `claimed`, in the claiming transaction
+ * (the handler's effects already undone to a savepoint): the row stays
+ * locked from the claim to this record, so no other dispatcher can take
+ * the delivery in between and send it twice. Otherwise (the claiming
+ * transaction is gone, e.g. its COMMIT failed) in a transaction of its
+ * own, changing the row only if nobody has moved it on meanwhile. */
 static void mark_failed(app *a, db_conn *c, const delivery *d,
-                        const char *error) {
+                        const char *error, bool claimed) {
   int attempts = d->attempts + 1;
   unsigned long long delay = a->cfg.event_retry_base_ms;
   for (int i = 1; i < attempts && delay < EVENT_BACKOFF_CAP_MS; i++)
@@ -277,17 +282,21 @@ static void mark_failed(app *a, db_conn *c, const delivery *d,
   char att[16], ms[24];
   snprintf(att, sizeof att, "%d", attempts);
   snprintf(ms, sizeof ms, "%llu", delay);
-  const char *p[6] = {
-      d->subscriber, d->event_id, att, error, dead ? "dead" : "pending", ms};
+  char before[16];
+  snprintf(before, sizeof before, "%d", d->attempts);
+  const char *p[7] = {
+      d->subscriber, d->event_id, att, error, dead ? "dead" : "pending", ms,
+      before};
   PGresult *r = NULL;
-  if (begin_regional(a, c) &&
+  if ((claimed || begin_regional(a, c)) &&
       db_conn_exec(c,
                    "UPDATE concerto.event_deliveries SET attempts = "
                    "$3::integer, last_error = left($4, 500), state = $5, "
                    "next_attempt_at = now() + make_interval(secs => "
                    "$6::double precision / 1000) WHERE subscriber = $1 AND "
-                   "event_id = $2::bigint",
-                   6, p, &r, NULL) == CONCERTO_OK)
+                   "event_id = $2::bigint AND state = 'pending' AND attempts "
+                   "= $7::integer",
+                   7, p, &r, NULL) == CONCERTO_OK)
     exec_cmd(c, "COMMIT");
   else
     exec_cmd(c, "ROLLBACK");
@@ -410,6 +419,11 @@ static bool deliver_lua(app *a, db_conn *c, const delivery *d, char *err,
 static void dispatch_one(app *a, db_conn *c, delivery *d) {
   char err[512] = "";
   bool ok;
+  /* What the subscriber does can be undone without losing the claim. */
+  if (!exec_cmd(c, "SAVEPOINT delivery")) {
+    exec_cmd(c, "ROLLBACK");
+    return;
+  }
   if (strncmp(d->subscriber, "module:", 7) == 0) {
     const event_subscriber *s = events_find(a->events, d->subscriber);
     if (!s) {
@@ -439,8 +453,14 @@ static void dispatch_one(app *a, db_conn *c, delivery *d) {
   }
   if (ok && mark_done(c, d))
     return;
+  /* The rollback to the savepoint also undoes the subscriber's scope
+   * (SET LOCAL), back to the claim's. */
+  if (!ok && exec_cmd(c, "ROLLBACK TO SAVEPOINT delivery")) {
+    mark_failed(a, c, d, err[0] ? err : "the subscriber failed", true);
+    return;
+  }
   exec_cmd(c, "ROLLBACK");
-  mark_failed(a, c, d, err[0] ? err : "commit failed");
+  mark_failed(a, c, d, err[0] ? err : "commit failed", false);
 }
 
 static void *worker(void *arg) {

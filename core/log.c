@@ -60,13 +60,12 @@ static void put_timestamp(json_text *t) {
   snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
            tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
            tm.tm_sec, (int)(ts.tv_nsec / 1000000) % 1000);
-  json_text_key_string(t, "ts", buf);
+  json_text_key_string(t, "ts", buf, JSON_TEXT_CAP_NAME);
 }
 
 static void emit(json_text *t) {
-  json_text_raw(t, "}\n");
+  size_t left = json_text_end(t);
   const char *p = t->buf;
-  size_t left = t->len;
   while (left > 0) {
     ssize_t n = write(STDERR_FILENO, p, left);
     if (n <= 0)
@@ -80,18 +79,21 @@ void log_vmsg(concerto_log_level level, const char *module,
               const char *request_id, const char *fmt, va_list ap) {
   if (!log_enabled(level))
     return;
-  char msg[1024];
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  char msg[JSON_TEXT_CAP_MSG];
+  int n = vsnprintf(msg, sizeof msg, fmt, ap);
+  size_t len = n < 0 ? 0 : (size_t)n;
+  bool cut = len >= sizeof msg; /* json_text marks it */
+  if (cut)
+    len = sizeof msg - 1;
   json_text t;
   json_text_init(&t);
-  json_text_raw(&t, "{");
   put_timestamp(&t);
-  json_text_key_string(&t, "level", level_name(level));
+  json_text_key_string(&t, "level", level_name(level), JSON_TEXT_CAP_WORD);
   if (module)
-    json_text_key_string(&t, "module", module);
+    json_text_key_string(&t, "module", module, JSON_TEXT_CAP_NAME);
   if (request_id)
-    json_text_key_string(&t, "request_id", request_id);
-  json_text_key_string(&t, "msg", msg);
+    json_text_key_string(&t, "request_id", request_id, JSON_TEXT_CAP_NAME);
+  json_text_key_bytes(&t, "msg", msg, len, JSON_TEXT_CAP_MSG, cut);
   emit(&t);
 }
 
@@ -103,19 +105,21 @@ void log_msg(concerto_log_level level, const char *module,
   va_end(ap);
 }
 
+/* The method is whatever the client sent (libmicrohttpd accepts any token
+ * of any length), so it gets the shortest cap; the request id is ours or a
+ * caller's id of safe characters (request.c), the route our template. */
 void log_access(const char *request_id, const char *method, const char *route,
                 unsigned status, double duration_ms) {
   if (!log_enabled(CONCERTO_LOG_INFO))
     return;
   json_text t;
   json_text_init(&t);
-  json_text_raw(&t, "{");
   put_timestamp(&t);
-  json_text_key_string(&t, "level", "info");
-  json_text_key_string(&t, "msg", "request");
-  json_text_key_string(&t, "request_id", request_id);
-  json_text_key_string(&t, "method", method);
-  json_text_key_string(&t, "route", route);
+  json_text_key_string(&t, "level", "info", JSON_TEXT_CAP_WORD);
+  json_text_key_string(&t, "msg", "request", JSON_TEXT_CAP_WORD);
+  json_text_key_string(&t, "request_id", request_id, JSON_TEXT_CAP_NAME);
+  json_text_key_string(&t, "method", method, JSON_TEXT_CAP_WORD);
+  json_text_key_string(&t, "route", route, JSON_TEXT_CAP_ROUTE);
   json_text_key_uint(&t, "status", status);
   json_text_key_double(&t, "duration_ms", duration_ms);
   emit(&t);

@@ -20,7 +20,9 @@ void log_vmsg(concerto_log_level level, const char *module,
               const char *request_id, const char *fmt, va_list ap)
     __attribute__((format(printf, 4, 0)));
 
-/* The access line of one request. `route` is the matched template or "-". */
+/* The access line of one request. `route` is the matched template or "-".
+ * Every value is escaped and cut at its cap (core/json_text.h), the method
+ * shortest: it is whatever the client sent. The strings are only read. */
 void log_access(const char *request_id, const char *method, const char *route,
                 unsigned status, double duration_ms);
 

@@ -1,6 +1,7 @@
 #include "problem.h"
 
 #include <stdio.h>
+#include <string.h>
 
 const char *problem_http_title(unsigned s) {
   switch (s) {
@@ -18,12 +19,16 @@ const char *problem_http_title(unsigned s) {
     return "Conflict";
   case 413:
     return "Content Too Large";
+  case 414:
+    return "URI Too Long";
   case 415:
     return "Unsupported Media Type";
   case 422:
     return "Unprocessable Content";
   case 429:
     return "Too Many Requests";
+  case 431:
+    return "Request Header Fields Too Large";
   case 500:
     return "Internal Server Error";
   case 501:
@@ -95,4 +100,28 @@ json_t *problem_json(unsigned http_status, const char *code, const char *title,
   if (o && detail)
     json_object_set_new(o, "detail", json_string(detail));
   return o;
+}
+
+/* The list (problem_codes.def), as the table the documentation shows. */
+static const struct {
+  unsigned status;
+  const char *code, *owner, *when;
+} codes[] = {
+#define X(status, code, owner, when) {status, #code, #owner, when},
+#include "problem_codes.def"
+#undef X
+};
+
+bool problem_code_known(const char *code) {
+  for (size_t i = 0; code && i < sizeof codes / sizeof *codes; i++)
+    if (strcmp(codes[i].code, code) == 0)
+      return true;
+  return false;
+}
+
+void problem_codes_markdown(FILE *out) {
+  fputs("| status | code | from | when |\n| --- | --- | --- | --- |\n", out);
+  for (size_t i = 0; i < sizeof codes / sizeof *codes; i++)
+    fprintf(out, "| %u | `%s` | %s | %s |\n", codes[i].status, codes[i].code,
+            codes[i].owner, codes[i].when);
 }

@@ -3,6 +3,9 @@
 #ifndef CONCERTO_CORE_PROBLEM_H
 #define CONCERTO_CORE_PROBLEM_H
 
+#include <stdbool.h>
+#include <stdio.h>
+
 #include <jansson.h>
 
 #include "concerto/status.h"
@@ -19,5 +22,10 @@ const char *problem_http_title(unsigned http_status);
 /* A new reference; detail may be NULL. */
 json_t *problem_json(unsigned http_status, const char *code, const char *title,
                      const char *detail);
+
+/* Whether `code` is in the list of problem codes (problem_codes.def). */
+bool problem_code_known(const char *code);
+/* The list as the Markdown table of docs/api-errors.md. */
+void problem_codes_markdown(FILE *out);
 
 #endif

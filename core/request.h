@@ -100,6 +100,12 @@ concerto_request *request_new(app *a, struct MHD_Connection *conn,
 /* Ends the transaction (if any) and releases everything. */
 void request_free(concerto_request *req);
 
+/* On the first callback: answers 414 uri_too_long when the request line,
+ * or 431 headers_too_large when the line and headers together, exceed
+ * limits.max_header_bytes (core/request_head.c). Returns true when it
+ * answered. `version` (libmicrohttpd's, may be NULL) is only read. */
+bool request_check_head(concerto_request *req, const char *version);
+
 /* On the first callback, before any body byte: routes the request early
  * to learn whether its body is an upload (sets is_upload). Returns true
  * when the request was answered at once: an upload route reached without

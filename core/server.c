@@ -12,6 +12,7 @@
 #include "blob_store.h"
 #include "conn_limit.h"
 #include "log.h"
+#include "mhd_message.h"
 #include "notify.h"
 #include "request.h"
 
@@ -58,17 +59,17 @@ static bool content_length_over(struct MHD_Connection *conn, size_t max) {
 /* libmicrohttpd calls this once with the headers, then with body chunks,
  * then once more with no data. The response is queued only on that last
  * call: queueing on the first call would make libmicrohttpd 0.9.75 close a
- * keep-alive connection (docs/performance.md). The exceptions are a body
- * announced as too large, answered at once so it is never read, and an
- * upload without credentials. An upload route's body streams to the blob
- * store's temp folder instead of memory (request_begin_body); a chunked
- * one crossing the limit is dropped and the rest read and discarded, since
- * libmicrohttpd cannot queue a response in the middle of a body. */
+ * keep-alive connection (docs/performance.md). The exceptions, answered at
+ * once: a request line or headers over the limit, a body announced as too
+ * large (so it is never read), and an upload without credentials. An upload
+ * route's body streams to the blob store's temp folder instead of memory
+ * (request_begin_body); a chunked one crossing the limit is dropped and the
+ * rest read and discarded, since libmicrohttpd cannot queue a response in the
+ * middle of a body. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls) {
-  (void)version;
   app *a = cls;
   concerto_request *req = *req_cls;
   if (!req) {
@@ -77,7 +78,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
       return MHD_NO;
     *req_cls = req;
     atomic_fetch_add(&a->inflight, 1);
-    if (request_begin_body(req))
+    if (request_check_head(req, version) || request_begin_body(req))
       return request_send(req);
     if (content_length_over(conn, request_body_limit(req))) {
       req->body_too_large = true;
@@ -111,12 +112,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
   atomic_fetch_sub(&a->inflight, 1);
 }
 
-__attribute__((format(printf, 2, 0))) static void
-on_mhd_log(void *cls, const char *fmt, va_list ap) {
+/* libmicrohttpd's own messages can quote the request URL: its arguments
+ * are redacted (core/mhd_message.c) before the line is written. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
   (void)cls;
   char msg[512];
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  msg[strcspn(msg, "\n")] = '\0';
+  mhd_message_format(msg, sizeof msg, fmt, ap);
   log_msg(CONCERTO_LOG_WARN, "http", NULL, "%s", msg);
 }
 
@@ -167,6 +168,12 @@ server *server_start(app *a) {
     free(s);
     return NULL;
   }
+  /* Twice the header limit: libmicrohttpd must hold a request somewhat
+   * over the limit, and its records of each header, for request_check_head
+   * to refuse it with a problem+json rather than libmicrohttpd with HTML.
+   * Not more: 0.9.75 zeroes the whole of this memory after every request
+   * on a keep-alive connection, so each KiB costs time on every request. */
+  size_t mhd_memory = 2 * (size_t)c->max_header_bytes;
   s->daemon = MHD_start_daemon(
       flags, (uint16_t)c->listen_port, admit, s->per_ip, on_request, a,
       MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
@@ -175,9 +182,8 @@ server *server_start(app *a) {
       (unsigned int)c->max_connections, MHD_OPTION_NOTIFY_CONNECTION,
       on_connection, s->per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
       (unsigned int)c->connection_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-      (size_t)c->max_header_bytes, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-      (unsigned int)1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
-      MHD_OPTION_END);
+      mhd_memory, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
+      MHD_OPTION_NOTIFY_COMPLETED, on_completed, a, MHD_OPTION_END);
   if (!s->daemon) {
     log_msg(CONCERTO_LOG_ERROR, NULL, NULL, "cannot listen on %s:%u",
             c->listen_host, c->listen_port);

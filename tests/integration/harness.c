@@ -7,12 +7,14 @@
 #include <libpq-fe.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <pthread.h>
@@ -344,6 +346,67 @@ int th_log_count(const th_server *s, const char *needle) {
       n++;
   fclose(f);
   return n;
+}
+
+int th_log_non_json(const th_server *s) {
+  FILE *f = fopen(s->log, "r");
+  if (!f)
+    return 0;
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t n;
+  int bad = 0;
+  while ((n = getline(&line, &cap, f)) > 0) {
+    json_error_t err;
+    json_t *j = json_loadb(line, (size_t)n, 0, &err);
+    if (!json_is_object(j)) {
+      fprintf(stderr, "log line is not one JSON object (%s): %.300s\n",
+              err.text, line);
+      bad++;
+    }
+    json_decref(j);
+  }
+  free(line);
+  fclose(f);
+  return bad;
+}
+
+char *th_raw(const th_server *s, const void *request, size_t len,
+             size_t *out_len) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {0};
+  a.sin_family = AF_INET;
+  a.sin_port = htons((uint16_t)s->port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  struct timeval tv = {10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  size_t cap = 4096, got = 0;
+  char *out = malloc(cap);
+  if (!out || fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0)
+    abort();
+  /* The server may answer and close before it has read everything (a
+   * request it refuses early): a failed send is not an error here. */
+  for (size_t sent = 0; sent < len;) {
+    ssize_t n =
+        send(fd, (const char *)request + sent, len - sent, MSG_NOSIGNAL);
+    if (n <= 0)
+      break;
+    sent += (size_t)n;
+  }
+  for (;;) {
+    if (got + 1024 > cap && !(out = realloc(out, cap *= 2)))
+      abort();
+    ssize_t n = recv(fd, out + got, cap - got - 1, 0);
+    if (n <= 0)
+      break;
+    got += (size_t)n;
+  }
+  close(fd);
+  out[got] = '\0';
+  if (out_len)
+    *out_len = got;
+  return out;
 }
 
 typedef struct buf {

@@ -75,6 +75,18 @@ int th_log_count(const th_server *s, const char *needle);
  * comes back with status 0. */
 void th_set_timeout(long seconds);
 
+/* Lines of the server's log that are not one JSON object each (printed to
+ * stderr); 0 when every line is. */
+int th_log_non_json(const th_server *s);
+
+/* Sends `len` raw bytes to the server as they are (for requests curl will
+ * not send: a bad method, an invalid request line) and reads the answer
+ * until the server closes or 10 s pass; the request should say
+ * "Connection: close". Returns the answer, NUL-terminated and malloc'ed
+ * (the caller frees it), with its length in *out_len. */
+char *th_raw(const th_server *s, const void *request, size_t len,
+             size_t *out_len);
+
 th_resp th_request(const th_server *s, const char *method, const char *path,
                    const char *content_type, const char *body,
                    const char *header); /* lines separated by '\n' */

@@ -185,17 +185,40 @@ static void body_over_limit(void **state) {
   th_resp_free(&r);
 }
 
+/* The test configuration keeps the default limit, 16 KiB for the request
+ * line and headers; libmicrohttpd has twice that as connection memory. */
+#define HEAD_LIMIT 16384
+
 static void oversized_headers_and_url(void **state) {
   (void)state;
+  /* Over the limit, within what libmicrohttpd can hold: Concerto answers. */
   char *big = malloc(40000 + 16);
   strcpy(big, "X-Big: ");
-  memset(big + 7, 'a', 40000);
-  big[40007] = '\0';
+  memset(big + 7, 'a', 20000);
+  big[20007] = '\0';
   th_resp r = th_request(&srv, "GET", "/healthz", NULL, NULL, big);
-  assert_int_equal(r.status, 431);
+  assert_problem(&r, 431, "headers_too_large");
+  assert_non_null(strstr(th_json_str(&r, "detail"), "16384"));
   th_resp_free(&r);
   char *url = malloc(40000 + 16);
   strcpy(url, "/healthz?x=");
+  memset(url + 11, 'a', 20000);
+  url[20011] = '\0';
+  r = th_get(&srv, url);
+  assert_problem(&r, 414, "uri_too_long");
+  th_resp_free(&r);
+  /* Just under the limit still passes. */
+  url[HEAD_LIMIT - 400] = '\0';
+  r = th_get(&srv, url);
+  assert_int_equal(r.status, 200);
+  th_resp_free(&r);
+  /* Beyond libmicrohttpd's memory it answers itself, with its own HTML
+   * (docs/architecture.md, "Limits and hostile input"). */
+  memset(big + 7, 'a', 40000);
+  big[40007] = '\0';
+  r = th_request(&srv, "GET", "/healthz", NULL, NULL, big);
+  assert_int_equal(r.status, 431);
+  th_resp_free(&r);
   memset(url + 11, 'a', 40000);
   url[40011] = '\0';
   r = th_get(&srv, url);
@@ -206,6 +229,178 @@ static void oversized_headers_and_url(void **state) {
   r = th_get(&srv, "/healthz");
   assert_int_equal(r.status, 200);
   th_resp_free(&r);
+}
+
+/* Secrets a client sends never reach the log, whatever the answer. */
+static void secrets_stay_out_of_the_log(void **state) {
+  (void)state;
+  th_resp r = th_request(&srv, "POST", "/api/v1/auth/login", "application/json",
+                         "{\"username\":\"nessuno\","
+                         "\"password\":\"Segreto-Nel-Corpo-7\"}",
+                         NULL);
+  assert_int_equal(r.status, 401);
+  th_resp_free(&r);
+  r = th_request(&srv, "GET", "/api/v1/echo/guarded", NULL, NULL,
+                 "Cookie: concerto_session=BiscottoSegreto0123456789\n"
+                 "Authorization: Bearer GettoneSegreto0123456789");
+  assert_int_equal(r.status, 401);
+  th_resp_free(&r);
+  assert_true(th_log_count(&srv, "/api/v1/auth/login") >= 1);
+  assert_int_equal(th_log_count(&srv, "Segreto-Nel-Corpo-7"), 0);
+  assert_int_equal(th_log_count(&srv, "BiscottoSegreto"), 0);
+  assert_int_equal(th_log_count(&srv, "GettoneSegreto"), 0);
+}
+
+/* The status and Content-Type of a raw answer. */
+static long raw_status(const char *answer) {
+  long status = 0;
+  sscanf(answer, "HTTP/1.%*d %ld", &status);
+  return status;
+}
+
+static bool raw_is_problem(const char *answer) {
+  const char *end = strstr(answer, "\r\n\r\n");
+  const char *ct =
+      strcasestr(answer, "\r\nContent-Type: application/problem+json");
+  return end && ct && ct < end;
+}
+
+/* Sends one raw request; returns its status, and whether the answer was a
+ * problem+json in *problem (may be NULL). */
+static long send_raw(const char *head_start, size_t pad, const char *head_end,
+                     bool *problem) {
+  size_t a = strlen(head_start), b = strlen(head_end);
+  char *req = malloc(a + pad + b + 1);
+  memcpy(req, head_start, a);
+  memset(req + a, 'p', pad);
+  memcpy(req + a + pad, head_end, b + 1);
+  size_t n;
+  char *answer = th_raw(&srv, req, a + pad + b, &n);
+  long status = raw_status(answer);
+  if (problem)
+    *problem = raw_is_problem(answer);
+  free(answer);
+  free(req);
+  return status;
+}
+
+/* A GET of /healthz with `count` headers of `size` bytes each (name,
+ * value and CRLF; size at least 5). */
+static long send_headers(int count, size_t size, bool *problem) {
+  char *req = malloc((size_t)count * size + 128);
+  size_t n = (size_t)sprintf(req, "GET /healthz HTTP/1.1\r\nHost: x\r\n"
+                                  "Connection: close\r\n");
+  for (int i = 0; i < count; i++) {
+    if (size >= 12)
+      n += (size_t)sprintf(req + n, "X-H%05d: ", i);
+    else
+      n += (size_t)sprintf(req + n, "a:");
+    size_t pad = size - (size >= 12 ? 10 : 2) - 2;
+    memset(req + n, 'v', pad);
+    n += pad;
+    memcpy(req + n, "\r\n", 2);
+    n += 2;
+  }
+  memcpy(req + n, "\r\n", 3);
+  long status = send_raw(req, 0, "", problem);
+  free(req);
+  return status;
+}
+
+/* Issue 9: a client must not be able to break the log. Methods of any
+ * length and bytes, over-long URLs naming a patient, oversized headers:
+ * every line of the log stays one JSON object, values stay bounded, and
+ * the codice fiscale in the path never reaches it. */
+static void hostile_requests_keep_the_log_json(void **state) {
+  (void)state;
+  bool problem;
+  /* A 2000-byte method: libmicrohttpd accepts any token. */
+  assert_int_equal(send_raw("", 2000,
+                            " /healthz HTTP/1.1\r\nHost: x\r\n"
+                            "Connection: close\r\n\r\n",
+                            &problem),
+                   405);
+  assert_true(problem);
+  assert_int_equal(th_log_count(&srv, "pp...[truncated]\",\"route\":\"-\","
+                                      "\"status\":405"),
+                   1);
+  /* Invalid UTF-8 and a control character in the method. */
+  assert_int_equal(send_raw("G\xffT /healthz HTTP/1.1\r\nHost: x\r\n"
+                            "Connection: close\r\n\r\n",
+                            0, "", NULL),
+                   405);
+  assert_int_equal(th_log_count(&srv, "\"method\":\"G\\ufffdT\""), 1);
+  assert_int_equal(send_raw("G\x01T /healthz HTTP/1.1\r\nHost: x\r\n"
+                            "Connection: close\r\n\r\n",
+                            0, "", NULL),
+                   405);
+  assert_int_equal(th_log_count(&srv, "\"method\":\"G\\u0001T\""), 1);
+  /* An over-long URL naming a patient: Concerto's own 414 within
+   * libmicrohttpd's memory, libmicrohttpd's beyond it. */
+  const char *cf_path = "GET /api/v1/echo/params/RSSMRA80A01H501U/x?pad=";
+  const char *tail = " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  assert_int_equal(send_raw(cf_path, 20000, tail, &problem), 414);
+  assert_true(problem);
+  assert_int_equal(send_raw(cf_path, 40000, tail, &problem), 414);
+  assert_false(problem);
+  /* Oversized headers, one of them naming the patient. */
+  const char *cf_header = "GET /healthz HTTP/1.1\r\nHost: x\r\n"
+                          "Connection: close\r\n"
+                          "X-Patient: RSSMRA80A01H501U\r\nX-Big: ";
+  assert_int_equal(send_raw(cf_header, 20000, "\r\n\r\n", &problem), 431);
+  assert_true(problem);
+  assert_int_equal(send_raw(cf_header, 40000, "\r\n\r\n", &problem), 431);
+  assert_false(problem);
+  /* libmicrohttpd keeps about 60 bytes of its own per header in the same
+   * memory: 18 000 bytes in headers of 100 bytes reach Concerto's check,
+   * in headers of 60 bytes they fill that memory first, and 600 headers
+   * "a:b" (3 000 bytes) do so far below the limit. */
+  assert_int_equal(send_headers(180, 100, &problem), 431);
+  assert_true(problem);
+  assert_int_equal(send_headers(300, 60, &problem), 431);
+  assert_false(problem);
+  assert_int_equal(send_headers(600, 5, &problem), 431);
+  assert_false(problem);
+  /* The request line is measured after percent-decoding: 18 000 bytes of
+   * %41 are 6 000 and pass. */
+  char *pct = malloc(6000 * 3 + 64);
+  strcpy(pct, "GET /healthz?x=");
+  for (int i = 0; i < 6000; i++)
+    memcpy(pct + 15 + 3 * i, "%41", 4);
+  assert_int_equal(send_raw(pct, 0, tail, NULL), 200);
+  free(pct);
+  /* Requests libmicrohttpd refuses itself, logged through the sanitiser. */
+  assert_int_equal(send_raw("GET /healthz HTTP/1.1\r\nHost: x\r\n"
+                            "NoColon-RSSMRA80A01H501U\r\n\r\n",
+                            0, "", NULL),
+                   400);
+  assert_int_equal(send_raw("POST /healthz HTTP/1.1\r\nHost: x\r\n"
+                            "Content-Length: RSSMRA80A01H501U\r\n\r\n",
+                            0, "", NULL),
+                   400);
+  assert_int_equal(send_raw("GET /api/v1/echo/params/RSSMRA80A01H501U/x "
+                            "HTTP/1\r\nHost: x\r\n\r\n",
+                            0, "", NULL),
+                   400);
+  assert_int_equal(send_raw("GET /api/v1/echo/params/RSSMRA80A01H501U/x "
+                            "HTTP/9.9\r\nHost: x\r\n\r\n",
+                            0, "", NULL),
+                   505);
+  /* A request line without spaces: closed without an answer. */
+  assert_int_equal(send_raw("GARBAGE\r\n\r\n", 0, "", NULL), 0);
+  /* Within about 1 KiB of filling libmicrohttpd's memory (32 KiB) there is
+   * no room left for any answer's headers: the connection is closed. */
+  assert_int_equal(
+      send_raw(cf_header, 32400 - strlen(cf_header), "\r\n\r\n", NULL), 0);
+  /* The server still serves, and its log holds. */
+  th_resp r = th_get(&srv, "/healthz");
+  assert_int_equal(r.status, 200);
+  th_resp_free(&r);
+  assert_int_equal(th_log_non_json(&srv), 0);
+  assert_int_equal(th_log_count(&srv, "RSSMRA80A01H501U"), 0);
+  assert_true(th_log_count(&srv, "\"status\":414") >= 1);
+  assert_true(th_log_count(&srv, "\"status\":431") >= 1);
+  assert_true(th_log_count(&srv, "response code is 505 ('[redacted]')") >= 1);
 }
 
 static void static_assets_and_traversal(void **state) {
@@ -342,6 +537,8 @@ int main(void) {
       cmocka_unit_test(json_bodies),
       cmocka_unit_test(body_over_limit),
       cmocka_unit_test(oversized_headers_and_url),
+      cmocka_unit_test(hostile_requests_keep_the_log_json),
+      cmocka_unit_test(secrets_stay_out_of_the_log),
       cmocka_unit_test(static_assets_and_traversal),
       cmocka_unit_test(security_headers),
       cmocka_unit_test(module_config_and_arena),

@@ -7,9 +7,6 @@
 #include <string.h>
 
 #include "arena.h"
-#include <jansson.h>
-
-#include "json_text.h"
 
 static void allocates_aligned_and_large(void **state) {
   (void)state;
@@ -32,33 +29,9 @@ static void allocates_aligned_and_large(void **state) {
   assert_int_equal(a.total, 0);
 }
 
-static void json_text_escapes_and_truncates(void **state) {
-  (void)state;
-  json_text t;
-  json_text_init(&t);
-  json_text_raw(&t, "{");
-  json_text_key_string(&t, "msg", "a\"b\\c\nd\x01");
-  json_text_key_uint(&t, "n", 42);
-  json_text_raw(&t, "}");
-  t.buf[t.len] = '\0';
-  json_t *parsed = json_loads(t.buf, 0, NULL);
-  assert_non_null(parsed);
-  assert_string_equal(json_string_value(json_object_get(parsed, "msg")),
-                      "a\"b\\c\nd\x01");
-  json_decref(parsed);
-  json_text_init(&t);
-  char huge[5000];
-  memset(huge, 'x', sizeof huge - 1);
-  huge[sizeof huge - 1] = '\0';
-  json_text_raw(&t, "{");
-  json_text_key_string(&t, "msg", huge);
-  assert_true(t.len < sizeof t.buf);
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(allocates_aligned_and_large),
-      cmocka_unit_test(json_text_escapes_and_truncates),
   };
   return cmocka_run_group_tests_name("arena", tests, NULL, NULL);
 }

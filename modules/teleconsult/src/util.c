@@ -57,11 +57,11 @@ concerto_status tc_value(concerto_request *req, const char *sql, int n,
 /* problem+json by hand: respond_problem has no `errors` member. */
 concerto_status tc_invalid(concerto_request *req, const char *field,
                            const char *code, const char *message) {
-  json_t *p =
-      json_pack("{s:s, s:s, s:i, s:s, s:s, s:[{s:s, s:s, s:s}]}", "type",
-                "about:blank", "title", "Unprocessable Content", "status", 422,
-                "code", "validation_failed", "detail", message, "errors",
-                "field", field, "code", code, "message", message);
+  json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:[{s:s, s:s, s:s}]}",
+                        "type", "urn:concerto:problem:validation_failed",
+                        "title", "Unprocessable Content", "status", 422, "code",
+                        "validation_failed", "detail", message, "errors",
+                        "field", field, "code", code, "message", message);
   char *text = json_dumps(p, JSON_COMPACT);
   json_decref(p);
   if (!text)
@@ -89,9 +89,11 @@ concerto_status tc_body(concerto_request *req, json_t **out) {
   concerto_status st = concerto_json_body(req, out);
   if (st != CONCERTO_OK)
     return st;
-  if (!json_is_object(*out))
-    return concerto_reply_problem(req, 400, "invalid_json", "Bad Request",
-                                  "The body must be a JSON object.");
+  if (!json_is_object(*out)) {
+    concerto_reply_problem(req, 400, "bad_request", "Bad Request",
+                           "The body must be a JSON object.");
+    return CONCERTO_ERR_INVALID; /* answered: the handler stops here */
+  }
   return CONCERTO_OK;
 }
 
