@@ -53,6 +53,14 @@ bool password_needs_rehash(const char *encoded);
  * password may be NULL; it stays the caller's. */
 void password_verify_dummy(const char *password);
 
+/* The reference hash password_verify_dummy verifies against (making it if
+ * needed), or NULL when it could not be made. Static storage: never free it.
+ * For tests, which check its cost parameters instead of timing logins. */
+const char *password_dummy_reference(void);
+
+/* How many argon2 hashes and verifications this process has run. */
+unsigned long password_argon2_runs(void);
+
 /* Checks the rules for a new password: at least PASSWORD_MIN_CHARS code
  * points, at most PASSWORD_MAX_BYTES bytes of valid UTF-8, at least 3 of 4
  * classes (ASCII lower case, ASCII upper case, digits, anything else), does

@@ -38,7 +38,7 @@ tenant_cache *tenant_cache_new(const char *conninfo, const char *app_role,
 /* Every hospital's enablement, read as the application role in a
  * transaction where the server acts for itself across hospitals. */
 static bool load(tenant_cache *c, PGconn *pg) {
-  PGresult *b = PQexec(pg, "BEGIN READ ONLY");
+  PGresult *b = PQexec(pg, "BEGIN");
   bool began = PQresultStatus(b) == PGRES_COMMAND_OK;
   PQclear(b);
   if (began) {

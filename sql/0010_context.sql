@@ -7,25 +7,26 @@
 -- SQL the application role ran - an injection, a module - could read every
 -- hospital by setting them itself.
 --
--- Now the context is one setting, app.context, signed with a key that only
--- the schema owner can read (context_key). It is bound to the backend and to
--- the transaction's start time, so a value copied from another transaction
--- or backend is refused. Only functions owned by the schema owner may sign
--- one (context_set: no EXECUTE for anyone else); the application role gets
--- a context through
+-- Now the context is a row of context_live, an unlogged table only the
+-- schema owner writes: one row per backend, valid for the transaction that
+-- wrote it (its transaction id is part of the row, and ids are never
+-- reused), so it ends with the transaction and a pooled connection carries
+-- nothing to the next request.
+-- The application role reads its own backend's row through the view
+-- context_now, which also says "regional" for the schema owner itself
+-- (migrations, the CLI, and every SECURITY DEFINER function of the owner:
+-- it could disable row-level security anyway). Only functions owned by the
+-- schema owner write a context (context_set: no EXECUTE for anyone else);
+-- the application role gets one through
 --   auth_session / auth_token  - the caller's session or API token,
 --   context_regional()         - a regional administrator's session only,
 --   context_system(key, ...)   - the server itself, proving a key it
 --                                registered at start (server_keys),
 --   a module's SECURITY DEFINER function that checked its own secret (a
 --                                guest's invitation link, ABI 1.8).
--- The accessors (current_tenant, current_user_id, current_patient,
--- is_regional) verify the signature. A forged or stale value raises
--- insufficient_privilege rather than silently meaning "nobody".
---
--- Functions owned by the schema owner run as that owner: inside them (and
--- for the owner's own connections: migrations, the CLI) is_regional() is
--- true, because the owner could disable row-level security anyway.
+-- Policies read the context as (SELECT c.scope FROM concerto.context_now c):
+-- an InitPlan, once per statement and a few microseconds, where a function
+-- call per policy cost ten times as much.
 
 -- The application role logs in by itself: a connection that logged in as
 -- the owner and SET ROLE to it could RESET ROLE back. Without the right to
@@ -50,15 +51,17 @@ EXCEPTION WHEN insufficient_privilege THEN
 END
 $$;
 
-CREATE TABLE context_key (
-    id     integer PRIMARY KEY CHECK (id = 1),
-    secret text NOT NULL
+-- One row per backend: the context of the transaction that wrote it.
+CREATE UNLOGGED TABLE context_live (
+    pid        integer PRIMARY KEY,
+    xid        xid8 NOT NULL,  -- the transaction that wrote it
+    kind       text NOT NULL CHECK (kind IN ('staff', 'patient', 'token', 'guest', 'system')),
+    tenant_id  bigint,
+    user_id    bigint,
+    patient_id bigint,
+    regional   boolean NOT NULL
 );
--- 366 random bits (three version-4 UUIDs from pg_strong_random), hashed.
-INSERT INTO context_key
-VALUES (1, encode(sha256(convert_to(gen_random_uuid()::text || gen_random_uuid()::text
-                                    || gen_random_uuid()::text, 'UTF8')), 'hex'));
-REVOKE ALL ON context_key FROM PUBLIC;
+REVOKE ALL ON context_live FROM PUBLIC;
 
 -- Keys of the running servers (only their SHA-256): the server proves one to
 -- act for itself (event deliveries, logins, its own audit rows). Written by
@@ -71,97 +74,95 @@ CREATE TABLE server_keys (
 );
 REVOKE ALL ON server_keys FROM PUBLIC;
 
--- Whether the current role owns the core schema (or is a superuser).
+-- This backend's context for this transaction, always one row: kind
+-- 'none' without one. `owner` is true for the schema owner (or a
+-- superuser), for whom `regional` is true as well; `scope` is -1 for a
+-- regional scope, else the hospital, for policies: (SELECT c.scope FROM
+-- concerto.context_now c) IN (tenant_id, -1). current_user is the role the
+-- statement runs as (inside the owner's functions: the owner). The owner's
+-- oid is fixed when the view is made (ALTER SCHEMA ... OWNER needs a new
+-- migration).
+DO $$
+BEGIN
+  EXECUTE format($v$
+    CREATE VIEW context_now AS
+    SELECT coalesce(c.kind, 'none') AS kind, c.tenant_id, c.user_id, c.patient_id,
+           o.owner, o.owner OR coalesce(c.regional, false) AS regional,
+           CASE WHEN o.owner OR coalesce(c.regional, false) THEN -1
+                ELSE c.tenant_id END AS scope
+      FROM (SELECT pg_catalog.pg_has_role(current_user, %s::oid, 'USAGE') AS owner) o
+      LEFT JOIN concerto.context_live c
+        ON c.pid = pg_catalog.pg_backend_pid()
+       AND c.xid = pg_catalog.pg_current_xact_id_if_assigned()
+  $v$, (SELECT nspowner FROM pg_namespace WHERE nspname = 'concerto'));
+END
+$$;
+GRANT SELECT ON context_now TO concerto_app;
+
 CREATE FUNCTION is_owner() RETURNS boolean
-LANGUAGE sql STABLE SET search_path = concerto, pg_catalog, pg_temp AS
-$$ SELECT pg_has_role(current_user,
-                      (SELECT nspowner FROM pg_catalog.pg_namespace
-                        WHERE nspname = 'concerto'), 'USAGE') $$;
+LANGUAGE plpgsql STABLE SET search_path = concerto, pg_catalog, pg_temp AS
+$$ BEGIN RETURN (SELECT c.owner FROM concerto.context_now c); END $$;
 
--- The transaction's stamp: backend and start time, in microseconds.
-CREATE FUNCTION context_stamp() RETURNS text
-LANGUAGE sql STABLE SET search_path = concerto, pg_catalog, pg_temp AS
-$$ SELECT pg_backend_pid() || ':' || (extract(epoch FROM now()) * 1000000)::bigint $$;
-
-CREATE FUNCTION context_sign(p_payload text) RETURNS text
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = concerto, pg_catalog, pg_temp AS
-$$ SELECT encode(sha256(convert_to(k.secret || ':' || p_payload || ':' || k.secret, 'UTF8')), 'hex')
-     FROM context_key k $$;
-REVOKE ALL ON FUNCTION context_sign(text) FROM PUBLIC;
-
--- Signs and sets the context for the rest of the transaction. Owner only.
+-- Writes the context for the rest of the transaction. Owner only.
 -- kind: staff, patient, token, guest, system.
+-- (plpgsql, not SQL, here and for the accessors below: PostgreSQL keeps a
+-- plpgsql function's plans for the session, and plans a SQL function's
+-- body again at every call that is not inlined.)
 CREATE FUNCTION context_set(p_kind text, p_tenant bigint, p_user bigint,
                             p_patient bigint, p_regional boolean) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = concerto, pg_catalog, pg_temp AS
 $$
-DECLARE
-  payload text;
 BEGIN
-  IF p_kind NOT IN ('staff', 'patient', 'token', 'guest', 'system') THEN
-    RAISE EXCEPTION 'unknown context kind %', p_kind;
-  END IF;
-  payload := 'v1:' || context_stamp() || ':' || p_kind || ':' ||
-             coalesce(p_tenant::text, '') || ':' || coalesce(p_user::text, '') || ':' ||
-             coalesce(p_patient::text, '') || ':' || CASE WHEN p_regional THEN '1' ELSE '0' END;
-  PERFORM set_config('app.context', payload || ':' || context_sign(payload), true);
+  INSERT INTO context_live (pid, xid, kind, tenant_id, user_id, patient_id, regional)
+  VALUES (pg_backend_pid(), pg_current_xact_id(), p_kind, p_tenant, p_user, p_patient,
+          coalesce(p_regional, false))
+  ON CONFLICT (pid) DO UPDATE SET xid = EXCLUDED.xid, kind = EXCLUDED.kind,
+    tenant_id = EXCLUDED.tenant_id, user_id = EXCLUDED.user_id,
+    patient_id = EXCLUDED.patient_id, regional = EXCLUDED.regional;
 END
 $$;
 REVOKE ALL ON FUNCTION context_set(text, bigint, bigint, bigint, boolean) FROM PUBLIC;
 
--- The verified context; kind 'none' when the transaction has none.
+-- The context the caller was given, as a record, for the owner's functions
+-- that decide on it: what the row says, without the owner's own regional
+-- view (inside such a function current_user is always the owner).
 CREATE FUNCTION context_fields(OUT kind text, OUT tenant_id bigint,
                                OUT user_id bigint, OUT patient_id bigint,
                                OUT regional boolean)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = concerto, pg_catalog, pg_temp AS
 $$
-DECLARE
-  raw text := current_setting('app.context', true);
-  parts text[];
 BEGIN
-  regional := false;
-  IF raw IS NULL OR raw = '' THEN
-    kind := 'none';
-    RETURN;
-  END IF;
-  parts := string_to_array(raw, ':');
-  IF cardinality(parts) <> 9 OR parts[1] <> 'v1' OR
-     parts[2] || ':' || parts[3] <> context_stamp() OR
-     parts[9] <> context_sign(array_to_string(parts[1:8], ':')) THEN
-    RAISE EXCEPTION 'the transaction context is not valid'
-      USING ERRCODE = 'insufficient_privilege';
-  END IF;
-  kind := parts[4];
-  tenant_id := NULLIF(parts[5], '')::bigint;
-  user_id := NULLIF(parts[6], '')::bigint;
-  patient_id := NULLIF(parts[7], '')::bigint;
-  regional := parts[8] = '1';
+  SELECT c.kind, c.tenant_id, c.user_id, c.patient_id, c.regional
+    INTO kind, tenant_id, user_id, patient_id, regional
+    FROM context_live c
+   WHERE c.pid = pg_backend_pid() AND c.xid = pg_current_xact_id_if_assigned();
+  kind := coalesce(kind, 'none');
+  regional := coalesce(regional, false);
 END
 $$;
 GRANT EXECUTE ON FUNCTION context_fields() TO concerto_app;
 
--- The accessors policies and modules use. Policies call them as
--- (SELECT concerto.current_tenant()) so PostgreSQL evaluates them once per
--- statement (an InitPlan), not once per row.
+-- The accessors C code and modules use. Policies read the view itself (see
+-- above): a function call in a policy costs more.
 CREATE OR REPLACE FUNCTION current_tenant() RETURNS bigint
-LANGUAGE sql STABLE SET search_path = concerto, pg_catalog, pg_temp AS
-$$ SELECT tenant_id FROM context_fields() $$;
+LANGUAGE plpgsql STABLE SET search_path = concerto, pg_catalog, pg_temp AS
+$$ BEGIN RETURN (SELECT c.tenant_id FROM concerto.context_now c); END $$;
 
 CREATE FUNCTION current_user_id() RETURNS bigint
-LANGUAGE sql STABLE SET search_path = concerto, pg_catalog, pg_temp AS
-$$ SELECT user_id FROM context_fields() $$;
+LANGUAGE plpgsql STABLE SET search_path = concerto, pg_catalog, pg_temp AS
+$$ BEGIN RETURN (SELECT c.user_id FROM concerto.context_now c); END $$;
 
 CREATE FUNCTION current_patient() RETURNS bigint
-LANGUAGE sql STABLE SET search_path = concerto, pg_catalog, pg_temp AS
-$$ SELECT patient_id FROM context_fields() $$;
+LANGUAGE plpgsql STABLE SET search_path = concerto, pg_catalog, pg_temp AS
+$$ BEGIN RETURN (SELECT c.patient_id FROM concerto.context_now c); END $$;
 
 CREATE FUNCTION current_context_kind() RETURNS text
-LANGUAGE sql STABLE SET search_path = concerto, pg_catalog, pg_temp AS
-$$ SELECT kind FROM context_fields() $$;
+LANGUAGE plpgsql STABLE SET search_path = concerto, pg_catalog, pg_temp AS
+$$ BEGIN RETURN (SELECT c.kind FROM concerto.context_now c); END $$;
 
 CREATE OR REPLACE FUNCTION is_regional() RETURNS boolean
-LANGUAGE sql STABLE SET search_path = concerto, pg_catalog, pg_temp AS
-$$ SELECT is_owner() OR (SELECT regional FROM context_fields()) $$;
+LANGUAGE plpgsql STABLE SET search_path = concerto, pg_catalog, pg_temp AS
+$$ BEGIN RETURN (SELECT c.regional FROM concerto.context_now c); END $$;
 
 GRANT EXECUTE ON FUNCTION current_tenant(), current_user_id(), current_patient(),
   current_context_kind(), is_regional(), is_owner() TO concerto_app;
@@ -353,9 +354,9 @@ BEGIN
   EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', tbl);
   EXECUTE format('DROP POLICY IF EXISTS tenant_isolation ON %s', tbl);
   EXECUTE format('CREATE POLICY tenant_isolation ON %s USING '
-                 '(tenant_id = (SELECT concerto.current_tenant()) OR (SELECT concerto.is_regional())) '
-                 'WITH CHECK (tenant_id = (SELECT concerto.current_tenant()) '
-                 'OR (SELECT concerto.is_regional()))', tbl);
+                 '(tenant_id = (SELECT c.tenant_id FROM concerto.context_now c) OR (SELECT c.regional FROM concerto.context_now c)) '
+                 'WITH CHECK (tenant_id = (SELECT c.tenant_id FROM concerto.context_now c) '
+                 'OR (SELECT c.regional FROM concerto.context_now c))', tbl);
   EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO concerto_app', tbl);
 END
 $$;
@@ -378,24 +379,26 @@ $$;
 
 DROP POLICY tenant_isolation ON events;
 CREATE POLICY tenant_isolation ON events
-  USING (tenant_id = (SELECT current_tenant()) OR (SELECT is_regional()))
-  WITH CHECK (tenant_id IS NOT DISTINCT FROM (SELECT current_tenant()) OR (SELECT is_regional()));
+  USING ((SELECT c.scope FROM concerto.context_now c) IN (tenant_id, -1))
+  WITH CHECK (tenant_id IS NOT DISTINCT FROM (SELECT c.tenant_id FROM concerto.context_now c)
+              OR (SELECT c.regional FROM concerto.context_now c));
 DROP POLICY tenant_isolation ON event_deliveries;
 CREATE POLICY tenant_isolation ON event_deliveries
-  USING (tenant_id = (SELECT current_tenant()) OR (SELECT is_regional()))
-  WITH CHECK (tenant_id IS NOT DISTINCT FROM (SELECT current_tenant()) OR (SELECT is_regional()));
+  USING ((SELECT c.scope FROM concerto.context_now c) IN (tenant_id, -1))
+  WITH CHECK (tenant_id IS NOT DISTINCT FROM (SELECT c.tenant_id FROM concerto.context_now c)
+              OR (SELECT c.regional FROM concerto.context_now c));
 
 -- Staff read their own roles in every hospital (the profile lists them),
 -- without a regional scope.
 CREATE POLICY own_roles ON user_roles FOR SELECT
-  USING (user_id = (SELECT current_user_id()));
+  USING (user_id = (SELECT c.user_id FROM concerto.context_now c));
 
 -- The audit trail's reader: a patient session reads the rows about that
 -- patient kept by the hospital that gave the link (0011 refines the rest).
 DROP POLICY audit_read ON audit_log;
 CREATE POLICY audit_read ON audit_log FOR SELECT USING (
-  tenant_id = (SELECT current_tenant()) OR (SELECT is_regional()) OR
-  (patient_id = (SELECT current_patient()) AND tenant_id = (SELECT current_tenant())));
+  tenant_id = (SELECT c.tenant_id FROM concerto.context_now c) OR (SELECT c.regional FROM concerto.context_now c) OR
+  (patient_id = (SELECT c.patient_id FROM concerto.context_now c) AND tenant_id = (SELECT c.tenant_id FROM concerto.context_now c)));
 
 -- The chain trigger and verification run as the owner, which sees every
 -- chain: no regional switch inside any more.

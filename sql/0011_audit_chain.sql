@@ -33,24 +33,30 @@ ALTER TABLE audit_log FORCE ROW LEVEL SECURITY;
 
 -- The canonical text of a format 2 row. Never edit in place: a change is a
 -- format 3 (audit_row_text stays for format 1 rows).
+-- (plpgsql: the trigger calls these for every row, and PostgreSQL plans a
+-- SQL function's body again at every call.)
 CREATE FUNCTION audit_row_text_v2(r audit_log) RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = concerto, pg_catalog, pg_temp AS
+LANGUAGE plpgsql IMMUTABLE SET search_path = concerto, pg_catalog, pg_temp AS
 $$
-  SELECT concat_ws('|', 'v2', r.chain, r.seq, r.id,
+BEGIN
+  RETURN concat_ws('|', 'v2', r.chain, r.seq, r.id,
                    to_char(r.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
                    r.actor_kind, coalesce(r.actor_id::text, ''), coalesce(r.actor_name, ''),
                    coalesce(r.role, ''), coalesce(r.tenant_id::text, ''),
                    coalesce(r.actor_tenant_id::text, ''),
                    coalesce(r.patient_id::text, ''), r.action, coalesce(r.resource, ''),
                    r.outcome, coalesce(host(r.client_addr), ''), coalesce(r.request_id, ''),
-                   r.prev_hash)
+                   r.prev_hash);
+END
 $$;
 
 CREATE FUNCTION audit_row_hash(r audit_log) RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = concerto, pg_catalog, pg_temp AS
+LANGUAGE plpgsql IMMUTABLE SET search_path = concerto, pg_catalog, pg_temp AS
 $$
-  SELECT encode(sha256(convert_to(CASE r.format WHEN 1 THEN audit_row_text(r)
-                                                ELSE audit_row_text_v2(r) END, 'UTF8')), 'hex')
+BEGIN
+  RETURN encode(sha256(convert_to(CASE r.format WHEN 1 THEN audit_row_text(r)
+                                                ELSE audit_row_text_v2(r) END, 'UTF8')), 'hex');
+END
 $$;
 
 -- Chains the new row under the chain's lock, which is held until commit:
@@ -103,17 +109,17 @@ GRANT EXECUTE ON FUNCTION audit_append(text, text, bigint, text, text, bigint, b
 REVOKE INSERT ON audit_log FROM concerto_app;
 REVOKE USAGE ON SEQUENCE audit_log_id_seq FROM concerto_app;
 DROP POLICY audit_append ON audit_log;
-CREATE POLICY audit_append ON audit_log FOR INSERT WITH CHECK ((SELECT is_owner()));
+CREATE POLICY audit_append ON audit_log FOR INSERT WITH CHECK ((SELECT c.owner FROM concerto.context_now c));
 
 -- Readers: a hospital's own chain and what its staff did elsewhere; every
 -- chain for a regional scope; a patient session only the rows about that
 -- patient in the chain of the hospital that gave the link.
 DROP POLICY audit_read ON audit_log;
 CREATE POLICY audit_read ON audit_log FOR SELECT USING (
-  CASE WHEN (SELECT current_context_kind()) = 'patient'
-       THEN patient_id = (SELECT current_patient()) AND tenant_id = (SELECT current_tenant())
-       ELSE tenant_id = (SELECT current_tenant()) OR actor_tenant_id = (SELECT current_tenant())
-            OR (SELECT is_regional()) END);
+  CASE WHEN (SELECT c.kind FROM concerto.context_now c) = 'patient'
+       THEN patient_id = (SELECT c.patient_id FROM concerto.context_now c) AND tenant_id = (SELECT c.tenant_id FROM concerto.context_now c)
+       ELSE tenant_id = (SELECT c.tenant_id FROM concerto.context_now c) OR actor_tenant_id = (SELECT c.tenant_id FROM concerto.context_now c)
+            OR (SELECT c.regional FROM concerto.context_now c) END);
 
 -- Verifies the chains the caller may see: every chain for a regional scope
 -- or the owner (the CLI), else the chain of the context's hospital.
@@ -171,7 +177,7 @@ DECLARE
 BEGIN
   FOREACH t IN ARRAY ARRAY['tenant_ldap', 'webhooks', 'api_tokens', 'access_links'] LOOP
     EXECUTE format('CREATE POLICY staff_only ON %I AS RESTRICTIVE USING '
-                   '((SELECT concerto.current_context_kind()) NOT IN (''patient'', ''guest''))', t);
+                   '((SELECT c.kind FROM concerto.context_now c) NOT IN (''patient'', ''guest''))', t);
   END LOOP;
 END
 $$;

@@ -25,40 +25,47 @@ CREATE TABLE data_references (
 );
 GRANT SELECT ON data_references TO concerto_app;
 
-CREATE FUNCTION declare_reference(p_kind text, p_tbl regclass, p_col name)
+
+-- Whether a row the caller may see (RLS, as the caller) names the patient
+-- or the blob, in one of the columns declared for it. declare_reference
+-- rewrites these two functions with one static query over the declared
+-- columns: plpgsql keeps its plan for the session (a dynamic query would
+-- be planned at every call). They run as the caller on purpose (SECURITY
+-- INVOKER): the answer must be the caller's view.
+CREATE FUNCTION referenced_patient(p_value bigint) RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = concerto, pg_catalog, pg_temp AS
+$$ BEGIN RETURN false; END $$;
+CREATE FUNCTION referenced_blob(p_value text) RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = concerto, pg_catalog, pg_temp AS
+$$ BEGIN RETURN false; END $$;
+GRANT EXECUTE ON FUNCTION referenced_patient(bigint), referenced_blob(text) TO concerto_app;
+
+CREATE OR REPLACE FUNCTION declare_reference(p_kind text, p_tbl regclass, p_col name)
 RETURNS void
 LANGUAGE plpgsql SET search_path = concerto, pg_catalog, pg_temp AS
-$$
+$decl$
+DECLARE
+  checks text;
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_attribute
                   WHERE attrelid = p_tbl AND attname = p_col AND NOT attisdropped) THEN
     RAISE EXCEPTION 'declare_reference: % has no column %', p_tbl, p_col;
   END IF;
   INSERT INTO data_references VALUES (p_kind, p_tbl, p_col) ON CONFLICT DO NOTHING;
+  SELECT string_agg(format('EXISTS (SELECT 1 FROM %I.%I WHERE %I = p_value)',
+                           n.nspname, c.relname, r.col),
+                    ' OR ' ORDER BY n.nspname, c.relname, r.col)
+    INTO checks
+    FROM data_references r JOIN pg_class c ON c.oid = r.tbl
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE r.kind = p_kind;
+  EXECUTE format($f$CREATE OR REPLACE FUNCTION concerto.referenced_%s(p_value %s)
+    RETURNS boolean LANGUAGE plpgsql STABLE
+    SET search_path = concerto, pg_catalog, pg_temp AS
+    $b$ BEGIN RETURN %s; END $b$$f$,
+    p_kind, CASE p_kind WHEN 'patient' THEN 'bigint' ELSE 'text' END, checks);
 END
-$$;
-
--- Whether a row the caller may see (RLS, as the caller) names `p_value`
--- in one of the columns declared for `p_kind`. Runs as the caller on
--- purpose (SECURITY INVOKER): the answer must be the caller's view.
-CREATE FUNCTION referenced(p_kind text, p_value text) RETURNS boolean
-LANGUAGE plpgsql STABLE SET search_path = concerto, pg_catalog, pg_temp AS
-$$
-DECLARE
-  r record;
-  hit boolean;
-BEGIN
-  FOR r IN SELECT tbl, col FROM data_references WHERE kind = p_kind ORDER BY tbl::text LOOP
-    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE %I::text = $1)', r.tbl, r.col)
-      INTO hit USING p_value;
-    IF hit THEN
-      RETURN true;
-    END IF;
-  END LOOP;
-  RETURN false;
-END
-$$;
-GRANT EXECUTE ON FUNCTION referenced(text, text) TO concerto_app;
+$decl$;
 
 -- The hospital that registered a patient has a relationship with them.
 ALTER TABLE patients ADD COLUMN created_tenant_id bigint REFERENCES tenants (id);
@@ -69,15 +76,22 @@ ALTER TABLE patients ADD COLUMN created_tenant_id bigint REFERENCES tenants (id)
 -- patient up attach them to a request. A bare id, guessed or counted, is
 -- none of these, so it neither reads a patient nor makes one related.
 CREATE FUNCTION patient_related(p_patient bigint) RETURNS boolean
-LANGUAGE sql STABLE SET search_path = concerto, pg_catalog, pg_temp AS
+LANGUAGE plpgsql STABLE SET search_path = concerto, pg_catalog, pg_temp AS
 $$
-  SELECT EXISTS (SELECT 1 FROM patients p WHERE p.id = p_patient
-                  AND p.created_tenant_id = (SELECT current_tenant()))
-      OR EXISTS (SELECT 1 FROM audit_log a WHERE a.patient_id = p_patient
-                  AND a.tenant_id = (SELECT current_tenant())
-                  AND a.action = 'patient.search' AND a.at > now() - interval '1 day')
-      OR referenced('patient', p_patient::text)
+DECLARE
+  here bigint := (SELECT c.tenant_id FROM concerto.context_now c);
+BEGIN
+  RETURN EXISTS (SELECT 1 FROM patients p WHERE p.id = p_patient
+                  AND p.created_tenant_id = here)
+      OR EXISTS (SELECT 1 FROM audit_log a WHERE a.tenant_id = here
+                  AND a.patient_id = p_patient AND a.action = 'patient.search'
+                  AND a.at > now() - interval '1 day')
+      OR referenced_patient(p_patient);
+END
 $$;
+-- The search rows that count, found without reading a patient's whole trail.
+CREATE INDEX audit_patient_search ON audit_log (tenant_id, patient_id, at)
+  WHERE action = 'patient.search';
 GRANT EXECUTE ON FUNCTION patient_related(bigint) TO concerto_app;
 
 SELECT declare_reference('patient', 'form_submissions', 'patient_id');
@@ -87,8 +101,8 @@ SELECT declare_reference('patient', 'form_submissions', 'patient_id');
 ALTER TABLE blobs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE blobs FORCE ROW LEVEL SECURITY;
 CREATE POLICY blob_read ON blobs FOR SELECT
-  USING ((SELECT is_regional()) OR referenced('blob', sha256));
-CREATE POLICY blob_owner_insert ON blobs FOR INSERT WITH CHECK ((SELECT is_owner()));
+  USING ((SELECT c.regional FROM concerto.context_now c) OR referenced_blob(sha256));
+CREATE POLICY blob_owner_insert ON blobs FOR INSERT WITH CHECK ((SELECT c.owner FROM concerto.context_now c));
 REVOKE INSERT ON blobs FROM concerto_app;
 
 -- Recording a stored file: the first writer of a content wins and later

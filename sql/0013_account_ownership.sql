@@ -39,17 +39,17 @@ ALTER TABLE user_shares FORCE ROW LEVEL SECURITY;
 -- The receiving hospital and the owning one see a share; the owner (or the
 -- region) makes and ends it.
 CREATE POLICY shares_read ON user_shares FOR SELECT USING (
-  tenant_id = (SELECT current_tenant()) OR (SELECT is_regional()) OR
+  tenant_id = (SELECT c.tenant_id FROM concerto.context_now c) OR (SELECT c.regional FROM concerto.context_now c) OR
   EXISTS (SELECT 1 FROM users u WHERE u.id = user_id
-          AND u.home_tenant_id = (SELECT current_tenant())));
+          AND u.home_tenant_id = (SELECT c.tenant_id FROM concerto.context_now c)));
 CREATE POLICY shares_owner_insert ON user_shares FOR INSERT WITH CHECK (
-  (SELECT is_regional()) OR
+  (SELECT c.regional FROM concerto.context_now c) OR
   EXISTS (SELECT 1 FROM users u WHERE u.id = user_id
-          AND u.home_tenant_id = (SELECT current_tenant())));
+          AND u.home_tenant_id = (SELECT c.tenant_id FROM concerto.context_now c)));
 CREATE POLICY shares_owner_delete ON user_shares FOR DELETE USING (
-  (SELECT is_regional()) OR
+  (SELECT c.regional FROM concerto.context_now c) OR
   EXISTS (SELECT 1 FROM users u WHERE u.id = user_id
-          AND u.home_tenant_id = (SELECT current_tenant())));
+          AND u.home_tenant_id = (SELECT c.tenant_id FROM concerto.context_now c)));
 GRANT SELECT, INSERT, DELETE ON user_shares TO concerto_app;
 
 -- Existing accounts: the hospital where they hold roles is their home
@@ -68,7 +68,7 @@ UPDATE users SET directory_tenant_id = home_tenant_id, directory_login = lower(u
 
 -- Roles go only to accounts the hospital owns or was given.
 CREATE POLICY owned_or_shared ON user_roles AS RESTRICTIVE FOR INSERT WITH CHECK (
-  (SELECT is_regional()) OR
+  (SELECT c.regional FROM concerto.context_now c) OR
   EXISTS (SELECT 1 FROM users u WHERE u.id = user_id AND u.home_tenant_id = tenant_id) OR
   EXISTS (SELECT 1 FROM user_shares s WHERE s.user_id = user_roles.user_id
           AND s.tenant_id = user_roles.tenant_id));
@@ -90,7 +90,7 @@ DECLARE
   login text := lower(p_login);
   name text;
 BEGIN
-  IF (SELECT current_context_kind()) IS DISTINCT FROM 'system' THEN
+  IF (SELECT c.kind FROM concerto.context_now c) IS DISTINCT FROM 'system' THEN
     RAISE EXCEPTION 'directory accounts are the server''s to resolve'
       USING ERRCODE = 'insufficient_privilege';
   END IF;

@@ -19,8 +19,8 @@ SELECT enable_tenant_rls('tenant_outbound');
 -- The region's decision, not the hospital's: whatever SQL runs in a
 -- hospital's context cannot widen its own allow-list.
 CREATE POLICY region_inserts ON tenant_outbound AS RESTRICTIVE FOR INSERT
-  WITH CHECK ((SELECT is_regional()));
+  WITH CHECK ((SELECT c.regional FROM concerto.context_now c));
 CREATE POLICY region_updates ON tenant_outbound AS RESTRICTIVE FOR UPDATE
-  USING ((SELECT is_regional()));
+  USING ((SELECT c.regional FROM concerto.context_now c));
 CREATE POLICY region_deletes ON tenant_outbound AS RESTRICTIVE FOR DELETE
-  USING ((SELECT is_regional()));
+  USING ((SELECT c.regional FROM concerto.context_now c));

@@ -17,6 +17,7 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <poll.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -109,7 +110,7 @@ char *th_sql_as(const char *dbname, const char *kind, const char *tenant_code,
   PGconn *pg = connect_db(dbname);
   exec_or_abort(pg, "BEGIN", 0, NULL);
   const char *p[3] = {kind, tenant_code, username};
-  /* As the test's superuser (who may sign a context), then as the
+  /* As the test's superuser (who may write a context), then as the
    * application role, exactly as the server's requests run. */
   exec_or_abort(pg,
                 "SELECT concerto.context_set($1, (SELECT id FROM "
@@ -656,4 +657,74 @@ char *th_stream_finish(th_stream *st) {
   char *text = st->got.p;
   free(st);
   return text;
+}
+
+/* Reads the sink's stdout until its ready line (true) or its exit (false). */
+static bool sink_ready(int fd, int timeout_ms) {
+  char line[512];
+  size_t used = 0;
+  for (int waited = 0; waited < timeout_ms;) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int n = poll(&p, 1, 100);
+    if (n == 0) {
+      waited += 100;
+      continue;
+    }
+    if (n < 0 && errno == EINTR)
+      continue;
+    ssize_t got = read(fd, line + used, sizeof line - 1 - used);
+    if (got <= 0)
+      return false; /* the sink exited: port taken, or node missing */
+    used += (size_t)got;
+    line[used] = '\0';
+    if (strstr(line, "SMTP sink on"))
+      return true;
+    if (used == sizeof line - 1)
+      used = 0; /* unrelated chatter: keep looking */
+  }
+  return false;
+}
+
+th_smtp_sink th_smtp_sink_start(const char *mailbox) {
+  char node_path[600], sink_js[600], port[16];
+  snprintf(node_path, sizeof node_path, "%s/tests/browser/node_modules",
+           th_env("CONCERTO_SOURCE_DIR"));
+  snprintf(sink_js, sizeof sink_js, "%s/../shared/peers/smtp/smtp-sink.js",
+           th_env("CONCERTO_SOURCE_DIR"));
+  for (int attempt = 0; attempt < 20; attempt++) {
+    th_smtp_sink s = {.port = free_port()};
+    snprintf(port, sizeof port, "%d", s.port);
+    int fds[2];
+    if (pipe(fds) != 0)
+      abort();
+    fflush(NULL);
+    s.pid = fork();
+    if (s.pid == 0) {
+      setenv("NODE_PATH", node_path, 1);
+      dup2(fds[1], STDOUT_FILENO);
+      int null = open("/dev/null", O_WRONLY);
+      dup2(null, STDERR_FILENO);
+      close(fds[0]);
+      execlp("node", "node", sink_js, port, mailbox, (char *)NULL);
+      _exit(127);
+    }
+    close(fds[1]);
+    s.out_fd = fds[0];
+    if (sink_ready(s.out_fd, 30000))
+      return s;
+    th_smtp_sink_stop(&s);
+  }
+  fprintf(stderr, "harness: the SMTP sink did not start\n");
+  abort();
+}
+
+void th_smtp_sink_stop(th_smtp_sink *sink) {
+  if (sink->pid > 0) {
+    kill(sink->pid, SIGTERM);
+    waitpid(sink->pid, NULL, 0);
+    sink->pid = -1;
+  }
+  if (sink->out_fd >= 0)
+    close(sink->out_fd);
+  sink->out_fd = -1;
 }

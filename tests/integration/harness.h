@@ -128,6 +128,19 @@ th_stream *th_stream_start(const th_server *s, const th_client *c,
 /* Waits for the reader; returns the text read (caller frees). */
 char *th_stream_finish(th_stream *st);
 
+/* The SMTP sink of ../shared/peers/smtp, appending every message to
+ * `mailbox` (the path is only read). Listens on a free loopback port and is
+ * ready when this returns: the sink's "listening" line has been read, so the
+ * port is its own (if something else took the port first the sink exits and
+ * another port is tried). Aborts when no sink could start. */
+typedef struct th_smtp_sink {
+  pid_t pid;
+  int port;
+  int out_fd; /* the sink's stdout, kept open so its writes never fail */
+} th_smtp_sink;
+th_smtp_sink th_smtp_sink_start(const char *mailbox);
+void th_smtp_sink_stop(th_smtp_sink *sink);
+
 /* Runs the test cluster fixture script (start|stop|restart) for BASE. */
 int th_pg_fixture(const char *action, const char *base);
 

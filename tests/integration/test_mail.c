@@ -19,7 +19,7 @@
 #include "harness.h"
 
 static th_server srv;
-static pid_t sink = -1;
+static th_smtp_sink sink = {.pid = -1, .out_fd = -1};
 static char mailbox[128];
 static int smtp_port;
 
@@ -52,21 +52,8 @@ static int start(void **state) {
   (void)state;
   snprintf(mailbox, sizeof mailbox, "/tmp/concerto-mail-%d.log", (int)getpid());
   unlink(mailbox);
-  smtp_port = 21000 + (int)(getpid() % 20000);
-  char node_path[600], sink_js[600], port[16];
-  snprintf(node_path, sizeof node_path, "%s/tests/browser/node_modules",
-           th_env("CONCERTO_SOURCE_DIR"));
-  snprintf(sink_js, sizeof sink_js, "%s/../shared/peers/smtp/smtp-sink.js",
-           th_env("CONCERTO_SOURCE_DIR"));
-  snprintf(port, sizeof port, "%d", smtp_port);
-  sink = fork();
-  if (sink == 0) {
-    setenv("NODE_PATH", node_path, 1);
-    freopen("/dev/null", "w", stdout);
-    execlp("node", "node", sink_js, port, mailbox, (char *)NULL);
-    _exit(127);
-  }
-  sleep_ms(800); /* node starts the listener */
+  sink = th_smtp_sink_start(mailbox);
+  smtp_port = sink.port;
   char url[512], extra[512];
   th_db_create("it_mail", url, sizeof url);
   snprintf(extra, sizeof extra,
@@ -79,10 +66,7 @@ static int start(void **state) {
 
 static int stop(void **state) {
   (void)state;
-  if (sink > 0) {
-    kill(sink, SIGTERM);
-    waitpid(sink, NULL, 0);
-  }
+  th_smtp_sink_stop(&sink);
   unlink(mailbox);
   return th_server_stop(&srv, 30) == 0 ? 0 : -1;
 }

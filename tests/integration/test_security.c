@@ -175,34 +175,40 @@ static void application_role_cannot_forge_its_context(void **state) {
   assert_string_equal(st, "");
   assert_string_equal(v, "0");
   free(v);
-  /* A forged context is refused, loudly. */
+  /* The context lives in a table only the schema owner writes. */
   snprintf(sql, sizeof sql,
-           "SELECT set_config('app.context', 'v1:' || pg_backend_pid() || "
-           "':' || (extract(epoch FROM now()) * 1000000)::bigint || "
-           "':staff:%s:::1:' || repeat('0', 64), false); SELECT count(*) "
-           "FROM concerto.sites",
+           "INSERT INTO concerto.context_live VALUES (pg_backend_pid(), "
+           "pg_current_xact_id(), 'staff', %s, NULL, NULL, true)",
            hub_id);
   expect_state(sql, "42501");
-  /* So is a genuine one copied from another transaction. */
-  char *copied =
-      th_sql(DB, "SELECT current_setting('app.context') FROM (SELECT "
-                 "concerto.context_set('staff', NULL, NULL, NULL, true)) s");
-  assert_non_null(copied);
+  expect_state("UPDATE concerto.context_live SET regional = true", "42501");
+  expect_state("SELECT count(*) FROM concerto.context_live", "42501");
+  /* A context ends with its transaction: written and committed, it is
+   * nothing to the next transaction of the same connection. */
   snprintf(sql, sizeof sql,
-           "SELECT set_config('app.context', '%s', false); SELECT count(*) "
-           "FROM concerto.sites",
-           copied);
-  free(copied);
-  expect_state(sql, "42501");
-  /* Only the owner's functions may sign one, regional scope is for
+           "BEGIN; SELECT concerto.context_set('staff', %s, NULL, NULL, "
+           "false); SET LOCAL ROLE concerto_app; SELECT count(*) FROM "
+           "concerto.sites",
+           hub_id);
+  v = th_sql(DB, sql);
+  assert_string_equal(v, "1"); /* within its transaction it applies */
+  free(v);
+  snprintf(sql, sizeof sql,
+           "BEGIN; SELECT concerto.context_set('staff', %s, NULL, NULL, "
+           "true); COMMIT; SET ROLE concerto_app; SELECT count(*) FROM "
+           "concerto.sites",
+           hub_id);
+  v = th_sql(DB, sql);
+  assert_string_equal(v, "0");
+  free(v);
+  /* Only the owner's functions may write one, regional scope is for
    * regional administrators, and the system scope needs the server key. */
   expect_state("SELECT concerto.context_set('system', NULL, NULL, NULL, true)",
                "42501");
-  expect_state("SELECT concerto.context_sign('x')", "42501");
+  expect_state("SELECT concerto.context_guest(1)", "42501");
   expect_state("SELECT concerto.context_regional()", "42501");
   expect_state("SELECT concerto.context_system(repeat('a', 43), NULL, true)",
                "42501");
-  expect_state("SELECT secret FROM concerto.context_key", "42501");
   expect_state("SELECT key_hash FROM concerto.server_keys", "42501");
   /* The audit trail takes rows only from the core. */
   expect_state("INSERT INTO concerto.audit_log (actor_kind, action, outcome, "

@@ -31,7 +31,7 @@
   "Indicata trombolisi endovenosa entro 30 minuti; ricovero in stroke unit."
 
 static th_server srv;
-static pid_t sink = -1;
+static th_smtp_sink sink = {.pid = -1, .out_fd = -1};
 static char mailbox[128];
 
 /* Shared by the tests, which run in order. */
@@ -245,32 +245,8 @@ static int start(void **state) {
   snprintf(mailbox, sizeof mailbox, "/tmp/concerto-tc-mail-%d.log",
            (int)getpid());
   unlink(mailbox);
-  int smtp_port = 21000 + (int)((getpid() + 7919) % 20000);
-  char node_path[600], sink_js[600], port[16];
-  snprintf(node_path, sizeof node_path, "%s/tests/browser/node_modules",
-           th_env("CONCERTO_SOURCE_DIR"));
-  snprintf(sink_js, sizeof sink_js, "%s/../shared/peers/smtp/smtp-sink.js",
-           th_env("CONCERTO_SOURCE_DIR"));
-  snprintf(port, sizeof port, "%d", smtp_port);
-  sink = fork();
-  if (sink == 0) {
-    setenv("NODE_PATH", node_path, 1);
-    freopen("/dev/null", "w", stdout);
-    execlp("node", "node", sink_js, port, mailbox, (char *)NULL);
-    _exit(127);
-  }
-  /* Wait for the sink to listen (node may be slow to start). */
-  for (int i = 0; i < 100; i++) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_port = htons((uint16_t)smtp_port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-    close(fd);
-    if (ok)
-      break;
-    sleep_ms(100);
-  }
+  sink = th_smtp_sink_start(mailbox);
+  int smtp_port = sink.port;
   char url[512], extra[2048], modules[512];
   module_dir(modules, sizeof modules);
   th_db_create(DB, url, sizeof url);
@@ -329,10 +305,7 @@ static int start(void **state) {
 
 static int stop(void **state) {
   (void)state;
-  if (sink > 0) {
-    kill(sink, SIGTERM);
-    waitpid(sink, NULL, 0);
-  }
+  th_smtp_sink_stop(&sink);
   unlink(mailbox);
   return th_server_stop(&srv, 30) == 0 ? 0 : -1;
 }

@@ -21,28 +21,28 @@
 --                                     HUB or SPOKE updates; nobody deletes
 --   session_access    own rows, HUB   the HUB (the participants trigger)
 --
--- Policies read the context once per statement ((SELECT ...) subqueries):
--- concerto.current_tenant() and friends verify a signature (core migration
--- 0010) and must not run once per row.
+-- Policies read the core's context (core migration 0010) once per
+-- statement, from the view concerto.context_now: (SELECT c.tenant_id FROM
+-- concerto.context_now c) and friends.
 
--- The staff user of the transaction, from the core's signed context (the
+-- The staff user of the transaction, from the core's context (the
 -- app.user_id setting this read before could be set by any SQL).
 CREATE OR REPLACE FUNCTION current_user_id() RETURNS bigint
 LANGUAGE sql STABLE SET search_path = teleconsult, pg_catalog, pg_temp AS
-$$ SELECT concerto.current_user_id() $$;
+$$ SELECT user_id FROM concerto.context_now $$;
 
 -- Whether the caller belongs to the hospital owning session `sid`.
 CREATE FUNCTION session_owned(sid bigint) RETURNS boolean
 LANGUAGE sql STABLE SET search_path = teleconsult, pg_catalog, pg_temp AS
 $$ SELECT EXISTS (SELECT 1 FROM sessions s WHERE s.id = sid
-                  AND (s.tenant_id = (SELECT concerto.current_tenant())
-                       OR (SELECT concerto.is_regional()))) $$;
+                  AND (s.tenant_id = (SELECT c.tenant_id FROM concerto.context_now c)
+                       OR (SELECT c.regional FROM concerto.context_now c))) $$;
 
 -- Whether the caller is a staff participant of session `sid`.
 CREATE FUNCTION session_participant(sid bigint) RETURNS boolean
 LANGUAGE sql STABLE SET search_path = teleconsult, pg_catalog, pg_temp AS
 $$ SELECT EXISTS (SELECT 1 FROM session_access a WHERE a.session_id = sid
-                  AND a.user_id = (SELECT concerto.current_user_id())) $$;
+                  AND a.user_id = (SELECT c.user_id FROM concerto.context_now c)) $$;
 
 DO $$
 DECLARE
@@ -94,10 +94,10 @@ CREATE TRIGGER session_patients_guard BEFORE UPDATE ON session_patients
 
 CREATE POLICY author_insert ON documents FOR INSERT
   WITH CHECK ((session_owned(session_id) OR session_participant(session_id))
-              AND uploaded_by = (SELECT concerto.current_user_id()));
+              AND uploaded_by = (SELECT c.user_id FROM concerto.context_now c));
 CREATE POLICY author_insert ON comments FOR INSERT
   WITH CHECK ((session_owned(session_id) OR session_participant(session_id))
-              AND author_user_id = (SELECT concerto.current_user_id()));
+              AND author_user_id = (SELECT c.user_id FROM concerto.context_now c));
 
 DROP POLICY via_slot ON availability;
 CREATE POLICY read_via_slot ON availability FOR SELECT
@@ -105,87 +105,87 @@ CREATE POLICY read_via_slot ON availability FOR SELECT
 CREATE POLICY own_answer_insert ON availability FOR INSERT
   WITH CHECK (EXISTS (SELECT 1 FROM slots s WHERE s.id = slot_id)
               AND EXISTS (SELECT 1 FROM participants p WHERE p.id = participant_id
-                          AND p.user_id = (SELECT concerto.current_user_id())));
+                          AND p.user_id = (SELECT c.user_id FROM concerto.context_now c)));
 CREATE POLICY own_answer_update ON availability FOR UPDATE
   USING (EXISTS (SELECT 1 FROM participants p WHERE p.id = participant_id
-                 AND p.user_id = (SELECT concerto.current_user_id())))
+                 AND p.user_id = (SELECT c.user_id FROM concerto.context_now c)))
   WITH CHECK (EXISTS (SELECT 1 FROM participants p WHERE p.id = participant_id
-                      AND p.user_id = (SELECT concerto.current_user_id())));
+                      AND p.user_id = (SELECT c.user_id FROM concerto.context_now c)));
 
 -- Requests: both sides read; the SPOKE files one for a consultable group
 -- of the HUB it names; either side changes its state; nobody deletes.
 DROP POLICY requests_sides ON requests;
 CREATE POLICY sides_read ON requests FOR SELECT
-  USING (tenant_id = (SELECT concerto.current_tenant())
-         OR requester_tenant_id = (SELECT concerto.current_tenant())
-         OR (SELECT concerto.is_regional()));
+  USING (tenant_id = (SELECT c.tenant_id FROM concerto.context_now c)
+         OR requester_tenant_id = (SELECT c.tenant_id FROM concerto.context_now c)
+         OR (SELECT c.regional FROM concerto.context_now c));
 CREATE POLICY spoke_insert ON requests FOR INSERT
-  WITH CHECK ((SELECT concerto.is_regional())
-              OR (requester_tenant_id = (SELECT concerto.current_tenant())
+  WITH CHECK ((SELECT c.regional FROM concerto.context_now c)
+              OR (requester_tenant_id = (SELECT c.tenant_id FROM concerto.context_now c)
                   AND EXISTS (SELECT 1 FROM groups g
                               WHERE g.id = requests.group_id
                                 AND g.tenant_id = requests.tenant_id
                                 AND g.consultable)));
 CREATE POLICY sides_update ON requests FOR UPDATE
-  USING (tenant_id = (SELECT concerto.current_tenant())
-         OR requester_tenant_id = (SELECT concerto.current_tenant())
-         OR (SELECT concerto.is_regional()))
-  WITH CHECK (tenant_id = (SELECT concerto.current_tenant())
-              OR requester_tenant_id = (SELECT concerto.current_tenant())
-              OR (SELECT concerto.is_regional()));
+  USING (tenant_id = (SELECT c.tenant_id FROM concerto.context_now c)
+         OR requester_tenant_id = (SELECT c.tenant_id FROM concerto.context_now c)
+         OR (SELECT c.regional FROM concerto.context_now c))
+  WITH CHECK (tenant_id = (SELECT c.tenant_id FROM concerto.context_now c)
+              OR requester_tenant_id = (SELECT c.tenant_id FROM concerto.context_now c)
+              OR (SELECT c.regional FROM concerto.context_now c));
 
 DROP POLICY access_rows ON session_access;
 CREATE POLICY access_read ON session_access FOR SELECT
-  USING (user_id = (SELECT concerto.current_user_id())
-         OR tenant_id = (SELECT concerto.current_tenant()) OR (SELECT concerto.is_regional()));
+  USING (user_id = (SELECT c.user_id FROM concerto.context_now c)
+         OR tenant_id = (SELECT c.tenant_id FROM concerto.context_now c) OR (SELECT c.regional FROM concerto.context_now c));
 CREATE POLICY access_hub_insert ON session_access FOR INSERT
-  WITH CHECK (tenant_id = (SELECT concerto.current_tenant()) OR (SELECT concerto.is_regional()));
+  WITH CHECK (tenant_id = (SELECT c.tenant_id FROM concerto.context_now c) OR (SELECT c.regional FROM concerto.context_now c));
 CREATE POLICY access_hub_delete ON session_access FOR DELETE
-  USING (tenant_id = (SELECT concerto.current_tenant()) OR (SELECT concerto.is_regional()));
+  USING (tenant_id = (SELECT c.tenant_id FROM concerto.context_now c) OR (SELECT c.regional FROM concerto.context_now c));
 
 -- The remaining policies, once per statement as well.
 DROP POLICY sessions_read ON sessions;
 CREATE POLICY sessions_read ON sessions FOR SELECT USING
-  (tenant_id = (SELECT concerto.current_tenant()) OR (SELECT concerto.is_regional())
+  (tenant_id = (SELECT c.tenant_id FROM concerto.context_now c) OR (SELECT c.regional FROM concerto.context_now c)
    OR EXISTS (SELECT 1 FROM session_access a
-              WHERE a.session_id = id AND a.user_id = (SELECT concerto.current_user_id())));
+              WHERE a.session_id = id AND a.user_id = (SELECT c.user_id FROM concerto.context_now c)));
 DROP POLICY sessions_insert ON sessions;
 CREATE POLICY sessions_insert ON sessions FOR INSERT WITH CHECK
-  (tenant_id = (SELECT concerto.current_tenant()) OR (SELECT concerto.is_regional()));
+  (tenant_id = (SELECT c.tenant_id FROM concerto.context_now c) OR (SELECT c.regional FROM concerto.context_now c));
 DROP POLICY sessions_update ON sessions;
 CREATE POLICY sessions_update ON sessions FOR UPDATE
-  USING (tenant_id = (SELECT concerto.current_tenant()) OR (SELECT concerto.is_regional()))
-  WITH CHECK (tenant_id = (SELECT concerto.current_tenant()) OR (SELECT concerto.is_regional()));
+  USING (tenant_id = (SELECT c.tenant_id FROM concerto.context_now c) OR (SELECT c.regional FROM concerto.context_now c))
+  WITH CHECK (tenant_id = (SELECT c.tenant_id FROM concerto.context_now c) OR (SELECT c.regional FROM concerto.context_now c));
 DROP POLICY sessions_delete ON sessions;
 CREATE POLICY sessions_delete ON sessions FOR DELETE USING
-  (tenant_id = (SELECT concerto.current_tenant()) OR (SELECT concerto.is_regional()));
+  (tenant_id = (SELECT c.tenant_id FROM concerto.context_now c) OR (SELECT c.regional FROM concerto.context_now c));
 
 DROP POLICY groups_read ON groups;
 CREATE POLICY groups_read ON groups FOR SELECT USING
-  (tenant_id = (SELECT concerto.current_tenant()) OR consultable OR (SELECT concerto.is_regional()));
+  (tenant_id = (SELECT c.tenant_id FROM concerto.context_now c) OR consultable OR (SELECT c.regional FROM concerto.context_now c));
 DROP POLICY groups_insert ON groups;
 CREATE POLICY groups_insert ON groups FOR INSERT WITH CHECK
-  (tenant_id = (SELECT concerto.current_tenant()) OR (SELECT concerto.is_regional()));
+  (tenant_id = (SELECT c.tenant_id FROM concerto.context_now c) OR (SELECT c.regional FROM concerto.context_now c));
 DROP POLICY groups_update ON groups;
 CREATE POLICY groups_update ON groups FOR UPDATE
-  USING (tenant_id = (SELECT concerto.current_tenant()) OR (SELECT concerto.is_regional()))
-  WITH CHECK (tenant_id = (SELECT concerto.current_tenant()) OR (SELECT concerto.is_regional()));
+  USING (tenant_id = (SELECT c.tenant_id FROM concerto.context_now c) OR (SELECT c.regional FROM concerto.context_now c))
+  WITH CHECK (tenant_id = (SELECT c.tenant_id FROM concerto.context_now c) OR (SELECT c.regional FROM concerto.context_now c));
 DROP POLICY groups_delete ON groups;
 CREATE POLICY groups_delete ON groups FOR DELETE USING
-  (tenant_id = (SELECT concerto.current_tenant()) OR (SELECT concerto.is_regional()));
+  (tenant_id = (SELECT c.tenant_id FROM concerto.context_now c) OR (SELECT c.regional FROM concerto.context_now c));
 
 DROP POLICY members_write ON group_members;
 CREATE POLICY members_insert ON group_members FOR INSERT
   WITH CHECK (EXISTS (SELECT 1 FROM groups g WHERE g.id = group_id AND
-              (g.tenant_id = (SELECT concerto.current_tenant()) OR (SELECT concerto.is_regional()))));
+              (g.tenant_id = (SELECT c.tenant_id FROM concerto.context_now c) OR (SELECT c.regional FROM concerto.context_now c))));
 CREATE POLICY members_update ON group_members FOR UPDATE
   USING (EXISTS (SELECT 1 FROM groups g WHERE g.id = group_id AND
-         (g.tenant_id = (SELECT concerto.current_tenant()) OR (SELECT concerto.is_regional()))))
+         (g.tenant_id = (SELECT c.tenant_id FROM concerto.context_now c) OR (SELECT c.regional FROM concerto.context_now c))))
   WITH CHECK (EXISTS (SELECT 1 FROM groups g WHERE g.id = group_id AND
-              (g.tenant_id = (SELECT concerto.current_tenant()) OR (SELECT concerto.is_regional()))));
+              (g.tenant_id = (SELECT c.tenant_id FROM concerto.context_now c) OR (SELECT c.regional FROM concerto.context_now c))));
 CREATE POLICY members_delete ON group_members FOR DELETE
   USING (EXISTS (SELECT 1 FROM groups g WHERE g.id = group_id AND
-         (g.tenant_id = (SELECT concerto.current_tenant()) OR (SELECT concerto.is_regional()))));
+         (g.tenant_id = (SELECT c.tenant_id FROM concerto.context_now c) OR (SELECT c.regional FROM concerto.context_now c))));
 
 -- A guest's link, found before any hospital is known. On a match the
 -- function itself binds the transaction to the session's hospital as a
