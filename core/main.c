@@ -12,14 +12,16 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "app_assemble.h"
 #include "core_routes.h"
 #include "log.h"
 #include "migrate.h"
 #include "admin_cli.h"
 #include "bootstrap.h"
 #include "events.h"
-#include "mail.h"
-#include "sms.h"
+#include "module_registry.h"
+#include "services_config.h"
+#include "tenant_cache.h"
 #include "notify.h"
 #include "scripts.h"
 
@@ -148,7 +150,8 @@ int main(int argc, char **argv) {
   static app a;
   config_defaults(&a.cfg);
   char err[512];
-  if (!config_load(&a.cfg, config_path, err, sizeof err)) {
+  if (!config_load(&a.cfg, config_path, err, sizeof err) ||
+      !services_config_check(&a.cfg, err, sizeof err)) {
     log_msg(CONCERTO_LOG_ERROR, NULL, NULL, "configuration: %s", err);
     config_free(&a.cfg);
     return 2;
@@ -167,10 +170,6 @@ int main(int argc, char **argv) {
                        a.cfg.db_acquire_timeout_ms);
   a.tenants = tenant_cache_new(a.app_conninfo, a.app_user, a.server_key);
   a.events = events_new();
-  if (a.events) {
-    mail_service_register(&a);
-    sms_service_register(&a);
-  }
   if (a.cfg.event_workers > 0)
     a.event_pool = db_pool_new(a.app_conninfo, a.app_user, a.cfg.event_workers,
                                a.cfg.db_acquire_timeout_ms);
@@ -179,6 +178,7 @@ int main(int argc, char **argv) {
   a.notify = notify_hub_new(a.app_conninfo, a.app_user);
   a.router = router_new();
   if (!a.pool || !a.router || !a.tenants || !a.events ||
+      !app_assemble(&a, err, sizeof err) ||
       !core_routes_register(&a, err, sizeof err)) {
     log_msg(CONCERTO_LOG_ERROR, NULL, NULL, "start-up: %s", err);
     goto out;

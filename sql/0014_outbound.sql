@@ -1,5 +1,5 @@
 -- Where the server may connect on a hospital's behalf (its webhooks, its
--- directory): the region's allow-list per hospital (core/outbound_policy.c,
+-- directory): the region's allow-list per hospital (core/outbound/outbound_policy.c,
 -- docs/security.md "Outbound connections"). No row is the default policy:
 -- public addresses only, TLS required. Only regional administrators change
 -- a row (the route requires it); hospital administrators read their own

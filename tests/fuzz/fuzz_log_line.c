@@ -1,5 +1,5 @@
-/* libFuzzer target: arbitrary bytes as log values (core/json_text.c) and
- * as the arguments of libmicrohttpd's messages (core/mhd_message.c). The
+/* libFuzzer target: arbitrary bytes as log values (core/base/json_text.c) and
+ * as the arguments of libmicrohttpd's messages (core/http/mhd_message.c). The
  * line must always be one JSON object on one line that jansson parses,
  * and no value may come out longer than its cap. */
 #include <stdarg.h>

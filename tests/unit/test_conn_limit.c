@@ -1,4 +1,4 @@
-/* Connections per client address (core/conn_limit.c). */
+/* Connections per client address (core/http/conn_limit.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* The log line writer (core/json_text.c): every line it ends, whatever the
+/* The log line writer (core/base/json_text.c): every line it ends, whatever the
  * values, is one JSON object on one line - checked by parsing it back with
  * jansson - and each value is escaped and bounded. */
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* Log lines as the server writes them (core/log.c): whatever a client puts
+/* Log lines as the server writes them (core/base/log.c): whatever a client puts
  * in a value - a 2000-byte method, invalid UTF-8, control characters - every
  * line on stderr must be one JSON object, and values stay bounded. stderr is
  * redirected to a file for each test and read back line by line. */

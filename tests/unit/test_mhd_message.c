@@ -1,8 +1,9 @@
-/* libmicrohttpd's own messages on their way to the log (core/mhd_message.c):
- * the formats below are copied from libmicrohttpd 0.9.75's connection.c and
- * daemon.c. The request URL, which can name a patient, never survives; the
- * message's own text, numbers and error descriptions do. Each result is
- * also written as a log line and parsed back. */
+/* libmicrohttpd's own messages on their way to the log
+ * (core/http/mhd_message.c): the formats below are copied from libmicrohttpd
+ * 0.9.75's connection.c and daemon.c. The request URL, which can name a
+ * patient, never survives; the message's own text, numbers and error
+ * descriptions do. Each result is also written as a log line and parsed back.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

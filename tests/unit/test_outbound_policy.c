@@ -1,7 +1,8 @@
-/* The outbound destination policy (core/outbound_policy.c): every special
- * range at its first and last address and just outside, the IPv6 forms that
- * carry an IPv4 address (mapped, compatible, translated, NAT64, 6to4), CIDR
- * parsing, allow-lists, the plaintext rule and the save-time resolution. */
+/* The outbound destination policy (core/outbound/outbound_policy.c): every
+ * special range at its first and last address and just outside, the IPv6 forms
+ * that carry an IPv4 address (mapped, compatible, translated, NAT64, 6to4),
+ * CIDR parsing, allow-lists, the plaintext rule and the save-time resolution.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* The edge check of path, query and header text (core/utf8.c). */
+/* The edge check of path, query and header text (core/base/utf8.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,0 +1,493 @@
+#include "events.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "log.h"
+#include "request.h"
+
+#define EVENT_PAYLOAD_MAX (256u << 10)
+#define EVENT_BACKOFF_CAP_MS (3600u * 1000u)
+#define UNKNOWN_SUBSCRIBER_DELAY "60 seconds"
+
+#define SINKS_MAX 8
+
+struct events {
+  event_subscriber *subs;
+  size_t count;
+  const event_sink *sinks[SINKS_MAX]; /* borrowed, static in their layers */
+  size_t nsinks;
+  char *publish_sql; /* rebuilt when a sink is added */
+  pthread_t *threads;
+  unsigned nthreads;
+  atomic_bool stop;
+};
+
+static char *build_publish_sql(const events *e);
+
+events *events_new(void) {
+  events *e = calloc(1, sizeof(events));
+  if (e && !(e->publish_sql = build_publish_sql(e))) {
+    free(e);
+    return NULL;
+  }
+  return e;
+}
+
+void events_free(events *e) {
+  if (!e)
+    return;
+  for (size_t i = 0; i < e->count; i++) {
+    free(e->subs[i].key);
+    free(e->subs[i].name);
+  }
+  free(e->subs);
+  free(e->threads);
+  free(e->publish_sql);
+  free(e);
+}
+
+bool event_name_valid(const char *name) {
+  if (!name || !(*name >= 'a' && *name <= 'z') || strlen(name) > 100)
+    return false;
+  int dots = 0;
+  for (const char *p = name; *p; p++) {
+    if (*p == '.') {
+      if (!(p[1] >= 'a' && p[1] <= 'z'))
+        return false;
+      dots++;
+    } else if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+                 *p == '_')) {
+      return false;
+    }
+  }
+  return dots >= 1;
+}
+
+bool events_add_subscriber(events *e, const char *module, const char *name,
+                           uint32_t version, concerto_event_handler handler,
+                           void *userdata) {
+  char key[200];
+  snprintf(key, sizeof key, "module:%s:%s@%u", module, name, version);
+  if (events_find(e, key))
+    return false;
+  event_subscriber *grown = realloc(e->subs, (e->count + 1) * sizeof *grown);
+  if (!grown)
+    return false;
+  e->subs = grown;
+  e->subs[e->count++] = (event_subscriber){strdup(key), strdup(name), version,
+                                           handler,     userdata,     module};
+  return true;
+}
+
+const event_subscriber *events_find(const events *e, const char *key) {
+  for (size_t i = 0; i < e->count; i++)
+    if (strcmp(e->subs[i].key, key) == 0)
+      return &e->subs[i];
+  return NULL;
+}
+
+/* ---- subscriber kinds ---- */
+
+/* The outbox insert: the event, one delivery per module subscriber ($5),
+ * and what each sink's fan-out selects from "e". No RETURNING: RLS would
+ * then also apply the read policy, which a regional event (no hospital)
+ * does not pass. */
+static char *build_publish_sql(const events *e) {
+  size_t len = 1024;
+  for (size_t i = 0; i < e->nsinks; i++)
+    len += strlen(e->sinks[i]->fanout_sql) + 16;
+  char *sql = malloc(len);
+  if (!sql)
+    return NULL;
+  snprintf(sql, len, "%s",
+           "WITH e AS (SELECT nextval('concerto.events_id_seq') AS id, "
+           "concerto.current_tenant() AS tenant_id), ins AS (INSERT INTO "
+           "concerto.events (id, name, version, tenant_id, payload, "
+           "request_id) SELECT id, $1, $2::integer, tenant_id, $3::jsonb, $4 "
+           "FROM e) INSERT INTO concerto.event_deliveries (subscriber, "
+           "event_id, tenant_id) SELECT s, e.id, e.tenant_id FROM e, "
+           "unnest($5::text[]) AS s");
+  for (size_t i = 0; i < e->nsinks; i++) {
+    strcat(sql, " UNION ALL ");
+    strcat(sql, e->sinks[i]->fanout_sql);
+  }
+  return sql;
+}
+
+bool events_add_sink(events *e, const event_sink *sink) {
+  if (!sink || !sink->prefix || !sink->fanout_sql || !sink->deliver ||
+      e->nsinks == SINKS_MAX || strncmp(sink->prefix, "module:", 7) == 0)
+    return false;
+  for (size_t i = 0; i < e->nsinks; i++)
+    if (strcmp(e->sinks[i]->prefix, sink->prefix) == 0)
+      return false;
+  e->sinks[e->nsinks++] = sink;
+  char *sql = build_publish_sql(e);
+  if (!sql) {
+    e->nsinks--;
+    return false;
+  }
+  free(e->publish_sql);
+  e->publish_sql = sql;
+  return true;
+}
+
+static const event_sink *sink_of(const events *e, const char *subscriber) {
+  for (size_t i = 0; i < e->nsinks; i++)
+    if (strncmp(subscriber, e->sinks[i]->prefix, strlen(e->sinks[i]->prefix)) ==
+        0)
+      return e->sinks[i];
+  return NULL;
+}
+
+/* ---- publishing ---- */
+
+concerto_status events_publish(concerto_request *req, const char *name,
+                               uint32_t version, json_t *payload) {
+  concerto_status st = CONCERTO_OK;
+  char *text = NULL;
+  if (!event_name_valid(name) || version < 1 || version > 1000 ||
+      !json_is_object(payload)) {
+    st = CONCERTO_ERR_INVALID;
+    goto out;
+  }
+  text = json_dumps(payload, JSON_COMPACT);
+  if (!text || strlen(text) > EVENT_PAYLOAD_MAX) {
+    st = text ? CONCERTO_ERR_TOO_LARGE : CONCERTO_ERR_NOMEM;
+    goto out;
+  }
+  /* The module subscribers of this name and version, as a text[] literal:
+   * keys are [a-z0-9_.:@] only, so no quoting is needed. */
+  const events *e = req->app->events;
+  size_t cap = 3;
+  for (size_t i = 0; i < e->count; i++)
+    cap += strlen(e->subs[i].key) + 1;
+  char *keys = arena_alloc(&req->arena, cap);
+  if (!keys) {
+    st = CONCERTO_ERR_NOMEM;
+    goto out;
+  }
+  strcpy(keys, "{");
+  for (size_t i = 0; i < e->count; i++)
+    if (e->subs[i].version == version && strcmp(e->subs[i].name, name) == 0) {
+      if (keys[1])
+        strcat(keys, ",");
+      strcat(keys, e->subs[i].key);
+    }
+  strcat(keys, "}");
+  char vtext[16];
+  snprintf(vtext, sizeof vtext, "%u", version);
+  const char *params[5] = {name, vtext, text, req->id, keys};
+  st = request_query(req, e->publish_sql, 5, params, NULL);
+  if (st == CONCERTO_OK)
+    st = request_query(req, "SELECT pg_notify('concerto_events', '')", 0, NULL,
+                       NULL);
+out:
+  free(text);
+  json_decref(payload);
+  return st;
+}
+
+/* ---- dispatching ---- */
+
+typedef struct delivery {
+  char subscriber[200];
+  char event_id[24];
+  int attempts;
+  char name[104];
+  uint32_t version;
+  char tenant_id[24]; /* "" = regional */
+  char *payload;      /* malloc'ed JSON text */
+} delivery;
+
+static void sleep_ms(unsigned ms) {
+  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+static bool exec_cmd(db_conn *c, const char *sql) {
+  return db_conn_command(c, sql) == CONCERTO_OK;
+}
+
+/* The dispatcher acts for itself (the server key): across hospitals to
+ * claim and record deliveries, for the event's hospital (none for a
+ * regional event) while a subscriber runs. */
+bool events_scope(app *a, db_conn *c, const char *tenant_id, bool regional) {
+  const char *p[3] = {a->server_key, tenant_id && *tenant_id ? tenant_id : NULL,
+                      regional ? "true" : "false"};
+  PGresult *r = NULL;
+  concerto_status st = db_conn_exec(
+      c, "SELECT concerto.context_system($1, $2::bigint, $3::boolean)", 3, p,
+      &r, NULL);
+  if (r)
+    PQclear(r);
+  return st == CONCERTO_OK;
+}
+
+static bool begin_regional(app *a, db_conn *c) {
+  if (!exec_cmd(c, "BEGIN"))
+    return false;
+  if (events_scope(a, c, NULL, true))
+    return true;
+  exec_cmd(c, "ROLLBACK");
+  return false;
+}
+
+/* Claims the most overdue pending delivery (row locked until the end of
+ * the transaction left open on success). */
+static bool claim(app *a, db_conn *c, delivery *d) {
+  if (!begin_regional(a, c))
+    return false;
+  PGresult *r = NULL;
+  concerto_status st = db_conn_exec(
+      c,
+      "SELECT d.subscriber, d.event_id::text, d.attempts, e.name, e.version, "
+      "coalesce(e.tenant_id::text, ''), e.payload::text FROM "
+      "concerto.event_deliveries d JOIN concerto.events e ON e.id = "
+      "d.event_id WHERE d.state = 'pending' AND d.next_attempt_at <= now() "
+      "ORDER BY d.next_attempt_at, d.event_id LIMIT 1 FOR UPDATE OF d SKIP "
+      "LOCKED",
+      0, NULL, &r, NULL);
+  if (st != CONCERTO_OK || PQntuples(r) != 1) {
+    if (r)
+      PQclear(r);
+    exec_cmd(c, "ROLLBACK");
+    return false;
+  }
+  snprintf(d->subscriber, sizeof d->subscriber, "%s", PQgetvalue(r, 0, 0));
+  snprintf(d->event_id, sizeof d->event_id, "%s", PQgetvalue(r, 0, 1));
+  d->attempts = atoi(PQgetvalue(r, 0, 2));
+  snprintf(d->name, sizeof d->name, "%s", PQgetvalue(r, 0, 3));
+  d->version = (uint32_t)atoi(PQgetvalue(r, 0, 4));
+  snprintf(d->tenant_id, sizeof d->tenant_id, "%s", PQgetvalue(r, 0, 5));
+  d->payload = strdup(PQgetvalue(r, 0, 6));
+  PQclear(r);
+  return true;
+}
+
+static bool mark_done(db_conn *c, const delivery *d) {
+  const char *p[2] = {d->subscriber, d->event_id};
+  PGresult *r = NULL;
+  concerto_status st = db_conn_exec(
+      c,
+      "UPDATE concerto.event_deliveries SET state = 'done', done_at = now(), "
+      "attempts = attempts + 1, last_error = NULL WHERE subscriber = $1 AND "
+      "event_id = $2::bigint",
+      2, p, &r, NULL);
+  if (r)
+    PQclear(r);
+  return st == CONCERTO_OK && exec_cmd(c, "COMMIT");
+}
+
+/* Records a failed attempt: retry later with exponential backoff, or dead
+ * after the last attempt. With `claimed`, in the claiming transaction
+ * (the handler's effects already undone to a savepoint): the row stays
+ * locked from the claim to this record, so no other dispatcher can take
+ * the delivery in between and send it twice. Otherwise (the claiming
+ * transaction is gone, e.g. its COMMIT failed) in a transaction of its
+ * own, changing the row only if nobody has moved it on meanwhile. */
+static void mark_failed(app *a, db_conn *c, const delivery *d,
+                        const char *error, bool claimed) {
+  int attempts = d->attempts + 1;
+  unsigned long long delay = a->cfg.event_retry_base_ms;
+  for (int i = 1; i < attempts && delay < EVENT_BACKOFF_CAP_MS; i++)
+    delay *= 2;
+  if (delay > EVENT_BACKOFF_CAP_MS)
+    delay = EVENT_BACKOFF_CAP_MS;
+  bool dead = (unsigned)attempts >= a->cfg.event_max_attempts;
+  char att[16], ms[24];
+  snprintf(att, sizeof att, "%d", attempts);
+  snprintf(ms, sizeof ms, "%llu", delay);
+  char before[16];
+  snprintf(before, sizeof before, "%d", d->attempts);
+  const char *p[7] = {
+      d->subscriber, d->event_id, att, error, dead ? "dead" : "pending", ms,
+      before};
+  PGresult *r = NULL;
+  if ((claimed || begin_regional(a, c)) &&
+      db_conn_exec(c,
+                   "UPDATE concerto.event_deliveries SET attempts = "
+                   "$3::integer, last_error = left($4, 500), state = $5, "
+                   "next_attempt_at = now() + make_interval(secs => "
+                   "$6::double precision / 1000) WHERE subscriber = $1 AND "
+                   "event_id = $2::bigint AND state = 'pending' AND attempts "
+                   "= $7::integer",
+                   7, p, &r, NULL) == CONCERTO_OK)
+    exec_cmd(c, "COMMIT");
+  else
+    exec_cmd(c, "ROLLBACK");
+  if (r)
+    PQclear(r);
+  log_msg(dead ? CONCERTO_LOG_ERROR : CONCERTO_LOG_WARN, "events", NULL,
+          "delivery of event %s to %s failed (attempt %d%s): %s", d->event_id,
+          d->subscriber, attempts, dead ? ", now dead" : "", error);
+}
+
+/* Runs a module handler inside the claimed transaction, scoped to the
+ * event's hospital and the module's schema. */
+static bool deliver_module(app *a, db_conn *c, const delivery *d,
+                           const event_subscriber *s, char *err,
+                           size_t errlen) {
+  json_t *payload = json_loads(d->payload, 0, NULL);
+  char *scope = NULL;
+  if (asprintf(&scope, "SET LOCAL search_path TO %s, public", s->module) < 0)
+    scope = NULL;
+  if (!payload || !scope || !exec_cmd(c, scope) ||
+      !events_scope(a, c, d->tenant_id, false)) {
+    free(scope);
+    json_decref(payload);
+    snprintf(err, errlen, "cannot prepare the delivery transaction");
+    return false;
+  }
+  free(scope);
+  concerto_request *ctx = request_new(a, NULL, "EVENT", d->name);
+  if (!ctx) {
+    json_decref(payload);
+    snprintf(err, errlen, "out of memory");
+    return false;
+  }
+  ctx->db = c;
+  ctx->in_tx = true;
+  ctx->db_lent = true;
+  ctx->caller.kind = CALLER_ANONYMOUS;
+  ctx->caller.tenant_id = d->tenant_id[0] ? d->tenant_id : NULL;
+  ctx->caller.username = "events";
+  concerto_event ev = {sizeof ev,
+                       d->event_id,
+                       d->name,
+                       d->version,
+                       d->tenant_id[0] ? d->tenant_id : NULL,
+                       payload};
+  concerto_status st = s->handler(ctx, &ev, s->userdata);
+  bool ok = st == CONCERTO_OK;
+  if (!ok)
+    snprintf(err, errlen, "handler returned status %d", (int)st);
+  /* The handler's audit rows commit with its effects. */
+  if (ok && ctx->audit_head &&
+      a->hooks.flush_audit(ctx, c, false) != CONCERTO_OK) {
+    ok = false;
+    snprintf(err, errlen, "audit rows could not be written");
+  }
+  ok = ok && events_scope(a, c, NULL, true);
+  ctx->db = NULL;
+  request_free(ctx);
+  json_decref(payload);
+  return ok;
+}
+
+static void dispatch_one(app *a, db_conn *c, delivery *d) {
+  char err[512] = "";
+  bool ok;
+  const event_sink *sink;
+  /* What the subscriber does can be undone without losing the claim. */
+  if (!exec_cmd(c, "SAVEPOINT delivery")) {
+    exec_cmd(c, "ROLLBACK");
+    return;
+  }
+  if (strncmp(d->subscriber, "module:", 7) == 0) {
+    const event_subscriber *s = events_find(a->events, d->subscriber);
+    if (!s) {
+      /* Another server may run that module: leave it to them for now. */
+      const char *p[2] = {d->subscriber, d->event_id};
+      PGresult *r = NULL;
+      db_conn_exec(c,
+                   "UPDATE concerto.event_deliveries SET next_attempt_at = "
+                   "now() + interval '" UNKNOWN_SUBSCRIBER_DELAY "', "
+                   "last_error = 'subscriber not loaded on this server' WHERE "
+                   "subscriber = $1 AND event_id = $2::bigint",
+                   2, p, &r, NULL);
+      if (r)
+        PQclear(r);
+      exec_cmd(c, "COMMIT");
+      return;
+    }
+    ok = deliver_module(a, c, d, s, err, sizeof err);
+  } else if ((sink = sink_of(a->events, d->subscriber))) {
+    event_delivery view = {d->subscriber, d->event_id,  d->name,
+                           d->version,    d->tenant_id, d->payload};
+    ok = sink->deliver(a, c, &view, err, sizeof err);
+  } else {
+    ok = false;
+    snprintf(err, sizeof err, "unknown subscriber kind");
+  }
+  if (ok && mark_done(c, d))
+    return;
+  /* The rollback to the savepoint also undoes the subscriber's scope
+   * (SET LOCAL), back to the claim's. */
+  if (!ok && exec_cmd(c, "ROLLBACK TO SAVEPOINT delivery")) {
+    mark_failed(a, c, d, err[0] ? err : "the subscriber failed", true);
+    return;
+  }
+  exec_cmd(c, "ROLLBACK");
+  mark_failed(a, c, d, err[0] ? err : "commit failed", false);
+}
+
+static void *worker(void *arg) {
+  app *a = arg;
+  db_conn *c = NULL;
+  while (!atomic_load(&a->events->stop)) {
+    if (!c || db_conn_is_broken(c)) {
+      if (c)
+        db_pool_release(a->event_pool, c, true);
+      concerto_status st;
+      c = db_pool_acquire(a->event_pool, &st);
+      if (!c || !exec_cmd(c, "LISTEN concerto_events")) {
+        if (c)
+          db_pool_release(a->event_pool, c, true);
+        c = NULL;
+        sleep_ms(1000);
+        continue;
+      }
+    }
+    delivery d = {0};
+    if (claim(a, c, &d)) {
+      dispatch_one(a, c, &d);
+      free(d.payload);
+      continue;
+    }
+    /* Nothing due: sleep until a NOTIFY or a retry may be due. */
+    PGconn *pg = db_conn_pg(c);
+    struct pollfd pfd = {PQsocket(pg), POLLIN, 0};
+    unsigned wait =
+        a->cfg.event_retry_base_ms < 1000 ? a->cfg.event_retry_base_ms : 1000;
+    if (poll(&pfd, 1, (int)wait) > 0) {
+      PQconsumeInput(pg);
+      PGnotify *n;
+      while ((n = PQnotifies(pg)))
+        PQfreemem(n);
+    }
+  }
+  if (c)
+    db_pool_release(a->event_pool, c, false);
+  return NULL;
+}
+
+bool events_start(app *a, unsigned workers) {
+  events *e = a->events;
+  if (workers == 0 || !a->event_pool)
+    return true;
+  e->threads = calloc(workers, sizeof *e->threads);
+  if (!e->threads)
+    return false;
+  for (unsigned i = 0; i < workers; i++)
+    if (pthread_create(&e->threads[e->nthreads], NULL, worker, a) == 0)
+      e->nthreads++;
+  return e->nthreads == workers;
+}
+
+void events_stop(app *a) {
+  if (!a->events)
+    return;
+  atomic_store(&a->events->stop, true);
+  for (unsigned i = 0; i < a->events->nthreads; i++)
+    pthread_join(a->events->threads[i], NULL);
+  a->events->nthreads = 0;
+}

@@ -1,0 +1,87 @@
+/* Events: subscribers registered by modules, publish into the outbox (in
+ * the publisher's transaction), and the dispatchers that deliver due
+ * events to module handlers and hospital webhooks with retries, backoff and
+ * a dead-letter state. See sql/0005_events.sql and docs/events.md. */
+#ifndef CONCERTO_CORE_EVENTS_H
+#define CONCERTO_CORE_EVENTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "concerto/host.h"
+#include "db_pool.h"
+
+typedef struct app app;
+typedef struct events events;
+
+typedef struct event_subscriber {
+  char *key; /* "module:<module>:<name>@<version>", the delivery's subscriber */
+  char *name;
+  uint32_t version;
+  concerto_event_handler handler;
+  void *userdata;
+  const char *module; /* borrowed from the module record */
+} event_subscriber;
+
+/* Owned by the app. */
+events *events_new(void);
+void events_free(events *e);
+/* Adds a subscriber (strings copied). False on a duplicate key. */
+bool events_add_subscriber(events *e, const char *module, const char *name,
+                           uint32_t version, concerto_event_handler handler,
+                           void *userdata);
+const event_subscriber *events_find(const events *e, const char *key);
+
+/* Starts `workers` dispatcher threads for the app; stops them. */
+bool events_start(app *a, unsigned workers);
+void events_stop(app *a);
+
+/* Publishes event name@version with `payload` (taken, also on failure)
+ * in the request's transaction: one outbox row and one delivery per
+ * subscriber (modules, then every sink's fan-out). The host table's
+ * publish entry. */
+concerto_status events_publish(concerto_request *req, const char *name,
+                               uint32_t version, json_t *payload);
+
+/* ---- subscriber kinds besides modules ---- */
+
+/* One claimed delivery as a sink sees it; every string is borrowed for the
+ * duration of the deliver call. */
+typedef struct event_delivery {
+  const char *subscriber; /* the sink's prefix and its own id */
+  const char *event_id, *name;
+  uint32_t version;
+  const char *tenant_id; /* "" for a regional event */
+  const char *payload;   /* JSON text */
+} event_delivery;
+
+/* A kind of subscriber registered by the layer that delivers it (the
+ * hospital's webhooks, its Lua on_event rule), so the outbox needs to know
+ * none of them by name. */
+typedef struct event_sink {
+  /* Subscriber keys of this kind start with it ("webhook:"); not "module:". */
+  const char *prefix;
+  /* One SELECT of (subscriber, event_id, tenant_id) rows, appended to the
+   * outbox insert with UNION ALL: it may read the CTE e(id, tenant_id) of
+   * the new event and $1, the event's name. */
+  const char *fanout_sql;
+  /* Delivers d on connection c inside the claimed transaction, after a
+   * savepoint (whatever it changes is undone if it fails) and in the
+   * regional scope; call events_scope to act for the event's hospital.
+   * False with a reason in err: retried with backoff, then dead. */
+  bool (*deliver)(app *a, db_conn *c, const event_delivery *d, char *err,
+                  size_t errlen);
+} event_sink;
+
+/* Adds a kind before events_start; `sink` is borrowed for the life of e
+ * (make it static). False on a duplicate or reserved prefix, or when full. */
+bool events_add_sink(events *e, const event_sink *sink);
+
+/* Sets the transaction's context on c as the server itself: for the
+ * hospital tenant_id (NULL or "" = none), or region-wide when `regional`. */
+bool events_scope(app *a, db_conn *c, const char *tenant_id, bool regional);
+
+/* Event name rule: [a-z][a-z0-9_]* words joined by dots, at least two. */
+bool event_name_valid(const char *name);
+
+#endif

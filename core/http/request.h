@@ -1,0 +1,218 @@
+/* The request object handed to handlers, and the core's side of its life:
+ * creation on the first libmicrohttpd callback, body accumulation under the
+ * size limit, dispatch, transaction end and the response. */
+#ifndef CONCERTO_CORE_REQUEST_H
+#define CONCERTO_CORE_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "app.h"
+#include "arena.h"
+#include "caller.h"
+#include "db_pool.h"
+#include "router.h"
+
+/* Where credentials travel: the HTTP layer checks they are present before
+ * reading an upload; the identity layer checks what they are worth. */
+#define SESSION_COOKIE "concerto_session"
+#define CSRF_HEADER "X-CSRF-Token"
+#define TENANT_HEADER "X-Concerto-Tenant"
+
+typedef struct resp_header {
+  const char *name, *value; /* arena */
+  struct resp_header *next;
+} resp_header;
+
+/* An audit row waiting for the end of the request's transaction. */
+typedef struct audit_entry {
+  const char *action, *resource, *patient_id, *outcome, *tenant_id; /* arena */
+  struct audit_entry *next;
+} audit_entry;
+
+struct concerto_result {
+  PGresult *pg; /* cleared by the core after the response */
+  struct concerto_result *next;
+};
+
+/* A response built later by its owner, a layer above HTTP (the events
+ * layer's live streams): `make` builds the libmicrohttpd response and takes
+ * `state`; `discard` frees a state that never reached a response. */
+typedef struct request_stream {
+  void *state;
+  struct MHD_Response *(*make)(void *state);
+  void (*discard)(void *state);
+} request_stream;
+
+struct concerto_request {
+  app *app;
+  struct MHD_Connection *conn;
+  arena arena;
+  char id[24];
+  const char *method; /* owned by libmicrohttpd for the request's life */
+  const char *url;
+  struct timespec started;
+
+  route_match match;
+  route_target *route; /* NULL when unmatched */
+
+  /* Body: malloc'ed, grows up to cfg.max_body_bytes. */
+  char *body;
+  size_t body_len, body_cap;
+  bool body_too_large;
+  json_t *json; /* parsed lazily, owned */
+
+  /* Upload (a CONCERTO_ROUTE_UPLOAD route, found on the first callback):
+   * the body streams into a temp file of the blob store, never into
+   * `body`, up to cfg.max_upload_bytes. The file is opened by the first
+   * byte; request_free deletes it unless req_upload took it. */
+  bool is_upload;
+  bool upload_failed;             /* an I/O error: answered 500 */
+  struct blob_writer *upload;     /* owned; NULL when empty or dropped */
+  uint64_t upload_len;            /* bytes received */
+  const concerto_blob *upload_as; /* arena; set once req_upload took it */
+
+  /* Response, built by the handler, sent after the transaction ended. */
+  bool responded;
+  unsigned status;
+  const char *content_type; /* arena or static */
+  char *resp_body;          /* malloc'ed; handed to libmicrohttpd */
+  size_t resp_len;
+  int resp_fd;           /* static file, or -1 */
+  request_stream stream; /* state NULL: none */
+  size_t resp_fd_size;
+  resp_header *headers;
+
+  /* Database. */
+  db_conn *db;
+  bool in_tx;
+  bool db_lent; /* db belongs to an event dispatcher, which ends the tx */
+  struct concerto_result *results;
+  /* SQLSTATE of the last failed statement ("" = none): a handler that
+   * returns the failure unanswered gets 400 for bad data (class 22) and 403
+   * for a refused write (42501, row-level security), not a 500. */
+  char last_sqlstate[6];
+
+  /* Identity, filled by auth_authorize before the handler runs. */
+  caller caller;
+  char client_addr[64]; /* numeric address of the peer */
+
+  /* Audit rows, written right before COMMIT (or after a ROLLBACK, in a
+   * transaction of their own, so failures and denials are kept too). */
+  audit_entry *audit_head, **audit_tail;
+
+  /* Called after a successful COMMIT (e.g. refresh a cache). */
+  void (*after_commit)(app *a);
+};
+
+/* Allocates a request for one HTTP exchange; NULL on out-of-memory. */
+concerto_request *request_new(app *a, struct MHD_Connection *conn,
+                              const char *method, const char *url);
+/* Ends the transaction (if any) and releases everything. */
+void request_free(concerto_request *req);
+
+/* On the first callback: answers 414 uri_too_long when the request line,
+ * or 431 headers_too_large when the line and headers together, exceed
+ * limits.max_header_bytes (core/http/request_head.c). Returns true when it
+ * answered. `version` (libmicrohttpd's, may be NULL) is only read. */
+bool request_check_head(concerto_request *req, const char *version);
+
+/* On the first callback, before any body byte: routes the request early
+ * to learn whether its body is an upload (sets is_upload). Returns true
+ * when the request was answered at once: an upload route reached without
+ * any credentials (401), so the body is never read. */
+bool request_begin_body(concerto_request *req);
+
+/* Appends body bytes (to memory, or to the upload's temp file), or marks
+ * the body too large (and drops what came so far). */
+void request_append_body(concerto_request *req, const char *data, size_t len);
+
+/* The body limit that applies to this request, in bytes. */
+size_t request_body_limit(const concerto_request *req);
+
+/* Answers `status` with the open file `fd` of `size` bytes as the body,
+ * streamed by libmicrohttpd. Takes `fd` (closed also on failure). */
+concerto_status request_respond_fd(concerto_request *req, unsigned status,
+                                   const char *content_type, int fd,
+                                   size_t size);
+
+/* Routes, checks and runs the handler, ends the transaction; afterwards the
+ * request holds a response. */
+void request_dispatch(concerto_request *req);
+
+/* Builds the libmicrohttpd response and queues it. */
+enum MHD_Result request_send(concerto_request *req);
+
+/* Ends the transaction: COMMIT if `commit`, else ROLLBACK; returns the
+ * connection to the pool. Returns the COMMIT's status. */
+concerto_status request_end_tx(concerto_request *req, bool commit);
+
+/* Records an audit row for this request (strings are copied). `tenant_id`
+ * NULL means the caller's hospital. */
+void request_audit(concerto_request *req, const char *action,
+                   const char *resource, const char *patient_id,
+                   const char *outcome, const char *tenant_id);
+
+/* Runs one statement in the request's transaction (opening it). The result
+ * belongs to the request. Same contract as req_db_query. */
+concerto_status request_query(concerto_request *req, const char *sql,
+                              int nparams, const char *const *params,
+                              PGresult **out);
+
+/* Responds with a problem+json. `detail` may be NULL. */
+concerto_status request_problem(concerto_request *req, unsigned http_status,
+                                const char *code, const char *title,
+                                const char *detail);
+
+/* Host table entries for requests and responses (request.c, request_db.c). */
+const char *req_method(const concerto_request *req);
+const char *req_path(const concerto_request *req);
+const char *req_id(const concerto_request *req);
+const char *req_param(const concerto_request *req, const char *name);
+const char *req_query(const concerto_request *req, const char *name);
+const char *req_header(const concerto_request *req, const char *name);
+const void *req_body(const concerto_request *req, size_t *len);
+concerto_status req_json(concerto_request *req, json_t **out);
+void *req_alloc(concerto_request *req, size_t size);
+char *req_strdup(concerto_request *req, const char *s);
+char *req_printf(concerto_request *req, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+concerto_status req_set_header(concerto_request *req, const char *name,
+                               const char *value);
+concerto_status req_respond_json(concerto_request *req, unsigned status,
+                                 json_t *body);
+concerto_status req_respond_bytes(concerto_request *req, unsigned status,
+                                  const char *content_type, const void *data,
+                                  size_t len);
+concerto_status req_respond_problem(concerto_request *req, unsigned status,
+                                    const char *code, const char *title,
+                                    const char *detail);
+const char *req_user_id(const concerto_request *req);
+const char *req_username(const concerto_request *req);
+const char *req_tenant(const concerto_request *req);
+const char *req_tenant_id(const concerto_request *req);
+const char *req_patient_id(const concerto_request *req);
+int req_has_role(const concerto_request *req, const char *role);
+concerto_status audit_record(concerto_request *req, const char *action,
+                             const char *resource, const char *patient_id,
+                             const char *outcome);
+concerto_status audit_record_for(concerto_request *req, const char *tenant_id,
+                                 const char *action, const char *resource,
+                                 const char *patient_id, const char *outcome);
+concerto_status req_db_query(concerto_request *req, const char *sql,
+                             int nparams, const char *const *params,
+                             concerto_result **out);
+int result_rows(const concerto_result *res);
+int result_cols(const concerto_result *res);
+const char *result_name(const concerto_result *res, int col);
+const char *result_value(const concerto_result *res, int row, int col);
+/* Static files from the folder in userdata, path param "path". */
+concerto_status static_files_handler(concerto_request *req, void *userdata);
+/* Distribution JavaScript libraries from the folder in userdata. */
+concerto_status vendor_files_handler(concerto_request *req, void *userdata);
+
+#endif
