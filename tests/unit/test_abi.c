@@ -30,6 +30,8 @@ static concerto_module_descriptor good(void) {
                                   NULL,
                                   dummy_init,
                                   NULL,
+                                  NULL,
+                                  NULL,
                                   NULL};
   return d;
 }

@@ -22,9 +22,15 @@
  *      video rooms as core services.
  * 1.7: the type of an upload before taking it (req_upload_type).
  * 1.8: guests on public routes (req_bind_guest).
- * 1.9: audit rows in the trail of the hospital owning the data (audit_for). */
+ * 1.9: audit rows in the trail of the hospital owning the data (audit_for).
+ * 1.10: size-prefixed structs read by their size (older sizes accepted);
+ *      services between modules, roles, Lua rules and functions, events
+ *      with owners, problem codes, jobs and timers, outbound HTTP, commit
+ *      hooks, mounts outside /api/v1/<module>/, clients bound by a module,
+ *      problems with field errors, rows as JSON; the descriptor gains
+ *      optional_depends and host_slot (CONCERTO_MODULE_DEFINE). */
 #define CONCERTO_ABI_MAJOR 1
-#define CONCERTO_ABI_MINOR 9
+#define CONCERTO_ABI_MINOR 10
 
 /* The Lua version scripts exposed by modules are compiled for (5.4). */
 #define CONCERTO_LUA_VERSION_NUM 504

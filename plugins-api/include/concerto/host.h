@@ -94,6 +94,32 @@ typedef concerto_status (*concerto_event_handler)(concerto_request *ctx,
  * `max_upload_bytes` (413 beyond), instead of the `max_body_bytes` buffer;
  * the handler takes it with req_upload. */
 #define CONCERTO_ROUTE_UPLOAD 1u
+/* ABI 1.10: a compatibility mount. `path` is a fixed path a standard or an
+ * external caller dictates (the 003 consent API's /TokenIssueService/...,
+ * a SOAP endpoint, a SAML ACS, DICOMweb), outside /api/v1/<module>/. Two
+ * modules mounting the same method and path, or a mount on a core path, are
+ * refused at start (the second module is refused, the server runs on). A
+ * mount has the same limits, metrics, audit and per-hospital enablement as
+ * any route of the module; choose how callers authenticate with `auth`. */
+#define CONCERTO_ROUTE_MOUNT 2u
+
+/* How a route's caller is authenticated (concerto_route_spec.auth, ABI
+ * 1.10). */
+/* required_role decides, as before 1.10: NULL = public, else a session
+ * (with the CSRF token for writes) or an API token holding that role. */
+#define CONCERTO_AUTH_DEFAULT 0u
+/* Nobody is authenticated by the core; the handler may bind the request to
+ * a hospital itself (req_bind_guest, req_bind_client). required_role must
+ * be NULL. */
+#define CONCERTO_AUTH_PUBLIC 1u
+/* Only a hospital's API token (Authorization: Bearer), holding
+ * required_role; session cookies are ignored, so no CSRF token applies. */
+#define CONCERTO_AUTH_API_TOKEN 2u
+/* The module verifies the caller's own credential (a bearer JWT of a
+ * standard, a signed SAML response) and binds the request with
+ * req_bind_client; required_role must be NULL. Like PUBLIC for the core,
+ * but documented as authenticated in the OpenAPI document. */
+#define CONCERTO_AUTH_MODULE 3u
 
 /* A stored blob (ABI 1.6): content-addressed by SHA-256. */
 typedef struct concerto_blob {
@@ -126,9 +152,12 @@ typedef struct concerto_route_spec {
   uint32_t flags;
   concerto_handler handler;
   void *userdata; /* owned by the module, passed back to handler */
+  /* ---- ABI 1.10 ---- */
+  uint32_t auth;       /* CONCERTO_AUTH_*; 0 = CONCERTO_AUTH_DEFAULT */
+  const char *summary; /* one line for the OpenAPI document, or NULL */
 } concerto_route_spec;
 #define CONCERTO_ROUTE_SPEC_INIT_V1                                            \
-  { sizeof(concerto_route_spec), NULL, NULL, NULL, 0u, NULL, NULL }
+  { sizeof(concerto_route_spec), NULL, NULL, NULL, 0u, NULL, NULL, 0u, NULL }
 
 /* A configuration key of the module, read from the server's configuration at
  * `module_settings.<module>.<key>`. Keys not declared are refused. */
@@ -165,6 +194,218 @@ typedef struct concerto_tenant_setting_spec {
         0, 0, NULL, NULL, NULL                                                 \
   }
 
+/* ---- ABI 1.10 types ---- */
+
+/* The size a struct had in the first ABI that had it: the core accepts any
+ * `size` from this up, reads the fields the size covers and defaults the
+ * rest, so a module built against an older header keeps working when a
+ * struct grows. */
+#define CONCERTO_ROUTE_SPEC_V1_SIZE offsetof(concerto_route_spec, auth)
+#define CONCERTO_CONFIG_SPEC_V1_SIZE sizeof(concerto_config_spec)
+#define CONCERTO_TENANT_SETTING_SPEC_V1_SIZE                                   \
+  sizeof(concerto_tenant_setting_spec)
+#define CONCERTO_BLOB_V1_SIZE sizeof(concerto_blob)
+#define CONCERTO_EVENT_V1_SIZE sizeof(concerto_event)
+
+/* A service one module offers others (services between modules). The
+ * interface is a table of functions in the provider's versioned header,
+ * modules/<m>/include/concerto/<m>_v<version>.h; every function takes the
+ * caller's concerto_request * first and so runs in the caller's
+ * transaction, hospital and audit identity. An incompatible change is a new
+ * version beside the old one; a compatible one appends functions to the
+ * table (consumers check the size they got). */
+typedef struct concerto_service_spec {
+  uint32_t size;      /* CONCERTO_SERVICE_SPEC_INIT_V1 */
+  const char *name;   /* [a-z][a-z0-9_]{0,39}, usually the module's name */
+  uint32_t version;   /* the interface's version, >= 1 */
+  const void *vtable; /* the provider's static table, process lifetime */
+  size_t vtable_size; /* sizeof the table the provider was built with */
+} concerto_service_spec;
+#define CONCERTO_SERVICE_SPEC_INIT_V1                                          \
+  { sizeof(concerto_service_spec), NULL, 0u, NULL, 0u }
+
+/* What service_enter saves and service_leave restores. Opaque. */
+typedef struct concerto_service_frame {
+  uint32_t size; /* CONCERTO_SERVICE_FRAME_INIT */
+  void *saved[6];
+} concerto_service_frame;
+#define CONCERTO_SERVICE_FRAME_INIT                                            \
+  {                                                                            \
+    sizeof(concerto_service_frame), {                                          \
+      0                                                                        \
+    }                                                                          \
+  }
+
+/* A role a module grants meaning to (e.g. "specialist", "signer"). Roles are
+ * platform-wide names, granted per hospital by its administrator. */
+typedef struct concerto_role_spec {
+  uint32_t size;           /* CONCERTO_ROLE_SPEC_INIT_V1 */
+  const char *name;        /* [a-z][a-z0-9_]{1,39}, unique */
+  const char *label_it;    /* shown in the console, Italian */
+  const char *label_en;    /* shown in the console, English */
+  const char *description; /* one line, English */
+} concerto_role_spec;
+#define CONCERTO_ROLE_SPEC_INIT_V1                                             \
+  { sizeof(concerto_role_spec), NULL, NULL, NULL, NULL }
+
+/* The shape check of a rule's decision: CONCERTO_OK, or
+ * CONCERTO_ERR_VALIDATION with a one-line reason (English) in err. */
+typedef concerto_status (*concerto_rule_check)(const json_t *decision,
+                                               char *err, size_t errlen);
+
+/* A Lua rule a hospital may define in its scripts (the Lua function of that
+ * name), called by the module with host->rule. */
+typedef struct concerto_rule_spec {
+  uint32_t size;                /* CONCERTO_RULE_SPEC_INIT_V1 */
+  const char *name;             /* [a-z][a-z0-9_]{0,63}, unique */
+  const char *default_decision; /* JSON object text, used when the
+                                 * hospital does not define the rule */
+  const char *sample_input;     /* JSON object text for the console's dry
+                                 * run and the script editor */
+  concerto_rule_check check;    /* NULL: any JSON object is a decision */
+  const char *description;      /* one line, English */
+} concerto_rule_spec;
+#define CONCERTO_RULE_SPEC_INIT_V1                                             \
+  { sizeof(concerto_rule_spec), NULL, NULL, NULL, NULL, NULL }
+
+/* A read-only lookup offered to hospital scripts as
+ * concerto.<module>.<name>(args): runs in the script's request (its
+ * transaction, hospital and time budget). It must not write: the core runs
+ * it in a read-only subtransaction. *result is a new reference (NULL =
+ * nil). */
+typedef concerto_status (*concerto_lua_function)(concerto_request *req,
+                                                 const json_t *args,
+                                                 json_t **result,
+                                                 void *userdata);
+typedef struct concerto_lua_function_spec {
+  uint32_t size;    /* CONCERTO_LUA_FUNCTION_SPEC_INIT_V1 */
+  const char *name; /* [a-z][a-z0-9_]{0,39} */
+  concerto_lua_function fn;
+  void *userdata;
+  const char *description; /* one line, English */
+} concerto_lua_function_spec;
+#define CONCERTO_LUA_FUNCTION_SPEC_INIT_V1                                     \
+  { sizeof(concerto_lua_function_spec), NULL, NULL, NULL, NULL }
+
+/* An event a module publishes: publishing an undeclared name and version is
+ * refused, and GET /api/v1/events/catalog lists it with its producer and
+ * subscribers. */
+typedef struct concerto_event_spec {
+  uint32_t size;           /* CONCERTO_EVENT_SPEC_INIT_V1 */
+  const char *name;        /* "module.thing", the module's own prefix */
+  uint32_t version;        /* payload version, >= 1 */
+  const char *schema;      /* JSON Schema of the payload (JSON text): type,
+                            * properties, required, enum, items, format are
+                            * checked at publish; NULL = any object */
+  const char *description; /* one line, English */
+} concerto_event_spec;
+#define CONCERTO_EVENT_SPEC_INIT_V1                                            \
+  { sizeof(concerto_event_spec), NULL, 0u, NULL, NULL }
+
+/* A problem code a module answers with (respond_problem): platform-wide,
+ * listed in GET /api/v1/problems and the module's README. */
+typedef struct concerto_problem_spec {
+  uint32_t size;        /* CONCERTO_PROBLEM_SPEC_INIT_V1 */
+  const char *code;     /* [a-z][a-z0-9_]{1,63} */
+  unsigned http_status; /* 400-599 */
+  const char *title;    /* short, English, the problem's title */
+  const char *when;     /* one line, English: when it is answered */
+} concerto_problem_spec;
+#define CONCERTO_PROBLEM_SPEC_INIT_V1                                          \
+  { sizeof(concerto_problem_spec), NULL, 0u, NULL, NULL }
+
+/* One entry of a problem's errors[] list. Strings borrowed for the call. */
+typedef struct concerto_field_error {
+  const char *field;   /* JSON pointer or parameter name: "/patient/cf" */
+  const char *code;    /* machine-readable, e.g. "required", "format" */
+  const char *message; /* for people, in the caller's language if known */
+} concerto_field_error;
+
+/* A job run as its handler sees it. Borrowed for the call. */
+typedef struct concerto_job {
+  uint32_t size;          /* sizeof(concerto_job) of the running core */
+  const char *id;         /* decimal; the idempotency key of the run */
+  const char *name;       /* the job's name */
+  const char *tenant_id;  /* the hospital it runs for, NULL for regional */
+  const json_t *payload;  /* borrowed; {} for periodic runs */
+  uint32_t attempt;       /* 1 for the first try */
+  long long scheduled_at; /* when the run was due, epoch seconds */
+} concerto_job;
+
+/* A job handler. `ctx` works like an event handler's: no HTTP, the job's
+ * hospital in RLS; db_query opens a transaction that commits together with
+ * the run's "done" mark, so database effects happen once. http_request is
+ * allowed before the first db_query or after tx_commit. Return CONCERTO_OK
+ * when done; an error rolls back and retries with backoff until the run is
+ * dead (visible and replayable in the console). */
+typedef concerto_status (*concerto_job_handler)(concerto_request *ctx,
+                                                const concerto_job *job,
+                                                void *userdata);
+
+/* Periodic jobs: once per hospital where the module is enabled, or once for
+ * the region. */
+#define CONCERTO_JOB_PER_HOSPITAL 0u
+#define CONCERTO_JOB_REGIONAL 1u
+
+typedef struct concerto_job_spec {
+  uint32_t size;    /* CONCERTO_JOB_SPEC_INIT_V1 */
+  const char *name; /* [a-z][a-z0-9_.]{0,63}, unique within the module */
+  concerto_job_handler handler;
+  void *userdata;
+  /* NULL: runs only when enqueued. Otherwise periodic: an interval "45s",
+   * "15m", "6h", or a daily time "daily 02:30" in the hospital's time zone
+   * (Europe/Rome unless the hospital sets another). */
+  const char *every;
+  uint32_t scope;        /* periodic jobs: CONCERTO_JOB_PER_HOSPITAL or
+                          * CONCERTO_JOB_REGIONAL */
+  uint32_t max_attempts; /* 0 = the server's event_max_attempts */
+  uint32_t timeout_s;    /* a run longer than this is presumed lost and
+                          * retried; 0 = 300 */
+} concerto_job_spec;
+#define CONCERTO_JOB_SPEC_INIT_V1                                              \
+  { sizeof(concerto_job_spec), NULL, NULL, NULL, NULL, 0u, 0u, 0u }
+
+/* An outbound HTTP call (http_request). */
+typedef struct concerto_http_call {
+  uint32_t size;              /* CONCERTO_HTTP_CALL_INIT_V1 */
+  const char *method;         /* "GET", "POST", "PUT", "DELETE", ... */
+  const char *url;            /* https://; http:// only where the
+                               * hospital's outbound list allows it */
+  const char *const *headers; /* "Name: value", NULL-terminated, or NULL */
+  const void *body;           /* copied; NULL for none */
+  size_t body_len;
+  const char *client_cert_pem; /* mutual TLS: certificate chain, or NULL */
+  const char *client_key_pem;  /* its private key (PEM), or NULL */
+  const char *ca_pem;          /* extra trust anchors, or NULL (system) */
+  uint32_t connect_timeout_ms; /* 0 = 5000 */
+  uint32_t timeout_ms;         /* the whole exchange; 0 = 30000 */
+  size_t max_response_bytes;   /* 0 = 1 MiB */
+} concerto_http_call;
+#define CONCERTO_HTTP_CALL_INIT_V1                                             \
+  {                                                                            \
+    sizeof(concerto_http_call), NULL, NULL, NULL, NULL, 0u, NULL, NULL, NULL,  \
+        0u, 0u, 0u                                                             \
+  }
+
+/* The answer of an outbound call; every pointer is request memory. */
+typedef struct concerto_http_reply {
+  uint32_t size;            /* set by the caller: CONCERTO_HTTP_REPLY_INIT_V1 */
+  unsigned status;          /* HTTP status */
+  const char *content_type; /* or NULL */
+  const char *headers;      /* "Name: value\r\n" lines as received */
+  const void *body;         /* NUL-terminated for convenience */
+  size_t body_len;
+} concerto_http_reply;
+#define CONCERTO_HTTP_REPLY_INIT_V1                                            \
+  { sizeof(concerto_http_reply), 0u, NULL, NULL, NULL, 0u }
+
+/* Called once the transaction of a request, event delivery or job run has
+ * ended: `committed` is nonzero when it committed. Runs on the same
+ * thread, outside any transaction (http_request is allowed in event and
+ * job contexts). */
+typedef void (*concerto_commit_hook)(concerto_request *req, int committed,
+                                     void *arg);
+
 #if defined(__GNUC__)
 #define CONCERTO_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
@@ -197,7 +438,11 @@ struct concerto_host {
   concerto_status (*subscribe)(concerto_registrar *reg, const char *name,
                                uint32_t version, concerto_event_handler handler,
                                void *userdata);
-  void (*reserved_events[3])(void);
+  /* ABI 1.10 (a place kept since 1.0): declares an event the module
+   * publishes. */
+  concerto_status (*register_event)(concerto_registrar *reg,
+                                    const concerto_event_spec *spec);
+  void (*reserved_events[2])(void);
   /* ABI 1.3 (a place kept in 1.0): calls the Lua rule `rule` of the
    * request's hospital (e.g. "route_teleconsult") with `input`; when the
    * hospital's rules do not define it, the documented default decision is
@@ -208,7 +453,13 @@ struct concerto_host {
   concerto_status (*rule)(concerto_request *req, const char *rule,
                           const json_t *input, json_t **decision,
                           int *defaulted);
-  void (*reserved_lua[3])(void);
+  /* ABI 1.10 (places kept since 1.0): declares a rule the module calls
+   * with `rule`, and a read-only lookup for hospital scripts. */
+  concerto_status (*register_rule)(concerto_registrar *reg,
+                                   const concerto_rule_spec *spec);
+  concerto_status (*register_lua_function)(
+      concerto_registrar *reg, const concerto_lua_function_spec *spec);
+  void (*reserved_lua[1])(void);
 
   /* ---- Module information and configuration (any time). ---- */
 
@@ -432,6 +683,104 @@ struct concerto_host {
   concerto_status (*audit_for)(concerto_request *req, const char *tenant_id,
                                const char *action, const char *resource,
                                const char *patient_id, const char *outcome);
+
+  /* ---- ABI 1.10: services between modules ---- */
+
+  /* Offers a service (only inside init). CONCERTO_ERR_REG_DUPLICATE when
+   * that name and version is offered already. */
+  concerto_status (*register_service)(concerto_registrar *reg,
+                                      const concerto_service_spec *spec);
+  /* Finds a service (only inside init): `name` must be offered by a module
+   * in depends or optional_depends. *vtable and *vtable_size are the
+   * provider's, process lifetime. CONCERTO_ERR_NOT_FOUND when no loaded
+   * module offers it (expected for optional dependencies). */
+  concerto_status (*get_service)(concerto_registrar *reg, const char *name,
+                                 uint32_t version, const void **vtable,
+                                 size_t *vtable_size);
+  /* Called by a provider at the top of each service function with its own
+   * module: for the rest of the call the request's owning module is the
+   * provider (its schema first on the search path, its live topics and
+   * settings, the module its audit rows and events name), the caller's
+   * transaction, hospital and identity unchanged. service_leave restores
+   * the caller's. CONCERTO_ERR_MODULE_DISABLED when the provider is not
+   * enabled for the request's hospital (leave is then not needed). */
+  concerto_status (*service_enter)(concerto_request *req,
+                                   const concerto_module *provider,
+                                   concerto_service_frame *frame);
+  void (*service_leave)(concerto_request *req, concerto_service_frame *frame);
+
+  /* ---- ABI 1.10: roles and problem codes owned by modules ---- */
+
+  /* Declares a role the module's routes require (only inside init). Core
+   * roles are declared the same way; the users page lists them all. */
+  concerto_status (*register_role)(concerto_registrar *reg,
+                                   const concerto_role_spec *spec);
+  /* Declares a problem code (only inside init). */
+  concerto_status (*register_problem)(concerto_registrar *reg,
+                                      const concerto_problem_spec *spec);
+  /* respond_problem with an errors[] list (field, code, message): the
+   * answer to a form with several wrong fields. `errors` is copied;
+   * nerrors may be 0. */
+  concerto_status (*respond_problem_fields)(concerto_request *req,
+                                            unsigned http_status,
+                                            const char *code, const char *title,
+                                            const char *detail,
+                                            const concerto_field_error *errors,
+                                            size_t nerrors);
+  /* Row `row` of `res` as a JSON object, one member per column, typed by
+   * the column's type: integers, numerics, booleans, json/jsonb as
+   * themselves, SQL NULL as null, everything else as text. New reference
+   * (the caller decrefs), NULL when out of range. */
+  json_t *(*result_row_json)(const concerto_result *res, int row);
+
+  /* ---- ABI 1.10: jobs and timers ---- */
+
+  /* Declares a job (only inside init). */
+  concerto_status (*register_job)(concerto_registrar *reg,
+                                  const concerto_job_spec *spec);
+  /* Queues a run of the module's job `name` for the request's hospital, at
+   * `run_at` (epoch seconds; 0 = now), committed with the request's
+   * transaction (nothing runs if it rolls back). `payload`: a JSON object,
+   * stolen also on failure; NULL = {}. *job_id (may be NULL) gets the run's
+   * id, request memory. */
+  concerto_status (*enqueue_job)(concerto_request *req, const char *name,
+                                 json_t *payload, long long run_at,
+                                 const char **job_id);
+
+  /* ---- ABI 1.10: outbound calls and commit hooks ---- */
+
+  /* Calls a remote HTTP service, in event and job contexts only and never
+   * while their transaction is open (so no database lock waits on the
+   * network): CONCERTO_ERR_CONTEXT otherwise. TLS is verified; the
+   * destination must pass the hospital's outbound policy
+   * (CONCERTO_ERR_FORBIDDEN). Any HTTP status is CONCERTO_OK with
+   * reply->status set; CONCERTO_ERR_UPSTREAM for a network failure or
+   * timeout, CONCERTO_ERR_TOO_LARGE for an answer over the limit. */
+  concerto_status (*http_request)(concerto_request *ctx,
+                                  const concerto_http_call *call,
+                                  concerto_http_reply *reply);
+  /* Runs `hook(req, committed, arg)` when the transaction of req ends
+   * (request, event delivery or job run), in registration order. */
+  concerto_status (*on_commit)(concerto_request *req, concerto_commit_hook hook,
+                               void *arg);
+  /* In event and job contexts: commits the transaction so far (a later
+   * db_query opens a new one, http_request is allowed again). In a request
+   * handler: CONCERTO_ERR_CONTEXT. */
+  concerto_status (*tx_commit)(concerto_request *ctx);
+
+  /* ---- ABI 1.10: callers a module authenticates ---- */
+
+  /* On a CONCERTO_AUTH_MODULE or CONCERTO_AUTH_PUBLIC route, after the
+   * module verified the caller's own credential: binds the request to
+   * hospital `tenant_id` (decimal id) as external client `name` (1-200
+   * bytes: "FSE gateway", the software named in the token) with the roles
+   * in `roles` (NULL-terminated, each registered; may be NULL). The same
+   * rules as req_bind_guest: the module's definer function that checked the
+   * credential calls concerto.context_client, RLS then sees that hospital,
+   * audit rows name actor kind "client". */
+  concerto_status (*req_bind_client)(concerto_request *req,
+                                     const char *tenant_id, const char *name,
+                                     const char *const *roles);
 };
 
 /* True when the running core provides `field` (added in some ABI minor). */

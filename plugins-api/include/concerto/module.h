@@ -50,6 +50,18 @@ typedef struct concerto_module_descriptor {
   concerto_status (*start)(void *state);
   /* Optional: at shutdown, after the last request. Frees `state`. */
   void (*stop)(void *state);
+
+  /* ---- ABI 1.10: the core reads these only when struct_size covers
+   * them. ---- */
+
+  /* Modules this one uses when they are present (their services found with
+   * get_service): loaded and initialised first when present, but a missing
+   * or refused one is no reason to refuse this module. NULL-terminated
+   * names, or NULL. */
+  const char *const *optional_depends;
+  /* Where the core stores the host table before calling init (and in the
+   * probe), so api.h's wrappers work without a trampoline. */
+  const concerto_host **host_slot;
 } concerto_module_descriptor;
 
 /* The exported symbol's name and type. */
@@ -93,7 +105,36 @@ extern CONCERTO_HIDDEN const concerto_host *concerto_module_host;
       (DEPENDS),                                                               \
       concerto_module_init_trampoline_,                                        \
       (START),                                                                 \
-      (STOP)};                                                                 \
+      (STOP),                                                                  \
+      NULL,                                                                    \
+      &concerto_module_host};                                                  \
+  CONCERTO_EXPORT const concerto_module_descriptor *                           \
+  concerto_module_descriptor_v(void);                                          \
+  CONCERTO_EXPORT const concerto_module_descriptor *                           \
+  concerto_module_descriptor_v(void) {                                         \
+    return &concerto_module_descriptor_;                                       \
+  }
+
+/* ABI 1.10: the descriptor with named fields, so new ones need no new
+ * macro. Give at least .name, .version, .vendor, .description and .init:
+ *
+ *   static const char *const deps[] = {"signature", NULL};
+ *   CONCERTO_MODULE_DEFINE(.name = "telereport", .version = "1.0.0",
+ *                          .vendor = "Concerto", .description = "...",
+ *                          .depends = deps, .init = tr_init,
+ *                          .stop = tr_stop)
+ *
+ * Use once per module, in one source file. */
+#define CONCERTO_MODULE_DEFINE(...)                                            \
+  CONCERTO_HIDDEN const concerto_host *concerto_module_host = NULL;            \
+  static const concerto_module_descriptor concerto_module_descriptor_ = {      \
+      .struct_size = sizeof(concerto_module_descriptor),                       \
+      .abi_major = CONCERTO_ABI_MAJOR,                                         \
+      .abi_minor = CONCERTO_ABI_MINOR,                                         \
+      .fingerprint = CONCERTO_ABI_FINGERPRINT,                                 \
+      .lua_version = CONCERTO_LUA_VERSION_NUM,                                 \
+      .host_slot = &concerto_module_host,                                      \
+      __VA_ARGS__};                                                            \
   CONCERTO_EXPORT const concerto_module_descriptor *                           \
   concerto_module_descriptor_v(void);                                          \
   CONCERTO_EXPORT const concerto_module_descriptor *                           \

@@ -24,6 +24,12 @@ typedef enum concerto_status {
   CONCERTO_ERR_UNAUTHENTICATED = 106, /* 401 */
   CONCERTO_ERR_FORBIDDEN = 107,       /* 403 */
   CONCERTO_ERR_RATE_LIMITED = 108,    /* 429 */
+  /* ABI 1.10: the module answering (a service's provider) is not enabled
+   * for the request's hospital: 404 module_not_enabled. */
+  CONCERTO_ERR_MODULE_DISABLED = 109,
+  /* ABI 1.10: a remote service failed, timed out or answered too much:
+   * 502 upstream_failed. */
+  CONCERTO_ERR_UPSTREAM = 110,
 
   /* 200-299: database */
   CONCERTO_ERR_DB_UNAVAILABLE = 200, /* 503 the database cannot be reached */
@@ -39,6 +45,9 @@ typedef enum concerto_status {
   CONCERTO_ERR_INTERNAL = 900,    /* 500 */
   CONCERTO_ERR_NOMEM = 901,       /* 500 */
   CONCERTO_ERR_UNSUPPORTED = 902, /* 501 not available in this core */
+  /* ABI 1.10: called where it is not allowed (http_request in a request
+   * handler or inside an open transaction, tx_commit in a request): 500. */
+  CONCERTO_ERR_CONTEXT = 903,
 
   CONCERTO_STATUS_FORCE_32BIT = 0x7fffffff
 } concerto_status;

@@ -88,6 +88,8 @@ static const concerto_module_descriptor descriptor = {
     NULL,
     init,
     NULL,
+    NULL,
+    NULL,
     NULL};
 CONCERTO_EXPORT const concerto_module_descriptor *
 concerto_module_descriptor_v(void);
