@@ -20,6 +20,7 @@
 #include "bootstrap.h"
 #include "events.h"
 #include "module_registry.h"
+#include "roles.h"
 #include "services_config.h"
 #include "tenant_cache.h"
 #include "notify.h"
@@ -77,6 +78,8 @@ static bool run_migrations(app *a, const char *core_sql_dir) {
                             err, sizeof err);
   }
   ok = ok && migrate_run(pg, sets, n, err, sizeof err);
+  /* The roles the core and the modules declared, for the grants' key. */
+  ok = ok && roles_sync(a->roles, pg, err, sizeof err);
   if (!ok)
     log_msg(CONCERTO_LOG_ERROR, NULL, NULL, "migrations: %s", err);
   /* Still as the owner: the key the server acts for itself with. */
@@ -170,6 +173,7 @@ int main(int argc, char **argv) {
                        a.cfg.db_acquire_timeout_ms);
   a.tenants = tenant_cache_new(a.app_conninfo, a.app_user, a.server_key);
   a.events = events_new();
+  a.roles = roles_new();
   if (a.cfg.event_workers > 0)
     a.event_pool = db_pool_new(a.app_conninfo, a.app_user, a.cfg.event_workers,
                                a.cfg.db_acquire_timeout_ms);
@@ -224,6 +228,7 @@ out:
   router_free(a.router);
   metrics_free(a.metrics);
   events_free(a.events);
+  roles_free(a.roles);
   notify_hub_free(a.notify);
   db_pool_free(a.event_pool);
   curl_global_cleanup();

@@ -7,6 +7,7 @@
 #include "lua_event_sink.h"
 #include "mail.h"
 #include "notify.h"
+#include "roles.h"
 #include "sms.h"
 #include "webhook.h"
 
@@ -21,6 +22,10 @@ bool app_assemble(app *a, char *err, size_t errlen) {
       .flush_audit = audit_flush,
       .close_streams = close_streams,
   };
+  if (!a->roles || !roles_add_core(a->roles)) {
+    snprintf(err, errlen, "cannot declare the core's roles");
+    return false;
+  }
   if (!a->events || !webhook_sink_register(a->events) ||
       !lua_event_sink_register(a->events) || !mail_service_register(a) ||
       !sms_service_register(a)) {

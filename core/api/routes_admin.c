@@ -10,28 +10,17 @@
 #include "notify.h"
 #include "outbound_store.h"
 #include "password.h"
+#include "roles.h"
 #include "module_registry.h"
 #include "routes.h"
 #include "tenant_cache.h"
 #include "tokens.h"
 
-static const char *const staff_roles[] = {"hospital_admin",
-                                          "hospital_it",
-                                          "organizer",
-                                          "specialist",
-                                          "requesting_doctor",
-                                          "radiologist",
-                                          "radiographer",
-                                          "helpdesk",
-                                          "bi_viewer",
-                                          "privacy_officer",
-                                          NULL};
-
-static bool known_role(const char *r) {
-  for (int i = 0; r && staff_roles[i]; i++)
-    if (strcmp(staff_roles[i], r) == 0)
-      return true;
-  return false;
+/* A role that may be granted now: declared by the core or a running
+ * module (a role only the database remembers cannot be granted anew). */
+static bool known_role(concerto_request *req, const char *r) {
+  const role_def *d = roles_find(req->app->roles, r);
+  return d && d->registered;
 }
 
 static void notify_tenants_changed(app *a) {
@@ -293,7 +282,7 @@ static concerto_status put_roles(concerto_request *req, const char *uid,
   return st;
 }
 
-static void validate_roles(json_t *roles, verrors *v) {
+static void validate_roles(concerto_request *req, json_t *roles, verrors *v) {
   if (!json_is_array(roles) || json_array_size(roles) == 0) {
     verr_add(v, "roles", "at least one role is required");
     return;
@@ -301,11 +290,10 @@ static void validate_roles(json_t *roles, verrors *v) {
   size_t i;
   json_t *role;
   json_array_foreach(roles, i, role) {
-    if (!known_role(json_string_value(role))) {
+    if (!known_role(req, json_string_value(role))) {
       verr_add(v, "roles",
-               "unknown role (hospital_admin, hospital_it, organizer, "
-               "specialist, requesting_doctor, radiologist, radiographer, "
-               "helpdesk, bi_viewer, privacy_officer)");
+               "unknown role: GET /api/v1/roles lists those that can be "
+               "granted");
       return;
     }
   }
@@ -324,7 +312,7 @@ static concerto_status create_user(concerto_request *req, void *ud) {
   const char *password = field_str(body, "password", false, 256, &v);
   const char *source = field_str(body, "auth_source", false, 8, &v);
   json_t *roles = json_object_get(body, "roles");
-  validate_roles(roles, &v);
+  validate_roles(req, roles, &v);
   bool ldap = source && strcmp(source, "ldap") == 0;
   if (source && !ldap && strcmp(source, "local") != 0)
     verr_add(&v, "auth_source", "must be \"local\" or \"ldap\"");
@@ -451,7 +439,7 @@ static concerto_status set_user_roles(concerto_request *req, void *ud) {
   if (!body)
     return st;
   json_t *roles = json_object_get(body, "roles");
-  validate_roles(roles, &v);
+  validate_roles(req, roles, &v);
   if (verr_end(req, &v, &st))
     return st;
   const char *username = req_param(req, "username");
@@ -584,7 +572,7 @@ static concerto_status put_ldap(concerto_request *req, void *ud) {
   json_object_foreach(group_roles, gkey, glist) {
     verrors inner;
     verr_init(&inner);
-    validate_roles(glist, &inner);
+    validate_roles(req, glist, &inner);
     if (verr_any(&inner))
       verr_add(&v, "group_roles", "each group maps to a list of known roles");
     verr_free(&inner);
@@ -682,7 +670,7 @@ static concerto_status create_token(concerto_request *req, void *ud) {
     return st;
   const char *name = field_str(body, "name", true, 100, &v);
   const char *role = field_str(body, "role", true, 40, &v);
-  if (role && !known_role(role))
+  if (role && !known_role(req, role))
     verr_add(&v, "role", "unknown role");
   if (verr_end(req, &v, &st))
     return st;
@@ -732,7 +720,25 @@ static concerto_status revoke_token(concerto_request *req, void *ud) {
 
 #define TENANT_ADMIN "regional_admin,hospital_admin"
 
+/* Every role this server knows, for the users page and integrators. */
+static concerto_status list_roles(concerto_request *req, void *ud) {
+  (void)ud;
+  json_t *out = json_array();
+  for (size_t i = 0; i < roles_count(req->app->roles); i++) {
+    const role_def *d = roles_at(req->app->roles, i);
+    json_array_append_new(
+        out,
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b}", "name", d->name,
+                  "label_it", d->label_it, "label_en", d->label_en,
+                  "description", d->description, "owners", d->owners,
+                  "patient_care", (d->flags & CONCERTO_ROLE_PATIENT_CARE) != 0,
+                  "registered", d->registered));
+  }
+  return req_respond_json(req, 200, out);
+}
+
 const route_def routes_admin[] = {
+    {"GET", "/api/v1/roles", "authenticated", list_roles},
     {"GET", "/api/v1/tenants", "authenticated", list_tenants},
     {"POST", "/api/v1/tenants", "regional_admin", create_tenant},
     {"PATCH", "/api/v1/tenants/{tenant}", "regional_admin", update_tenant},

@@ -11,8 +11,8 @@
 #include "routes.h"
 #include "tokens.h"
 
-#define CLINICAL                                                               \
-  "organizer,specialist,requesting_doctor,radiologist,radiographer,helpdesk"
+/* Every role that works with patients, whichever module declared it. */
+#define CLINICAL "patient_care"
 #define LINK_FREE_TEXT "10"
 #define LINK_MAX_BLOCK_TEXT "3600" /* seconds */
 #define LINK_MAX_TTL_MIN (7 * 24 * 60)
@@ -516,10 +516,9 @@ const route_def routes_patients[] = {
     {"POST", "/api/v1/patients", CLINICAL, create_patient},
     {"GET", "/api/v1/patients", CLINICAL, search_patients},
     {"GET", "/api/v1/patients/{id}", CLINICAL, get_patient},
-    {"POST", "/api/v1/tenants/{tenant}/access-links",
-     "organizer,specialist,helpdesk", create_link},
-    {"DELETE", "/api/v1/tenants/{tenant}/access-links/{id}",
-     "organizer,specialist,helpdesk", revoke_link},
+    {"POST", "/api/v1/tenants/{tenant}/access-links", CLINICAL, create_link},
+    {"DELETE", "/api/v1/tenants/{tenant}/access-links/{id}", CLINICAL,
+     revoke_link},
     {"POST", "/api/v1/auth/link", NULL, link_login},
     {"GET", "/api/v1/patient/me", "patient", patient_me},
     {"GET", "/api/v1/patient/access-log", "patient", patient_access_log},

@@ -12,9 +12,7 @@
 #include "scripts.h"
 
 #define SCRIPT_IT "hospital_it,hospital_admin"
-#define FORM_USERS                                                             \
-  "organizer,specialist,requesting_doctor,radiologist,radiographer,helpdesk,"  \
-  "hospital_it"
+#define FORM_USERS "patient_care,hospital_it"
 #define FORM_LIMIT 15
 #define SCRIPT_MAX_BYTES (256u << 10)
 

@@ -71,11 +71,12 @@ bool event_name_valid(const char *name) {
   return dots >= 1;
 }
 
-bool events_add_subscriber(events *e, const char *module, const char *name,
-                           uint32_t version, concerto_event_handler handler,
-                           void *userdata) {
+bool events_add_subscriber(events *e, const route_owner *owner,
+                           const char *name, uint32_t version,
+                           concerto_event_handler handler, void *userdata) {
   char key[200];
-  snprintf(key, sizeof key, "module:%s:%s@%u", module, name, version);
+  snprintf(key, sizeof key, "module:%s:%s@%u", owner ? owner->name : "concerto",
+           name, version);
   if (events_find(e, key))
     return false;
   event_subscriber *grown = realloc(e->subs, (e->count + 1) * sizeof *grown);
@@ -83,7 +84,7 @@ bool events_add_subscriber(events *e, const char *module, const char *name,
     return false;
   e->subs = grown;
   e->subs[e->count++] = (event_subscriber){strdup(key), strdup(name), version,
-                                           handler,     userdata,     module};
+                                           handler,     userdata,     owner};
   return true;
 }
 
@@ -338,7 +339,8 @@ static bool deliver_module(app *a, db_conn *c, const delivery *d,
                            size_t errlen) {
   json_t *payload = json_loads(d->payload, 0, NULL);
   char *scope = NULL;
-  if (asprintf(&scope, "SET LOCAL search_path TO %s, public", s->module) < 0)
+  if (asprintf(&scope, "SET LOCAL search_path TO %s, public",
+               s->owner ? s->owner->name : "concerto") < 0)
     scope = NULL;
   if (!payload || !scope || !exec_cmd(c, scope) ||
       !events_scope(a, c, d->tenant_id, false)) {
@@ -360,6 +362,7 @@ static bool deliver_module(app *a, db_conn *c, const delivery *d,
   ctx->caller.kind = CALLER_ANONYMOUS;
   ctx->caller.tenant_id = d->tenant_id[0] ? d->tenant_id : NULL;
   ctx->caller.username = "events";
+  ctx->owner = s->owner;
   concerto_event ev = {sizeof ev,
                        d->event_id,
                        d->name,

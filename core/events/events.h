@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "concerto/host.h"
+#include "app.h"
 #include "db_pool.h"
 
 typedef struct app app;
@@ -20,16 +21,16 @@ typedef struct event_subscriber {
   uint32_t version;
   concerto_event_handler handler;
   void *userdata;
-  const char *module; /* borrowed from the module record */
+  const route_owner *owner; /* the subscribing module; NULL = the core */
 } event_subscriber;
 
 /* Owned by the app. */
 events *events_new(void);
 void events_free(events *e);
 /* Adds a subscriber (strings copied). False on a duplicate key. */
-bool events_add_subscriber(events *e, const char *module, const char *name,
-                           uint32_t version, concerto_event_handler handler,
-                           void *userdata);
+bool events_add_subscriber(events *e, const route_owner *owner,
+                           const char *name, uint32_t version,
+                           concerto_event_handler handler, void *userdata);
 const event_subscriber *events_find(const events *e, const char *key);
 
 /* Starts `workers` dispatcher threads for the app; stops them. */

@@ -23,6 +23,7 @@ struct module_registry; /* plugin layer */
 struct tenant_cache;    /* identity layer */
 struct events;          /* events layer */
 struct notify_hub;      /* events layer */
+struct role_registry;   /* identity layer */
 
 /* Who answers a route: a module, or the core (no owner). The plugin layer
  * embeds one in each module record and keeps `serving` true only while the
@@ -65,6 +66,7 @@ struct app {
   struct events *events;        /* subscribers and dispatchers */
   db_pool *event_pool;          /* the dispatchers' connections */
   struct notify_hub *notify;    /* live notifications (SSE) */
+  struct role_registry *roles;  /* the core's and the modules' roles */
   app_hooks hooks;
   /* The key this server proves to act for itself in the database
    * (server_key.h); set once before the first request, never logged. */

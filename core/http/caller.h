@@ -32,6 +32,10 @@ typedef struct caller {
   const char *tenant_code;
   const char *roles[CALLER_MAX_ROLES]; /* roles in tenant_id */
   int nroles;
+  /* Holds a role that works with patients (CONCERTO_ROLE_PATIENT_CARE),
+   * set by the identity layer with the roles: the pseudo-role
+   * "patient_care". */
+  bool patient_care;
   const char *csrf_token; /* cookie sessions only */
   bool via_cookie;
 } caller;
@@ -39,7 +43,8 @@ typedef struct caller {
 /* Whether the caller satisfies a route's requirement: a comma-separated
  * list of roles, any of which suffices; "authenticated" accepts any staff
  * or token caller, "regional_admin" the regional flag, "patient" a patient
- * session, "guest" a bound guest (never a route's requirement: guests
+ * session, "patient_care" any role that works with patients, "guest" a
+ * bound guest (never a route's requirement: guests
  * exist only on public routes). */
 bool caller_satisfies(const caller *c, const char *required);
 bool caller_has_role(const caller *c, const char *role);

@@ -221,6 +221,7 @@ bool request_begin_body(concerto_request *req) {
      * must not hold a database connection meanwhile. Dispatch checks the
      * caller again, in the request's own transaction. */
     req->route = (route_target *)t;
+    req->owner = t->owner;
     bool allowed = req->app->hooks.authorize(req, t);
     request_end_tx(req, allowed);
     if (!allowed)
@@ -578,6 +579,7 @@ void request_dispatch(concerto_request *req) {
   }
   route_target *t = req->match.target;
   req->route = t;
+  req->owner = t->owner;
   if (!params_clean(req, &req->match))
     return;
   if (t->owner && !atomic_load(&t->owner->serving)) {

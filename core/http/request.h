@@ -59,6 +59,12 @@ struct concerto_request {
 
   route_match match;
   route_target *route; /* NULL when unmatched */
+  /* The module acting now, NULL for the core: the route's owner in a
+   * handler, the subscriber's in an event delivery, the job's in a run, the
+   * provider's inside a service call (service_enter). It picks the schema
+   * first on the search path, the live-topic prefix, the producer of
+   * published events and the module named in logs. */
+  const route_owner *owner;
 
   /* Body: malloc'ed, grows up to cfg.max_body_bytes. */
   char *body;

@@ -12,8 +12,7 @@
  * unqualified, as its migrations did. Module names are [a-z][a-z0-9_]*,
  * safe as identifiers; the core qualifies every name it uses. */
 static const char *request_schema(concerto_request *req) {
-  const route_owner *owner = req->route ? req->route->owner : NULL;
-  return owner ? owner->name : "concerto";
+  return req->owner ? req->owner->name : "concerto";
 }
 
 /* Opens the request's transaction together with its first statement (one
@@ -121,9 +120,8 @@ concerto_status req_db_query(concerto_request *req, const char *sql,
   if (st != CONCERTO_OK) {
     memcpy(req->last_sqlstate, sqlstate, sizeof req->last_sqlstate);
     /* SQLSTATE only: the message could quote parameter values. */
-    log_msg(CONCERTO_LOG_WARN,
-            req->route && req->route->owner ? req->route->owner->name : NULL,
-            req->id, "query failed with SQLSTATE %s",
+    log_msg(CONCERTO_LOG_WARN, req->owner ? req->owner->name : NULL, req->id,
+            "query failed with SQLSTATE %s",
             sqlstate[0] ? sqlstate : "(connection)");
     return st;
   }

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "log.h"
+#include "roles.h"
 #include "tenant_cache.h"
 #include "tokens.h"
 
@@ -46,6 +47,8 @@ static void load_caller(concerto_request *req, PGresult *r, caller_kind kind) {
   c->tenant_id = dup_value(req, r, 10);
   c->tenant_code = dup_value(req, r, 11);
   parse_roles(req, PQgetisnull(r, 0, 12) ? NULL : PQgetvalue(r, 0, 12));
+  c->patient_care = roles_any_with(req->app->roles, c->roles, c->nroles,
+                                   CONCERTO_ROLE_PATIENT_CARE);
   c->csrf_token = dup_value(req, r, 13);
 }
 

@@ -25,7 +25,7 @@ concerto_status guest_bind(concerto_request *req, const char *tenant_id,
     return CONCERTO_ERR_INVALID;
   /* The hospital must run the module whose link this is: a module disabled
    * for a hospital answers nothing there, invitations included. */
-  const route_owner *owner = req->route ? req->route->owner : NULL;
+  const route_owner *owner = req->owner;
   if (!owner ||
       !tenant_module_enabled(req->app->tenants, strtoll(tenant_id, NULL, 10),
                              owner->name))

@@ -20,6 +20,8 @@ host_register_tenant_setting(concerto_registrar *reg,
 concerto_status host_subscribe(concerto_registrar *reg, const char *name,
                                uint32_t version, concerto_event_handler handler,
                                void *userdata);
+concerto_status host_register_role(concerto_registrar *reg,
+                                   const concerto_role_spec *spec);
 const char *host_module_dir(const concerto_module *m);
 const char *host_config_string(const concerto_module *m, const char *key);
 long long host_config_int(const concerto_module *m, const char *key);

@@ -71,6 +71,7 @@ static const concerto_host the_host = {
     .req_upload_type = blob_upload_type,
     .req_bind_guest = guest_bind,
     .audit_for = audit_record_for,
+    .register_role = host_register_role,
 };
 
 const concerto_host *host_table(void) {

@@ -16,6 +16,7 @@
 #include "events.h"
 #include "log.h"
 #include "module_registry.h"
+#include "roles.h"
 
 #define PROBE_TIMEOUT_S 10
 #define PROBE_INIT_ERROR 3
@@ -97,6 +98,8 @@ static void rec_clear_registrations(module_rec *m) {
   free(m->tsettings);
   m->tsettings = NULL;
   m->ntsettings = 0;
+  roles_free(m->staged_roles);
+  m->staged_roles = NULL;
   free(m->migrations_dir);
   free(m->static_dir);
   m->migrations_dir = m->static_dir = NULL;
@@ -501,6 +504,44 @@ void module_registry_free(module_registry *r) {
 extern concerto_status static_files_handler(concerto_request *req,
                                             void *userdata);
 
+/* Whether every role in `required` (a comma-separated list) is a
+ * pseudo-role, known already (the core's, a dependency's) or declared by
+ * m itself. */
+static bool roles_known(const app *a, const module_rec *m, const char *required,
+                        char *bad, size_t badlen) {
+  static const char *const pseudo[] = {"authenticated", "regional_admin",
+                                       "patient", "patient_care", NULL};
+  for (const char *p = required; p && *p;) {
+    size_t n = strcspn(p, ",");
+    char role[64];
+    snprintf(role, sizeof role, "%.*s", (int)(n < 63 ? n : 63), p);
+    bool ok = roles_find(a->roles, role) || roles_find(m->staged_roles, role);
+    for (int i = 0; !ok && pseudo[i]; i++)
+      ok = strcmp(pseudo[i], role) == 0;
+    if (!ok) {
+      snprintf(bad, badlen, "%s", role);
+      return false;
+    }
+    p = p[n] ? p + n + 1 : p + n;
+  }
+  return true;
+}
+
+static bool commit_roles(app *a, module_rec *m, char *err, size_t errlen) {
+  for (size_t i = 0; i < roles_count(m->staged_roles); i++) {
+    const role_def *d = roles_at(m->staged_roles, i);
+    concerto_role_spec spec = {sizeof spec, d->name,        d->label_it,
+                               d->label_en, d->description, d->flags};
+    concerto_status st = roles_add(a->roles, m->name, &spec);
+    if (st != CONCERTO_OK) {
+      snprintf(err, errlen, "cannot declare role %s (status %d)", d->name,
+               (int)st);
+      return false;
+    }
+  }
+  return true;
+}
+
 static bool commit_routes(app *a, module_rec *m, char *err, size_t errlen) {
   char prefix[64];
   snprintf(prefix, sizeof prefix, "/api/v1/%s/", m->name);
@@ -512,6 +553,17 @@ static bool commit_routes(app *a, module_rec *m, char *err, size_t errlen) {
         strcmp(rt->path, exact) != 0) {
       snprintf(err, errlen, "route %s %s is outside the module's namespace %s",
                rt->method, rt->path, exact);
+      return false;
+    }
+    char bad[64];
+    /* Modules of ABI 1.10 and later declare the roles they require; older
+     * ones could not, and keep working with the roles they name. */
+    if (m->abi_minor >= 10 && rt->required_role &&
+        !roles_known(a, m, rt->required_role, bad, sizeof bad)) {
+      snprintf(err, errlen,
+               "route %s %s requires role %s, which neither the core, its "
+               "dependencies nor the module declare",
+               rt->method, rt->path, bad);
       return false;
     }
     if (router_has(a->router, rt->method, rt->path)) {
@@ -541,8 +593,10 @@ static bool commit_routes(app *a, module_rec *m, char *err, size_t errlen) {
       return false; /* validated above; only a malformed template gets here */
     }
   }
+  if (!commit_roles(a, m, err, errlen))
+    return false;
   for (size_t i = 0; i < m->nsubs; i++)
-    if (!events_add_subscriber(a->events, m->name, m->subs[i].name,
+    if (!events_add_subscriber(a->events, &m->owner, m->subs[i].name,
                                m->subs[i].version, m->subs[i].handler,
                                m->subs[i].userdata)) {
       snprintf(err, errlen, "cannot subscribe to %s@%u", m->subs[i].name,

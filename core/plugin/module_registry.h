@@ -68,9 +68,10 @@ struct concerto_module {
   size_t nsubs;
   setting_spec *tsettings;
   size_t ntsettings;
-  char *migrations_dir; /* absolute, or NULL */
-  char *static_dir;     /* absolute, or NULL */
-  bool registering;     /* true only inside init */
+  struct role_registry *staged_roles; /* declared in init, merged at commit */
+  char *migrations_dir;               /* absolute, or NULL */
+  char *static_dir;                   /* absolute, or NULL */
+  bool registering;                   /* true only inside init */
 };
 typedef struct concerto_module module_rec;
 

@@ -36,8 +36,7 @@ static bool event_valid(const char *e) {
 static const char *full_topic(concerto_request *req, const char *topic) {
   if (!topic_valid(topic))
     return NULL;
-  const char *owner =
-      req->route && req->route->owner ? req->route->owner->name : "core";
+  const char *owner = req->owner ? req->owner->name : "core";
   return req_printf(req, "%s/%s", owner, topic);
 }
 

@@ -38,6 +38,5 @@ static concerto_status on_mail(concerto_request *ctx, const concerto_event *ev,
 }
 
 bool mail_service_register(app *a) {
-  return events_add_subscriber(a->events, "concerto", "mail.send", 1, on_mail,
-                               a);
+  return events_add_subscriber(a->events, NULL, "mail.send", 1, on_mail, a);
 }

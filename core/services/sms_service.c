@@ -64,5 +64,5 @@ static concerto_status on_sms(concerto_request *ctx, const concerto_event *ev,
 }
 
 bool sms_service_register(app *a) {
-  return events_add_subscriber(a->events, "concerto", "sms.send", 1, on_sms, a);
+  return events_add_subscriber(a->events, NULL, "sms.send", 1, on_sms, a);
 }

@@ -271,6 +271,21 @@ export async function logout(page) {
 }
 
 /** Saves a screenshot under OUT and returns its path. */
+/**
+ * Asserts where the keyboard focus lands after an action. Pages move focus
+ * after they render or after the server answers (never in the same task as
+ * the click), so wait for it, bounded, instead of reading it at once.
+ * `test` runs in the page with the focused element: (el) => boolean.
+ */
+export async function expectFocus(page, test, what) {
+  try {
+    await page.waitForFunction(`(${test})(document.activeElement)`, null, { timeout: 10000 });
+  } catch {
+    const got = await page.evaluate(() => (document.activeElement ? document.activeElement.outerHTML.slice(0, 160) : 'nothing'));
+    assert.fail(`${what}: focus is on ${got}`);
+  }
+}
+
 export async function shot(page, name, { fullPage = true } = {}) {
   const file = path.join(OUT, `${name}.png`);
   await page.waitForTimeout(150); // let transitions (dropdowns, toasts) settle

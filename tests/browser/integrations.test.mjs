@@ -7,7 +7,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, launchBrowser, newPage, open, login, shot, apiSession, unlabelledControls, psql, done,
+  startServer, launchBrowser, newPage, open, login, shot, apiSession, unlabelledControls, psql, done, expectFocus,
   see,
 } from './harness.mjs';
 
@@ -82,7 +82,7 @@ describe('integrations page', { timeout: 600000 }, () => {
     await adminMenu(page, 'Integrazioni');
     await page.getByRole('heading', { name: 'Integrazioni con altri sistemi', level: 1 }).waitFor();
     assert.match(page.url(), /#\/admin\/integrations$/);
-    assert.equal(await page.evaluate(() => document.activeElement.tagName), 'H1', 'focus on the heading');
+    await expectFocus(page, (el) => el && el.tagName === 'H1', 'focus on the heading');
     assert.equal(await page.getByLabel('Ospedale', { exact: true }).last().inputValue(), 'ASP-AG');
     await page.getByTestId('tokens-empty').waitFor();
     await page.getByTestId('webhooks-empty').waitFor();
@@ -97,8 +97,8 @@ describe('integrations page', { timeout: 600000 }, () => {
     await form.locator('.invalid-feedback', { hasText: 'Campo obbligatorio.' }).nth(1).waitFor();
     assert.equal(await name.getAttribute('aria-invalid'), 'true');
     assert.equal(await role.getAttribute('aria-invalid'), 'true');
-    assert.equal(await page.evaluate(() => document.activeElement.closest('form') !== null
-      && document.activeElement.getAttribute('aria-invalid')), 'true', 'focus on the first invalid field');
+    await expectFocus(page, (el) => el && el.closest('form') !== null && el.getAttribute('aria-invalid') === 'true',
+      'focus on the first invalid field');
 
     await name.fill('CUP regionale');
     await role.selectOption('specialist');
@@ -306,11 +306,11 @@ describe('integrations page', { timeout: 600000 }, () => {
     await page.getByRole('heading', { name: 'Integrations with other systems', level: 1 }).waitFor();
     const form = page.getByTestId('token-form');
     await form.getByLabel('Name', { exact: true }).fill('Regional cancer registry');
-    await form.getByLabel('Role', { exact: true }).selectOption('bi_viewer');
+    await form.getByLabel('Role', { exact: true }).selectOption('hospital_it');
     await form.getByRole('button', { name: 'Create token' }).click();
     await page.getByTestId('one-time-token').getByText('it will not be shown again').waitFor();
     const row = page.getByTestId('tokens-table').locator('tbody tr', { hasText: 'Regional cancer registry' });
-    await row.getByText('BI viewer').waitFor();
+    await row.getByText('Hospital IT').waitFor();
     await row.getByText('active', { exact: true }).waitFor();
     const hooks = page.getByTestId('webhook-form');
     await hooks.getByLabel('Address (URL)').fill('ftp://registry.example/hook');

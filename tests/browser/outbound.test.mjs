@@ -7,7 +7,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, launchBrowser, newPage, open, login, shot, apiSession, unlabelledControls, done, see,
+  startServer, launchBrowser, newPage, open, login, shot, apiSession, unlabelledControls, done, see, expectFocus,
 } from './harness.mjs';
 
 let server;
@@ -63,7 +63,7 @@ describe('outbound connections', { timeout: 600000 }, () => {
     await section.getByRole('button', { name: /^Modifica le connessioni in uscita di ASP/ }).click();
     const form = page.getByTestId('outbound-form-ASP-AG');
     const ranges = form.getByLabel('Reti interne consentite (CIDR)');
-    assert.equal(await page.evaluate(() => document.activeElement.tagName), 'TEXTAREA', 'focus on the list');
+    await expectFocus(page, (el) => el && el.tagName === 'TEXTAREA', 'focus on the list');
     await ranges.fill('10.20.1.5/16\n127.0.0.0/8');
     await form.getByRole('button', { name: 'Salva connessioni in uscita' }).click();
     await form.getByText('«10.20.1.5/16» non è un intervallo di indirizzi valido').waitFor();

@@ -58,6 +58,7 @@ static void refused_modules_are_listed_with_reasons(void **state) {
       {"outside", "refused", "outside the module's namespace"},
       {"orphan", "refused", "missing_module"},
       {"start_fails", "failed", "start returned status 200"},
+      {"undeclared_role", "refused", "requires role authenticated_typo"},
   };
   for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
     json_t *m = module_entry(list, want[i].name);

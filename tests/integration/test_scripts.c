@@ -54,7 +54,8 @@ static int start(void **state) {
   char url[512];
   th_db_create("it_scripts", url, sizeof url);
   setenv("CONCERTO_ADMIN_PASSWORD", ADMIN_PASSWORD, 1);
-  bool ok = th_server_start(&srv, "it_scripts", "{\"modules\":[]}", NULL, 30);
+  bool ok =
+      th_server_start(&srv, "it_scripts", "{\"modules\":[\"ward\"]}", NULL, 30);
   unsetenv("CONCERTO_ADMIN_PASSWORD");
   if (!ok)
     return -1;

@@ -72,7 +72,36 @@ export const ADMIN_PAGES = [
   { key: 'scripts', href: '#/admin/scripts', label: 'nav.scripts' },
 ];
 
+/* ---------- roles: declared by the core and by modules ---------- */
+
+// GET /api/v1/roles, loaded once per page load: every role the server knows
+// with its Italian and English labels. A role only the database remembers
+// (its module is not installed) has registered: false and cannot be granted.
+let roleList = null;
+let roleLoad = null;
+
+/** Loads the roles (once); resolves to the list. */
+export function loadRoles() {
+  if (!roleLoad) {
+    roleLoad = get('/api/v1/roles').then((list) => {
+      roleList = list;
+      return list;
+    }).catch(() => {
+      roleLoad = null;
+      return [];
+    });
+  }
+  return roleLoad;
+}
+
+/** Names of the roles that may be granted now, in the server's order. */
+export function grantableRoles() {
+  return (roleList || []).filter((r) => r.registered).map((r) => r.name);
+}
+
 export function roleLabel(role) {
+  const known = roleList && roleList.find((r) => r.name === role);
+  if (known) return language() === 'en' ? known.label_en : known.label_it;
   return tOpt(`role.${role}`, role);
 }
 

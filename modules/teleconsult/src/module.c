@@ -62,6 +62,30 @@ static concerto_status add_route(const concerto_host *host,
   return host->register_route(reg, &spec);
 }
 
+/* The roles teleconsult gives meaning to (docs/modules/teleconsult.md). */
+static const concerto_role_spec roles[] = {
+    {sizeof(concerto_role_spec), "organizer", "Organizzatore", "Organizer",
+     "Schedules teleconsult sessions and manages specialist groups.",
+     CONCERTO_ROLE_PATIENT_CARE},
+    {sizeof(concerto_role_spec), "specialist", "Specialista", "Specialist",
+     "Answers teleconsult requests as a member of a specialist group.",
+     CONCERTO_ROLE_PATIENT_CARE},
+    {sizeof(concerto_role_spec), "requesting_doctor", "Medico richiedente",
+     "Requesting doctor",
+     "Asks a specialist group for a teleconsult about a patient.",
+     CONCERTO_ROLE_PATIENT_CARE},
+};
+
+static concerto_status register_roles(const concerto_host *host,
+                                      concerto_registrar *reg) {
+  if (!CONCERTO_HOST_HAS(host, register_role))
+    return CONCERTO_OK; /* a core before 1.10 knows these roles itself */
+  for (size_t i = 0; i < sizeof roles / sizeof *roles; i++)
+    if (host->register_role(reg, &roles[i]) != CONCERTO_OK)
+      return CONCERTO_ERR_REG_INVALID;
+  return CONCERTO_OK;
+}
+
 static concerto_status init(const concerto_host *host, concerto_registrar *reg,
                             void **state) {
   (void)state;
@@ -76,7 +100,8 @@ static concerto_status init(const concerto_host *host, concerto_registrar *reg,
   url.key = "public_url";
   url.default_value = "http://127.0.0.1:8080";
   url.help = "Base URL of the console used in invitation links";
-  if (host->register_config(reg, &url) != CONCERTO_OK)
+  if (host->register_config(reg, &url) != CONCERTO_OK ||
+      register_roles(host, reg) != CONCERTO_OK)
     return CONCERTO_ERR_REG_INVALID;
   for (size_t i = 0; i < sizeof routes / sizeof *routes; i++)
     if (add_route(host, reg, routes[i].method, routes[i].path,

@@ -237,16 +237,24 @@ typedef struct concerto_service_frame {
   }
 
 /* A role a module grants meaning to (e.g. "specialist", "signer"). Roles are
- * platform-wide names, granted per hospital by its administrator. */
+ * platform-wide names, granted per hospital by its administrator. Several
+ * modules may declare the same role (televisit and teleconsult both need
+ * "specialist"): it is one role, shown with the first declaration's labels,
+ * and its flags are the union of all declarations. */
 typedef struct concerto_role_spec {
   uint32_t size;           /* CONCERTO_ROLE_SPEC_INIT_V1 */
-  const char *name;        /* [a-z][a-z0-9_]{1,39}, unique */
+  const char *name;        /* [a-z][a-z0-9_]{1,39} */
   const char *label_it;    /* shown in the console, Italian */
   const char *label_en;    /* shown in the console, English */
   const char *description; /* one line, English */
+  uint32_t flags;          /* CONCERTO_ROLE_* */
 } concerto_role_spec;
 #define CONCERTO_ROLE_SPEC_INIT_V1                                             \
-  { sizeof(concerto_role_spec), NULL, NULL, NULL, NULL }
+  { sizeof(concerto_role_spec), NULL, NULL, NULL, NULL, 0u }
+/* The role works with patients (clinicians, the help desk): it may search
+ * the regional patient index and open patient links. Routes require all
+ * such roles at once with the pseudo-role "patient_care". */
+#define CONCERTO_ROLE_PATIENT_CARE 1u
 
 /* The shape check of a rule's decision: CONCERTO_OK, or
  * CONCERTO_ERR_VALIDATION with a one-line reason (English) in err. */

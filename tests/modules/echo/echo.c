@@ -160,6 +160,16 @@ static concerto_status init(const concerto_host *host, concerto_registrar *reg,
       {"GET", "/api/v1/echo/broken", NULL, no_response},
       {"GET", "/api/v1/echo/guarded", "doctor", guarded},
   };
+  /* Since ABI 1.10 a module declares the roles its routes require. */
+  static const concerto_role_spec doctor = {
+      sizeof doctor,
+      "doctor",
+      "Medico (test)",
+      "Doctor (test)",
+      "The echo test module's guarded route.",
+      0};
+  if (host->register_role(reg, &doctor) != CONCERTO_OK)
+    return CONCERTO_ERR_REG_INVALID;
   for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
     concerto_route_spec spec = CONCERTO_ROUTE_SPEC_INIT_V1;
     spec.method = routes[i].method;

@@ -39,6 +39,14 @@ static concerto_status init(const concerto_host *host, concerto_registrar *reg,
   return CONCERTO_OK;
 #elif defined(CASE_OUTSIDE)
   return add_route(host, reg, "/api/v1/echo/params/{a}/{b}");
+#elif defined(CASE_UNDECLARED_ROLE)
+  /* A module of ABI 1.10 must declare the roles its routes require. */
+  concerto_route_spec spec = CONCERTO_ROUTE_SPEC_INIT_V1;
+  spec.method = "GET";
+  spec.path = "/api/v1/" MODULE_NAME "/hello";
+  spec.required_role = "authenticated_typo";
+  spec.handler = hello;
+  return host->register_route(reg, &spec);
 #else
   return add_route(host, reg, "/api/v1/" MODULE_NAME "/hello");
 #endif

@@ -184,6 +184,19 @@ static concerto_status init(const concerto_host *host, concerto_registrar *reg,
   if (host->register_tenant_setting(reg, &limit) != CONCERTO_OK ||
       host->register_tenant_setting(reg, &name) != CONCERTO_OK)
     return CONCERTO_ERR_REG_INVALID;
+  /* The clinical roles a ward needs, declared as teleconsult declares
+   * them (the same role from two modules is one role). */
+  static const concerto_role_spec roles[] = {
+      {sizeof(concerto_role_spec), "organizer", "Organizzatore", "Organizer",
+       "Ward test module.", CONCERTO_ROLE_PATIENT_CARE},
+      {sizeof(concerto_role_spec), "specialist", "Specialista", "Specialist",
+       "Ward test module.", CONCERTO_ROLE_PATIENT_CARE},
+      {sizeof(concerto_role_spec), "requesting_doctor", "Medico richiedente",
+       "Requesting doctor", "Ward test module.", CONCERTO_ROLE_PATIENT_CARE},
+  };
+  for (size_t i = 0; i < sizeof roles / sizeof *roles; i++)
+    if (host->register_role(reg, &roles[i]) != CONCERTO_OK)
+      return CONCERTO_ERR_REG_INVALID;
   static const struct {
     const char *method, *path, *role;
     concerto_handler handler;

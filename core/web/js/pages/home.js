@@ -3,7 +3,7 @@
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import {
-  currentTenant, rolesIn, roleLabel, moduleEntries, ADMIN_PAGES, can,
+  currentTenant, rolesIn, roleLabel, moduleEntries, ADMIN_PAGES, can, loadRoles,
 } from '../shell.js';
 import { pageHeader, badge } from '../ui.js';
 
@@ -16,6 +16,7 @@ function tile(href, title, text, attrs = {}) {
 }
 
 export async function render(ctx) {
+  await loadRoles();
   const { user, main } = ctx;
   const tenant = currentTenant(user);
   const roles = tenant ? rolesIn(user, tenant.code) : [];

@@ -4,12 +4,13 @@
 import { h, field, newId, formatDate } from '../dom.js';
 import { t, language } from '../i18n.js';
 import { api, get, enc } from '../api.js';
-import { announce, adminTenants, roleLabel } from '../shell.js';
+import {
+  announce, adminTenants, roleLabel, loadRoles, grantableRoles,
+} from '../shell.js';
 import {
   pageHeader, loading, messageArea, applyFieldErrors, clearFieldErrors, submitBusy, tenantPicker,
   alertBox, errorAlert, badge,
 } from '../ui.js';
-import { ROLES } from './users.js';
 import { loadOutbound, outboundNotice, localizeOutboundErrors } from '../outbound.js';
 
 const when = (iso) => (iso ? formatDate(iso, language()) : '—');
@@ -128,7 +129,7 @@ function tokensCard(ctx, code) {
   const name = h('input', { class: 'form-control', autocomplete: 'off', maxlength: '100', placeholder: t('integrations.tokens.namePlaceholder') });
   const role = h('select', { class: 'form-select' },
     h('option', { value: '' }, t('integrations.tokens.pickRole')),
-    ROLES.map((r) => h('option', { value: r }, roleLabel(r))));
+    grantableRoles().map((r) => h('option', { value: r }, roleLabel(r))));
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, t('integrations.tokens.create'));
   const controls = { name, role };
   const form = h('form', { novalidate: true, 'data-testid': 'token-form' },
@@ -401,6 +402,7 @@ function deadCard(ctx, code, user) {
 }
 
 export async function render(ctx) {
+  await loadRoles();
   const { main, user } = ctx;
   main.append(pageHeader(t('integrations.title'), t('integrations.intro')));
   const tenants = adminTenants(user);

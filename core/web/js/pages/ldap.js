@@ -3,7 +3,7 @@
 import { h, field, newId } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, get, enc } from '../api.js';
-import { announce, adminTenants } from '../shell.js';
+import { announce, adminTenants, loadRoles } from '../shell.js';
 import {
   pageHeader, messageArea, applyFieldErrors, clearFieldErrors, submitBusy, tenantPicker, alertBox,
 } from '../ui.js';
@@ -34,6 +34,7 @@ function mappingRow(group = '', roles = [], onRemove) {
 }
 
 export async function render(ctx) {
+  await loadRoles();
   const { main, user } = ctx;
   main.append(pageHeader(t('ldap.title'), t('ldap.intro')));
   const tenants = adminTenants(user);

@@ -5,19 +5,22 @@ import { h, field, newId, setInvalid } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, get, enc } from '../api.js';
 import {
-  announce, adminTenants, roleLabel, refreshUser, session,
+  announce, adminTenants, roleLabel, refreshUser, session, loadRoles, grantableRoles,
 } from '../shell.js';
 import {
   pageHeader, loading, messageArea, badge, errorAlert, applyFieldErrors, clearFieldErrors,
   submitBusy, tenantPicker,
 } from '../ui.js';
 
-export const ROLES = ['hospital_admin', 'hospital_it', 'organizer', 'specialist', 'requesting_doctor',
-  'radiologist', 'radiographer', 'helpdesk', 'bi_viewer', 'privacy_officer'];
-
-/** A fieldset of role checkboxes; .value() gives the checked roles. */
+/**
+ * A fieldset of role checkboxes; .value() gives the checked roles. Offers
+ * the roles that can be granted (call loadRoles() first) plus any the
+ * account holds already whose module is not installed, so saving keeps them.
+ */
 export function rolePicker(legend, selected = [], idPrefix = newId('roles')) {
-  const boxes = ROLES.map((r) => {
+  const grantable = grantableRoles();
+  const names = grantable.concat(selected.filter((r) => !grantable.includes(r)));
+  const boxes = names.map((r) => {
     const id = `${idPrefix}-${r}`;
     const input = h('input', { class: 'form-check-input', type: 'checkbox', id, value: r, checked: selected.includes(r) });
     return { r, input, el: h('div', { class: 'form-check col-sm-6 col-lg-4' }, input, h('label', { class: 'form-check-label', for: id }, roleLabel(r))) };
@@ -208,6 +211,7 @@ function sharesEditor(tenant, u, hospitals, onDone) {
 }
 
 export async function render(ctx) {
+  await loadRoles();
   const { main, user } = ctx;
   main.append(pageHeader(t('users.title'), user.regional_admin ? t('users.introRegional') : t('users.intro')));
   const tenants = adminTenants(user);
