@@ -20,6 +20,7 @@
 #include "bootstrap.h"
 #include "events.h"
 #include "module_registry.h"
+#include "problem.h"
 #include "roles.h"
 #include "services_config.h"
 #include "tenant_cache.h"
@@ -229,6 +230,7 @@ out:
   metrics_free(a.metrics);
   events_free(a.events);
   roles_free(a.roles);
+  problem_declared_free();
   notify_hub_free(a.notify);
   db_pool_free(a.event_pool);
   curl_global_cleanup();

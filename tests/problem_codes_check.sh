@@ -16,6 +16,10 @@ if [ "$generated" != "$documented" ]; then
   exit 1
 fi
 listed=$(echo "$generated" | sed -n 's/^| [0-9]* | `\([a-z_]*\)` .*/\1/p' | sort -u)
+# A module's own codes: modules/<m>/src/problems.def, X(status, code, ...).
+declared=$(cd "$src" && cat modules/*/src/problems.def 2>/dev/null |
+  sed -n 's/^X([0-9]*, *\([a-z_]*\),.*/\1/p' | sort -u)
+listed=$(printf '%s\n%s\n' "$listed" "$declared" | sed '/^$/d' | sort -u)
 # Calls that answer a problem, with the code on the same or a later line.
 used=$(cd "$src" && cat core/*.c core/*/*.c modules/*/src/*.c |
   grep -Pzo '(request_problem|concerto_reply_problem|host_respond_problem|respond_problem|problem_json|deny)\(\s*(req,\s*)?[0-9]{3},\s*"[a-z_]+"' |

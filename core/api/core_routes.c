@@ -9,6 +9,7 @@
 
 #include "concerto/abi.h"
 #include "module_registry.h"
+#include "problem.h"
 #include "request.h"
 #include "routes.h"
 
@@ -160,6 +161,13 @@ static concerto_status openapi_handler(concerto_request *req, void *ud) {
   return req_respond_json(req, 200, doc);
 }
 
+/* Every problem code an answer may carry: the core's and those modules
+ * declared. Public, like the OpenAPI document it complements. */
+static concerto_status problems_handler(concerto_request *req, void *ud) {
+  (void)ud;
+  return req_respond_json(req, 200, problem_codes_json());
+}
+
 static bool add(app *a, const char *method, const char *path,
                 concerto_handler h, void *ud, char *err, size_t errlen) {
   route_target *t = calloc(1, sizeof *t);
@@ -204,7 +212,8 @@ bool core_routes_register(app *a, char *err, size_t errlen) {
       add(a, "GET", "/readyz", readyz, a, err, errlen) &&
       add(a, "GET", "/metrics", metrics_handler, a, err, errlen) &&
       add(a, "GET", "/api/v1/modules", modules_handler, a, err, errlen) &&
-      add(a, "GET", "/api/v1/openapi.json", openapi_handler, a, err, errlen);
+      add(a, "GET", "/api/v1/openapi.json", openapi_handler, a, err, errlen) &&
+      add(a, "GET", "/api/v1/problems", problems_handler, a, err, errlen);
   if (ok && a->cfg.javascript_dir)
     ok = add(a, "GET", "/vendor/{*path}", vendor_files_handler,
              a->cfg.javascript_dir, err, errlen);

@@ -1,6 +1,7 @@
 #include "problem.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *problem_http_title(unsigned s) {
@@ -82,6 +83,12 @@ problem_kind problem_from_status(concerto_status st) {
   case CONCERTO_ERR_UNSUPPORTED:
     k = (problem_kind){501, "not_implemented", NULL};
     break;
+  case CONCERTO_ERR_MODULE_DISABLED:
+    k = (problem_kind){404, "module_not_enabled", NULL};
+    break;
+  case CONCERTO_ERR_UPSTREAM:
+    k = (problem_kind){502, "upstream_failed", NULL};
+    break;
   default:
     break;
   }
@@ -112,11 +119,103 @@ static const struct {
 #undef X
 };
 
-bool problem_code_known(const char *code) {
+/* Codes modules declared at init. */
+typedef struct declared {
+  char *code, *owner, *title, *when;
+  unsigned status;
+} declared;
+static declared *decl;
+static size_t ndecl;
+
+static long core_index(const char *code) {
   for (size_t i = 0; code && i < sizeof codes / sizeof *codes; i++)
     if (strcmp(codes[i].code, code) == 0)
+      return (long)i;
+  return -1;
+}
+
+bool problem_code_known(const char *code) {
+  if (core_index(code) >= 0)
+    return true;
+  for (size_t i = 0; code && i < ndecl; i++)
+    if (strcmp(decl[i].code, code) == 0)
       return true;
   return false;
+}
+
+bool problem_code_valid(const char *code) {
+  if (!code || !(*code >= 'a' && *code <= 'z') || strlen(code) < 2 ||
+      strlen(code) > 64)
+    return false;
+  for (const char *p = code; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+      return false;
+  return true;
+}
+
+static bool one_line(const char *s, size_t max) {
+  return s && *s && strlen(s) <= max && !strpbrk(s, "\r\n");
+}
+
+concerto_status problem_declare(const char *owner, const char *code,
+                                unsigned http_status, const char *title,
+                                const char *when) {
+  if (!owner || !problem_code_valid(code) || http_status < 400 ||
+      http_status > 599 || !one_line(title, 100) || !one_line(when, 300))
+    return CONCERTO_ERR_REG_INVALID;
+  long core = core_index(code);
+  if (core >= 0)
+    return codes[core].status == http_status ? CONCERTO_OK
+                                             : CONCERTO_ERR_REG_INVALID;
+  for (size_t i = 0; i < ndecl; i++)
+    if (strcmp(decl[i].code, code) == 0) {
+      if (strcmp(decl[i].owner, owner) == 0)
+        return CONCERTO_ERR_REG_DUPLICATE;
+      return decl[i].status == http_status ? CONCERTO_OK
+                                           : CONCERTO_ERR_REG_INVALID;
+    }
+  declared *grown = realloc(decl, (ndecl + 1) * sizeof *grown);
+  if (!grown)
+    return CONCERTO_ERR_NOMEM;
+  decl = grown;
+  declared d = {strdup(code), strdup(owner), strdup(title), strdup(when),
+                http_status};
+  if (!d.code || !d.owner || !d.title || !d.when) {
+    free(d.code);
+    free(d.owner);
+    free(d.title);
+    free(d.when);
+    return CONCERTO_ERR_NOMEM;
+  }
+  decl[ndecl++] = d;
+  return CONCERTO_OK;
+}
+
+json_t *problem_codes_json(void) {
+  json_t *out = json_array();
+  for (size_t i = 0; i < sizeof codes / sizeof *codes; i++)
+    json_array_append_new(
+        out, json_pack("{s:s, s:i, s:s, s:s}", "code", codes[i].code, "status",
+                       (int)codes[i].status, "owner", codes[i].owner, "when",
+                       codes[i].when));
+  for (size_t i = 0; i < ndecl; i++)
+    json_array_append_new(
+        out, json_pack("{s:s, s:i, s:s, s:s, s:s}", "code", decl[i].code,
+                       "status", (int)decl[i].status, "owner", decl[i].owner,
+                       "title", decl[i].title, "when", decl[i].when));
+  return out;
+}
+
+void problem_declared_free(void) {
+  for (size_t i = 0; i < ndecl; i++) {
+    free(decl[i].code);
+    free(decl[i].owner);
+    free(decl[i].title);
+    free(decl[i].when);
+  }
+  free(decl);
+  decl = NULL;
+  ndecl = 0;
 }
 
 void problem_codes_markdown(FILE *out) {

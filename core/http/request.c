@@ -1,6 +1,7 @@
 #include "request.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -481,12 +482,70 @@ concerto_status request_problem(concerto_request *req, unsigned status,
                             "application/problem+json; charset=utf-8");
 }
 
+/* errors[] entries of one problem: a form has tens of fields, not
+ * thousands. */
+#define PROBLEM_FIELDS_MAX 100
+
+/* A module answering a code nobody declared is told once per code: the
+ * answer still goes out (the caller is not at fault), but the code is
+ * missing from GET /api/v1/problems and the module's documentation. */
+static void warn_undeclared(const concerto_request *req, const char *code) {
+  static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+  static char warned[32][65];
+  static size_t nwarned;
+  if (problem_code_known(code))
+    return;
+  pthread_mutex_lock(&lock);
+  bool seen = false;
+  for (size_t i = 0; i < nwarned && !seen; i++)
+    seen = strcmp(warned[i], code) == 0;
+  if (!seen && nwarned < sizeof warned / sizeof warned[0])
+    snprintf(warned[nwarned++], sizeof warned[0], "%s", code);
+  pthread_mutex_unlock(&lock);
+  if (!seen)
+    log_msg(CONCERTO_LOG_WARN, req->owner ? req->owner->name : NULL, req->id,
+            "problem code %.64s is not declared (register_problem)", code);
+}
+
+static bool problem_args_ok(unsigned status, const char *code) {
+  return status >= 400 && status <= 599 && problem_code_valid(code);
+}
+
 concerto_status req_respond_problem(concerto_request *req, unsigned status,
                                     const char *code, const char *title,
                                     const char *detail) {
-  if (status < 400 || status > 599 || !code)
+  if (!problem_args_ok(status, code))
     return CONCERTO_ERR_INVALID;
+  warn_undeclared(req, code);
   return request_problem(req, status, code, title, detail);
+}
+
+concerto_status req_respond_problem_fields(
+    concerto_request *req, unsigned status, const char *code, const char *title,
+    const char *detail, const concerto_field_error *errors, size_t nerrors) {
+  if (!problem_args_ok(status, code) || (nerrors && !errors) ||
+      nerrors > PROBLEM_FIELDS_MAX)
+    return CONCERTO_ERR_INVALID;
+  json_t *list = json_array();
+  for (size_t i = 0; i < nerrors; i++) {
+    const concerto_field_error *e = &errors[i];
+    if (!e->field || !e->message || !utf8_clean(e->field, strlen(e->field)) ||
+        !utf8_clean(e->message, strlen(e->message)) ||
+        (e->code && !problem_code_valid(e->code))) {
+      json_decref(list);
+      return CONCERTO_ERR_INVALID;
+    }
+    json_t *o =
+        json_pack("{s:s, s:s}", "field", e->field, "message", e->message);
+    if (e->code)
+      json_object_set_new(o, "code", json_string(e->code));
+    json_array_append_new(list, o);
+  }
+  warn_undeclared(req, code);
+  json_t *body = problem_json(status, code, title, detail);
+  json_object_set_new(body, "errors", list);
+  return respond_json_typed(req, status, body,
+                            "application/problem+json; charset=utf-8");
 }
 
 concerto_status request_respond_fd(concerto_request *req, unsigned status,

@@ -216,6 +216,14 @@ int result_rows(const concerto_result *res);
 int result_cols(const concerto_result *res);
 const char *result_name(const concerto_result *res, int col);
 const char *result_value(const concerto_result *res, int row, int col);
+/* Row `row` as a JSON object typed by column type (host.h result_row_json);
+ * a new reference, NULL when out of range. */
+json_t *result_row_json(const concerto_result *res, int row);
+/* A problem+json with errors[] (host.h respond_problem_fields); `errors`
+ * is copied. */
+concerto_status req_respond_problem_fields(
+    concerto_request *req, unsigned status, const char *code, const char *title,
+    const char *detail, const concerto_field_error *errors, size_t nerrors);
 /* Static files from the folder in userdata, path param "path". */
 concerto_status static_files_handler(concerto_request *req, void *userdata);
 /* Distribution JavaScript libraries from the folder in userdata. */

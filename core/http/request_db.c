@@ -2,7 +2,10 @@
  * the dispatcher (COMMIT only for a successful response), and retried once
  * on a fresh connection when the pooled one turns out to be dead, so a
  * handler never sees a connection broken by a PostgreSQL restart. */
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -156,4 +159,74 @@ const char *result_value(const concerto_result *res, int row, int col) {
       col >= PQnfields(res->pg) || PQgetisnull(res->pg, row, col))
     return NULL;
   return PQgetvalue(res->pg, row, col);
+}
+
+/* Type oids of pg_type.h (stable across PostgreSQL versions). */
+enum {
+  OID_BOOL = 16,
+  OID_INT8 = 20,
+  OID_INT2 = 21,
+  OID_INT4 = 23,
+  OID_OID = 26,
+  OID_JSON = 114,
+  OID_FLOAT4 = 700,
+  OID_FLOAT8 = 701,
+  OID_NUMERIC = 1700,
+  OID_JSONB = 3802,
+};
+
+/* One value as JSON by its column type; text when the type is not one of
+ * these, or when the text does not parse (never silently a null). */
+static json_t *typed_value(const PGresult *pg, int row, int col) {
+  if (PQgetisnull(pg, row, col))
+    return json_null();
+  const char *v = PQgetvalue(pg, row, col);
+  char *end = NULL;
+  switch (PQftype(pg, col)) {
+  case OID_BOOL:
+    return json_boolean(v[0] == 't');
+  case OID_INT2:
+  case OID_INT4:
+  case OID_INT8:
+  case OID_OID: {
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (errno == 0 && end != v && *end == '\0')
+      return json_integer(n);
+    break;
+  }
+  case OID_FLOAT4:
+  case OID_FLOAT8:
+  case OID_NUMERIC: {
+    /* JSON numbers have no NaN or Infinity: those stay text. */
+    double d = strtod(v, &end);
+    if (end != v && *end == '\0' && isfinite(d))
+      return json_real(d);
+    break;
+  }
+  case OID_JSON:
+  case OID_JSONB: {
+    json_t *j = json_loads(v, JSON_DECODE_ANY, NULL);
+    if (j)
+      return j;
+    break;
+  }
+  default:
+    break;
+  }
+  return json_string(v);
+}
+
+json_t *result_row_json(const concerto_result *res, int row) {
+  if (!res || row < 0 || row >= PQntuples(res->pg))
+    return NULL;
+  json_t *o = json_object();
+  for (int col = 0; o && col < PQnfields(res->pg); col++) {
+    json_t *v = typed_value(res->pg, row, col);
+    if (!v || json_object_set_new(o, PQfname(res->pg, col), v) != 0) {
+      json_decref(o);
+      return NULL;
+    }
+  }
+  return o;
 }

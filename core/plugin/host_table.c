@@ -72,6 +72,9 @@ static const concerto_host the_host = {
     .req_bind_guest = guest_bind,
     .audit_for = audit_record_for,
     .register_role = host_register_role,
+    .register_problem = host_register_problem,
+    .respond_problem_fields = req_respond_problem_fields,
+    .result_row_json = result_row_json,
 };
 
 const concerto_host *host_table(void) {

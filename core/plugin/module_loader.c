@@ -16,6 +16,7 @@
 #include "events.h"
 #include "log.h"
 #include "module_registry.h"
+#include "problem.h"
 #include "roles.h"
 
 #define PROBE_TIMEOUT_S 10
@@ -100,6 +101,8 @@ static void rec_clear_registrations(module_rec *m) {
   m->ntsettings = 0;
   roles_free(m->staged_roles);
   m->staged_roles = NULL;
+  json_decref(m->staged_problems);
+  m->staged_problems = NULL;
   free(m->migrations_dir);
   free(m->static_dir);
   m->migrations_dir = m->static_dir = NULL;
@@ -542,6 +545,26 @@ static bool commit_roles(app *a, module_rec *m, char *err, size_t errlen) {
   return true;
 }
 
+static bool commit_problems(module_rec *m, char *err, size_t errlen) {
+  size_t i;
+  json_t *p;
+  json_array_foreach(m->staged_problems, i, p) {
+    const char *code = json_string_value(json_object_get(p, "code"));
+    concerto_status st = problem_declare(
+        m->name, code,
+        (unsigned)json_integer_value(json_object_get(p, "status")),
+        json_string_value(json_object_get(p, "title")),
+        json_string_value(json_object_get(p, "when")));
+    if (st != CONCERTO_OK) {
+      snprintf(err, errlen,
+               "problem code %s has another HTTP status elsewhere (status %d)",
+               code, (int)st);
+      return false;
+    }
+  }
+  return true;
+}
+
 static bool commit_routes(app *a, module_rec *m, char *err, size_t errlen) {
   char prefix[64];
   snprintf(prefix, sizeof prefix, "/api/v1/%s/", m->name);
@@ -593,7 +616,7 @@ static bool commit_routes(app *a, module_rec *m, char *err, size_t errlen) {
       return false; /* validated above; only a malformed template gets here */
     }
   }
-  if (!commit_roles(a, m, err, errlen))
+  if (!commit_roles(a, m, err, errlen) || !commit_problems(m, err, errlen))
     return false;
   for (size_t i = 0; i < m->nsubs; i++)
     if (!events_add_subscriber(a->events, &m->owner, m->subs[i].name,

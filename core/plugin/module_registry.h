@@ -69,9 +69,10 @@ struct concerto_module {
   setting_spec *tsettings;
   size_t ntsettings;
   struct role_registry *staged_roles; /* declared in init, merged at commit */
-  char *migrations_dir;               /* absolute, or NULL */
-  char *static_dir;                   /* absolute, or NULL */
-  bool registering;                   /* true only inside init */
+  json_t *staged_problems; /* [{code, status, title, when}], the same */
+  char *migrations_dir;    /* absolute, or NULL */
+  char *static_dir;        /* absolute, or NULL */
+  bool registering;        /* true only inside init */
 };
 typedef struct concerto_module module_rec;
 

@@ -528,6 +528,73 @@ static void modules_openapi_metrics(void **state) {
   th_resp_free(&r);
 }
 
+/* ABI 1.10 handler helpers (echo): errors[] on a module's problem, a row
+ * as typed JSON, module problem codes listed and an undeclared one
+ * warned about once. */
+static void problems_with_fields_rows_as_json(void **state) {
+  (void)state;
+  th_resp r = th_get(&srv, "/api/v1/echo/fields");
+  assert_int_equal(r.status, 422);
+  assert_string_equal(th_json_str(&r, "code"), "validation_failed");
+  json_t *errors = json_object_get(r.json, "errors");
+  assert_int_equal(json_array_size(errors), 2);
+  json_t *first = json_array_get(errors, 0);
+  assert_string_equal(json_string_value(json_object_get(first, "field")),
+                      "/patient/fiscal_code");
+  assert_string_equal(json_string_value(json_object_get(first, "code")),
+                      "format");
+  assert_null(json_object_get(json_array_get(errors, 1), "code"));
+  th_resp_free(&r);
+
+  r = th_get(&srv, "/api/v1/echo/row");
+  assert_int_equal(r.status, 200);
+  assert_true(json_is_integer(json_object_get(r.json, "i")));
+  assert_int_equal(json_integer_value(json_object_get(r.json, "i")), 42);
+  /* Beyond 2^53, still exact: jansson keeps 64-bit integers. */
+  assert_true(json_integer_value(json_object_get(r.json, "big")) ==
+              9007199254740993LL);
+  assert_true(json_is_real(json_object_get(r.json, "n")));
+  assert_true(json_is_true(json_object_get(r.json, "b")));
+  assert_int_equal(
+      json_array_size(json_object_get(json_object_get(r.json, "j"), "a")), 2);
+  assert_true(json_is_null(json_object_get(r.json, "z")));
+  assert_string_equal(json_string_value(json_object_get(r.json, "t")), "testo");
+  assert_string_equal(json_string_value(json_object_get(r.json, "nan")), "NaN");
+  assert_true(json_is_string(json_object_get(r.json, "ts")));
+  th_resp_free(&r);
+
+  r = th_get(&srv, "/api/v1/problems");
+  assert_int_equal(r.status, 200);
+  bool core = false, echo = false;
+  size_t i;
+  json_t *p;
+  json_array_foreach(r.json, i, p) {
+    const char *code = json_string_value(json_object_get(p, "code"));
+    const char *owner = json_string_value(json_object_get(p, "owner"));
+    if (strcmp(code, "not_found") == 0)
+      core = strcmp(owner, "core") == 0;
+    if (strcmp(code, "echo_refused") == 0)
+      echo = strcmp(owner, "echo") == 0 &&
+             json_integer_value(json_object_get(p, "status")) == 409;
+  }
+  assert_true(core);
+  assert_true(echo);
+  th_resp_free(&r);
+
+  r = th_get(&srv, "/api/v1/echo/refused");
+  assert_int_equal(r.status, 409);
+  assert_string_equal(th_json_str(&r, "code"), "echo_refused");
+  th_resp_free(&r);
+  assert_int_equal(th_log_count(&srv, "problem code echo_refused"), 0);
+  for (int n = 0; n < 3; n++) {
+    r = th_get(&srv, "/api/v1/echo/refused?code=undeclared");
+    assert_int_equal(r.status, 409);
+    th_resp_free(&r);
+  }
+  assert_int_equal(
+      th_log_count(&srv, "problem code echo_undeclared is not declared"), 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(health_and_readiness),
@@ -544,6 +611,7 @@ int main(void) {
       cmocka_unit_test(module_config_and_arena),
       cmocka_unit_test(handler_bugs_and_protected_routes),
       cmocka_unit_test(modules_openapi_metrics),
+      cmocka_unit_test(problems_with_fields_rows_as_json),
   };
   return cmocka_run_group_tests_name("http", tests, start, stop);
 }

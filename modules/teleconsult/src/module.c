@@ -76,12 +76,25 @@ static const concerto_role_spec roles[] = {
      CONCERTO_ROLE_PATIENT_CARE},
 };
 
+static const concerto_problem_spec problems[] = {
+#define X(status, code, title, when)                                           \
+  {sizeof(concerto_problem_spec), #code, status, title, when},
+#include "problems.def"
+#undef X
+};
+
+/* Roles and problem codes: a core before 1.10 knows the roles itself and
+ * lists no module codes. */
 static concerto_status register_roles(const concerto_host *host,
                                       concerto_registrar *reg) {
-  if (!CONCERTO_HOST_HAS(host, register_role))
-    return CONCERTO_OK; /* a core before 1.10 knows these roles itself */
+  if (!CONCERTO_HOST_HAS(host, register_role) ||
+      !CONCERTO_HOST_HAS(host, register_problem))
+    return CONCERTO_OK;
   for (size_t i = 0; i < sizeof roles / sizeof *roles; i++)
     if (host->register_role(reg, &roles[i]) != CONCERTO_OK)
+      return CONCERTO_ERR_REG_INVALID;
+  for (size_t i = 0; i < sizeof problems / sizeof *problems; i++)
+    if (host->register_problem(reg, &problems[i]) != CONCERTO_OK)
       return CONCERTO_ERR_REG_INVALID;
   return CONCERTO_OK;
 }

@@ -141,6 +141,45 @@ static concerto_status guarded(concerto_request *req, void *ud) {
   return concerto_reply_json(req, 200, json_pack("{s:s}", "secret", "x"));
 }
 
+/* ABI 1.10 handler helpers: a problem with errors[], a row as typed JSON,
+ * a declared and an undeclared problem code. */
+static concerto_status fields(concerto_request *req, void *ud) {
+  (void)ud;
+  const concerto_field_error errors[] = {
+      {"/patient/fiscal_code", "format", "Codice fiscale non valido"},
+      {"surname", NULL, "Campo obbligatorio"},
+  };
+  return concerto_module_host->respond_problem_fields(
+      req, 422, "validation_failed", NULL, "Two fields are wrong.", errors, 2);
+}
+
+static concerto_status row(concerto_request *req, void *ud) {
+  (void)ud;
+  concerto_result *res = NULL;
+  concerto_status st = concerto_query_db(
+      req,
+      "SELECT 42::int AS i, 9007199254740993::bigint AS big, 2.5::numeric AS "
+      "n, true AS b, '{\"a\":[1,2]}'::jsonb AS j, NULL::text AS z, 'testo' "
+      "AS t, 'NaN'::float8 AS nan, now() AS ts",
+      0, NULL, &res);
+  if (st != CONCERTO_OK)
+    return st;
+  json_t *o = concerto_module_host->result_row_json(res, 0);
+  if (!o || concerto_module_host->result_row_json(res, 1) != NULL)
+    return CONCERTO_ERR_INTERNAL; /* row 1 does not exist */
+  return concerto_reply_json(req, 200, o);
+}
+
+static concerto_status refused(concerto_request *req, void *ud) {
+  (void)ud;
+  const char *which = concerto_query(req, "code");
+  return concerto_reply_problem(req, 409,
+                                which && strcmp(which, "undeclared") == 0
+                                    ? "echo_undeclared"
+                                    : "echo_refused",
+                                NULL, "Refused on purpose.");
+}
+
 static concerto_status init(const concerto_host *host, concerto_registrar *reg,
                             void **state) {
   (void)state;
@@ -159,6 +198,9 @@ static concerto_status init(const concerto_host *host, concerto_registrar *reg,
       {"GET", "/api/v1/echo/arena", NULL, arena},
       {"GET", "/api/v1/echo/broken", NULL, no_response},
       {"GET", "/api/v1/echo/guarded", "doctor", guarded},
+      {"GET", "/api/v1/echo/fields", NULL, fields},
+      {"GET", "/api/v1/echo/row", NULL, row},
+      {"GET", "/api/v1/echo/refused", NULL, refused},
   };
   /* Since ABI 1.10 a module declares the roles its routes require. */
   static const concerto_role_spec doctor = {
@@ -168,7 +210,12 @@ static concerto_status init(const concerto_host *host, concerto_registrar *reg,
       "Doctor (test)",
       "The echo test module's guarded route.",
       0};
-  if (host->register_role(reg, &doctor) != CONCERTO_OK)
+  static const concerto_problem_spec refused_code = {
+      sizeof refused_code, "echo_refused", 409, "Refused by echo",
+      "GET /api/v1/echo/refused, always"};
+  if (host->register_role(reg, &doctor) != CONCERTO_OK ||
+      host->register_problem(reg, &refused_code) != CONCERTO_OK ||
+      host->register_problem(reg, &refused_code) != CONCERTO_ERR_REG_DUPLICATE)
     return CONCERTO_ERR_REG_INVALID;
   for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
     concerto_route_spec spec = CONCERTO_ROUTE_SPEC_INIT_V1;

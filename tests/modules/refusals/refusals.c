@@ -39,6 +39,13 @@ static concerto_status init(const concerto_host *host, concerto_registrar *reg,
   return CONCERTO_OK;
 #elif defined(CASE_OUTSIDE)
   return add_route(host, reg, "/api/v1/echo/params/{a}/{b}");
+#elif defined(CASE_PROBLEM_CLASH)
+  /* not_found is the core's, with status 404: one code, one meaning. */
+  static const concerto_problem_spec clash = {sizeof clash, "not_found", 400,
+                                              "Not found", "never"};
+  if (host->register_problem(reg, &clash) != CONCERTO_OK)
+    return CONCERTO_ERR_INTERNAL;
+  return add_route(host, reg, "/api/v1/" MODULE_NAME "/hello");
 #elif defined(CASE_UNDECLARED_ROLE)
   /* A module of ABI 1.10 must declare the roles its routes require. */
   concerto_route_spec spec = CONCERTO_ROUTE_SPEC_INIT_V1;
