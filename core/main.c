@@ -22,6 +22,8 @@
 #include "module_registry.h"
 #include "problem.h"
 #include "roles.h"
+#include "lua_functions.h"
+#include "rule_registry.h"
 #include "services_config.h"
 #include "tenant_cache.h"
 #include "notify.h"
@@ -231,6 +233,8 @@ out:
   events_free(a.events);
   roles_free(a.roles);
   problem_declared_free();
+  rule_registry_free();
+  lua_functions_free();
   notify_hub_free(a.notify);
   db_pool_free(a.event_pool);
   curl_global_cleanup();

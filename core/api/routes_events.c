@@ -156,7 +156,15 @@ static concerto_status replay(concerto_request *req, void *ud) {
                                     "pending"));
 }
 
+/* What events exist, who produces and who listens: for the webhook page,
+ * integrators and the documentation. */
+static concerto_status catalog(concerto_request *req, void *ud) {
+  (void)ud;
+  return req_respond_json(req, 200, events_catalog_json(req->app->events));
+}
+
 const route_def routes_events[] = {
+    {"GET", "/api/v1/events/catalog", "authenticated", catalog},
     {"POST", "/api/v1/tenants/{tenant}/webhooks", EVENT_ADMIN, create_webhook},
     {"GET", "/api/v1/tenants/{tenant}/webhooks", EVENT_ADMIN, list_webhooks},
     {"DELETE", "/api/v1/tenants/{tenant}/webhooks/{id}", EVENT_ADMIN,

@@ -7,7 +7,9 @@
 
 #include "handler_util.h"
 #include "lua_form.h"
+#include "lua_functions.h"
 #include "lua_rules.h"
+#include "rule_registry.h"
 #include "routes.h"
 #include "scripts.h"
 
@@ -141,7 +143,7 @@ static concerto_status upload(concerto_request *req, void *ud) {
                                                       : "",
                            id);
   script_check c;
-  script_compile(kind_enum(kind), chunk, source, libs, nlibs, samples, &c);
+  script_compile(req, kind_enum(kind), chunk, source, libs, nlibs, samples, &c);
   if (c.ok && strcmp(kind, "form") == 0 && strcmp(c.form_id, id) != 0) {
     c.ok = false;
     c.errors = json_pack("[{s:s, s:s}]", "field", "source", "message",
@@ -529,7 +531,17 @@ static concerto_status get_submission(concerto_request *req, void *ud) {
 }
 
 #define T "/api/v1/tenants/{tenant}"
+/* The rules and module functions hospital scripts may use, with the
+ * samples the editor offers for a dry run. */
+static concerto_status catalog(concerto_request *req, void *ud) {
+  (void)ud;
+  return req_respond_json(req, 200,
+                          json_pack("{s:o, s:o}", "rules", rule_registry_json(),
+                                    "functions", lua_functions_json()));
+}
+
 const route_def routes_scripts[] = {
+    {"GET", "/api/v1/scripts/catalog", SCRIPT_IT, catalog},
     {"GET", T "/forms", SCRIPT_IT "," FORM_USERS, list_scripts},
     {"GET", T "/forms/{id}", SCRIPT_IT "," FORM_USERS, get_script},
     {"PUT", T "/forms/{id}", SCRIPT_IT, upload},

@@ -339,8 +339,8 @@ static bool load_scripts(cli *c, const char *tenant, const char *dir) {
                order[k].sub ? order[k].sub : "", order[k].sub ? "/" : "",
                names[i]);
       script_check chk;
-      script_compile(order[k].kind, chunk, src ? src : "", libs, nlibs, NULL,
-                     &chk);
+      script_compile(NULL, order[k].kind, chunk, src ? src : "", libs, nlibs,
+                     NULL, &chk);
       /* A form is stored under the id it declares. */
       const char *id = order[k].kind == SCRIPT_FORM ? chk.form_id : names[i];
       ok = chk.ok && src &&

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "event_catalog.h"
 #include "log.h"
 #include "request.h"
 
@@ -25,6 +26,7 @@ struct events {
   const event_sink *sinks[SINKS_MAX]; /* borrowed, static in their layers */
   size_t nsinks;
   char *publish_sql; /* rebuilt when a sink is added */
+  event_catalog *catalog;
   pthread_t *threads;
   unsigned nthreads;
   atomic_bool stop;
@@ -34,7 +36,9 @@ static char *build_publish_sql(const events *e);
 
 events *events_new(void) {
   events *e = calloc(1, sizeof(events));
-  if (e && !(e->publish_sql = build_publish_sql(e))) {
+  if (e && (!(e->publish_sql = build_publish_sql(e)) ||
+            !(e->catalog = event_catalog_new()))) {
+    free(e->publish_sql);
     free(e);
     return NULL;
   }
@@ -51,7 +55,12 @@ void events_free(events *e) {
   free(e->subs);
   free(e->threads);
   free(e->publish_sql);
+  event_catalog_free(e->catalog);
   free(e);
+}
+
+event_catalog *events_catalog(events *e) {
+  return e ? e->catalog : NULL;
 }
 
 bool event_name_valid(const char *name) {
@@ -149,14 +158,84 @@ static const event_sink *sink_of(const events *e, const char *subscriber) {
   return NULL;
 }
 
+/* ---- the catalog, with who listens ---- */
+
+static json_t *subscribers_of(const events *e, const char *name,
+                              uint32_t version) {
+  json_t *list = json_array();
+  for (size_t i = 0; i < e->count; i++)
+    if (e->subs[i].version == version && strcmp(e->subs[i].name, name) == 0)
+      json_array_append_new(
+          list,
+          json_string(e->subs[i].owner ? e->subs[i].owner->name : "core"));
+  return list;
+}
+
+static bool in_list(const json_t *list, const char *name, uint32_t version) {
+  size_t i;
+  json_t *d;
+  json_array_foreach(list, i, d) {
+    if ((uint32_t)json_integer_value(json_object_get(d, "version")) ==
+            version &&
+        strcmp(json_string_value(json_object_get(d, "name")), name) == 0)
+      return true;
+  }
+  return false;
+}
+
+json_t *events_catalog_json(const events *e) {
+  json_t *list = event_catalog_json(e->catalog);
+  size_t i;
+  json_t *d;
+  json_array_foreach(list, i, d) {
+    json_object_set_new(
+        d, "subscribers",
+        subscribers_of(
+            e, json_string_value(json_object_get(d, "name")),
+            (uint32_t)json_integer_value(json_object_get(d, "version"))));
+  }
+  /* Subscribed to, produced by no module loaded here (yet). */
+  for (size_t s = 0; s < e->count; s++)
+    if (!in_list(list, e->subs[s].name, e->subs[s].version))
+      json_array_append_new(
+          list,
+          json_pack("{s:s, s:i, s:[], s:s, s:o}", "name", e->subs[s].name,
+                    "version", (int)e->subs[s].version, "producers",
+                    "description", "", "subscribers",
+                    subscribers_of(e, e->subs[s].name, e->subs[s].version)));
+  /* Kinds that take any event of a hospital: its webhooks choose by name,
+   * its on_event rule sees all. */
+  json_t *kinds = json_array();
+  for (size_t k = 0; k < e->nsinks; k++)
+    json_array_append_new(kinds, json_string(e->sinks[k]->prefix));
+  return json_pack("{s:o, s:o}", "events", list, "subscriber_kinds", kinds);
+}
+
 /* ---- publishing ---- */
 
 concerto_status events_publish(concerto_request *req, const char *name,
                                uint32_t version, json_t *payload) {
+  return events_publish_as(req, req->owner, name, version, payload);
+}
+
+concerto_status events_publish_as(concerto_request *req,
+                                  const route_owner *producer, const char *name,
+                                  uint32_t version, json_t *payload) {
   concerto_status st = CONCERTO_OK;
   char *text = NULL;
   if (!event_name_valid(name) || version < 1 || version > 1000 ||
       !json_is_object(payload)) {
+    st = CONCERTO_ERR_INVALID;
+    goto out;
+  }
+  /* Modules built before ABI 1.10 could not declare what they publish. */
+  char why[400];
+  if ((!producer || producer->abi_minor >= 10) &&
+      !event_catalog_allows(req->app->events->catalog,
+                            producer ? producer->name : NULL, name, version,
+                            payload, why, sizeof why)) {
+    log_msg(CONCERTO_LOG_ERROR, producer ? producer->name : NULL, req->id,
+            "publish refused: %s", why);
     st = CONCERTO_ERR_INVALID;
     goto out;
   }

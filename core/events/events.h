@@ -43,6 +43,18 @@ void events_stop(app *a);
  * publish entry. */
 concerto_status events_publish(concerto_request *req, const char *name,
                                uint32_t version, json_t *payload);
+/* The same on behalf of `producer` (NULL = the core) rather than the module
+ * acting now: the core's services (mail, SMS) publish their own events from
+ * a module's request. */
+concerto_status events_publish_as(concerto_request *req,
+                                  const route_owner *producer, const char *name,
+                                  uint32_t version, json_t *payload);
+
+/* The catalog of declared events (event_catalog.h), owned by e. */
+struct event_catalog *events_catalog(events *e);
+/* {"events": [{name, version, producers, description, schema?,
+ * subscribers}], "subscriber_kinds": [...]}: a new reference. */
+json_t *events_catalog_json(const events *e);
 
 /* ---- subscriber kinds besides modules ---- */
 

@@ -31,6 +31,9 @@ struct role_registry;   /* identity layer */
 typedef struct route_owner {
   const char *name;    /* the module's name, owned by its record */
   atomic_bool serving; /* started and not stopped or failed */
+  /* The plugin ABI minor it was built for: from 1.10 on, what it requires
+   * and publishes must be declared (roles, events). */
+  uint16_t abi_minor;
 } route_owner;
 
 /* What a route in the router points to. */

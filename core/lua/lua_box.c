@@ -57,7 +57,9 @@ struct lua_box {
   unsigned long instructions;
   uint64_t deadline_ns;
   unsigned log_lines, log_dropped;
+  unsigned host_calls; /* module functions called in this call */
   char limit_msg[256];
+  void *context; /* lua_box_set_context: the request being served */
 };
 
 static char worker_key, slots_key, envs_key;
@@ -198,6 +200,22 @@ bool lua_box_limit_hit(lua_State *L) {
 long long lua_box_now(lua_State *L) {
   lua_box *b = lua_box_of(L);
   return b->fixed_now ? b->fixed_now : (long long)time(NULL);
+}
+
+void lua_box_set_context(lua_box *b, void *context) {
+  b->context = context;
+}
+
+void *lua_box_context(lua_State *L) {
+  return lua_box_of(L)->context;
+}
+
+bool lua_box_host_call(lua_State *L, unsigned max) {
+  lua_box *b = lua_box_of(L);
+  if (b->host_calls >= max)
+    return false;
+  b->host_calls++;
+  return true;
 }
 
 bool lua_box_log_allowed(lua_State *L) {
@@ -367,6 +385,7 @@ static void begin_call(lua_box *b) {
   b->deadline_ns =
       b->lim.wall_ms ? now_ns() + (uint64_t)b->lim.wall_ms * 1000000u : 0;
   b->log_lines = b->log_dropped = 0;
+  b->host_calls = 0;
 }
 
 static void end_call(lua_box *b, bool memory_hit, const char *where) {

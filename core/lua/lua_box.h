@@ -95,6 +95,11 @@ lua_box_status lua_box_callv(lua_box *b, const char *slot, const char *fn,
  * do at 23:00?". 0 goes back to the real clock. os.time() is not affected. */
 void lua_box_set_now(lua_box *b, long long epoch_seconds);
 
+/* What C functions called by scripts act for (the request a rule or form
+ * runs for; NULL: none, e.g. the command line's dry runs). Borrowed: set it
+ * before each use of a pooled box. */
+void lua_box_set_context(lua_box *b, void *context);
+
 /* Bytes the state holds now. */
 size_t lua_box_memory(const lua_box *b);
 

@@ -74,6 +74,12 @@ void lua_box_unref(lua_box *b, int ref);
 /* The module source callback given to lua_box_new (NULL: not found). */
 const char *lua_box_module_source(lua_State *L, const char *name, size_t *len);
 
+/* lua_box_set_context's value for the box of L. */
+void *lua_box_context(lua_State *L);
+
+/* Counts a call of a module function in this call: false past `max`. */
+bool lua_box_host_call(lua_State *L, unsigned max);
+
 /* The per-call log line budget of concerto.log: true when one more line
  * may be written now. */
 bool lua_box_log_allowed(lua_State *L);

@@ -4,10 +4,12 @@
  * transaction. */
 #include "lua_event_sink.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
 #include "lua_rules.h"
+#include "rule_registry.h"
 #include "notify.h"
 #include "request.h"
 #include "scripts.h"
@@ -80,6 +82,36 @@ static const event_sink on_event_sink = {
     .deliver = deliver_on_event,
 };
 
+/* on_event(name, payload) -> {actions = {{type = "notify" | "log", ...}}} */
+static concerto_status check_actions(const json_t *decision, char *err,
+                                     size_t errlen) {
+  const json_t *actions = json_object_get(decision, "actions");
+  if (!json_is_array(actions)) {
+    snprintf(err, errlen, "must return 'actions' as a list");
+    return CONCERTO_ERR_VALIDATION;
+  }
+  for (size_t i = 0; i < json_array_size(actions); i++)
+    if (!json_is_string(json_object_get(json_array_get(actions, i), "type"))) {
+      snprintf(err, errlen,
+               "must return actions as tables with a 'type' string");
+      return CONCERTO_ERR_VALIDATION;
+    }
+  return CONCERTO_OK;
+}
+
+static const concerto_rule_spec on_event_rule = {
+    sizeof(concerto_rule_spec),
+    "on_event",
+    "{\"actions\":[]}",
+    "[\"teleconsult.closed\",{\"session_id\":\"1\",\"patients\":1}]",
+    check_actions,
+    "Called with (name, payload) for every event of the hospital; returns "
+    "actions: notify the hospital's staff, or log",
+    NULL};
+
 bool lua_event_sink_register(events *e) {
-  return events_add_sink(e, &on_event_sink);
+  char err[200];
+  return rule_list_add(rule_registry(), NULL, &on_event_rule, err,
+                       sizeof err) == CONCERTO_OK &&
+         events_add_sink(e, &on_event_sink);
 }

@@ -6,36 +6,16 @@
 #include <string.h>
 
 #include "lua_box_internal.h"
+#include "rule_registry.h"
 
 #define RULES_SLOT "rules"
 
-static const char *const known_rules[] = {"route_teleconsult", "route_ticket",
-                                          "signature_policy", "on_event", NULL};
-
-static bool is_urgent(const json_t *input) {
-  if (json_is_true(json_object_get(input, "urgent")))
-    return true;
-  const char *u = json_string_value(json_object_get(input, "urgency"));
-  return u && (strcmp(u, "urgent") == 0 || strcmp(u, "emergency") == 0);
-}
-
 json_t *lua_rules_default(const char *rule, const json_t *input) {
-  if (strcmp(rule, "route_teleconsult") == 0) {
-    const char *specialty =
-        json_string_value(json_object_get(input, "specialty"));
-    bool urgent = is_urgent(input);
-    return json_pack("{s:s,s:s,s:i}", "group",
-                     specialty && *specialty ? specialty : "general",
-                     "priority", urgent ? "high" : "normal", "sla_hours",
-                     urgent ? 2 : 72);
-  }
-  if (strcmp(rule, "route_ticket") == 0)
-    return json_pack("{s:s,s:s}", "queue", "first_level", "severity", "normal");
-  if (strcmp(rule, "signature_policy") == 0)
-    return json_pack("{s:b,s:s}", "allow", 1, "reason", "default policy");
-  if (strcmp(rule, "on_event") == 0)
-    return json_pack("{s:[]}", "actions");
-  return NULL;
+  const rule_def *d = rule_list_find(rule_registry(), rule);
+  if (!d)
+    return NULL;
+  json_t *out = d->default_for ? d->default_for(input) : NULL;
+  return out ? out : json_deep_copy(d->default_decision);
 }
 
 typedef struct check_ctx {
@@ -53,12 +33,14 @@ static void check_body(lua_State *L, void *ud) {
     c->returned = lua_typename(L, t);
     return;
   }
-  for (int i = 0; known_rules[i]; i++) {
-    lua_pushstring(L, known_rules[i]);
+  const rule_list *known = rule_registry();
+  for (size_t i = 0; i < rule_list_count(known); i++) {
+    const char *name = rule_list_at(known, i)->name;
+    lua_pushstring(L, name);
     int ft = lua_rawget(L, -2);
     lua_pop(L, 1);
     if (ft != LUA_TNIL && ft != LUA_TFUNCTION) {
-      c->bad = known_rules[i];
+      c->bad = name;
       return;
     }
   }
@@ -83,57 +65,19 @@ bool lua_rules_load(lua_box *b, const char *chunkname, const char *source,
   return true;
 }
 
-static bool one_of(const json_t *v, const char *const *allowed) {
-  const char *s = json_string_value(v);
-  for (int i = 0; s && allowed[i]; i++)
-    if (strcmp(s, allowed[i]) == 0)
-      return true;
-  return false;
-}
-
-static bool one_of_rules(const char *rule) {
-  for (int i = 0; known_rules[i]; i++)
-    if (strcmp(rule, known_rules[i]) == 0)
-      return true;
-  return false;
-}
-
-/* NULL when the decision has the shape its rule promises. */
-static const char *shape_problem(const char *rule, const json_t *d) {
-  static const char *const levels[] = {"low", "normal", "high", "critical",
-                                       NULL};
-  if (!one_of_rules(rule))
-    return NULL; /* a rule of a module: the module checks its own */
+/* NULL when the decision has the shape its rule promises; otherwise why
+ * not, in `buf`. Rules nobody declared (a hospital's own helpers called
+ * from the console's dry run) are not checked. */
+static const char *shape_problem(const char *rule, const json_t *d, char *buf,
+                                 size_t len) {
+  const rule_def *def = rule_list_find(rule_registry(), rule);
+  if (!def)
+    return NULL;
   if (!json_is_object(d))
     return "must return a table";
-  if (strcmp(rule, "route_teleconsult") == 0) {
-    const char *group = json_string_value(json_object_get(d, "group"));
-    const json_t *sla = json_object_get(d, "sla_hours");
-    if (!group || !*group)
-      return "must return a non-empty 'group'";
-    if (!one_of(json_object_get(d, "priority"), levels))
-      return "must return 'priority' as low, normal, high or critical";
-    if (!json_is_number(sla) || json_number_value(sla) <= 0)
-      return "must return a positive 'sla_hours'";
-  } else if (strcmp(rule, "route_ticket") == 0) {
-    const char *queue = json_string_value(json_object_get(d, "queue"));
-    if (!queue || !*queue)
-      return "must return a non-empty 'queue'";
-    if (!one_of(json_object_get(d, "severity"), levels))
-      return "must return 'severity' as low, normal, high or critical";
-  } else if (strcmp(rule, "signature_policy") == 0) {
-    if (!json_is_boolean(json_object_get(d, "allow")))
-      return "must return 'allow' as true or false";
-    if (!json_is_string(json_object_get(d, "reason")))
-      return "must return a 'reason' string";
-  } else if (strcmp(rule, "on_event") == 0) {
-    const json_t *actions = json_object_get(d, "actions");
-    if (!json_is_array(actions))
-      return "must return 'actions' as a list";
-    for (size_t i = 0; i < json_array_size(actions); i++)
-      if (!json_is_string(json_object_get(json_array_get(actions, i), "type")))
-        return "must return actions as tables with a 'type' string";
-  }
+  buf[0] = '\0';
+  if (def->check && def->check(d, buf, len) != CONCERTO_OK)
+    return buf[0] ? buf : "returned a decision of the wrong shape";
   return NULL;
 }
 
@@ -155,7 +99,8 @@ lua_box_status lua_rules_call(lua_box *b, const char *rule, size_t nargs,
   }
   if (st != LUA_BOX_OK)
     return st;
-  const char *why = shape_problem(rule, out);
+  char buf[256];
+  const char *why = shape_problem(rule, out, buf, sizeof buf);
   if (why) {
     snprintf(err, errlen, "%s: %s %s", lua_box_slot_chunk(b, RULES_SLOT), rule,
              why);

@@ -30,6 +30,7 @@
 
 #include "lua_box_internal.h"
 #include "lua_json.h"
+#include "lua_functions.h"
 #include "lua_lib.h"
 #include "lua_pattern.h"
 
@@ -494,6 +495,7 @@ void lua_sandbox_open(lua_State *L) {
   lua_setfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
 
   lua_lib_push(L);
+  lua_functions_install(L, -1, make_readonly);
   make_readonly(L);
   lua_pushvalue(L, -1);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &concerto_key);

@@ -6,12 +6,9 @@
 
 #include "lua_pool.h"
 #include "lua_rules.h"
+#include "rule_registry.h"
 #include "log.h"
 #include "request.h"
-
-/* Rules a hospital may define, each dry-run at upload with a sample. */
-static const char *const known_rules[] = {"route_teleconsult", "route_ticket",
-                                          "signature_policy", "on_event", NULL};
 
 static lua_pool *pool;
 
@@ -61,43 +58,33 @@ static void add_error(script_check *c, const char *message, const char *path) {
   json_array_append_new(c->errors, e);
 }
 
-/* The sample arguments of a rule (a JSON array: rules take one or two). */
-static json_t *sample_for(const char *rule) {
-  if (strcmp(rule, "route_teleconsult") == 0)
-    return json_pack("[{s:s, s:s, s:s}]", "specialty", "cardiologia", "urgency",
-                     "routine", "reason", "controllo");
-  if (strcmp(rule, "route_ticket") == 0)
-    return json_pack("[{s:s, s:b, s:s}]", "category", "software", "blocking", 0,
-                     "scope", "user");
-  if (strcmp(rule, "signature_policy") == 0)
-    return json_pack("[{s:s, s:b}, {s:s}]", "subject", "CN=Test", "qualified",
-                     1, "type", "referto");
-  return json_pack("[s, {}]", "teleconsult.closed");
-}
-
-/* Calls every known rule with the upload's sample (an array of arguments,
- * or one object for one argument) or the built-in one. */
+/* Calls every declared rule (rule_registry.h) with the upload's sample (an
+ * array of arguments, or one object for one argument) or the
+ * declaration's. */
 static void check_rules(lua_box *b, const json_t *samples, script_check *c) {
-  for (int i = 0; known_rules[i]; i++) {
-    json_t *own = json_object_get(samples, known_rules[i]);
+  const rule_list *known = rule_registry();
+  for (size_t i = 0; i < rule_list_count(known); i++) {
+    const rule_def *rule = rule_list_at(known, i);
+    json_t *own = json_object_get(samples, rule->name);
     json_t *args =
         own ? (json_is_array(own) ? json_incref(own) : json_pack("[O]", own))
-            : sample_for(known_rules[i]);
+            : json_incref(rule->sample_args);
     const json_t *argv[2] = {json_array_get(args, 0), json_array_get(args, 1)};
     size_t argc = json_array_size(args) > 2 ? 2 : json_array_size(args);
     json_t *decision = NULL;
     bool defaulted = false;
     char err[512] = "";
-    lua_box_status st = lua_rules_call(b, known_rules[i], argc, argv, &decision,
+    lua_box_status st = lua_rules_call(b, rule->name, argc, argv, &decision,
                                        &defaulted, err, sizeof err);
     if (st != LUA_BOX_OK)
-      add_error(c, err, known_rules[i]);
+      add_error(c, err, rule->name);
     json_decref(decision);
     json_decref(args);
   }
 }
 
-void script_compile(script_kind kind, const char *chunkname, const char *source,
+void script_compile(concerto_request *req, script_kind kind,
+                    const char *chunkname, const char *source,
                     const script_lib *libs, size_t nlibs, const json_t *samples,
                     script_check *out) {
   memset(out, 0, sizeof *out);
@@ -109,6 +96,7 @@ void script_compile(script_kind kind, const char *chunkname, const char *source,
     add_error(out, err[0] ? err : "cannot create the sandbox", NULL);
     return;
   }
+  lua_box_set_context(b, req); /* the dry run's module calls act for it */
   size_t len = strlen(source);
   if (kind == SCRIPT_FORM) {
     lua_form *f = NULL;
@@ -267,6 +255,8 @@ lua_box *scripts_box(concerto_request *req, const char *form_id,
            PQgetvalue(r, 0, 0));
   void *data = NULL;
   lua_box *b = lua_pool_get(pool, key, load_set, req, &data, err, errlen);
+  if (b)
+    lua_box_set_context(b, req); /* module functions act for this request */
   if (form) {
     *form = NULL;
     set_data *d = data;

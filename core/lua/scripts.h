@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "concerto/host.h"
 #include "concerto/status.h"
 #include "lua_box.h"
 #include "lua_form.h"
@@ -40,11 +41,13 @@ typedef struct script_check {
 
 /* Compiles `source` as `kind` in a fresh sandbox with `libs` available to
  * require, and dry-runs it: a form is checked and validated against an
- * empty submission; rules run every known entry point with `samples`
- * ({"rule": input}, may be NULL: built-in samples); a library must load.
- * chunkname appears in the messages. Fill *out; release with
- * script_check_clear. */
-void script_compile(script_kind kind, const char *chunkname, const char *source,
+ * empty submission; rules run every declared rule (rule_registry.h) with
+ * `samples` ({"rule": input}, may be NULL: the declarations' samples); a
+ * library must load. Module functions the script calls act for `req` (NULL
+ * outside a request: they fail). chunkname appears in the messages. Fill
+ * *out; release with script_check_clear. */
+void script_compile(concerto_request *req, script_kind kind,
+                    const char *chunkname, const char *source,
                     const script_lib *libs, size_t nlibs, const json_t *samples,
                     script_check *out);
 void script_check_clear(script_check *c);

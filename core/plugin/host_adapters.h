@@ -20,6 +20,13 @@ host_register_tenant_setting(concerto_registrar *reg,
 concerto_status host_subscribe(concerto_registrar *reg, const char *name,
                                uint32_t version, concerto_event_handler handler,
                                void *userdata);
+concerto_status host_register_event(concerto_registrar *reg,
+                                    const concerto_event_spec *spec);
+concerto_status host_register_rule(concerto_registrar *reg,
+                                   const concerto_rule_spec *spec);
+concerto_status
+host_register_lua_function(concerto_registrar *reg,
+                           const concerto_lua_function_spec *spec);
 concerto_status host_register_role(concerto_registrar *reg,
                                    const concerto_role_spec *spec);
 concerto_status host_register_problem(concerto_registrar *reg,

@@ -6,6 +6,8 @@
 
 #include "events.h"
 #include "host_adapters.h"
+#include "json_schema.h"
+#include "log.h"
 #include "module_registry.h"
 
 concerto_status host_subscribe(concerto_registrar *reg, const char *name,
@@ -24,5 +26,43 @@ concerto_status host_subscribe(concerto_registrar *reg, const char *name,
     return CONCERTO_ERR_NOMEM;
   m->subs = grown;
   m->subs[m->nsubs++] = (module_sub){strdup(name), version, handler, userdata};
+  return CONCERTO_OK;
+}
+
+/* register_event (ABI 1.10): checked now, so the module hears at once what
+ * is wrong; declared in the catalog when the module is committed. */
+concerto_status host_register_event(concerto_registrar *reg,
+                                    const concerto_event_spec *spec) {
+  if (!reg || !reg->mod || !reg->mod->registering)
+    return CONCERTO_ERR_REG_CLOSED;
+  module_rec *m = reg->mod;
+  char err[300] = "";
+  json_schema *schema = NULL;
+  if (!spec || spec->size < sizeof(concerto_event_spec) ||
+      !event_name_valid(spec->name) || spec->version < 1 ||
+      spec->version > 1000 ||
+      (spec->description && strlen(spec->description) > 300) ||
+      (spec->schema &&
+       !(schema = json_schema_compile(spec->schema, err, sizeof err)))) {
+    log_msg(CONCERTO_LOG_ERROR, m->name, NULL,
+            "register_event: malformed spec %s", err);
+    return CONCERTO_ERR_REG_INVALID;
+  }
+  json_schema_free(schema);
+  if (!m->staged_events && !(m->staged_events = json_array()))
+    return CONCERTO_ERR_NOMEM;
+  size_t i;
+  json_t *e;
+  json_array_foreach(m->staged_events, i, e) {
+    if (strcmp(json_string_value(json_object_get(e, "name")), spec->name) ==
+            0 &&
+        json_integer_value(json_object_get(e, "version")) == spec->version)
+      return CONCERTO_ERR_REG_DUPLICATE;
+  }
+  json_t *entry = json_pack("{s:s, s:i, s:s?, s:s?}", "name", spec->name,
+                            "version", (int)spec->version, "schema",
+                            spec->schema, "description", spec->description);
+  if (!entry || json_array_append_new(m->staged_events, entry) != 0)
+    return CONCERTO_ERR_NOMEM;
   return CONCERTO_OK;
 }

@@ -13,11 +13,14 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "event_catalog.h"
 #include "events.h"
 #include "log.h"
 #include "module_registry.h"
 #include "problem.h"
+#include "lua_functions.h"
 #include "roles.h"
+#include "rule_registry.h"
 
 #define PROBE_TIMEOUT_S 10
 #define PROBE_INIT_ERROR 3
@@ -43,6 +46,7 @@ const char *module_state_name(module_state s) {
 void module_set_status(module_rec *m, module_state s) {
   m->status = s;
   m->owner.name = m->name;
+  m->owner.abi_minor = m->abi_minor;
   atomic_store(&m->owner.serving, s == MODULE_STARTED);
 }
 
@@ -50,6 +54,30 @@ module_rec *module_of_owner(const route_owner *owner) {
   if (!owner)
     return NULL;
   return (module_rec *)((char *)owner - offsetof(module_rec, owner));
+}
+
+/* Whether the descriptor, of the size its module was built with, has
+ * `field` (fields added after 1.0 are read only then). */
+#define DESC_HAS(d, field)                                                     \
+  ((d)->struct_size >=                                                         \
+   offsetof(concerto_module_descriptor, field) + sizeof((d)->field))
+
+/* A NULL-terminated copy of a NULL-terminated list (never NULL itself
+ * unless out of memory). */
+static char **copy_names(const char *const *names) {
+  size_t n = 0;
+  while (names && names[n])
+    n++;
+  char **out = calloc(n + 1, sizeof *out);
+  for (size_t i = 0; out && i < n; i++)
+    out[i] = strdup(names[i]);
+  return out;
+}
+
+static void free_names(char **names) {
+  for (char **p = names; p && *p; p++)
+    free(*p);
+  free(names);
 }
 
 static void refuse(module_rec *m, const char *fmt, ...)
@@ -103,6 +131,12 @@ static void rec_clear_registrations(module_rec *m) {
   m->staged_roles = NULL;
   json_decref(m->staged_problems);
   m->staged_problems = NULL;
+  json_decref(m->staged_events);
+  m->staged_events = NULL;
+  rule_list_free(m->staged_rules);
+  m->staged_rules = NULL;
+  lua_fn_list_free(m->staged_lua_fns);
+  m->staged_lua_fns = NULL;
   free(m->migrations_dir);
   free(m->static_dir);
   m->migrations_dir = m->static_dir = NULL;
@@ -112,10 +146,8 @@ static void rec_free(module_rec *m) {
   if (!m)
     return;
   rec_clear_registrations(m);
-  if (m->depends)
-    for (char **d = m->depends; *d; d++)
-      free(*d);
-  free(m->depends);
+  free_names(m->depends);
+  free_names(m->optional_depends);
   free(m->path);
   free(m->name);
   free(m->version);
@@ -167,13 +199,9 @@ static module_rec *open_module(const char *path, const char *fallback_name) {
   m->version = dup_or_empty(d->version);
   m->vendor = dup_or_empty(d->vendor);
   m->description = dup_or_empty(d->description);
-  size_t ndeps = 0;
-  if (d->depends)
-    while (d->depends[ndeps])
-      ndeps++;
-  m->depends = calloc(ndeps + 1, sizeof(char *));
-  for (size_t i = 0; m->depends && i < ndeps; i++)
-    m->depends[i] = strdup(d->depends[i]);
+  m->depends = copy_names(d->depends);
+  m->optional_depends =
+      copy_names(DESC_HAS(d, optional_depends) ? d->optional_depends : NULL);
   /* The module's folder: <modules_dir>/<name>/ beside <name>.so. */
   char dir[PATH_MAX];
   const char *slash = strrchr(path, '/');
@@ -274,6 +302,16 @@ void module_order_by_dependency(module_rec **mods, size_t n) {
           ready = dep_placed;
         }
       }
+      /* Optional ones that are here come first; absent ones do not matter. */
+      for (char **d = m->optional_depends; d && *d && ready; d++) {
+        module_rec *dep = find_in(mods, n, *d);
+        if (!dep || dep->status == MODULE_REFUSED)
+          continue;
+        bool dep_placed = false;
+        for (size_t k = 0; k < nout; k++)
+          dep_placed |= out[k] == dep;
+        ready = dep_placed;
+      }
       if (ready && m->status != MODULE_REFUSED) {
         out[nout++] = m;
         placed[i] = true;
@@ -294,6 +332,9 @@ void module_order_by_dependency(module_rec **mods, size_t n) {
 
 static concerto_status run_init(app *a, module_rec *m) {
   concerto_registrar reg = {a, m};
+  /* CONCERTO_MODULE_DEFINE modules find the host table here. */
+  if (DESC_HAS(m->desc, host_slot) && m->desc->host_slot)
+    *m->desc->host_slot = host_table();
   m->registering = true;
   concerto_status st = m->desc->init(host_table(), &reg, &m->state);
   m->registering = false;
@@ -565,6 +606,22 @@ static bool commit_problems(module_rec *m, char *err, size_t errlen) {
   return true;
 }
 
+static bool commit_events(app *a, module_rec *m, char *err, size_t errlen) {
+  size_t i;
+  json_t *e;
+  json_array_foreach(m->staged_events, i, e) {
+    if (event_catalog_declare(
+            events_catalog(a->events), m->name,
+            json_string_value(json_object_get(e, "name")),
+            (uint32_t)json_integer_value(json_object_get(e, "version")),
+            json_string_value(json_object_get(e, "schema")),
+            json_string_value(json_object_get(e, "description")), err,
+            errlen) != CONCERTO_OK)
+      return false;
+  }
+  return true;
+}
+
 static bool commit_routes(app *a, module_rec *m, char *err, size_t errlen) {
   char prefix[64];
   snprintf(prefix, sizeof prefix, "/api/v1/%s/", m->name);
@@ -602,6 +659,13 @@ static bool commit_routes(app *a, module_rec *m, char *err, size_t errlen) {
         return false;
       }
   }
+  /* Declarations before the routes: a conflict refuses the module while
+   * none of its routes is in the router yet. */
+  if (!commit_roles(a, m, err, errlen) || !commit_problems(m, err, errlen) ||
+      !commit_events(a, m, err, errlen) ||
+      !rule_list_merge(rule_registry(), m->staged_rules, err, errlen) ||
+      !lua_functions_merge(m->staged_lua_fns, err, errlen))
+    return false;
   for (size_t i = 0; i < m->nroutes; i++) {
     const module_route *rt = &m->routes[i];
     route_target *t = calloc(1, sizeof *t);
@@ -616,8 +680,6 @@ static bool commit_routes(app *a, module_rec *m, char *err, size_t errlen) {
       return false; /* validated above; only a malformed template gets here */
     }
   }
-  if (!commit_roles(a, m, err, errlen) || !commit_problems(m, err, errlen))
-    return false;
   for (size_t i = 0; i < m->nsubs; i++)
     if (!events_add_subscriber(a->events, &m->owner, m->subs[i].name,
                                m->subs[i].version, m->subs[i].handler,

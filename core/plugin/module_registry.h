@@ -52,7 +52,8 @@ struct concerto_module {
   char *path;
   char *name, *version, *vendor, *description;
   uint16_t abi_major, abi_minor;
-  char **depends; /* NULL-terminated */
+  char **depends;          /* NULL-terminated */
+  char **optional_depends; /* NULL-terminated (ABI 1.10) */
   const concerto_module_descriptor *desc;
   void *handle;        /* lt_dlhandle */
   void *state;         /* the module's own, from init */
@@ -69,10 +70,13 @@ struct concerto_module {
   setting_spec *tsettings;
   size_t ntsettings;
   struct role_registry *staged_roles; /* declared in init, merged at commit */
-  json_t *staged_problems; /* [{code, status, title, when}], the same */
-  char *migrations_dir;    /* absolute, or NULL */
-  char *static_dir;        /* absolute, or NULL */
-  bool registering;        /* true only inside init */
+  json_t *staged_problems;        /* [{code, status, title, when}], the same */
+  json_t *staged_events;          /* [{name, version, schema?, description?}] */
+  struct rule_list *staged_rules; /* Lua rules, merged at commit */
+  struct lua_fn_list *staged_lua_fns; /* Lua functions, the same */
+  char *migrations_dir;               /* absolute, or NULL */
+  char *static_dir;                   /* absolute, or NULL */
+  bool registering;                   /* true only inside init */
 };
 typedef struct concerto_module module_rec;
 

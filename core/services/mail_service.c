@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "event_catalog.h"
 #include "events.h"
 #include "log.h"
 #include "mail.h"
@@ -17,7 +18,7 @@ concerto_status mail_queue(concerto_request *req, const json_t *message) {
     log_msg(CONCERTO_LOG_WARN, NULL, req->id, "mail refused: %s", err);
     return CONCERTO_ERR_INVALID;
   }
-  return events_publish(req, "mail.send", 1, json_deep_copy(message));
+  return events_publish_as(req, NULL, "mail.send", 1, json_deep_copy(message));
 }
 
 static concerto_status on_mail(concerto_request *ctx, const concerto_event *ev,
@@ -37,6 +38,23 @@ static concerto_status on_mail(concerto_request *ctx, const concerto_event *ev,
   return CONCERTO_OK;
 }
 
+/* The outbox event's shape; mail_valid checks the finer rules (addresses,
+ * one-line subject, attachment types) before anything is queued. */
+#define MAIL_SCHEMA                                                            \
+  "{\"type\":\"object\",\"required\":[\"to\",\"subject\",\"text\"],"           \
+  "\"properties\":{\"to\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}" \
+  ","                                                                          \
+  "\"minItems\":1},\"subject\":{\"type\":\"string\"},\"text\":{\"type\":"      \
+  "\"string\"},\"attachments\":{\"type\":\"array\",\"items\":{\"type\":"       \
+  "\"object\",\"required\":[\"filename\",\"content_type\",\"content_base64\"]" \
+  "}}}}"
+
 bool mail_service_register(app *a) {
-  return events_add_subscriber(a->events, NULL, "mail.send", 1, on_mail, a);
+  char err[256];
+  return event_catalog_declare(events_catalog(a->events), NULL, "mail.send", 1,
+                               MAIL_SCHEMA,
+                               "An e-mail a module queued, sent over SMTP by "
+                               "the core",
+                               err, sizeof err) == CONCERTO_OK &&
+         events_add_subscriber(a->events, NULL, "mail.send", 1, on_mail, a);
 }

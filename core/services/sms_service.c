@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "app.h"
+#include "event_catalog.h"
 #include "events.h"
 #include "log.h"
 #include "request.h"
@@ -30,10 +31,10 @@ concerto_status sms_queue(concerto_request *req, const json_t *message) {
   }
   /* Only the two fields travel: a module's extra keys never reach the
    * outbox or the gateway. */
-  return events_publish(req, "sms.send", 1,
-                        json_pack("{s:O, s:O}", "to",
-                                  json_object_get(message, "to"), "text",
-                                  json_object_get(message, "text")));
+  return events_publish_as(req, NULL, "sms.send", 1,
+                           json_pack("{s:O, s:O}", "to",
+                                     json_object_get(message, "to"), "text",
+                                     json_object_get(message, "text")));
 }
 
 static concerto_status on_sms(concerto_request *ctx, const concerto_event *ev,
@@ -64,5 +65,15 @@ static concerto_status on_sms(concerto_request *ctx, const concerto_event *ev,
 }
 
 bool sms_service_register(app *a) {
-  return events_add_subscriber(a->events, NULL, "sms.send", 1, on_sms, a);
+  char err[256];
+  return event_catalog_declare(
+             events_catalog(a->events), NULL, "sms.send", 1,
+             "{\"type\":\"object\",\"required\":[\"to\",\"text\"],"
+             "\"properties\":{\"to\":{\"type\":\"string\"},\"text\":{"
+             "\"type\":\"string\",\"maxLength\":640}},"
+             "\"additionalProperties\":false}",
+             "A text message a module queued, sent through the region's "
+             "gateway",
+             err, sizeof err) == CONCERTO_OK &&
+         events_add_subscriber(a->events, NULL, "sms.send", 1, on_sms, a);
 }

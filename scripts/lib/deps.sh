@@ -9,7 +9,8 @@ CONCERTO_BUILD_PACKAGES="build-essential cmake pkg-config libmicrohttpd-dev
   postgresql postgresql-client curl
   ca-certificates"
 CONCERTO_TEST_PACKAGES="libcmocka-dev valgrind clang libclang-rt-14-dev clang-format git
-  slapd ldap-utils chromium fonts-liberation poppler-utils qpdf nodejs"
+  slapd ldap-utils chromium fonts-liberation poppler-utils qpdf nodejs
+  json-schema-test-suite"
 CONCERTO_BENCH_PACKAGES="nginx-light wrk postgresql-contrib"
 
 # deps_install PACKAGES...: installs the ones not installed yet.

@@ -130,6 +130,17 @@ export async function fakeScriptsApi(page) {
     return json(route, 404, { code: 'not_found' });
   });
 
+  // The rules the loaded modules declare, as the server lists them.
+  await page.route('**/api/v1/scripts/catalog', (route) => json(route, 200, {
+    rules: [
+      { name: 'route_teleconsult', owner: 'teleconsult', description: '', default_decision: {},
+        sample_args: [{ specialty: 'cardiologia', urgency: 'emergency', reason: 'dolore toracico' }] },
+      { name: 'on_event', owner: 'core', description: '', default_decision: { actions: [] },
+        sample_args: ['teleconsult.closed', {}] },
+    ],
+    functions: [],
+  }));
+
   await page.route(`**/api/v1/tenants/${TENANT}/rules**`, async (route) => {
     const req = route.request();
     const url = new URL(req.url());

@@ -728,3 +728,33 @@ void th_smtp_sink_stop(th_smtp_sink *sink) {
     close(sink->out_fd);
   sink->out_fd = -1;
 }
+
+void th_mixed_modules(char *dir, size_t dirlen, const char *real,
+                      const char *tests) {
+  const char *test_dir = th_env("CONCERTO_TEST_MODULES");
+  char real_dir[600];
+  snprintf(real_dir, sizeof real_dir, "%s", test_dir);
+  char *slash = strrchr(real_dir, '/');
+  if (!slash)
+    abort();
+  snprintf(slash + 1, sizeof real_dir - (size_t)(slash + 1 - real_dir),
+           "modules");
+  static int serial;
+  snprintf(dir, dirlen, "/tmp/concerto-mods-%d-%d", (int)getpid(), serial++);
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd,
+           "rm -rf '%s' && mkdir -p '%s' && for m in %s; do ln -s "
+           "\"%s/$m.so\" \"%s/$m\" '%s/' || exit 1; done && for m in %s; do "
+           "ln -s \"%s/$m.so\" \"%s/$m\" '%s/' || exit 1; done",
+           dir, dir, real, real_dir, real_dir, dir, tests, test_dir, test_dir,
+           dir);
+  if (system(cmd) != 0)
+    abort();
+}
+
+void th_mixed_modules_remove(const char *dir) {
+  char cmd[700];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  if (system(cmd) != 0)
+    fprintf(stderr, "harness: cannot remove %s\n", dir);
+}

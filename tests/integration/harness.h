@@ -141,6 +141,15 @@ typedef struct th_smtp_sink {
 th_smtp_sink th_smtp_sink_start(const char *mailbox);
 void th_smtp_sink_stop(th_smtp_sink *sink);
 
+/* A folder of modules for one server: the shipped modules named in `real`
+ * and the test modules named in `tests` (space-separated names, either may
+ * be ""), linked side by side with their folders, as modules_dir needs.
+ * Writes its path to dir; th_mixed_modules_remove deletes it. Aborts on
+ * failure. */
+void th_mixed_modules(char *dir, size_t dirlen, const char *real,
+                      const char *tests);
+void th_mixed_modules_remove(const char *dir);
+
 /* Runs the test cluster fixture script (start|stop|restart) for BASE. */
 int th_pg_fixture(const char *action, const char *base);
 

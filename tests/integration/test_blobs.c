@@ -25,11 +25,11 @@
 #define PASSWORD "Medico-Palermo-2026"
 #define MAX_UPLOAD (8u << 20)
 #define CONFIG                                                                 \
-  "{\"modules\":[\"files\"],\"limits\":{\"max_body_bytes\":65536,"             \
+  "{\"modules\":[\"files\",\"ward\"],\"limits\":{\"max_body_bytes\":65536,"    \
   "\"max_upload_bytes\":8388608,\"shutdown_grace_s\":10}}"
 
 #define CONFIG_VALGRIND                                                        \
-  "{\"modules\":[\"files\"],\"module_probe\":false,\"threads\":2,"             \
+  "{\"modules\":[\"files\",\"ward\"],\"module_probe\":false,\"threads\":2,"    \
   "\"limits\":{\"max_body_bytes\":65536,\"max_upload_bytes\":8388608,"         \
   "\"shutdown_grace_s\":10}}"
 

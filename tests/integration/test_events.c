@@ -115,6 +115,68 @@ static void delivered_once_and_only_on_commit(void **state) {
                    5);
 }
 
+/* Events have owners (ABI 1.10): the catalog lists what relay declared and
+ * who listens; an undeclared event, or a payload its schema refuses, is
+ * not published (400, no outbox row). */
+static void events_are_declared_and_checked(void **state) {
+  (void)state;
+  th_resp r = th_get(&a_srv, "/api/v1/events/catalog");
+  /* Staff only. */
+  assert_int_equal(r.status, 401);
+  th_resp_free(&r);
+  th_client admin;
+  assert_int_equal(th_login(&a_srv, &admin, "admin", ADMIN_PASSWORD, NULL),
+                   200);
+  r = th_call(&a_srv, &admin, "GET", "/api/v1/events/catalog", NULL);
+  assert_int_equal(r.status, 200);
+  bool ping = false, mail = false;
+  size_t i;
+  json_t *e;
+  json_array_foreach(json_object_get(r.json, "events"), i, e) {
+    const char *name = json_string_value(json_object_get(e, "name"));
+    json_int_t v = json_integer_value(json_object_get(e, "version"));
+    const char *producer =
+        json_string_value(json_array_get(json_object_get(e, "producers"), 0));
+    const char *subscriber =
+        json_string_value(json_array_get(json_object_get(e, "subscribers"), 0));
+    if (strcmp(name, "relay.ping") == 0 && v == 1)
+      ping = strcmp(producer, "relay") == 0 &&
+             strcmp(subscriber, "relay") == 0 &&
+             json_is_object(json_object_get(e, "schema"));
+    if (strcmp(name, "mail.send") == 0)
+      mail = strcmp(producer, "core") == 0 && strcmp(subscriber, "core") == 0;
+  }
+  assert_true(ping);
+  assert_true(mail);
+  assert_non_null(
+      strstr(r.body, "\"subscriber_kinds\":[\"webhook:\",\"lua:\"]"));
+  th_resp_free(&r);
+  long before = sql_long("SELECT count(*) FROM concerto.events");
+  r = th_request(&a_srv, "POST", "/api/v1/relay/publish", "application/json",
+                 "{\"count\":1,\"name\":\"relay.undeclared\"}", NULL);
+  assert_int_equal(r.status, 400);
+  th_resp_free(&r);
+  assert_true(th_log_count(&a_srv, "relay.undeclared@1 is not declared") >= 1);
+  r = th_request(&a_srv, "POST", "/api/v1/relay/publish", "application/json",
+                 "{\"count\":1,\"name\":\"relay.ping\",\"payload\":{\"n\":"
+                 "\"seven\"}}",
+                 NULL);
+  assert_int_equal(r.status, 400);
+  th_resp_free(&r);
+  assert_true(th_log_count(&a_srv, "payload refused: /n: expected integer") >=
+              1);
+  /* Another module's event is not relay's to publish. */
+  r = th_request(&a_srv, "POST", "/api/v1/relay/publish", "application/json",
+                 "{\"count\":1,\"name\":\"mail.send\",\"payload\":{\"to\":"
+                 "[\"a@b.it\"],\"subject\":\"s\",\"text\":\"t\"}}",
+                 NULL);
+  assert_int_equal(r.status, 400);
+  th_resp_free(&r);
+  assert_true(th_log_count(&a_srv, "mail.send@1 is not declared by relay") >=
+              1);
+  assert_int_equal(sql_long("SELECT count(*) FROM concerto.events"), before);
+}
+
 static void kill_9_mid_dispatch_loses_and_duplicates_nothing(void **state) {
   (void)state;
   free(th_sql("it_events", "TRUNCATE relay.effects"));
@@ -683,6 +745,7 @@ static void lua_on_event_notifies_the_hospital(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(delivered_once_and_only_on_commit),
+      cmocka_unit_test(events_are_declared_and_checked),
       cmocka_unit_test(kill_9_mid_dispatch_loses_and_duplicates_nothing),
       cmocka_unit_test(two_servers_share_the_work_once),
       cmocka_unit_test(failing_subscriber_goes_dead_and_replays),

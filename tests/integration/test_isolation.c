@@ -57,22 +57,8 @@ static int admin(const char *args) {
 
 /* A folder with the real module and the test modules side by side. */
 static void make_modules_dir(void) {
-  const char *tests = th_env("CONCERTO_TEST_MODULES");
-  char real[600];
-  snprintf(real, sizeof real, "%s", tests);
-  char *slash = strrchr(real, '/');
-  snprintf(slash + 1, sizeof real - (size_t)(slash + 1 - real), "modules");
-  snprintf(modules_dir, sizeof modules_dir, "/tmp/concerto-iso-mods-%d",
-           (int)getpid());
-  char cmd[4200];
-  snprintf(cmd, sizeof cmd,
-           "rm -rf '%s' && mkdir -p '%s' && ln -s '%s/teleconsult.so' "
-           "'%s/teleconsult' '%s/' && for m in ward files; do ln -s "
-           "\"%s/$m.so\" \"%s/$m\" '%s/'; done",
-           modules_dir, modules_dir, real, real, modules_dir, tests, tests,
-           modules_dir);
-  if (system(cmd) != 0)
-    abort();
+  th_mixed_modules(modules_dir, sizeof modules_dir, "teleconsult",
+                   "ward files");
 }
 
 static char *sql1(const char *sql) {
@@ -208,9 +194,7 @@ static int start(void **state) {
 
 static int stop(void **state) {
   (void)state;
-  char cmd[700];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", modules_dir);
-  (void)system(cmd);
+  th_mixed_modules_remove(modules_dir);
   for (size_t i = 0; i < nb_ids; i++)
     free(b_ids[i]);
   return th_server_stop(&srv, 30) == 0 ? 0 : -1;

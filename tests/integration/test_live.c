@@ -50,8 +50,8 @@ static int start(void **state) {
   char url[512];
   th_db_create("it_live", url, sizeof url);
   setenv("CONCERTO_ADMIN_PASSWORD", ADMIN_PASSWORD, 1);
-  bool ok =
-      th_server_start(&srv, "it_live", "{\"modules\":[\"live\"]}", NULL, 30);
+  bool ok = th_server_start(&srv, "it_live",
+                            "{\"modules\":[\"live\",\"ward\"]}", NULL, 30);
   unsetenv("CONCERTO_ADMIN_PASSWORD");
   if (!ok)
     return -1;

@@ -18,6 +18,7 @@
 #define PASSWORD "Informatica-Hub-42"
 
 static th_server srv;
+static char modules_dir[600];
 static th_client it, doc;
 static char submission_id[32];
 
@@ -54,8 +55,16 @@ static int start(void **state) {
   char url[512];
   th_db_create("it_scripts", url, sizeof url);
   setenv("CONCERTO_ADMIN_PASSWORD", ADMIN_PASSWORD, 1);
-  bool ok =
-      th_server_start(&srv, "it_scripts", "{\"modules\":[\"ward\"]}", NULL, 30);
+  /* teleconsult declares route_teleconsult, ruled the rules of modules to
+   * come (route_ticket, signature_policy) and two Lua functions. */
+  th_mixed_modules(modules_dir, sizeof modules_dir, "teleconsult",
+                   "ward ruled");
+  char extra[800];
+  snprintf(extra, sizeof extra,
+           "{\"modules\":[\"ward\",\"teleconsult\",\"ruled\"],"
+           "\"modules_dir\":\"%s\"}",
+           modules_dir);
+  bool ok = th_server_start(&srv, "it_scripts", extra, NULL, 30);
   unsetenv("CONCERTO_ADMIN_PASSWORD");
   if (!ok)
     return -1;
@@ -82,7 +91,9 @@ static int start(void **state) {
 
 static int stop(void **state) {
   (void)state;
-  return th_server_stop(&srv, 30) == 0 ? 0 : -1;
+  int rc = th_server_stop(&srv, 30) == 0 ? 0 : -1;
+  th_mixed_modules_remove(modules_dir);
+  return rc;
 }
 
 static void upload_render_and_version(void **state) {
@@ -331,6 +342,98 @@ static void rules_with_libraries_and_error_lines(void **state) {
   free(audit);
 }
 
+static th_resp test_rule(const char *fn, const char *input) {
+  char body[512];
+  snprintf(body, sizeof body, "{\"function\":\"%s\",\"input\":%s}", fn, input);
+  return th_call(&srv, &it, "POST", "/api/v1/tenants/HUB1/rules/rules/test",
+                 body);
+}
+
+/* Rules and Lua functions belong to the modules that call them (ABI 1.10):
+ * the catalog shows whose they are, a module's lookup runs in the script's
+ * request, read-only, and only so many times per run. */
+static void rules_and_functions_come_from_modules(void **state) {
+  (void)state;
+  th_resp r = th_call(&srv, &it, "GET", "/api/v1/scripts/catalog", NULL);
+  assert_int_equal(r.status, 200);
+  const char *owners[4] = {NULL};
+  static const char *const names[] = {"route_teleconsult", "route_ticket",
+                                      "signature_policy", "on_event"};
+  size_t i;
+  json_t *rule;
+  json_array_foreach(json_object_get(r.json, "rules"), i, rule) {
+    for (int n = 0; n < 4; n++)
+      if (strcmp(json_string_value(json_object_get(rule, "name")), names[n]) ==
+          0)
+        owners[n] = json_string_value(json_object_get(rule, "owner"));
+  }
+  assert_string_equal(owners[0], "teleconsult");
+  assert_string_equal(owners[1], "ruled");
+  assert_string_equal(owners[2], "ruled");
+  assert_string_equal(owners[3], "core");
+  assert_non_null(
+      strstr(r.body, "\"module\":\"ruled\",\"name\":\"count_patients\""));
+  th_resp_free(&r);
+
+  th_resp up = put_source(
+      &it, "/api/v1/tenants/HUB1/rules/rules",
+      "local rules = {}\n"
+      "function rules.route_ticket(t)\n"
+      "  if t.category == 'count' then\n"
+      "    return { queue = 'q' .. concerto.ruled.count_patients().n,\n"
+      "             severity = 'normal' }\n"
+      "  elseif t.category == 'write' then\n"
+      "    local w = concerto.ruled.try_write()\n"
+      "    return { queue = w.written and 'wrote' or 'refused',\n"
+      "             severity = 'normal' }\n"
+      "  elseif t.category == 'many' then\n"
+      "    for i = 1, 25 do concerto.ruled.count_patients() end\n"
+      "  end\n"
+      "  return { queue = 'first_level', severity = 'normal' }\n"
+      "end\n"
+      "return rules\n");
+  if (up.status != 200 && up.status != 201)
+    fprintf(stderr, "rules: %s\n", up.body);
+  assert_true(up.status == 200 || up.status == 201);
+  th_resp_free(&up);
+  char *seen = th_sql_as("it_scripts", "staff", "HUB1", "it_a",
+                         "SELECT count(*) FROM concerto.patients", NULL);
+  char want[32];
+  snprintf(want, sizeof want, "q%s", seen);
+  free(seen);
+  r = test_rule("route_ticket", "{\"category\":\"count\"}");
+  if (r.status != 200)
+    fprintf(stderr, "count: %s\n", r.body);
+  assert_int_equal(r.status, 200);
+  assert_string_equal(json_string_value(json_object_get(
+                          json_object_get(r.json, "result"), "queue")),
+                      want);
+  th_resp_free(&r);
+  /* The database is read-only inside a module's lookup. */
+  r = test_rule("route_ticket", "{\"category\":\"write\"}");
+  assert_int_equal(r.status, 200);
+  assert_string_equal(json_string_value(json_object_get(
+                          json_object_get(r.json, "result"), "queue")),
+                      "refused");
+  th_resp_free(&r);
+  char *notes = th_sql("it_scripts", "SELECT count(*) FROM ruled.notes");
+  assert_string_equal(notes, "0");
+  free(notes);
+  /* Budgeted: 25 calls in one run are more than the 20 allowed. */
+  r = test_rule("route_ticket", "{\"category\":\"many\"}");
+  assert_int_equal(r.status, 422);
+  assert_non_null(
+      strstr(th_json_str(&r, "detail"), "more than 20 module calls"));
+  th_resp_free(&r);
+  /* A declared rule's check applies to what the script returns. */
+  up = put_source(&it, "/api/v1/tenants/HUB1/rules/rules",
+                  "return { route_ticket = function(t) return { queue = '' } "
+                  "end }\n");
+  assert_int_equal(up.status, 422);
+  assert_non_null(strstr(up.body, "must return a non-empty 'queue'"));
+  th_resp_free(&up);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(upload_render_and_version),
@@ -338,6 +441,7 @@ int main(void) {
       cmocka_unit_test(validation_and_submissions_keep_their_version),
       cmocka_unit_test(sixteenth_form_is_refused),
       cmocka_unit_test(rules_with_libraries_and_error_lines),
+      cmocka_unit_test(rules_and_functions_come_from_modules),
   };
   return cmocka_run_group_tests_name("scripts", tests, start, stop);
 }

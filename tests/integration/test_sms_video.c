@@ -329,7 +329,7 @@ static void video_link_from_hospital_settings(void **state) {
   assert_int_equal(call_status(&s, &admin, "POST", "/api/v1/tenants/T2/users",
                                "{\"username\":\"doc\",\"display_name\":"
                                "\"Anna Cardio\",\"password\":\"" USER_PASSWORD
-                               "\",\"roles\":[\"specialist\"]}"),
+                               "\",\"roles\":[\"helpdesk\"]}"),
                    201);
   assert_int_equal(th_login(&s, &hadm, "hadm", USER_PASSWORD, "T1"), 200);
   assert_int_equal(th_login(&s, &doc, "doc", USER_PASSWORD, "T2"), 200);

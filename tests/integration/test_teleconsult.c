@@ -586,7 +586,7 @@ static void join_link_for_an_external_invitee(void **state) {
   th_resp_free(&r);
   r = join_as_guest("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
   assert_int_equal(r.status, 404);
-  assert_string_equal(th_json_str(&r, "code"), "link_invalid");
+  assert_string_equal(th_json_str(&r, "code"), "invitation_invalid");
   th_resp_free(&r);
 
   /* Three hours ahead: the room is not open yet. */
@@ -721,7 +721,7 @@ static void join_link_for_an_external_invitee(void **state) {
   th_resp_free(&r);
   r = join_as_guest(late_token);
   assert_int_equal(r.status, 404);
-  assert_string_equal(th_json_str(&r, "code"), "link_invalid");
+  assert_string_equal(th_json_str(&r, "code"), "invitation_invalid");
   th_resp_free(&r);
   r = join_as_guest(guest_token);
   assert_int_equal(r.status, 200);
@@ -1251,7 +1251,7 @@ static void disabled_module_answers_404(void **state) {
     sleep_ms(100);
   }
   assert_int_equal(r.status, 404);
-  assert_string_equal(th_json_str(&r, "code"), "link_invalid");
+  assert_string_equal(th_json_str(&r, "code"), "invitation_invalid");
   th_resp_free(&r);
 }
 

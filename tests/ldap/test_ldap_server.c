@@ -31,7 +31,8 @@ static int start(void **state) {
   char url[512];
   th_db_create("it_ldap", url, sizeof url);
   setenv("CONCERTO_ADMIN_PASSWORD", ADMIN_PASSWORD, 1);
-  bool ok = th_server_start(&srv, "it_ldap", "{\"modules\":[]}", NULL, 30);
+  bool ok =
+      th_server_start(&srv, "it_ldap", "{\"modules\":[\"ward\"]}", NULL, 30);
   unsetenv("CONCERTO_ADMIN_PASSWORD");
   return ok ? 0 : -1;
 }

@@ -11,7 +11,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "events.h"
+#include "lua_event_sink.h"
 #include "lua_rules.h"
+#include "rule_registry.h"
+#include "ruled_rules.h"
+#include "tc_rules.h"
 #include "lua_test_util.h"
 
 #define HOSPITALS CONCERTO_SOURCE_DIR "/scripts/hospitals"
@@ -20,6 +25,32 @@
 #define DAY 1773133200LL
 
 static char err[512];
+static events *outbox;
+
+/* The rules exist because the modules that call them declare them:
+ * teleconsult's real declaration, the ticketing and signature modules' (as
+ * the test module "ruled" has them) and the core's on_event. */
+static int declare_rules(void **state) {
+  (void)state;
+  char why[200];
+  outbox = events_new();
+  if (!outbox || !lua_event_sink_register(outbox) ||
+      rule_list_add(rule_registry(), "teleconsult", &tc_route_rule, why,
+                    sizeof why) != CONCERTO_OK)
+    return -1;
+  for (int i = 0; i < RULED_RULES; i++)
+    if (rule_list_add(rule_registry(), "ruled", &ruled_rules[i], why,
+                      sizeof why) != CONCERTO_OK)
+      return -1;
+  return 0;
+}
+
+static int forget_rules(void **state) {
+  (void)state;
+  events_free(outbox);
+  rule_registry_free();
+  return 0;
+}
 
 typedef struct hospital {
   lua_test_modules modules;
@@ -285,5 +316,5 @@ int main(void) {
       cmocka_unit_test(messina_rules),
       cmocka_unit_test(bad_rules_are_refused),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests(tests, declare_rules, forget_rules);
 }

@@ -17,7 +17,7 @@
 /* One answer for every bad link, so a guesser learns nothing. */
 static concerto_status link_invalid(concerto_request *req) {
   return concerto_reply_problem(
-      req, 404, "link_invalid", "Not Found",
+      req, 404, "invitation_invalid", "Not Found",
       "This invitation link is not valid: a newer invitation replaced it, or "
       "you are no longer a participant. Ask the organizer for a new one.");
 }

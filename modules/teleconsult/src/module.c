@@ -1,6 +1,7 @@
 /* Teleconsult module: registration only (routes, configuration, migrations,
  * web pages). The handlers live one job per file. */
 #include "tc.h"
+#include "tc_rules.h"
 
 #include <stdio.h>
 
@@ -83,10 +84,41 @@ static const concerto_problem_spec problems[] = {
 #undef X
 };
 
-/* Roles and problem codes: a core before 1.10 knows the roles itself and
- * lists no module codes. */
-static concerto_status register_roles(const concerto_host *host,
-                                      concerto_registrar *reg) {
+/* What teleconsult publishes (README.md "Events out"). */
+#define ID "{\"type\":\"string\",\"minLength\":1}"
+static const concerto_event_spec events[] = {
+    {sizeof(concerto_event_spec), "teleconsult.requested", 1,
+     "{\"type\":\"object\",\"required\":[\"request_id\",\"group\","
+     "\"urgency\"],\"properties\":{\"request_id\":" ID ",\"group\":" ID
+     ",\"urgency\":{\"enum\":[\"routine\",\"urgent\",\"emergency\"]},"
+     "\"specialty\":{\"type\":\"string\"}}}",
+     "A SPOKE doctor asked a HUB specialist group for a teleconsult"},
+    {sizeof(concerto_event_spec), "teleconsult.scheduled", 1,
+     "{\"type\":\"object\",\"required\":[\"session_id\",\"starts_at\"],"
+     "\"properties\":{\"session_id\":" ID ",\"starts_at\":{\"type\":"
+     "\"string\",\"format\":\"date-time\"}}}",
+     "A session's slot was confirmed and the participants invited"},
+    {sizeof(concerto_event_spec), "teleconsult.closed", 1,
+     "{\"type\":\"object\",\"required\":[\"session_id\",\"closed_at\","
+     "\"patients\"],\"properties\":{\"session_id\":" ID ",\"closed_at\":{"
+     "\"type\":\"string\"},\"outcome\":{\"type\":[\"string\",\"null\"]},"
+     "\"patients\":{\"type\":\"integer\",\"minimum\":0}}}",
+     "A session was closed; its minutes are written"},
+    {sizeof(concerto_event_spec), "document.created", 1,
+     "{\"type\":\"object\",\"required\":[\"kind\",\"patient_id\","
+     "\"sha256\",\"content_type\"],\"properties\":{\"kind\":" ID
+     ",\"session_id\":" ID ",\"patient_id\":" ID ",\"session_patient_id\":" ID
+     ",\"sha256\":{\"type\":\"string\",\"minLength\":64,\"maxLength\":64},"
+     "\"content_type\":{\"type\":\"string\"}}}",
+     "A clinical document about a patient was stored (here: teleconsult "
+     "minutes), for the repository to index"},
+};
+#undef ID
+
+/* Roles, problem codes and events: a core before 1.10 knows the roles
+ * itself, lists no module codes and takes undeclared events. */
+static concerto_status register_declarations(const concerto_host *host,
+                                             concerto_registrar *reg) {
   if (!CONCERTO_HOST_HAS(host, register_role) ||
       !CONCERTO_HOST_HAS(host, register_problem))
     return CONCERTO_OK;
@@ -96,7 +128,10 @@ static concerto_status register_roles(const concerto_host *host,
   for (size_t i = 0; i < sizeof problems / sizeof *problems; i++)
     if (host->register_problem(reg, &problems[i]) != CONCERTO_OK)
       return CONCERTO_ERR_REG_INVALID;
-  return CONCERTO_OK;
+  for (size_t i = 0; i < sizeof events / sizeof *events; i++)
+    if (host->register_event(reg, &events[i]) != CONCERTO_OK)
+      return CONCERTO_ERR_REG_INVALID;
+  return host->register_rule(reg, &tc_route_rule);
 }
 
 static concerto_status init(const concerto_host *host, concerto_registrar *reg,
@@ -114,7 +149,7 @@ static concerto_status init(const concerto_host *host, concerto_registrar *reg,
   url.default_value = "http://127.0.0.1:8080";
   url.help = "Base URL of the console used in invitation links";
   if (host->register_config(reg, &url) != CONCERTO_OK ||
-      register_roles(host, reg) != CONCERTO_OK)
+      register_declarations(host, reg) != CONCERTO_OK)
     return CONCERTO_ERR_REG_INVALID;
   for (size_t i = 0; i < sizeof routes / sizeof *routes; i++)
     if (add_route(host, reg, routes[i].method, routes[i].path,

@@ -261,20 +261,30 @@ typedef struct concerto_role_spec {
 typedef concerto_status (*concerto_rule_check)(const json_t *decision,
                                                char *err, size_t errlen);
 
+/* The default decision for `input` (borrowed) when the hospital does not
+ * define the rule: a new reference, or NULL to fall back on
+ * default_decision. For defaults that depend on the input (teleconsult
+ * routes to the requested specialty). */
+typedef json_t *(*concerto_rule_default)(const json_t *input);
+
 /* A Lua rule a hospital may define in its scripts (the Lua function of that
- * name), called by the module with host->rule. */
+ * name), called by the module with host->rule. The console's script editor
+ * lists the rules of the loaded modules with their samples; an upload of
+ * rules is dry-run against every rule's sample. */
 typedef struct concerto_rule_spec {
-  uint32_t size;                /* CONCERTO_RULE_SPEC_INIT_V1 */
-  const char *name;             /* [a-z][a-z0-9_]{0,63}, unique */
-  const char *default_decision; /* JSON object text, used when the
-                                 * hospital does not define the rule */
-  const char *sample_input;     /* JSON object text for the console's dry
-                                 * run and the script editor */
-  concerto_rule_check check;    /* NULL: any JSON object is a decision */
-  const char *description;      /* one line, English */
+  uint32_t size;                     /* CONCERTO_RULE_SPEC_INIT_V1 */
+  const char *name;                  /* [a-z][a-z0-9_]{0,63}, unique */
+  const char *default_decision;      /* JSON object text, used when the
+                                      * hospital does not define the rule */
+  const char *sample_input;          /* JSON text for the dry run: the one
+                                      * argument, or an array of up to two
+                                      * arguments */
+  concerto_rule_check check;         /* NULL: any JSON object is a decision */
+  const char *description;           /* one line, English */
+  concerto_rule_default default_for; /* NULL: default_decision as is */
 } concerto_rule_spec;
 #define CONCERTO_RULE_SPEC_INIT_V1                                             \
-  { sizeof(concerto_rule_spec), NULL, NULL, NULL, NULL, NULL }
+  { sizeof(concerto_rule_spec), NULL, NULL, NULL, NULL, NULL, NULL }
 
 /* A read-only lookup offered to hospital scripts as
  * concerto.<module>.<name>(args): runs in the script's request (its

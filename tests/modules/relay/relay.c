@@ -26,10 +26,13 @@ static concerto_status publish(concerto_request *req, void *ud) {
     name = "relay.ping";
   if (count < 1 || count > 1000)
     count = 1;
+  /* "payload": publish that object as it is (to test the schema check). */
+  const json_t *given = json_object_get(body, "payload");
   for (json_int_t i = 0; i < count; i++) {
     st = concerto_module_host->publish(
         req, name, version > 0 ? (uint32_t)version : 1,
-        json_pack("{s:I, s:I}", "n", i, "sleep_ms", sleep_ms));
+        given ? json_deep_copy(given)
+              : json_pack("{s:I, s:I}", "n", i, "sleep_ms", sleep_ms));
     if (st != CONCERTO_OK)
       return st;
   }
@@ -185,6 +188,23 @@ static concerto_status init(const concerto_host *host, concerto_registrar *reg,
   concerto_config_spec node = CONCERTO_CONFIG_SPEC_INIT_V1;
   node.key = "node";
   node.default_value = "a";
+  /* What relay publishes (ABI 1.10: undeclared events are refused). */
+  static const char ping_schema[] =
+      "{\"type\":\"object\",\"required\":[\"n\"],\"properties\":{"
+      "\"n\":{\"type\":\"integer\",\"minimum\":0},\"sleep_ms\":{"
+      "\"type\":\"integer\",\"minimum\":0,\"maximum\":60000}},"
+      "\"additionalProperties\":false}";
+  static const concerto_event_spec events[] = {
+      {sizeof(concerto_event_spec), "relay.ping", 1, ping_schema,
+       "A test ping; its handler records it"},
+      {sizeof(concerto_event_spec), "relay.ping", 2, ping_schema,
+       "The same, payload version 2"},
+      {sizeof(concerto_event_spec), "relay.fragile", 1, ping_schema,
+       "Fails while the switch is on"},
+  };
+  for (size_t i = 0; i < sizeof events / sizeof *events; i++)
+    if (host->register_event(reg, &events[i]) != CONCERTO_OK)
+      return CONCERTO_ERR_REG_INVALID;
   if (host->register_route(reg, &open_route) != CONCERTO_OK ||
       host->register_route(reg, &hospital_route) != CONCERTO_OK ||
       host->register_config(reg, &node) != CONCERTO_OK ||

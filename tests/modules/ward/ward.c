@@ -69,7 +69,24 @@ static concerto_status whoami(concerto_request *req, void *ud) {
                 h->req_has_role(req, "requesting_doctor")));
 }
 
-/* Asks the hospital's Lua rules where a teleconsult would go (ABI 1.3). */
+/* Without a rule of the hospital: the requested specialty's group. */
+static json_t *ward_route_default(const json_t *input) {
+  const char *specialty =
+      json_string_value(json_object_get(input, "specialty"));
+  return json_pack("{s:s}", "group", specialty ? specialty : "general");
+}
+
+static const concerto_rule_spec ward_route_rule = {
+    sizeof(concerto_rule_spec),
+    "ward_route",
+    "{\"group\":\"general\"}",
+    "{\"specialty\":\"cardiologia\",\"urgency\":\"urgent\"}",
+    NULL,
+    "Where the ward sends a patient (a test rule)",
+    ward_route_default};
+
+/* Asks the hospital's Lua rules where a patient would go (ABI 1.3; the
+ * rule declared since 1.10). */
 static concerto_status route(concerto_request *req, void *ud) {
   (void)ud;
   const char *specialty = concerto_query(req, "specialty");
@@ -78,8 +95,8 @@ static concerto_status route(concerto_request *req, void *ud) {
                 "urgency", "urgent");
   json_t *decision = NULL;
   int defaulted = 0;
-  concerto_status st = concerto_module_host->rule(req, "route_teleconsult",
-                                                  input, &decision, &defaulted);
+  concerto_status st = concerto_module_host->rule(req, "ward_route", input,
+                                                  &decision, &defaulted);
   json_decref(input);
   if (st != CONCERTO_OK)
     return st;
@@ -197,6 +214,8 @@ static concerto_status init(const concerto_host *host, concerto_registrar *reg,
   for (size_t i = 0; i < sizeof roles / sizeof *roles; i++)
     if (host->register_role(reg, &roles[i]) != CONCERTO_OK)
       return CONCERTO_ERR_REG_INVALID;
+  if (host->register_rule(reg, &ward_route_rule) != CONCERTO_OK)
+    return CONCERTO_ERR_REG_INVALID;
   static const struct {
     const char *method, *path, *role;
     concerto_handler handler;

@@ -55,14 +55,20 @@ local M = {}
 return M
 `;
 
-/* The rules Concerto calls, with the sample the server uses at upload
-   (an array: two arguments). */
-const RULE_SAMPLES = {
-  route_teleconsult: { specialty: 'cardiologia', urgency: 'emergency', reason: 'dolore toracico' },
-  route_ticket: { category: 'software', blocking: false, scope: 'user' },
-  signature_policy: [{ subject: 'CN=Test', qualified: true }, { type: 'referto' }],
-  on_event: ['teleconsult.closed', {}],
-};
+/* The rules the core and the loaded modules call (GET
+   /api/v1/scripts/catalog), with the sample the server uses at upload: one
+   argument as itself, two as an array. Loaded by render. */
+let RULE_SAMPLES = {};
+
+async function loadRuleSamples() {
+  try {
+    const catalog = await get('/api/v1/scripts/catalog');
+    RULE_SAMPLES = Object.fromEntries((catalog.rules || []).map((r) => [
+      r.name, r.sample_args.length === 1 ? r.sample_args[0] : r.sample_args]));
+  } catch {
+    RULE_SAMPLES = {}; /* the editor still works, without samples */
+  }
+}
 
 function setQuery(params) {
   const q = new URLSearchParams(params);
@@ -523,7 +529,8 @@ function scriptPanel(ctx, base, kind) {
         const fns = [...new Set([...Object.keys(RULE_SAMPLES), ...functionsIn(editor.value())])];
         fnData.replaceChildren(...fns.map((f) => h('option', { value: f })));
         if (!fnInput.value) {
-          fnInput.value = functionsIn(editor.value()).find((f) => f in RULE_SAMPLES) || 'route_teleconsult';
+          fnInput.value = functionsIn(editor.value()).find((f) => f in RULE_SAMPLES)
+            || Object.keys(RULE_SAMPLES)[0] || '';
           setSample();
         }
       };
@@ -610,6 +617,7 @@ function scriptPanel(ctx, base, kind) {
 
 export async function render(ctx) {
   const { main, user } = ctx;
+  await loadRuleSamples();
   const tenant = currentTenant(user);
   main.append(pageHeader(t('scripts.title'), t('scripts.intro', { hospital: tenant ? tenant.name : '' })));
   const base = `/api/v1/tenants/${enc(tenant.code)}`;
