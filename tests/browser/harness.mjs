@@ -217,14 +217,18 @@ export async function launchBrowser() {
 /**
  * A new isolated context (own cookies and localStorage) and page. Collects
  * page errors and Content-Security-Policy violations in page.problems.
+ * timezoneId: the browser's zone (default: the machine's).
  */
-export async function newPage(browser, { lang = 'it', width = 1280, height = 860, mobile = false } = {}) {
+export async function newPage(browser, {
+  lang = 'it', width = 1280, height = 860, mobile = false, timezoneId,
+} = {}) {
   const context = await browser.newContext({
     locale: lang === 'en' ? 'en-GB' : 'it-IT',
     viewport: { width, height },
     isMobile: mobile,
     hasTouch: mobile,
     deviceScaleFactor: 1,
+    ...(timezoneId ? { timezoneId } : {}),
   });
   context.setDefaultTimeout(15000);
   context.setDefaultNavigationTimeout(20000);

@@ -1,6 +1,7 @@
 // A tiny real PDF for upload tests: one page of Helvetica text lines, with a
 // correct cross-reference table, so pdf.js renders it and the server's
-// content sniffing types it as application/pdf.
+// content sniffing types it as application/pdf; and the check that a viewer
+// really drew it.
 
 function pdfEscape(s) {
   return Buffer.from(String(s).replace(/[\\()]/g, (c) => `\\${c}`), 'latin1');
@@ -35,4 +36,13 @@ export function makePdf(lines, title = 'Documento') {
     `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R /Info 6 0 R >>\nstartxref\n${len}\n%%EOF\n`].join('');
   parts.push(Buffer.from(xref));
   return Buffer.concat(parts);
+}
+
+/** Whether a <canvas> (a playwright locator) has dark pixels: the page was drawn, not left blank. */
+export function canvasPainted(canvas) {
+  return canvas.evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (let i = 0; i < d.length; i += 4) if (d[i] < 128 && d[i + 3] > 0) return true;
+    return false;
+  });
 }

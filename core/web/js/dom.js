@@ -2,6 +2,8 @@
 // so data from the server can never become markup, and nothing here needs
 // an inline style or handler (the Content-Security-Policy forbids both).
 
+import { formatDateTime } from './kit/dates.js';
+
 /**
  * h('button', {class: 'btn', onclick: fn, 'aria-label': 'x'}, 'text', child)
  * Attributes: class, text, html is NOT supported on purpose; on<event>
@@ -93,14 +95,10 @@ export function setInvalid(control, message) {
   else control.removeAttribute('aria-describedby');
 }
 
+/**
+ * The console's date and time, "23/11/2026, 10:17:04", in Europe/Rome like
+ * every page (kit/dates.js); `lang` 'en' gives the en-GB form.
+ */
 export function formatDate(iso, lang) {
-  if (!iso) return '';
-  // PostgreSQL's text form "2026-11-22 10:17:04.001641+00" as ISO 8601.
-  const text = typeof iso === 'string'
-    ? iso.replace(/^(\d{4}-\d\d-\d\d) (\d)/, '$1T$2').replace(/([+-]\d\d)$/, '$1:00') : iso;
-  const d = new Date(text);
-  if (Number.isNaN(d.getTime())) return String(iso);
-  return d.toLocaleString(lang === 'en' ? 'en-GB' : 'it-IT', {
-    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-  });
+  return formatDateTime(iso, { weekday: false, seconds: true, lang });
 }

@@ -11,10 +11,18 @@ let fallback = {};
 const missing = new Set();
 window.__concertoMissingI18n = missing;
 
-async function fetchDict(lang) {
-  const res = await fetch(`/static/i18n/${lang}.json`, { credentials: 'same-origin' });
-  if (!res.ok) throw new Error(`i18n ${lang}: ${res.status}`);
+/** A flat dictionary (JSON object) from `url`; the console's and the modules'. */
+export async function loadDictionary(url) {
+  const res = await fetch(url, { credentials: 'same-origin' });
+  if (!res.ok) throw new Error(`i18n ${url}: ${res.status}`);
   return res.json();
+}
+
+const fetchDict = (lang) => loadDictionary(`/static/i18n/${lang}.json`);
+
+/** Puts {vars} into a text: fill('Ciao {name}', {name: 'Anna'}). */
+export function fill(s, vars) {
+  return vars ? s.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m)) : s;
 }
 
 export async function setLanguage(lang) {
@@ -56,8 +64,7 @@ export function t(key, vars) {
     missing.add(key);
     s = key;
   }
-  if (vars) s = s.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
-  return s;
+  return fill(s, vars);
 }
 
 /** t() for keys that may legitimately be absent (e.g. role or module names). */

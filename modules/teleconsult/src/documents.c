@@ -1,7 +1,8 @@
 /* Clinical documents of a session (R3.8): uploads streamed to the blob
  * store by the core, typed by content (never by the name), downloads and
  * DICOM metadata. Every read and write is audited. */
-#include "dicom.h"
+#include <concerto/dicom.h>
+
 #include "sql.h"
 #include "tc.h"
 
@@ -229,8 +230,8 @@ concerto_status tc_document_dicom(concerto_request *req, void *ud) {
            TC_H->req_printf(req, "session:%s:document:%s:dicom", a.session_id,
                             concerto_value(res, 0, 4)),
            concerto_value(res, 0, 3), NULL);
-  tc_dicom_tags t;
-  if (tc_dicom_parse(data, len, &t) != 0)
+  concerto_dicom_tags t;
+  if (concerto_dicom_parse(data, len, &t) != 0)
     return tc_conflict(req, "The document is not a readable DICOM file.");
   return concerto_reply_json(
       req, 200,

@@ -4,7 +4,8 @@
  * participant's own (join.c): it works for people without an account (an
  * external specialist, the patient) and on the day, however far ahead the
  * invitation went out - a video token cannot be valid that long. */
-#include "ics.h"
+#include <concerto/ics.h>
+
 #include "tc.h"
 
 #include <stdatomic.h>
@@ -17,8 +18,8 @@ typedef struct invite_ctx {
   const char *session_id, *room, *theme, *when, *hospital, *page_url;
   long long starts, ends;
   bool no_video; /* the hospital has no video platform (yet) */
-  tc_ics_person organizer;
-  tc_ics_person *attendees;
+  concerto_ics_person organizer;
+  concerto_ics_person *attendees;
   size_t nattendees;
 } invite_ctx;
 
@@ -67,7 +68,7 @@ static char *mail_text(const invite_ctx *c, const invitee *who,
 
 static concerto_status send_mail_to(concerto_request *req, const invite_ctx *c,
                                     const invitee *who, const char *join_url) {
-  tc_ics_event ev = {
+  concerto_ics_event ev = {
       .uid = TC_H->req_printf(req, "teleconsulto-%s-%s@concerto", c->session_id,
                               c->room),
       .dtstamp = (long long)time(NULL),
@@ -81,8 +82,9 @@ static concerto_status send_mail_to(concerto_request *req, const invite_ctx *c,
       .organizer = c->organizer,
       .attendees = c->attendees,
       .nattendees = c->nattendees,
+      .prodid = "-//Concerto//Teleconsulto//IT",
   };
-  char *ics = tc_ics_build(&ev);
+  char *ics = concerto_ics_build(&ev);
   char *b64 = ics ? tc_base64(ics, strlen(ics)) : NULL;
   char *text = mail_text(c, who, join_url);
   concerto_status st = CONCERTO_ERR_NOMEM;
@@ -233,8 +235,8 @@ concerto_status tc_invite(concerto_request *req, const char *session_id,
     return CONCERTO_ERR_NOMEM;
   for (int i = 0; i < n; i++)
     if (concerto_value(who, i, 3))
-      c.attendees[c.nattendees++] =
-          (tc_ics_person){concerto_value(who, i, 2), concerto_value(who, i, 3)};
+      c.attendees[c.nattendees++] = (concerto_ics_person){
+          concerto_value(who, i, 2), concerto_value(who, i, 3)};
   for (int i = 0; i < n; i++) {
     invitee one = {concerto_value(who, i, 0), concerto_value(who, i, 1),
                    concerto_value(who, i, 2), concerto_value(who, i, 3),

@@ -1,7 +1,8 @@
 /* The minutes (verbale) of one patient of a session (R3.11): who met, for
  * whom, on what evidence, what was decided. Generated as PDF; the final
  * version is stored when the session closes, drafts are marked BOZZA. */
-#include "pdf.h"
+#include <concerto/pdf.h>
+
 #include "tc.h"
 
 #include <stdio.h>
@@ -78,62 +79,62 @@ concerto_status tc_minutes_build(concerto_request *req, const char *session_id,
   snprintf(header, sizeof header, "%s - Verbale di teleconsulto n. %s%s",
            s_or(m, "hospital", ""), session_id,
            draft ? " - BOZZA (non definitivo)" : "");
-  tc_pdf *doc = tc_pdf_new(header);
+  concerto_pdf *doc = concerto_pdf_new(header, "Pagina");
   if (!doc) {
     json_decref(m);
     return CONCERTO_ERR_NOMEM;
   }
-  tc_pdf_title(doc, draft ? "BOZZA - Verbale di teleconsulto"
-                          : "Verbale di teleconsulto");
-  tc_pdf_field(doc, "Struttura", s_or(m, "hospital", "-"));
-  tc_pdf_field(doc, "Gruppo", s_or(m, "group", "-"));
-  tc_pdf_field(doc, "Tema", s_or(m, "theme", "-"));
-  tc_pdf_field(doc, "Data", s_or(m, "date", "-"));
-  tc_pdf_field(doc, "Organizzatore", s_or(m, "organizer", "-"));
+  concerto_pdf_title(doc, draft ? "BOZZA - Verbale di teleconsulto"
+                                : "Verbale di teleconsulto");
+  concerto_pdf_field(doc, "Struttura", s_or(m, "hospital", "-"));
+  concerto_pdf_field(doc, "Gruppo", s_or(m, "group", "-"));
+  concerto_pdf_field(doc, "Tema", s_or(m, "theme", "-"));
+  concerto_pdf_field(doc, "Data", s_or(m, "date", "-"));
+  concerto_pdf_field(doc, "Organizzatore", s_or(m, "organizer", "-"));
   if (!draft)
-    tc_pdf_field(doc, "Chiuso il", s_or(m, "closed", "-"));
+    concerto_pdf_field(doc, "Chiuso il", s_or(m, "closed", "-"));
 
-  tc_pdf_heading(doc, "Paziente");
-  tc_pdf_field(doc, "Cognome e nome", s_or(pt, "name", "-"));
-  tc_pdf_field(doc, "Codice fiscale", s_or(pt, "cf", "-"));
-  tc_pdf_field(doc, "Data di nascita", s_or(pt, "birth", "-"));
-  tc_pdf_field(doc, "Luogo di nascita", s_or(pt, "place", "-"));
+  concerto_pdf_heading(doc, "Paziente");
+  concerto_pdf_field(doc, "Cognome e nome", s_or(pt, "name", "-"));
+  concerto_pdf_field(doc, "Codice fiscale", s_or(pt, "cf", "-"));
+  concerto_pdf_field(doc, "Data di nascita", s_or(pt, "birth", "-"));
+  concerto_pdf_field(doc, "Luogo di nascita", s_or(pt, "place", "-"));
 
-  tc_pdf_heading(doc, "Partecipanti");
-  tc_pdf_text(doc, s_or(m, "participants", "-"));
+  concerto_pdf_heading(doc, "Partecipanti");
+  concerto_pdf_text(doc, s_or(m, "participants", "-"));
 
-  tc_pdf_heading(doc, "Anamnesi");
+  concerto_pdf_heading(doc, "Anamnesi");
   if (json_is_string(json_object_get(m, "anamnesis")))
-    tc_pdf_text(doc, s_or(m, "anamnesis", "-"));
+    concerto_pdf_text(doc, s_or(m, "anamnesis", "-"));
   else
-    tc_pdf_text(doc, "Nessuna scheda anamnestica collegata.");
+    concerto_pdf_text(doc, "Nessuna scheda anamnestica collegata.");
 
-  tc_pdf_heading(doc, "Documenti esaminati");
-  tc_pdf_text(doc, s_or(m, "documents", "Nessun documento."));
+  concerto_pdf_heading(doc, "Documenti esaminati");
+  concerto_pdf_text(doc, s_or(m, "documents", "Nessun documento."));
 
-  tc_pdf_heading(doc, "Sintesi della discussione");
-  tc_pdf_text(doc, s_or(m, "comments", "Nessun commento."));
+  concerto_pdf_heading(doc, "Sintesi della discussione");
+  concerto_pdf_text(doc, s_or(m, "comments", "Nessun commento."));
 
-  tc_pdf_heading(doc, "Decisione");
-  tc_pdf_text(doc, s_or(m, "decision", "Nessuna decisione registrata."));
+  concerto_pdf_heading(doc, "Decisione");
+  concerto_pdf_text(doc, s_or(m, "decision", "Nessuna decisione registrata."));
   if (json_string_value(json_object_get(m, "decided_by"))) {
     char by[300];
     snprintf(by, sizeof by, "Registrata da %s il %s",
              s_or(m, "decided_by", "-"), s_or(m, "decided_at", "-"));
-    tc_pdf_text(doc, by);
+    concerto_pdf_text(doc, by);
   }
   if (json_string_value(json_object_get(m, "outcome"))) {
-    tc_pdf_heading(doc, "Esito del teleconsulto");
-    tc_pdf_text(doc, s_or(m, "outcome", "-"));
+    concerto_pdf_heading(doc, "Esito del teleconsulto");
+    concerto_pdf_text(doc, s_or(m, "outcome", "-"));
   }
   char foot[200];
   snprintf(foot, sizeof foot, "\nDocumento generato da Concerto il %s%s.",
            s_or(m, "generated", "-"),
            draft ? " - BOZZA: il verbale definitivo è prodotto alla chiusura"
                  : "");
-  tc_pdf_text(doc, foot);
+  concerto_pdf_text(doc, foot);
   json_decref(m);
-  if (!tc_pdf_finish(doc, pdf, len)) {
+  if (!concerto_pdf_finish(doc, pdf, len)) {
     TC_H->log(tc_self, CONCERTO_LOG_ERROR,
               "session %s: the minutes PDF could not be generated", session_id);
     return CONCERTO_ERR_INTERNAL;

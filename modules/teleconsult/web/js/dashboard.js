@@ -1,12 +1,28 @@
 // Dashboard (R3.2): my agenda, my groups, the calendar, open requests.
-import { h } from '/static/js/dom.js';
-import { get } from '/static/js/api.js';
-import { errorAlert } from '/static/js/ui.js';
+import {
+  h, get, enc, errorAlert, calendar,
+} from '/static/js/kit/v1.js';
 import {
   BASE, tc, subnav, pageTitle, card, emptyText, fmtRange, statusBadge, urgencyBadge, hospitalName,
   priorityLabel, fmtDateTime,
 } from './common.js';
-import { calendar } from './calendar.js';
+
+/** The kit's calendar over the caller's sessions (GET /calendar, at most 62 days a call). */
+function sessionsCalendar() {
+  return calendar({
+    eventsLabel: (n) => tc('calendar.events', { n }),
+    load: async (from, to) => {
+      const r = await get(`${BASE}/calendar?from=${enc(from)}&to=${enc(to)}`);
+      return ((r && r.events) || []).map((e) => ({
+        starts_at: e.starts_at,
+        title: e.theme || '',
+        href: `#/sessions/${e.session_id}`,
+        badge: statusBadge(e.status),
+        dataset: { session: e.session_id },
+      }));
+    },
+  });
+}
 
 /** A request in a list; "Schedule session" when the server says the caller may (can_schedule). */
 export function requestRow(r) {
@@ -65,6 +81,6 @@ export async function render(ctx) {
       h('span', { class: 'small text-muted' }, [g.specialty, hospitalName(g.hospital)].filter(Boolean).join(' · ')))))
     : emptyText(tc('dashboard.noGroups')));
   main.append(h('div', { class: 'row' },
-    h('div', { class: 'col-lg-7' }, agendaCard, card(tc('dashboard.calendar'), calendar())),
+    h('div', { class: 'col-lg-7' }, agendaCard, card(tc('dashboard.calendar'), sessionsCalendar())),
     h('div', { class: 'col-lg-5' }, reqCard, groupsCard)));
 }

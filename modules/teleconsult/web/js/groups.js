@@ -1,15 +1,14 @@
 // Multidisciplinary groups (R3.3): list, one group with its members;
 // organizers and hospital administrators create groups and add members.
-import { h, field, newId } from '/static/js/dom.js';
-import { api, get, enc } from '/static/js/api.js';
 import {
-  messageArea, errorAlert, submitBusy, loading, applyFieldErrors, clearFieldErrors,
-} from '/static/js/ui.js';
+  h, field, newId, api, get, enc, messageArea, errorAlert, submitBusy, loading, applyFieldErrors, clearFieldErrors,
+} from '/static/js/kit/v1.js';
 import {
-  BASE, tc, subnav, pageTitle, card, emptyText, hospitalName, can,
+  BASE, tc, subnav, pageTitle, card, emptyText, hospitalName,
 } from './common.js';
 
-const mayManage = (user) => can(user, 'organizer', 'hospital_admin') || !!user.regional_admin;
+// The server checks again; this only decides what to offer.
+const mayManage = (ctx) => ctx.hasRole(ctx.user, 'organizer', 'hospital_admin') || !!ctx.user.regional_admin;
 
 function createForm(ctx) {
   const id = newId('grp');
@@ -55,7 +54,7 @@ function createForm(ctx) {
 }
 
 async function renderList(ctx) {
-  const { main, user } = ctx;
+  const { main } = ctx;
   main.append(subnav('groups'), pageTitle(tc('groups.title'), tc('groups.intro')));
   const box = h('div', {}, loading());
   main.append(box);
@@ -80,7 +79,7 @@ async function renderList(ctx) {
       h('td', {}, g.mine ? tc('common.yes') : tc('common.no')))))))
     : emptyText(tc('groups.none'));
   box.replaceChildren(table);
-  if (mayManage(user)) main.append(card(tc('groups.new'), createForm(ctx)));
+  if (mayManage(ctx)) main.append(card(tc('groups.new'), createForm(ctx)));
 }
 
 async function renderOne(ctx) {
@@ -97,7 +96,7 @@ async function renderOne(ctx) {
   main.append(pageTitle(g.name || g.slug, [g.specialty, hospitalName(g.hospital)].filter(Boolean).join(' · ')));
   const msg = messageArea();
   const own = !g.hospital || g.hospital.code === user.current_tenant;
-  const manage = mayManage(user) && own;
+  const manage = mayManage(ctx) && own;
   const members = g.members || [];
   const rows = members.map((m) => h('tr', { 'data-member': m.user_id },
     h('td', {}, m.display_name || m.username || m.user_id),

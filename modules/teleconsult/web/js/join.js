@@ -6,9 +6,10 @@
 // this person - or when it opens (docs/modules/teleconsult.md, "Inviti").
 // body[data-rendered="join"] and main[data-state] tell the tests what is
 // drawn.
-import { h, clear } from '/static/js/dom.js';
-import { storedLanguage, storeLanguage } from '/static/js/i18n.js';
-import { loadDictionaries, tc, fmtDateTime, BASE } from './common.js';
+import {
+  h, clear, loadTexts, pickLanguage, storeLanguage,
+} from '/static/js/kit/v1.js';
+import { tc, fmtDateTime, BASE } from './common.js';
 
 const main = document.getElementById('main');
 const langBox = document.getElementById('join-lang');
@@ -16,15 +17,8 @@ let token = '';
 let lastAnswer = null;
 let timer = null;
 
-function chosenLanguage() {
-  const stored = storedLanguage();
-  if (stored) return stored;
-  return (navigator.language || '').toLowerCase().startsWith('en') ? 'en' : 'it';
-}
-
 async function useLanguage(lang) {
-  await loadDictionaries(lang);
-  document.documentElement.lang = lang;
+  await loadTexts('teleconsult', lang);
   document.title = `${tc('join.title')} · Concerto`;
   clear(langBox).append(
     ...['it', 'en'].map((l) => h('button', {
@@ -132,6 +126,6 @@ async function start() {
   if (!lastAnswer) await ask();
 }
 
-await useLanguage(chosenLanguage());
+await useLanguage(pickLanguage());
 window.addEventListener('hashchange', start);
 await start();

@@ -1,15 +1,12 @@
 // New consult request (R3.1) and the routing decision of the requesting
 // hospital's Lua rule route_teleconsult.
-import { h, field, newId } from '/static/js/dom.js';
-import { api, get } from '/static/js/api.js';
 import {
-  messageArea, applyFieldErrors, clearFieldErrors, submitBusy, alertBox,
-} from '/static/js/ui.js';
+  h, field, newId, api, get, messageArea, applyFieldErrors, clearFieldErrors, submitBusy, alertBox, patientPicker,
+} from '/static/js/kit/v1.js';
 import {
-  BASE, tc, subnav, pageTitle, card, urgencyBadge, priorityLabel, slaLabel, fmtDateTime, hospitalName,
+  BASE, tc, subnav, pageTitle, card, priorityLabel, slaLabel, fmtDateTime, hospitalName,
   patientName, fmtDate,
 } from './common.js';
-import { patientPicker } from './patients.js';
 
 export function decisionView(r) {
   const g = r.group || {};

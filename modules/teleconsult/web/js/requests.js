@@ -1,10 +1,8 @@
 // Requests: the list (mine, or to my hospital's groups) and one request,
 // from which an organizer plans a session (R3.1, R3.3).
-import { h, field, newId } from '/static/js/dom.js';
-import { api, get, enc } from '/static/js/api.js';
 import {
-  messageArea, errorAlert, submitBusy, loading,
-} from '/static/js/ui.js';
+  h, field, newId, api, get, enc, messageArea, errorAlert, submitBusy, loading,
+} from '/static/js/kit/v1.js';
 import {
   BASE, tc, subnav, pageTitle, card, emptyText, statusBadge, urgencyBadge, priorityLabel, slaLabel,
   fmtDateTime, hospitalName, patientName,

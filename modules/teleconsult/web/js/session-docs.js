@@ -1,15 +1,13 @@
 // Documents of a session (R3.8): upload from the device (file input or drag
-// and drop; the raw bytes, ?filename=, with progress), the list and an
-// integrated viewer (PDF with pdf.js, images inline, DICOM metadata, DOCX
-// download).
-import { h, newId } from '/static/js/dom.js';
-import { get, enc } from '/static/js/api.js';
-import { session as shellSession } from '/static/js/shell.js';
-import { messageArea, errorAlert, problemMessage } from '/static/js/ui.js';
+// and drop; the raw bytes, ?filename=, with progress: the kit's uploadFile),
+// the list and an integrated viewer (PDF with the kit's pdf.js viewer,
+// images inline, DICOM metadata, DOCX download).
+import {
+  h, newId, get, enc, messageArea, errorAlert, problemMessage, showPdf, uploadFile,
+} from '/static/js/kit/v1.js';
 import {
   BASE, tc, tcOpt, fmtBytes, fmtDateTime, emptyText, patientName,
 } from './common.js';
-import { showPdf } from './pdfview.js';
 
 function kindOf(doc) {
   const ct = String(doc.content_type || '').toLowerCase();
@@ -19,42 +17,6 @@ function kindOf(doc) {
   if (ct.includes('dicom') || name.endsWith('.dcm')) return 'dicom';
   if (ct.includes('wordprocessingml') || name.endsWith('.docx')) return 'docx';
   return 'other';
-}
-
-/** Uploads one file with XMLHttpRequest (progress events); resolves with the document. */
-function upload(url, file, onProgress) {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open('POST', url);
-    xhr.withCredentials = true;
-    xhr.setRequestHeader('Accept', 'application/json, application/problem+json');
-    xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
-    const csrf = shellSession.user && shellSession.user.csrf_token;
-    if (csrf) xhr.setRequestHeader('X-CSRF-Token', csrf);
-    xhr.upload.addEventListener('progress', (e) => {
-      if (e.lengthComputable) onProgress(e.loaded / e.total);
-    });
-    xhr.addEventListener('load', () => {
-      let data = null;
-      try { data = xhr.responseText ? JSON.parse(xhr.responseText) : null; } catch { data = null; }
-      if (xhr.status >= 200 && xhr.status < 300) resolve(data);
-      else {
-        const err = new Error((data && (data.detail || data.title)) || `HTTP ${xhr.status}`);
-        err.status = xhr.status;
-        err.code = (data && data.code) || 'http_error';
-        err.detail = data && data.detail;
-        err.errors = (data && data.errors) || [];
-        reject(err);
-      }
-    });
-    xhr.addEventListener('error', () => {
-      const err = new Error('network');
-      err.status = 0;
-      err.code = 'network';
-      reject(err);
-    });
-    xhr.send(file);
-  });
 }
 
 function uploadError(err, file) {
@@ -101,10 +63,12 @@ export function documentsPanel(state) {
       progressBox.append(row);
       const p = patientSel.value ? `&patient=${enc(patientSel.value)}` : '';
       try {
-        await upload(`${BASE}/sessions/${enc(id)}/documents?filename=${enc(file.name)}${p}`, file, (f) => {
-          const pc = Math.round(f * 100);
-          bar.style.width = `${pc}%`;
-          bar.setAttribute('aria-valuenow', String(pc));
+        await uploadFile(`${BASE}/sessions/${enc(id)}/documents?filename=${enc(file.name)}${p}`, file, {
+          onProgress: (f) => {
+            const pc = Math.round(f * 100);
+            bar.style.width = `${pc}%`;
+            bar.setAttribute('aria-valuenow', String(pc));
+          },
         });
         bar.style.width = '100%';
         bar.setAttribute('aria-valuenow', '100');

@@ -4,14 +4,12 @@
 // rendered with the shell's renderForm, submitted to the core, then linked
 // to the session patient, which keeps a copy of the answers that every
 // participant reads.
-import { h, field, newId } from '/static/js/dom.js';
-import { api, get, enc } from '/static/js/api.js';
-import { renderForm } from '/static/js/form-render.js';
-import { messageArea, errorAlert, submitBusy } from '/static/js/ui.js';
+import {
+  h, field, newId, api, get, enc, renderForm, messageArea, errorAlert, submitBusy, patientPicker,
+} from '/static/js/kit/v1.js';
 import {
   BASE, tc, fmtDate, fmtDateTime, patientName, emptyText,
 } from './common.js';
-import { patientPicker } from './patients.js';
 
 /** id → {label, type, unit, choices: Map value → label} of a rendered form's fields. */
 function formFields(form) {

@@ -2,14 +2,12 @@
 // tabs Participants, Availability (R3.4), Patients (R3.6/7), Documents
 // (R3.8), Comments (R3.9, live), Decisions (R3.10), Minutes and closing
 // (R3.11). Live updates come from EventSource /sessions/{id}/live.
-import { h, field, newId } from '/static/js/dom.js';
-import { api, get, enc } from '/static/js/api.js';
 import {
-  messageArea, errorAlert, submitBusy, alertBox,
-} from '/static/js/ui.js';
+  h, field, newId, api, get, enc, messageArea, errorAlert, submitBusy, alertBox, fromLocalInput, parseDate,
+} from '/static/js/kit/v1.js';
 import {
   BASE, tc, tcOpt, subnav, pageTitle, statusBadge, fmtRange, fmtDateTime, hospitalName, patientName,
-  emptyText, localToIso,
+  emptyText,
 } from './common.js';
 import { patientsPanel } from './session-patients.js';
 import { documentsPanel } from './session-docs.js';
@@ -207,19 +205,18 @@ function availabilityPanel(state) {
       h('div', { class: 'col-12 col-lg-5 mb-3' }, btn));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
-      const startsIso = localToIso(start.value);
+      // The time typed is Europe/Rome time, as every page shows it.
+      const startsIso = fromLocalInput(start.value);
       const mins = Number(minutes.value) || 30;
       if (!startsIso) {
         msg.error(tc('availability.startRequired'));
         start.focus();
         return;
       }
-      const end = new Date(new Date(start.value).getTime() + mins * 60000);
-      const p = (n) => String(n).padStart(2, '0');
-      const endLocal = `${end.getFullYear()}-${p(end.getMonth() + 1)}-${p(end.getDate())}T${p(end.getHours())}:${p(end.getMinutes())}`;
+      const endsIso = new Date(parseDate(startsIso).getTime() + mins * 60000).toISOString();
       submitBusy(btn, true);
       try {
-        await api('POST', `${BASE}/sessions/${enc(id)}/slots`, { starts_at: startsIso, ends_at: localToIso(endLocal) });
+        await api('POST', `${BASE}/sessions/${enc(id)}/slots`, { starts_at: startsIso, ends_at: endsIso });
         state.announce(tc('availability.proposed'));
         start.value = '';
         await state.reload();
