@@ -437,6 +437,7 @@ static bool deliver_module(app *a, db_conn *c, const delivery *d,
   }
   ctx->db = c;
   ctx->in_tx = true;
+  ctx->tx_schema = s->owner ? s->owner->name : "concerto";
   ctx->db_lent = true;
   ctx->caller.kind = CALLER_ANONYMOUS;
   ctx->caller.tenant_id = d->tenant_id[0] ? d->tenant_id : NULL;

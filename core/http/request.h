@@ -96,6 +96,10 @@ struct concerto_request {
   /* Database. */
   db_conn *db;
   bool in_tx;
+  /* The schema first on the search path of the open transaction (a module
+   * name or "concerto"; NULL: not known): when the owning module changes
+   * mid-transaction (a service call), the next statement follows. */
+  const char *tx_schema;
   bool db_lent; /* db belongs to an event dispatcher, which ends the tx */
   struct concerto_result *results;
   /* SQLSTATE of the last failed statement ("" = none): a handler that

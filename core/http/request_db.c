@@ -39,6 +39,7 @@ static concerto_status begin_with(concerto_request *req, const char *sql,
                               &began);
     if (began) {
       req->in_tx = true;
+      req->tx_schema = schema;
       return st; /* the statement's own outcome */
     }
     db_pool_release(req->app->pool, req->db, true);
@@ -108,6 +109,21 @@ concerto_status request_query(concerto_request *req, const char *sql,
   return st;
 }
 
+/* Inside a transaction the owning module may change (service_enter): its
+ * schema goes first for the statements it runs, with SET LOCAL so the
+ * connection's own setting (db_conn_use_schema) is back at the end. */
+static concerto_status follow_owner(concerto_request *req) {
+  const char *want = request_schema(req);
+  if (req->tx_schema && strcmp(req->tx_schema, want) == 0)
+    return CONCERTO_OK;
+  char sql[96];
+  snprintf(sql, sizeof sql, "SET LOCAL search_path TO %s, public", want);
+  concerto_status st = db_conn_command(req->db, sql);
+  if (st == CONCERTO_OK)
+    req->tx_schema = want;
+  return st;
+}
+
 concerto_status req_db_query(concerto_request *req, const char *sql,
                              int nparams, const char *const *params,
                              concerto_result **out) {
@@ -117,9 +133,12 @@ concerto_status req_db_query(concerto_request *req, const char *sql,
     return CONCERTO_ERR_INVALID;
   PGresult *pg = NULL;
   char sqlstate[6] = "";
-  concerto_status st =
-      req->db ? db_conn_exec(req->db, sql, nparams, params, &pg, sqlstate)
-              : begin_with(req, sql, nparams, params, &pg, sqlstate);
+  concerto_status st = CONCERTO_OK;
+  if (req->db && req->in_tx)
+    st = follow_owner(req);
+  if (st == CONCERTO_OK)
+    st = req->db ? db_conn_exec(req->db, sql, nparams, params, &pg, sqlstate)
+                 : begin_with(req, sql, nparams, params, &pg, sqlstate);
   if (st != CONCERTO_OK) {
     memcpy(req->last_sqlstate, sqlstate, sizeof req->last_sqlstate);
     /* SQLSTATE only: the message could quote parameter values. */

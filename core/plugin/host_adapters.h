@@ -27,6 +27,15 @@ concerto_status host_register_rule(concerto_registrar *reg,
 concerto_status
 host_register_lua_function(concerto_registrar *reg,
                            const concerto_lua_function_spec *spec);
+concerto_status host_register_service(concerto_registrar *reg,
+                                      const concerto_service_spec *spec);
+concerto_status host_get_service(concerto_registrar *reg, const char *name,
+                                 uint32_t version, const void **vtable,
+                                 size_t *vtable_size);
+concerto_status host_service_enter(concerto_request *req,
+                                   const concerto_module *provider,
+                                   concerto_service_frame *frame);
+void host_service_leave(concerto_request *req, concerto_service_frame *frame);
 concerto_status host_register_role(concerto_registrar *reg,
                                    const concerto_role_spec *spec);
 concerto_status host_register_problem(concerto_registrar *reg,

@@ -127,6 +127,11 @@ static void rec_clear_registrations(module_rec *m) {
   free(m->tsettings);
   m->tsettings = NULL;
   m->ntsettings = 0;
+  for (size_t i = 0; i < m->nservices; i++)
+    free(m->services[i].name);
+  free(m->services);
+  m->services = NULL;
+  m->nservices = 0;
   roles_free(m->staged_roles);
   m->staged_roles = NULL;
   json_decref(m->staged_problems);
@@ -330,8 +335,12 @@ void module_order_by_dependency(module_rec **mods, size_t n) {
   free(placed);
 }
 
+/* The registry module_registry_load is filling: init is single-threaded,
+ * and a consumer's init looks up the providers loaded before it. */
+static module_registry *registry_loading;
+
 static concerto_status run_init(app *a, module_rec *m) {
-  concerto_registrar reg = {a, m};
+  concerto_registrar reg = {a, m, registry_loading};
   /* CONCERTO_MODULE_DEFINE modules find the host table here. */
   if (DESC_HAS(m->desc, host_slot) && m->desc->host_slot)
     *m->desc->host_slot = host_table();
@@ -455,6 +464,7 @@ module_registry *module_registry_load(app *a) {
   module_registry *r = calloc(1, sizeof *r);
   if (!r)
     return NULL;
+  registry_loading = r;
   size_t n;
   char **names = module_names(&a->cfg, &n);
   r->mods = calloc(n ? n : 1, sizeof *r->mods);
@@ -502,6 +512,7 @@ module_registry *module_registry_load(app *a) {
     if (m->status == MODULE_DISCOVERED)
       init_one(a, m);
   }
+  registry_loading = NULL;
   return r;
 }
 

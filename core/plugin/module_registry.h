@@ -47,6 +47,14 @@ typedef struct module_config_key {
   long long min, max;
 } module_config_key;
 
+/* A service the module offers (register_service). */
+typedef struct module_service {
+  char *name; /* owned */
+  uint32_t version;
+  const void *vtable; /* the module's, process lifetime */
+  size_t vtable_size;
+} module_service;
+
 /* One module. Fields are owned by the record. */
 struct concerto_module {
   char *path;
@@ -69,6 +77,8 @@ struct concerto_module {
   size_t nsubs;
   setting_spec *tsettings;
   size_t ntsettings;
+  module_service *services;
+  size_t nservices;
   struct role_registry *staged_roles; /* declared in init, merged at commit */
   json_t *staged_problems;        /* [{code, status, title, when}], the same */
   json_t *staged_events;          /* [{name, version, schema?, description?}] */
@@ -83,6 +93,7 @@ typedef struct concerto_module module_rec;
 struct concerto_registrar {
   app *app;
   module_rec *mod;
+  struct module_registry *registry; /* the modules loaded so far */
 };
 
 typedef struct module_registry {

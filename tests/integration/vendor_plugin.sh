@@ -14,6 +14,10 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; [ -f "$work/server.log" ] && tail -20 "$work/server.log" >&2; exit 1; }
 
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
+# The test modules' part (the notebook, whose service header a vendor
+# builds against), installed the same way a shipped module's is.
+cmake --install "$build" --prefix "$work/prefix" --component concerto-test >/dev/null
+[ -f "$work/prefix/include/concerto/notebook_v1.h" ] || fail "service header not installed"
 pc=$(find "$work/prefix" -name concerto-plugin.pc | head -n 1)
 [ -n "$pc" ] || fail "concerto-plugin.pc was not installed"
 export PKG_CONFIG_PATH=$(dirname "$pc")
@@ -24,8 +28,10 @@ make -s -C "$work/vendor" install >/dev/null
 moduledir=$(pkg-config --variable=moduledir concerto-plugin)
 [ -f "$moduledir/hello_vendor.so" ] || fail "module not installed in $moduledir"
 
-exports=$(nm -D --defined-only "$moduledir/hello_vendor.so" | awk '$2 ~ /[TDBR]/ {print $3}')
-[ "$exports" = "concerto_module_descriptor_v" ] || fail "module exports more than its descriptor: $exports"
+for so in hello_vendor vendor_notes; do
+  exports=$(nm -D --defined-only "$moduledir/$so.so" | awk '$2 ~ /[TDBR]/ {print $3}')
+  [ "$exports" = "concerto_module_descriptor_v" ] || fail "$so exports more than its descriptor: $exports"
+done
 
 # A database of its own in the test cluster.
 pghost="$(cat "$build/test-pg.location")/run"
@@ -55,6 +61,10 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/v1/hel
 [ "$code" = 404 ] || fail "unknown language gave $code"
 body=$(curl -fs "http://127.0.0.1:$port/api/v1/hello_vendor/about") || fail "about route"
 echo "$body" | grep -q 'firmato dal fornitore' || fail "module setting not applied: $body"
+# The out-of-tree consumer reached the installed provider's service.
+body=$(curl -fs "http://127.0.0.1:$port/api/v1/vendor_notes/count") || fail "service route"
+echo "$body" | grep -q '"count":0' || fail "unexpected count: $body"
+echo "$body" | grep -q '"table_size":16' || fail "unexpected service table: $body"
 body=$(curl -fs "http://127.0.0.1:$port/readyz")
 echo "$body" | grep -q '"vendor":"Example Vendor S.r.l."' || fail "module list: $body"
 grep -q 'applied core migration' "$work/server.log" || fail "installed server did not find its core migrations"
@@ -62,4 +72,4 @@ grep -q 'applied core migration' "$work/server.log" || fail "installed server di
 kill -TERM "$pid"
 wait "$pid" || fail "server exit status $?"
 pid=
-echo "vendor plugin: built out of tree, loaded, served its routes"
+echo "vendor plugins: built out of tree, loaded, served their routes, one through another module's service"

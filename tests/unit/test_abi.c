@@ -166,7 +166,7 @@ static void host_table_grows_only(void **state) {
   /* Registration outside init is refused. */
   module_rec m = {0};
   m.name = "late";
-  concerto_registrar reg = {NULL, &m};
+  concerto_registrar reg = {NULL, &m, NULL};
   concerto_route_spec spec = CONCERTO_ROUTE_SPEC_INIT_V1;
   spec.method = "GET";
   spec.path = "/api/v1/late/x";
