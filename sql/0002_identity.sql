@@ -9,11 +9,16 @@
 -- a regional administrator's (app.regional = 'on'). A query that forgets its
 -- WHERE clause therefore still sees one hospital only.
 
+-- Roles belong to the cluster, not to one database: two databases of one
+-- cluster migrating at once may both try to create it (the migration lock
+-- is per database), and the loser finds it made.
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'concerto_app') THEN
     CREATE ROLE concerto_app NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
   END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+  NULL;
 END
 $$;
 GRANT USAGE ON SCHEMA concerto TO concerto_app;

@@ -31,12 +31,22 @@
 -- The application role logs in by itself: a connection that logged in as
 -- the owner and SET ROLE to it could RESET ROLE back. Without the right to
 -- change roles the migration leaves it to the DBA (docs/administration.md).
+-- The role is the cluster's: another database of the cluster migrating at
+-- the same moment may be changing it too ("tuple concurrently updated"),
+-- which is fine when the role ends up able to log in.
 DO $$
 BEGIN
-  ALTER ROLE concerto_app LOGIN;
-EXCEPTION WHEN insufficient_privilege THEN
-  RAISE NOTICE 'cannot ALTER ROLE concerto_app LOGIN as %: a DBA must give '
-               'it LOGIN (and a password for database_app_url)', current_user;
+  IF NOT (SELECT rolcanlogin FROM pg_roles WHERE rolname = 'concerto_app') THEN
+    ALTER ROLE concerto_app LOGIN;
+  END IF;
+EXCEPTION
+  WHEN insufficient_privilege THEN
+    RAISE NOTICE 'cannot ALTER ROLE concerto_app LOGIN as %: a DBA must give '
+                 'it LOGIN (and a password for database_app_url)', current_user;
+  WHEN OTHERS THEN
+    IF NOT (SELECT rolcanlogin FROM pg_roles WHERE rolname = 'concerto_app') THEN
+      RAISE;
+    END IF;
 END
 $$;
 -- Temporary tables are searched before the schema path for relation names:

@@ -153,6 +153,16 @@ static concerto_status openapi_handler(concerto_request *req, void *ud) {
         op, "tags", json_pack("[s]", t && t->owner ? t->owner->name : "core"));
     if (t && t->required_role)
       json_object_set_new(op, "x-required-role", json_string(t->required_role));
+    if (t && t->summary)
+      json_object_set_new(op, "summary", json_string(t->summary));
+    /* Who checks the caller: the module itself (a standard's credential)
+     * or only a hospital's API token. */
+    if (t && t->auth == CONCERTO_AUTH_MODULE)
+      json_object_set_new(op, "x-authentication", json_string("module"));
+    else if (t && t->auth == CONCERTO_AUTH_API_TOKEN)
+      json_object_set_new(op, "x-authentication", json_string("api-token"));
+    if (t && (t->flags & CONCERTO_ROUTE_MOUNT))
+      json_object_set_new(op, "x-mount", json_true());
     json_object_set_new(item, lower, op);
   }
   json_t *doc =
@@ -176,7 +186,7 @@ static bool add(app *a, const char *method, const char *path,
   /* The module list is for signed-in staff (API.md); health is public. */
   const char *role =
       strcmp(path, "/api/v1/modules") == 0 ? "authenticated" : NULL;
-  *t = (route_target){h, ud, NULL, role, 0};
+  *t = (route_target){h, ud, NULL, role, 0, CONCERTO_AUTH_DEFAULT, NULL};
   if (router_add(a->router, method, path, t, err, errlen) != 0) {
     free(t);
     return false;
@@ -189,7 +199,8 @@ static bool add_table(app *a, const route_def *defs, char *err, size_t errlen) {
     route_target *t = calloc(1, sizeof *t);
     if (!t)
       return false;
-    *t = (route_target){d->handler, a, NULL, d->required_role, 0};
+    *t = (route_target){
+        d->handler, a, NULL, d->required_role, 0, CONCERTO_AUTH_DEFAULT, NULL};
     if (router_add(a->router, d->method, d->path, t, err, errlen) != 0) {
       free(t);
       return false;

@@ -14,6 +14,8 @@ static const char *actor_kind(caller_kind k) {
     return "patient";
   case CALLER_TOKEN:
     return "token";
+  case CALLER_CLIENT:
+    return "client";
   case CALLER_GUEST:
     return "guest";
   default:

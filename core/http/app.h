@@ -43,6 +43,8 @@ typedef struct route_target {
   const route_owner *owner;  /* NULL for core routes */
   const char *required_role; /* owned by the registry; NULL = public */
   uint32_t flags;
+  uint32_t auth;       /* CONCERTO_AUTH_* (0: by required_role) */
+  const char *summary; /* for the OpenAPI document; NULL = none */
 } route_target;
 
 /* Set by main from the layers above HTTP before the first request. */

@@ -13,6 +13,8 @@ bool caller_has_role(const caller *c, const char *role) {
     return c->kind == CALLER_PATIENT;
   if (strcmp(role, "guest") == 0)
     return c->kind == CALLER_GUEST;
+  if (strcmp(role, "client") == 0)
+    return c->kind == CALLER_CLIENT;
   if (strcmp(role, "patient_care") == 0)
     return c->patient_care;
   for (int i = 0; i < c->nroles; i++)

@@ -14,8 +14,10 @@ typedef enum caller_kind {
   CALLER_STAFF,
   CALLER_PATIENT,
   CALLER_TOKEN,
-  CALLER_GUEST, /* an invitee without an account, vouched for by a module
-                 * on a public route (host->req_bind_guest, ABI 1.8) */
+  CALLER_GUEST,  /* an invitee without an account, vouched for by a module
+                  * on a public route (host->req_bind_guest, ABI 1.8) */
+  CALLER_CLIENT, /* an external system whose own credential a module
+                  * verified (host->req_bind_client, ABI 1.10) */
 } caller_kind;
 
 typedef struct caller {

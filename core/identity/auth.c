@@ -123,6 +123,8 @@ bool auth_authorize(concerto_request *req, const route_target *t) {
   concerto_status st;
   if (authz && strncasecmp(authz, "Bearer ", 7) == 0)
     st = load_token(req, authz + 7);
+  else if (t->auth == CONCERTO_AUTH_API_TOKEN)
+    st = CONCERTO_ERR_UNAUTHENTICATED; /* a system's route: no sessions */
   else
     st = auth_load_session(req, tenant);
   if (st == CONCERTO_ERR_DB_UNAVAILABLE) {

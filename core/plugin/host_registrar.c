@@ -1,6 +1,7 @@
 /* The registration and module-information part of the host table. Every
  * registration function refuses to work outside the module's init. */
 #include <limits.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,20 @@ static char *module_path(const module_rec *m, const char *rel) {
   return strdup(buf);
 }
 
+/* Where a compatibility mount may go: anywhere a standard puts it, but not
+ * in the core's or the modules' own namespaces. */
+static bool mount_path_ok(const char *path) {
+  static const char *const reserved[] = {"/api/", "/modules/", "/static/",
+                                         "/vendor/", NULL};
+  if (path[0] != '/' || path[1] == '\0')
+    return false;
+  for (int i = 0; reserved[i]; i++)
+    if (strncmp(path, reserved[i], strlen(reserved[i])) == 0)
+      return false;
+  return strcmp(path, "/healthz") != 0 && strcmp(path, "/readyz") != 0 &&
+         strcmp(path, "/metrics") != 0;
+}
+
 concerto_status host_register_route(concerto_registrar *reg,
                                     const concerto_route_spec *spec) {
   if (!open_for_registration(reg))
@@ -36,11 +51,37 @@ concerto_status host_register_route(concerto_registrar *reg,
   module_rec *m = reg->mod;
   /* Unknown flag bits are refused: a module built for a newer core must
    * not silently lose a behaviour it asked for. */
-  if (!spec || spec->size < sizeof(concerto_route_spec) || !spec->method ||
+  if (!spec || spec->size < CONCERTO_ROUTE_SPEC_V1_SIZE || !spec->method ||
       !spec->path || !spec->handler ||
-      (spec->flags & ~(uint32_t)CONCERTO_ROUTE_UPLOAD) != 0) {
+      (spec->flags &
+       ~(uint32_t)(CONCERTO_ROUTE_UPLOAD | CONCERTO_ROUTE_MOUNT)) != 0) {
     log_msg(CONCERTO_LOG_ERROR, m->name, NULL,
             "register_route: incomplete spec or unknown flags");
+    return CONCERTO_ERR_REG_INVALID;
+  }
+  /* Fields of 1.10, read only when the module's struct has them. */
+  bool has_110 = spec->size >=
+                 offsetof(concerto_route_spec, summary) + sizeof spec->summary;
+  uint32_t auth = has_110 ? spec->auth : CONCERTO_AUTH_DEFAULT;
+  const char *summary = has_110 ? spec->summary : NULL;
+  /* Who authenticates the caller decides whether a role can be required:
+   * the core checks roles of sessions and tokens, a module binds its own
+   * callers (req_bind_client, req_bind_guest). */
+  bool auth_ok =
+      auth == CONCERTO_AUTH_DEFAULT ||
+      ((auth == CONCERTO_AUTH_PUBLIC || auth == CONCERTO_AUTH_MODULE) &&
+       !spec->required_role) ||
+      (auth == CONCERTO_AUTH_API_TOKEN && spec->required_role);
+  if (!auth_ok || (summary && strlen(summary) > 200) ||
+      ((spec->flags & CONCERTO_ROUTE_MOUNT) && !mount_path_ok(spec->path))) {
+    log_msg(CONCERTO_LOG_ERROR, m->name, NULL, "register_route %s %s: %s",
+            spec->method, spec->path,
+            !auth_ok ? "auth mode and required_role do not fit (public and "
+                       "module routes require no role, API-token routes one)"
+            : summary && strlen(summary) > 200
+                ? "summary over 200 bytes"
+                : "a mount must be an absolute path outside /api/v1/, "
+                  "/modules/, /static/ and /vendor/");
     return CONCERTO_ERR_REG_INVALID;
   }
   /* Validate the template now, so committing later cannot half-fail. */
@@ -63,6 +104,8 @@ concerto_status host_register_route(concerto_registrar *reg,
                      strdup(spec->path),
                      spec->required_role ? strdup(spec->required_role) : NULL,
                      spec->flags,
+                     auth,
+                     summary ? strdup(summary) : NULL,
                      spec->handler,
                      spec->userdata};
   return CONCERTO_OK;

@@ -1,6 +1,7 @@
 /* The one host table of this core. Entries are only ever appended. */
 #include "blob_service.h"
 #include "events.h"
+#include "client.h"
 #include "guest.h"
 #include "host_adapters.h"
 #include "live_service.h"
@@ -74,6 +75,7 @@ static const concerto_host the_host = {
     .req_upload_type = blob_upload_type,
     .req_bind_guest = guest_bind,
     .audit_for = audit_record_for,
+    .req_bind_client = client_bind,
     .register_service = host_register_service,
     .get_service = host_get_service,
     .service_enter = host_service_enter,

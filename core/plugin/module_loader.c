@@ -100,6 +100,7 @@ static void rec_clear_registrations(module_rec *m) {
     free(m->routes[i].method);
     free(m->routes[i].path);
     free(m->routes[i].required_role);
+    free(m->routes[i].summary);
   }
   free(m->routes);
   m->routes = NULL;
@@ -633,6 +634,25 @@ static bool commit_events(app *a, module_rec *m, char *err, size_t errlen) {
   return true;
 }
 
+/* Who serves a template already: "the core" or "module <name>". */
+static const char *owner_of(const app *a, const char *method,
+                            const char *tmpl) {
+  static __thread char who[80];
+  for (unsigned i = 0; i < router_count(a->router); i++) {
+    const char *m, *t;
+    void *target;
+    router_route_at(a->router, i, &m, &t, &target);
+    if (strcmp(m, method) == 0 && strcmp(t, tmpl) == 0) {
+      const route_target *rt = target;
+      if (!rt || !rt->owner)
+        return "by the core";
+      snprintf(who, sizeof who, "by module %s", rt->owner->name);
+      return who;
+    }
+  }
+  return "by another route";
+}
+
 static bool commit_routes(app *a, module_rec *m, char *err, size_t errlen) {
   char prefix[64];
   snprintf(prefix, sizeof prefix, "/api/v1/%s/", m->name);
@@ -640,7 +660,10 @@ static bool commit_routes(app *a, module_rec *m, char *err, size_t errlen) {
   snprintf(exact, sizeof exact, "/api/v1/%s", m->name);
   for (size_t i = 0; i < m->nroutes; i++) {
     const module_route *rt = &m->routes[i];
-    if (strncmp(rt->path, prefix, strlen(prefix)) != 0 &&
+    /* A mount sits where its standard says (checked at registration);
+     * every other route in the module's namespace. */
+    if (!(rt->flags & CONCERTO_ROUTE_MOUNT) &&
+        strncmp(rt->path, prefix, strlen(prefix)) != 0 &&
         strcmp(rt->path, exact) != 0) {
       snprintf(err, errlen, "route %s %s is outside the module's namespace %s",
                rt->method, rt->path, exact);
@@ -658,8 +681,9 @@ static bool commit_routes(app *a, module_rec *m, char *err, size_t errlen) {
       return false;
     }
     if (router_has(a->router, rt->method, rt->path)) {
-      snprintf(err, errlen, "route %s %s is already registered", rt->method,
-               rt->path);
+      snprintf(err, errlen, "%s %s %s is already registered (%s)",
+               (rt->flags & CONCERTO_ROUTE_MOUNT) ? "mount" : "route",
+               rt->method, rt->path, owner_of(a, rt->method, rt->path));
       return false;
     }
     for (size_t j = 0; j < i; j++)
@@ -684,8 +708,9 @@ static bool commit_routes(app *a, module_rec *m, char *err, size_t errlen) {
       snprintf(err, errlen, "out of memory");
       return false;
     }
-    *t = (route_target){rt->handler, rt->userdata, &m->owner, rt->required_role,
-                        rt->flags};
+    *t =
+        (route_target){rt->handler, rt->userdata, &m->owner,  rt->required_role,
+                       rt->flags,   rt->auth,     rt->summary};
     if (router_add(a->router, rt->method, rt->path, t, err, errlen) != 0) {
       free(t);
       return false; /* validated above; only a malformed template gets here */
@@ -705,8 +730,8 @@ static bool commit_routes(app *a, module_rec *m, char *err, size_t errlen) {
     route_target *t = calloc(1, sizeof *t);
     if (!t)
       return false;
-    *t =
-        (route_target){static_files_handler, m->static_dir, &m->owner, NULL, 0};
+    *t = (route_target){static_files_handler, m->static_dir, &m->owner, NULL, 0,
+                        CONCERTO_AUTH_PUBLIC, NULL};
     if (router_add(a->router, "GET", tmpl, t, err, errlen) != 0) {
       free(t);
       return false;

@@ -29,6 +29,8 @@ typedef enum module_state {
 typedef struct module_route {
   char *method, *path, *required_role;
   uint32_t flags;
+  uint32_t auth; /* CONCERTO_AUTH_* (ABI 1.10) */
+  char *summary; /* owned; NULL = none */
   concerto_handler handler;
   void *userdata;
 } module_route;

@@ -60,6 +60,7 @@ static void refused_modules_are_listed_with_reasons(void **state) {
       {"start_fails", "failed", "start returned status 200"},
       {"undeclared_role", "refused", "requires role authenticated_typo"},
       {"problem_clash", "refused", "problem code not_found has another"},
+      {"mount_clash", "refused", "already registered (by module mount)"},
   };
   for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
     json_t *m = module_entry(list, want[i].name);

@@ -37,10 +37,14 @@ done
 pghost="$(cat "$build/test-pg.location")/run"
 psql -q -h "$pghost" -U concerto -d postgres -c 'DROP DATABASE IF EXISTS it_vendor WITH (FORCE)' 2>/dev/null
 psql -q -h "$pghost" -U concerto -d postgres -c 'CREATE DATABASE it_vendor'
-# A free port without python: try ports from one derived from our PID.
-port=$((20000 + $$ % 30000))
-while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
-cat >"$work/concerto.json" <<JSON
+# A port below the ephemeral range (32768-60999), so the kernel does not
+# hand it to another test's outgoing connection; taken anyway between the
+# check and the bind (another test's server), the start fails with "cannot
+# listen on" and the next port is tried.
+start_server() {
+  port=$((20000 + RANDOM % 12000))
+  while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+  cat >"$work/concerto.json" <<JSON
 {
   "listen": "127.0.0.1:$port",
   "database_url": "host=$pghost user=concerto dbname=it_vendor",
@@ -48,11 +52,21 @@ cat >"$work/concerto.json" <<JSON
   "module_settings": {"hello_vendor": {"signature": "firmato dal fornitore"}}
 }
 JSON
-"$work/prefix/bin/concerto" --config "$work/concerto.json" 2>"$work/server.log" &
-pid=$!
-for _ in $(seq 100); do
-  curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-  sleep 0.1
+  "$work/prefix/bin/concerto" --config "$work/concerto.json" 2>"$work/server.log" &
+  pid=$!
+  for _ in $(seq 300); do
+    curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  wait "$pid" 2>/dev/null || true
+  pid=
+  grep -q 'cannot listen on' "$work/server.log" && return 1
+  fail "server did not start"
+}
+for attempt in 1 2 3 4 5; do
+  start_server && break
+  [ "$attempt" -lt 5 ] || fail "no free port after 5 tries"
 done
 
 body=$(curl -fs "http://127.0.0.1:$port/api/v1/hello_vendor/greetings/it") || fail "greeting route"
