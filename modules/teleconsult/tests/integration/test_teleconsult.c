@@ -910,6 +910,21 @@ static void participant_access_is_in_the_hub_trail(void **state) {
   th_resp_free(&r);
 }
 
+/* Files in the server's blob store (temporary uploads aside). */
+static long blob_files(void) {
+  char cmd[700];
+  snprintf(cmd, sizeof cmd,
+           "find '%s/blobs' -type f -not -path '%s/blobs/tmp/*' | wc -l",
+           srv.dir, srv.dir);
+  FILE *p = popen(cmd, "r");
+  long n = -1;
+  if (p && fscanf(p, "%ld", &n) != 1)
+    n = -1;
+  if (p)
+    pclose(p);
+  return n;
+}
+
 static void decision_close_and_minutes(void **state) {
   (void)state;
   char path[300];
@@ -933,6 +948,25 @@ static void decision_close_and_minutes(void **state) {
   r = call(&spoke, "POST", path, "{\"outcome\":\"x\"}");
   assert_int_equal(r.status, 403);
   th_resp_free(&r);
+  /* A body that is JSON but not an object is refused before anything is
+   * done: the session stays open and no minutes are written. */
+  char *blobs_before = th_sql(DB, "SELECT count(*) FROM concerto.blobs");
+  long files_before = blob_files();
+  r = call(&hub, "POST", path, "[]");
+  assert_int_equal(r.status, 400);
+  th_resp_free(&r);
+  char sql[200];
+  snprintf(sql, sizeof sql,
+           "SELECT status FROM teleconsult.sessions WHERE id = %s", session_id);
+  char *still = th_sql(DB, sql);
+  assert_string_not_equal(still, "closed");
+  free(still);
+  char *blobs_after = th_sql(DB, "SELECT count(*) FROM concerto.blobs");
+  assert_string_equal(blobs_before, blobs_after);
+  /* Nor on disk: the minutes PDF was never generated. */
+  assert_int_equal(blob_files(), files_before);
+  free(blobs_before);
+  free(blobs_after);
   r = call(&hub, "POST", path,
            "{\"outcome\":\"Trombolisi eseguita, paziente trasferito in stroke "
            "unit\"}");
