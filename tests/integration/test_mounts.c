@@ -156,6 +156,23 @@ static void module_authenticated_clients(void **state) {
   assert_string_equal(th_json_str(&r, "code"), "module_not_enabled");
   th_resp_free(&r);
   assert_int_equal(sql_long("SELECT count(*) FROM mount.consents"), 1);
+  /* A client's context sees its hospital's rows but none of its
+   * credentials, whatever SQL runs; staff of the hospital do. */
+  char *staff = th_sql_as(DB, "staff", "H1", NULL,
+                          "SELECT count(*) FROM concerto.api_tokens", NULL);
+  char *client = th_sql_as(DB, "client", "H1", NULL,
+                           "SELECT count(*) FROM concerto.api_tokens", NULL);
+  assert_string_equal(staff, "1");
+  assert_string_equal(client, "0");
+  free(staff);
+  free(client);
+  /* And SQL of the application role cannot make itself a client. */
+  char sqlstate[6] = "";
+  free(th_sql_role(DB, "concerto_app",
+                   "SELECT concerto.context_client((SELECT id FROM "
+                   "concerto.tenants WHERE code = 'H1'))",
+                   sqlstate));
+  assert_string_equal(sqlstate, "42501");
 }
 
 static void api_token_only_routes(void **state) {
