@@ -369,6 +369,30 @@ function userMenu(user) {
 }
 
 /**
+ * Swaps the header for a fresh one. The header is re-drawn whenever the
+ * profile changes (a module switched on, a hospital renamed), which can
+ * happen while the user has a menu open: keep that menu open and the focus
+ * where it was, so the re-draw never swallows a click.
+ */
+function replaceKeepingMenus(container, nav) {
+  const open = container.querySelector('[data-dropdown][aria-expanded="true"]');
+  const openId = open && open.id;
+  const focused = container.contains(document.activeElement) ? document.activeElement : null;
+  const focusId = focused && focused.id;
+  const focusHref = focused && focused.getAttribute('href');
+  clear(container).append(nav);
+  if (openId) {
+    const again = nav.querySelector(`#${CSS.escape(openId)}`);
+    if (again) openDropdown(again);
+  }
+  if (focused) {
+    const target = (focusId && nav.querySelector(`#${CSS.escape(focusId)}`))
+      || (focusHref && [...nav.querySelectorAll('a[href]')].find((a) => a.getAttribute('href') === focusHref));
+    if (target) target.focus();
+  }
+}
+
+/**
  * Renders the header into `container`. `route` is the current hash route
  * (e.g. "/admin/users") for aria-current, or null on module pages.
  */
@@ -417,7 +441,7 @@ export async function renderHeader(container, route) {
   const right = h('div', { class: 'd-flex flex-column flex-lg-row align-items-lg-center gap-2 pb-2 pb-lg-0' },
     hospitalSwitcher(user), h('div', { id: 'notify-slot' }, notificationsMenu()), userMenu(user));
   inner.append(h('div', { class: 'collapse navbar-collapse', id: collapseId }, links, right));
-  clear(container).append(nav);
+  replaceKeepingMenus(container, nav);
 
   // Module entries arrive after their (optional) manifests.
   const entries = await moduleEntries(user);
