@@ -264,7 +264,10 @@ export async function login(page, base, username, password = PASSWORD, { expectO
   await page.locator('#login-username').fill(username);
   await page.locator('#login-password').fill(password);
   await page.locator('form button[type="submit"]').click();
-  if (expectOk) await page.waitForFunction(() => !location.hash.startsWith('#/login'), null, { timeout: 15000 });
+  if (expectOk) {
+    await page.waitForFunction(() => !location.hash.startsWith('#/login')
+      && document.body.dataset.rendered && document.body.dataset.rendered !== '/login', null, { timeout: 15000 });
+  }
 }
 
 export async function logout(page) {

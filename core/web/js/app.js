@@ -96,7 +96,10 @@ async function route() {
   if (!ctx.alive()) return;
   // Move focus to the page heading on navigation (not on first load), so
   // keyboard and screen-reader users start at the new content.
-  if (!firstRender) {
+  // A menu the user opened while the page was loading keeps the focus:
+  // taking it would close the menu under their pointer.
+  const inMenu = document.querySelector('[data-dropdown][aria-expanded="true"]');
+  if (!firstRender && !inMenu) {
     const h1 = main.querySelector('h1');
     if (h1) h1.focus({ preventScroll: false });
   }
