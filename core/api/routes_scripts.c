@@ -1,6 +1,7 @@
-/* Hospital IT's Lua: upload (compiled and dry-run before it becomes
- * active), versions, activation and rollback, the 15-form limit, rule
- * dry-runs; and for clinicians, form validation and stored submissions. */
+/* Hospital IT's Lua: upload (compiled and dry-run, then kept as a draft
+ * until someone activates it), preview and dry runs of any version,
+ * activation and rollback, the 15-form limit; and for clinicians, form
+ * validation and stored submissions. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,69 @@ static concerto_status script_invalid(concerto_request *req, json_t *errors) {
   return st;
 }
 
+/* The chunk name messages and error lines refer to. */
+static char *chunk_name(concerto_request *req, const char *kind,
+                        const char *id) {
+  return req_printf(req, "%s/%s%s.lua", req->caller.tenant_code,
+                    strcmp(kind, "form") == 0  ? "forms/"
+                    : strcmp(kind, "lib") == 0 ? "lib/"
+                                               : "",
+                    id);
+}
+
+/* A Lua error at run time, with its line for the editor. */
+static concerto_status script_error(concerto_request *req, const char *err) {
+  json_t *p =
+      json_pack("{s:s, s:s, s:i, s:s, s:s, s:i}", "type",
+                "urn:concerto:problem:script_error", "title",
+                "Unprocessable Content", "status", 422, "code", "script_error",
+                "detail", err, "line", script_error_line(err));
+  char *text = json_dumps(p, JSON_COMPACT);
+  json_decref(p);
+  concerto_status st = req_respond_bytes(
+      req, 422, "application/problem+json; charset=utf-8", text, strlen(text));
+  free(text);
+  return st;
+}
+
+/* Stored version `ver` of the script `kind`/`id`, loaded on its own for
+ * hospital IT's preview or dry run (*out; NULL when a problem was sent). */
+static concerto_status version_draft(concerto_request *req, const char *kind,
+                                     const char *id, const json_t *ver,
+                                     script_draft **out) {
+  *out = NULL;
+  if (!json_is_integer(ver) || json_integer_value(ver) < 1) {
+    verrors v;
+    verr_init(&v);
+    verr_add(&v, "version", "a version number of this script");
+    return verr_respond(req, &v);
+  }
+  if (!req_has_role(req, "hospital_it") && !req_has_role(req, "hospital_admin"))
+    return request_problem(req, 403, "forbidden", NULL,
+                           "Only hospital IT tries versions that are not "
+                           "active.");
+  char version[24];
+  snprintf(version, sizeof version, "%lld", (long long)json_integer_value(ver));
+  PGresult *r = NULL;
+  concerto_status st = request_query(
+      req,
+      "SELECT source FROM concerto.scripts WHERE kind = $1 AND script_id = $2 "
+      "AND version = $3::integer",
+      3, (const char *[]){kind, id, version}, &r);
+  if (st != CONCERTO_OK)
+    return st;
+  if (PQntuples(r) != 1)
+    return request_problem(req, 404, "not_found", NULL,
+                           "No such version of this script.");
+  size_t nlibs;
+  script_lib *libs = active_libs(req, &nlibs);
+  char err[512] = "";
+  *out = script_draft_load(req, kind_enum(kind), chunk_name(req, kind, id),
+                           req_strdup(req, PQgetvalue(r, 0, 0)), libs, nlibs,
+                           err, sizeof err);
+  return *out ? CONCERTO_OK : script_error(req, err);
+}
+
 static concerto_status bump_generation(concerto_request *req) {
   return request_query(req,
                        "INSERT INTO concerto.script_sets (tenant_id) VALUES "
@@ -133,15 +197,17 @@ static concerto_status upload(concerto_request *req, void *ud) {
   json_t *samples = json_object_get(body, "samples");
   if (samples && !json_is_object(samples))
     verr_add(&v, "samples", "an object: rule name -> sample input");
+  /* A draft by default: doctors keep the active version until hospital IT
+   * has seen the preview and activates. Deployment scripts may ask for
+   * both in one transaction. */
+  json_t *activate_now = json_object_get(body, "activate");
+  if (activate_now && !json_is_boolean(activate_now))
+    verr_add(&v, "activate", "true or false");
   if (verr_end(req, &v, &st))
     return st;
   size_t nlibs;
   script_lib *libs = active_libs(req, &nlibs);
-  char *chunk = req_printf(req, "%s/%s%s.lua", req->caller.tenant_code,
-                           strcmp(kind, "form") == 0  ? "forms/"
-                           : strcmp(kind, "lib") == 0 ? "lib/"
-                                                      : "",
-                           id);
+  char *chunk = chunk_name(req, kind, id);
   script_check c;
   script_compile(req, kind_enum(kind), chunk, source, libs, nlibs, samples, &c);
   if (c.ok && strcmp(kind, "form") == 0 && strcmp(c.form_id, id) != 0) {
@@ -177,13 +243,17 @@ static concerto_status upload(concerto_request *req, void *ud) {
   request_audit(req, "script.upload",
                 req_printf(req, "%s:%s@%s", kind, id, version), NULL, "success",
                 NULL);
-  st = activate(req, kind, id, version);
-  if (st != CONCERTO_OK || req->responded) {
-    script_check_clear(&c);
-    return st; /* the 409 rolls the upload back too */
+  bool active = json_is_true(activate_now);
+  if (active) {
+    st = activate(req, kind, id, version);
+    if (st != CONCERTO_OK || req->responded) {
+      script_check_clear(&c);
+      return st; /* the 409 rolls the upload back too */
+    }
   }
-  json_t *out = json_pack("{s:s, s:s, s:i, s:b}", "kind", kind, "id", id,
-                          "version", atoi(version), "active", 1);
+  json_t *out =
+      json_pack("{s:s, s:s, s:i, s:b, s:b}", "kind", kind, "id", id, "version",
+                atoi(version), "active", active, "draft", !active);
   if (c.rendered) {
     json_object_set_new(out, "form_id", json_string(id));
     json_object_set(out, "form", c.rendered);
@@ -202,7 +272,9 @@ static concerto_status list_scripts(concerto_request *req, void *ud) {
       req,
       "SELECT s.script_id AS id, max(s.version) AS latest_version, "
       "a.version AS version, (a.version IS NOT NULL) AS active, "
-      "(array_agg(s.title ORDER BY s.version DESC))[1] AS title, "
+      /* the title doctors see: the active version's */
+      "coalesce(max(s.title) FILTER (WHERE s.version = a.version), "
+      "(array_agg(s.title ORDER BY s.version DESC))[1]) AS title, "
       "max(s.created_at) AS updated_at FROM concerto.scripts s LEFT JOIN "
       "concerto.script_active a USING (tenant_id, kind, script_id) WHERE "
       "s.kind = $1 GROUP BY s.script_id, a.version ORDER BY s.script_id",
@@ -270,10 +342,22 @@ static concerto_status get_script(concerto_request *req, void *ud) {
   json_t *versions = rows_json(v);
   size_t i;
   json_t *row;
-  json_array_foreach(versions, i, row) json_object_set_new(
-      row, "version",
-      json_integer(atoi(json_string_value(json_object_get(row, "version")))));
+  json_int_t active_version = 0, latest_version = 0;
+  json_array_foreach(versions, i, row) {
+    json_int_t n = atoi(json_string_value(json_object_get(row, "version")));
+    json_object_set_new(row, "version", json_integer(n));
+    if (json_is_true(json_object_get(row, "active")))
+      active_version = n;
+    if (n > latest_version)
+      latest_version = n;
+  }
   json_object_set_new(out, "versions", versions);
+  /* The numbers the page shows: the stored versions, never the version a
+   * form script declares about itself. */
+  json_object_set_new(out, "active_version",
+                      active_version ? json_integer(active_version)
+                                     : json_null());
+  json_object_set_new(out, "latest_version", json_integer(latest_version));
   return req_respond_json(req, 200, out);
 }
 
@@ -345,6 +429,7 @@ static concerto_status test_rule(concerto_request *req, void *ud) {
     return st;
   const char *fn = field_str(body, "function", true, 64, &v);
   json_t *input = json_object_get(body, "input");
+  json_t *ver = json_object_get(body, "version");
   json_t *args = json_object_get(body, "args");
   if (!json_is_object(input) &&
       !(json_is_array(args) && json_array_size(args) <= 2))
@@ -363,36 +448,57 @@ static concerto_status test_rule(concerto_request *req, void *ud) {
   json_t *decision = NULL;
   bool defaulted = false;
   char err[512] = "";
-  lua_box *b = scripts_box(req, NULL, NULL, err, sizeof err);
+  /* A version given: that upload (usually the draft in the editor), not
+   * the one doctors run. */
+  script_draft *draft = NULL;
+  if (ver) {
+    st = version_draft(req, "rules", "rules", ver, &draft);
+    if (!draft)
+      return st;
+  }
+  lua_box *b = draft ? script_draft_box(draft)
+                     : scripts_box(req, NULL, NULL, err, sizeof err);
   lua_box_status ls = LUA_BOX_MISSING;
   if (b)
     ls = lua_rules_call(b, fn, argc, argv, &decision, &defaulted, err,
                         sizeof err);
   else if ((decision = lua_rules_default(fn, argv[0])))
     ls = LUA_BOX_OK, defaulted = true;
+  script_draft_free(draft);
   if (ls == LUA_BOX_MISSING)
     return request_problem(req, 404, "not_found", NULL,
                            "No such rule and no default for it.");
-  if (ls != LUA_BOX_OK) {
-    json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:i}", "type",
-                          "urn:concerto:problem:script_error", "title",
-                          "Unprocessable Content", "status", 422, "code",
-                          "script_error", "detail", err, "line",
-                          script_error_line(err));
-    char *text = json_dumps(p, JSON_COMPACT);
-    json_decref(p);
-    st = req_respond_bytes(req, 422, "application/problem+json; charset=utf-8",
-                           text, strlen(text));
-    free(text);
-    return st;
-  }
-  return req_respond_json(
-      req, 200,
-      json_pack("{s:o, s:b}", "result", decision, "defaulted", defaulted));
+  if (ls != LUA_BOX_OK)
+    return script_error(req, err);
+  json_t *out =
+      json_pack("{s:o, s:b}", "result", decision ? decision : json_null(),
+                "defaulted", defaulted);
+  if (ver)
+    json_object_set(out, "version", ver);
+  return req_respond_json(req, 200, out);
 }
 
 /* Validates answers with the active version of a form. On success
  * *normalized holds the answers with computed fields. */
+/* Validates `values` with `form` of box `b`; a 422 naming each field. */
+static concerto_status run_validation(concerto_request *req, lua_box *b,
+                                      const lua_form *form, json_t *values,
+                                      json_t **normalized) {
+  char err[512] = "";
+  json_t *errors =
+      lua_form_validate(b, form, values, normalized, err, sizeof err);
+  if (!errors)
+    return request_problem(req, 500, "script_error", NULL, err);
+  if (json_array_size(errors) > 0) {
+    json_decref(*normalized);
+    *normalized = NULL;
+    verrors v = {errors};
+    return verr_respond(req, &v);
+  }
+  json_decref(errors);
+  return CONCERTO_OK;
+}
+
 static concerto_status check_answers(concerto_request *req, json_t *values,
                                      json_t **normalized, int *version) {
   const char *id = req_param(req, "id");
@@ -413,18 +519,7 @@ static concerto_status check_answers(concerto_request *req, json_t *values,
   if (st != CONCERTO_OK)
     return st;
   *version = PQntuples(r) == 1 ? atoi(PQgetvalue(r, 0, 0)) : 0;
-  json_t *errors =
-      lua_form_validate(b, form, values, normalized, err, sizeof err);
-  if (!errors)
-    return request_problem(req, 500, "script_error", NULL, err);
-  if (json_array_size(errors) > 0) {
-    json_decref(*normalized);
-    *normalized = NULL;
-    verrors v = {errors};
-    return verr_respond(req, &v);
-  }
-  json_decref(errors);
-  return CONCERTO_OK;
+  return run_validation(req, b, form, values, normalized);
 }
 
 static concerto_status validate_form(concerto_request *req, void *ud) {
@@ -442,7 +537,19 @@ static concerto_status validate_form(concerto_request *req, void *ud) {
   }
   json_t *normalized = NULL;
   int version = 0;
-  st = check_answers(req, values, &normalized, &version);
+  json_t *ver = json_object_get(body, "version");
+  if (ver) { /* hospital IT's preview of a draft */
+    script_draft *d = NULL;
+    st = version_draft(req, "form", req_param(req, "id"), ver, &d);
+    if (!d)
+      return st;
+    version = (int)json_integer_value(ver);
+    st = run_validation(req, script_draft_box(d), script_draft_form(d), values,
+                        &normalized);
+    script_draft_free(d);
+  } else {
+    st = check_answers(req, values, &normalized, &version);
+  }
   if (st != CONCERTO_OK || req->responded)
     return st;
   return req_respond_json(req, 200,

@@ -151,6 +151,63 @@ void script_check_clear(script_check *c) {
   memset(c, 0, sizeof *c);
 }
 
+/* ---- one version on its own ---- */
+
+struct script_draft {
+  lib_map map; /* borrowed libraries, alive as long as the box */
+  lua_box *box;
+  lua_form *form;
+};
+
+script_draft *script_draft_load(concerto_request *req, script_kind kind,
+                                const char *chunkname, const char *source,
+                                const script_lib *libs, size_t nlibs, char *err,
+                                size_t errlen) {
+  script_draft *d = calloc(1, sizeof *d);
+  if (!d) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  d->map = (lib_map){libs, nlibs};
+  lua_limits lim = LUA_LIMITS_DEFAULT;
+  d->box = lua_box_new(&lim, lib_source, &d->map, err, errlen);
+  if (!d->box) {
+    free(d);
+    return NULL;
+  }
+  lua_box_set_context(d->box, req);
+  bool ok;
+  if (kind == SCRIPT_FORM) {
+    json_t *problems = NULL;
+    ok = lua_form_load(d->box, chunkname, source, strlen(source), &d->form,
+                       &problems, err, errlen);
+    json_decref(problems);
+  } else {
+    ok = lua_rules_load(d->box, chunkname, source, strlen(source), err, errlen);
+  }
+  if (!ok) {
+    script_draft_free(d);
+    return NULL;
+  }
+  return d;
+}
+
+lua_box *script_draft_box(script_draft *d) {
+  return d->box;
+}
+
+const lua_form *script_draft_form(const script_draft *d) {
+  return d->form;
+}
+
+void script_draft_free(script_draft *d) {
+  if (!d)
+    return;
+  lua_form_free(d->form);
+  lua_box_free(d->box);
+  free(d);
+}
+
 /* ---- the preloaded set of a hospital ---- */
 
 typedef struct set_data {

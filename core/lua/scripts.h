@@ -52,6 +52,22 @@ void script_compile(concerto_request *req, script_kind kind,
                     script_check *out);
 void script_check_clear(script_check *c);
 
+/* One stored version of a script loaded on its own, beside the hospital's
+ * active libraries, for hospital IT's preview and dry run of a draft: what
+ * a draft does is seen before anyone activates it. */
+typedef struct script_draft script_draft;
+
+/* Loads `source` (a form or the rules; borrowed, with `libs`, for the
+ * draft's life) into a fresh sandbox whose module calls act for `req`.
+ * NULL with err on failure. Release with script_draft_free. */
+script_draft *script_draft_load(concerto_request *req, script_kind kind,
+                                const char *chunkname, const char *source,
+                                const script_lib *libs, size_t nlibs, char *err,
+                                size_t errlen);
+lua_box *script_draft_box(script_draft *d);               /* borrowed */
+const lua_form *script_draft_form(const script_draft *d); /* forms; borrowed */
+void script_draft_free(script_draft *d);
+
 /* The line number in a "chunk:LINE: message" error, or 0. */
 int script_error_line(const char *err);
 

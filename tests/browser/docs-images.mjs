@@ -3,16 +3,13 @@
 // by hand after a visible change to the console, with the same environment
 // as the tests (see docs/ui.md):
 //   CONCERTO_BIN=... CONCERTO_TEST_PG_BASE=... node docs-images.mjs
-// Each image must stay under 200 KB to be commit-friendly. The forms/rules
-// editor is shown against the stand-in API (stubs.mjs) while the server
-// does not have the real one.
+// Each image must stay under 200 KB to be commit-friendly.
 import { mkdirSync, statSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   REPO, startServer, launchBrowser, newPage, open, login, apiSession,
 } from './harness.mjs';
-import { fakeScriptsApi } from './stubs.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixture = (name) => readFileSync(path.join(here, 'fixtures', name), 'utf8');
@@ -88,10 +85,8 @@ try {
   await page.getByRole('button', { name: 'Italiano' }).click();
   await page.context().close();
 
-  // Hospital IT: forms and rules (stand-in API until the server has it).
+  // Hospital IT: forms and rules.
   page = await newPage(browser, { height: 1000 });
-  const probe = await (await apiSession(base, 'it.pa')).call('GET', '/api/v1/tenants/AOUP-PA/forms');
-  if (probe.status !== 200) await fakeScriptsApi(page);
   await login(page, base, 'it.pa');
   await open(page, base, '#/admin/scripts');
   await page.getByRole('button', { name: 'Nuova scheda' }).click();
@@ -114,7 +109,7 @@ try {
   else await rules.getByRole('button', { name: 'Nuova regola' }).click();
   await rules.getByLabel('Codice Lua').fill(fixture('routing_rule.lua'));
   await rules.getByRole('button', { name: 'Carica e controlla' }).click();
-  await rules.locator('[data-testid="upload-result"] .alert-success').waitFor();
+  await rules.getByTestId('activate-draft').waitFor();
   await page.getByLabel('Funzione').fill('route_teleconsult');
   await page.getByLabel('Dati di esempio (JSON)').fill('{"specialty": "cardiologia", "urgency": "emergency"}');
   await page.getByRole('button', { name: 'Esegui la prova' }).click();

@@ -277,6 +277,18 @@ export async function logout(page) {
   await page.locator('#login-username').waitFor();
 }
 
+/** Accepts (or dismisses) the next confirm() and returns its text. */
+export function onConfirm(page, accept = true) {
+  return new Promise((resolve) => {
+    page.once('dialog', async (d) => {
+      const text = d.message();
+      if (accept) await d.accept();
+      else await d.dismiss();
+      resolve(text);
+    });
+  });
+}
+
 /** Saves a screenshot under OUT and returns its path. */
 /**
  * Asserts where the keyboard focus lands after an action. Pages move focus

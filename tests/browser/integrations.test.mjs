@@ -8,7 +8,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startServer, launchBrowser, newPage, open, login, shot, apiSession, unlabelledControls, psql, done, expectFocus,
-  see,
+  see, onConfirm,
 } from './harness.mjs';
 
 let server;
@@ -38,18 +38,6 @@ async function bearerMe(token) {
   const r = await fetch(`${base}/api/v1/me`, { headers: { Authorization: `Bearer ${token}` } });
   await r.arrayBuffer();
   return r.status;
-}
-
-/** Accepts (or dismisses) the next confirm() and returns its text. */
-function onConfirm(page, accept = true) {
-  return new Promise((resolve) => {
-    page.once('dialog', async (d) => {
-      const text = d.message();
-      if (accept) await d.accept();
-      else await d.dismiss();
-      resolve(text);
-    });
-  });
 }
 
 describe('integrations page', { timeout: 600000 }, () => {

@@ -1,16 +1,14 @@
 // Hospital IT's Lua forms and rules editor against the REAL server API
 // (GET/PUT /api/v1/tenants/{code}/forms..., rules/rules, validate,
-// activate, test; docs/scripting.md). Without that API in the server they
-// fail at once with "forms/rules API missing".
-// The same screens are checked against a stand-in API in
-// editor-stub.test.mjs, which passes without it.
+// activate, test; docs/scripting.md): uploads are drafts, previews and dry
+// runs use the draft, activation is a separate confirmed step.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  startServer, launchBrowser, newPage, login, shot, apiSession, unlabelledControls, missingTranslations,
+  startServer, launchBrowser, newPage, login, shot, apiSession, unlabelledControls, missingTranslations, onConfirm,
 } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -21,6 +19,7 @@ let server;
 let browser;
 let base;
 let itApi;
+let doctorApi;
 
 async function done(page) {
   assert.deepEqual(await missingTranslations(page), [], 'every text has a translation');
@@ -51,13 +50,14 @@ describe('forms and rules editor against the server API', { timeout: 600000 }, (
     base = server.url;
     browser = await launchBrowser();
     itApi = await apiSession(base, 'it.pa');
+    doctorApi = await apiSession(base, 'cardio.pa');
   });
   after(async () => {
     if (browser) await browser.close();
     if (server) await server.stop();
   });
 
-  it('shows syntax errors with their line, uploads a form and previews it', async () => {
+  it('shows syntax errors with their line, uploads a form as a draft, previews it, activates it', async () => {
     await requireApi('forms');
     const page = await newPage(browser);
     await login(page, base, 'it.pa');
@@ -79,11 +79,18 @@ describe('forms and rules editor against the server API', { timeout: 600000 }, (
     assert.equal(caretLine, 9);
     await shot(page, 'it-forms-syntax-error');
 
+    const counter = await page.getByTestId('forms-counter').innerText();
     await page.getByLabel('Identificativo della scheda').fill('scompenso');
     await page.getByLabel('Codice Lua').fill(fixture('scompenso.lua'));
     await page.getByRole('button', { name: 'Carica e controlla' }).click();
-    await see(page, /Scheda scompenso: versione \d+ caricata\./);
+    await see(page, /Scheda scompenso: versione \d+ caricata come bozza\./);
+    const draft = Number((await page.getByTestId('activate-draft').innerText()).match(/\d+/)[0]);
+    // A draft: doctors cannot fill it yet, the counter of active forms did not move.
+    assert.equal((await doctorApi.call('POST', `/api/v1/tenants/${TENANT}/forms/scompenso/validate`, { values: {} })).status, 404);
+    await page.locator('tr[data-form="scompenso"]').waitFor();
+    assert.equal(await page.getByTestId('forms-counter').innerText(), counter);
     const preview = page.getByTestId('form-preview');
+    await preview.getByText(`Versione ${draft}`, { exact: true }).waitFor(); // the stored number, as in the table
     await preview.getByText('Scompenso cardiaco - follow-up', { exact: true }).waitFor();
     const types = await preview.locator('[data-type]').evaluateAll((els) => [...new Set(els.map((e) => e.dataset.type))]);
     for (const type of ['number', 'integer', 'computed', 'date', 'boolean', 'choice', 'multi_choice', 'scale', 'long_text', 'text']) {
@@ -113,17 +120,30 @@ describe('forms and rules editor against the server API', { timeout: 600000 }, (
     await page.getByRole('button', { name: 'Verifica i valori inseriti' }).click();
     await page.getByTestId('validate-result').getByText('I valori sono validi.').waitFor();
     assert.equal(await preview.getByLabel(/^Indice di massa corporea/).inputValue(), '23.7');
+    await shot(page, 'it-forms-draft');
 
-    // A second version, then roll back to the first.
+    // Activation is a separate, confirmed step; declining changes nothing.
+    let asked = onConfirm(page, false);
+    await page.getByTestId('activate-draft').click();
+    assert.match(await asked, new RegExp(`Attivare la versione ${draft} di scompenso\\?`));
+    assert.equal((await doctorApi.call('POST', `/api/v1/tenants/${TENANT}/forms/scompenso/validate`, { values: {} })).status, 404);
+    asked = onConfirm(page, true);
+    await page.getByTestId('activate-draft').click();
+    await asked;
+    await see(page, `Versione ${draft} attivata.`);
+    assert.equal((await doctorApi.call('POST', `/api/v1/tenants/${TENANT}/forms/scompenso/validate`, { values: {} })).status, 422,
+      'the active form now answers doctors (field errors for an empty submission)');
+
+    // A second version is a draft beside the active one: doctors keep the first.
     await page.getByLabel('Codice Lua').fill(fixture('scompenso.lua').replace('title = "Scompenso cardiaco - follow-up"', 'title = "Scompenso cardiaco (v2)"'));
     await page.getByRole('button', { name: 'Carica e controlla' }).click();
     await preview.getByText('Scompenso cardiaco (v2)').waitFor();
-    const versions = page.getByTestId('versions-table').locator('tbody tr');
-    await versions.nth(1).waitFor();
-    const first = await versions.evaluateAll((rows) => rows.map((r) => r.dataset.version).sort((a, b) => a - b)[0]);
-    await page.getByRole('button', { name: `Attiva la versione ${first}` }).click();
-    await see(page, `Versione ${first} attivata.`);
-    await page.locator(`[data-testid="versions-table"] tr[data-version="${first}"]`, { hasText: 'attiva' }).waitFor();
+    await preview.getByText(`Versione ${draft + 1}`, { exact: true }).waitFor();
+    await page.locator(`[data-testid="versions-table"] tr[data-version="${draft + 1}"]`, { hasText: 'bozza' }).waitFor();
+    await page.locator(`[data-testid="versions-table"] tr[data-version="${draft}"]`, { hasText: 'attiva' }).waitFor();
+    const detail = await doctorApi.call('GET', `/api/v1/tenants/${TENANT}/forms/scompenso`);
+    assert.equal(detail.body.version, draft, 'doctors still get the active version');
+    assert.equal(detail.body.form.title, 'Scompenso cardiaco - follow-up');
     await shot(page, 'it-forms-versions');
     await done(page);
   });
@@ -134,7 +154,7 @@ describe('forms and rules editor against the server API', { timeout: 600000 }, (
     let active = list.active_count;
     for (let i = 1; active < limit; i++) {
       const id = `extra_${i}`;
-      const r = await itApi.call('PUT', `/api/v1/tenants/${TENANT}/forms/${id}`, { source: fixture('small_form.lua.in').replaceAll('@ID@', id) });
+      const r = await itApi.call('PUT', `/api/v1/tenants/${TENANT}/forms/${id}`, { source: fixture('small_form.lua.in').replaceAll('@ID@', id), activate: true });
       assert.ok([200, 201].includes(r.status), `upload ${id}: ${r.status} ${JSON.stringify(r.body)}`);
       active += 1;
     }
@@ -146,9 +166,15 @@ describe('forms and rules editor against the server API', { timeout: 600000 }, (
     await page.getByLabel('Identificativo della scheda').fill('sedicesima');
     await page.getByLabel('Codice Lua').fill(fixture('small_form.lua.in').replaceAll('@ID@', 'sedicesima'));
     await page.getByRole('button', { name: 'Carica e controlla' }).click();
+    // The upload is a draft (allowed); activating it is what the limit refuses.
+    await see(page, /Scheda sedicesima: versione 1 caricata come bozza\./);
+    const asked = onConfirm(page, true);
+    await page.getByTestId('activate-draft').click();
+    await asked;
     const alert = page.getByTestId('upload-result').getByRole('alert');
     await alert.waitFor();
-    assert.match(await alert.innerText(), /Limite raggiunto: un ospedale può avere al massimo 15 schede attive\. La scheda non è stata caricata\./);
+    assert.match(await alert.innerText(), /Limite raggiunto: un ospedale può avere al massimo 15 schede attive\. La versione resta una bozza/);
+    assert.equal(await page.getByTestId('forms-counter').innerText(), `${limit}/${limit}`);
     await shot(page, 'it-forms-limit');
     await done(page);
   });
@@ -165,7 +191,8 @@ describe('forms and rules editor against the server API', { timeout: 600000 }, (
     assert.equal(await page.getByLabel('Identificativo della regola').inputValue(), 'rules');
     await page.getByLabel('Codice Lua').fill(fixture('routing_rule.lua'));
     await page.getByRole('button', { name: 'Carica e controlla' }).click();
-    await see(page, /Regola rules: versione \d+ caricata\./);
+    await see(page, /Regola rules: versione \d+ caricata come bozza\./);
+    const draft = Number((await page.getByTestId('activate-draft').innerText()).match(/\d+/)[0]);
     await page.getByLabel('Funzione').fill('route_teleconsult');
     await page.getByLabel('Dati di esempio (JSON)').fill('{"specialty": "cardiologia", "urgency": "emergency"}');
     await page.getByRole('button', { name: 'Esegui la prova' }).click();
@@ -177,12 +204,29 @@ describe('forms and rules editor against the server API', { timeout: 600000 }, (
     assert.deepEqual(await unlabelledControls(page), []);
     await shot(page, 'it-rules-dryrun-error');
 
+    // The dry run tried the draft: the active rules (if any) do not fail there.
+    const active = await itApi.call('POST', `/api/v1/tenants/${TENANT}/rules/rules/test`,
+      { function: 'route_teleconsult', input: { specialty: 'cardiologia', urgency: 'emergency' } });
+    assert.notEqual(active.status === 422 && active.body.line === 7 && /rules\.lua:7: attempt to index a nil value/.test(active.body.detail), true,
+      'without a version the server runs the active rules, not the draft');
+
+    await page.getByLabel('Dati di esempio (JSON)').fill('{"urgency": "emergency",');
+    await page.getByRole('button', { name: 'Esegui la prova' }).click();
+    await see(page, /I dati di esempio non sono JSON valido/);
     await page.getByLabel('Dati di esempio (JSON)').fill('{"specialty": "cardiologia", "urgency": "normal"}');
     await page.getByRole('button', { name: 'Esegui la prova' }).click();
     const out = page.getByTestId('dryrun-output');
     await out.waitFor();
     assert.equal(JSON.parse(await out.innerText()).group, 'cardiologia');
+    await see(page, `Risultato della prova sulla versione ${draft}:`);
     await shot(page, 'it-rules-dryrun-ok');
+    // A rule that decides nothing says so in words, not "null".
+    await page.getByLabel('Funzione').fill('quiet');
+    await page.getByLabel('Dati di esempio (JSON)').fill('{}');
+    await page.getByRole('button', { name: 'Esegui la prova' }).click();
+    await page.getByTestId('dryrun-nothing').waitFor();
+    assert.equal(await page.getByTestId('dryrun-output').count(), 0);
+    assert.doesNotMatch(await page.getByTestId('dryrun-result').innerText(), /null/);
     await done(page);
   });
 

@@ -539,7 +539,25 @@ void th_resp_free(th_resp *r) {
 }
 
 const char *th_json_str(const th_resp *r, const char *key) {
-  return json_string_value(json_object_get(r->json, key));
+  /* "a/0/b": object members and array indexes, one step per '/'. */
+  const json_t *at = r->json;
+  char step[128];
+  while (at && *key) {
+    size_t n = strcspn(key, "/");
+    if (n >= sizeof step)
+      return NULL;
+    memcpy(step, key, n);
+    step[n] = '\0';
+    key += n + (key[n] == '/');
+    if (json_is_array(at)) {
+      char *end;
+      long i = strtol(step, &end, 10);
+      at = *end || i < 0 ? NULL : json_array_get(at, (size_t)i);
+    } else {
+      at = json_object_get(at, step);
+    }
+  }
+  return json_string_value(at);
 }
 
 int th_pg_fixture(const char *action, const char *base) {

@@ -94,7 +94,8 @@ th_resp th_request(const th_server *s, const char *method, const char *path,
 /* A response header's value (malloc'ed) or NULL. Case-insensitive. */
 char *th_header(const th_resp *r, const char *name);
 void th_resp_free(th_resp *r);
-/* The JSON string at `key` of the body, or NULL. */
+/* The JSON string at `key` of the body ("a/0/b" walks members and array
+ * indexes), or NULL. Borrowed from r. */
 const char *th_json_str(const th_resp *r, const char *key);
 
 /* A browser-like client: the session cookie and CSRF token from the last

@@ -707,7 +707,7 @@ static void lua_on_event_notifies_the_hospital(void **state) {
   assert_int_equal(th_login(&a_srv, &it, "it_t1", "Informatica-T1-2026", "T1"),
                    200);
   json_t *body = json_pack(
-      "{s:s}", "source",
+      "{s:b, s:s}", "activate", 1, "source",
       "local rules = {}\n"
       "function rules.on_event(name, payload)\n"
       "  if name == 'relay.ping' then\n"

@@ -35,16 +35,25 @@ static char *read_source(const char *rel) {
   return buf;
 }
 
-/* {"source": <text>} as JSON text (caller frees). */
-static char *source_body(const char *source) {
-  json_t *o = json_pack("{s:s}", "source", source);
+/* {"source": <text>, "activate": <activate>} as JSON text (caller frees). */
+static char *source_body(const char *source, bool activate) {
+  json_t *o = json_pack("{s:s, s:b}", "source", source, "activate", activate);
   char *text = json_dumps(o, 0);
   json_decref(o);
   return text;
 }
 
+/* Uploads and activates in one step, as a deployment script does. */
 static th_resp put_source(th_client *c, const char *path, const char *source) {
-  char *body = source_body(source);
+  char *body = source_body(source, true);
+  th_resp r = th_call(&srv, c, "PUT", path, body);
+  free(body);
+  return r;
+}
+
+/* Uploads a draft, as the editor does. */
+static th_resp put_draft(th_client *c, const char *path, const char *source) {
+  char *body = source_body(source, false);
   th_resp r = th_call(&srv, c, "PUT", path, body);
   free(body);
   return r;
@@ -133,6 +142,123 @@ static void upload_render_and_version(void **state) {
   assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 1);
   assert_int_equal(json_array_size(json_object_get(r.json, "versions")), 2);
   assert_non_null(strstr(th_json_str(&r, "source"), "Follow-up cardiologico"));
+  th_resp_free(&r);
+}
+
+/* An upload is a draft: doctors keep the active version while hospital IT
+ * previews and dry-runs the draft; activation is its own step. */
+static void uploads_are_drafts_until_activated(void **state) {
+  (void)state;
+  const char *form_v1 =
+      "return { id = \"draft_form\", title = \"Bozza uno\", version = 7, "
+      "sections = { { id = \"s\", title = \"S\", fields = { { id = \"a\", "
+      "type = \"integer\", label = \"A\", max = 10 } } } } }";
+  th_resp r = put_draft(&it, "/api/v1/tenants/HUB1/forms/draft_form", form_v1);
+  assert_int_equal(r.status, 201);
+  assert_false(json_is_true(json_object_get(r.json, "active")));
+  assert_true(json_is_true(json_object_get(r.json, "draft")));
+  assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 1);
+  th_resp_free(&r);
+  /* Nobody fills a draft: not active for doctors. */
+  r = th_call(&srv, &doc, "POST",
+              "/api/v1/tenants/HUB1/forms/draft_form/validate",
+              "{\"values\":{\"a\":3}}");
+  assert_int_equal(r.status, 404);
+  th_resp_free(&r);
+  /* Hospital IT previews the draft by its stored version. */
+  r = th_call(&srv, &it, "POST",
+              "/api/v1/tenants/HUB1/forms/draft_form/validate",
+              "{\"values\":{\"a\":30},\"version\":1}");
+  assert_int_equal(r.status, 422);
+  assert_string_equal(th_json_str(&r, "errors/0/field"), "a");
+  th_resp_free(&r);
+  r = th_call(&srv, &it, "POST",
+              "/api/v1/tenants/HUB1/forms/draft_form/validate",
+              "{\"values\":{\"a\":3},\"version\":1}");
+  assert_int_equal(r.status, 200);
+  assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 1);
+  th_resp_free(&r);
+  /* ... which a doctor may not. */
+  r = th_call(&srv, &doc, "POST",
+              "/api/v1/tenants/HUB1/forms/draft_form/validate",
+              "{\"values\":{\"a\":3},\"version\":1}");
+  assert_int_equal(r.status, 403);
+  th_resp_free(&r);
+  r = th_call(&srv, &it, "POST",
+              "/api/v1/tenants/HUB1/forms/draft_form/validate",
+              "{\"values\":{\"a\":3},\"version\":9}");
+  assert_int_equal(r.status, 404);
+  th_resp_free(&r);
+  /* Activation, then a second draft leaves version 1 in use; the numbers
+   * are the stored ones, not the script's own "version = 7". */
+  r = th_call(&srv, &it, "POST",
+              "/api/v1/tenants/HUB1/forms/draft_form/activate",
+              "{\"version\":1}");
+  assert_int_equal(r.status, 200);
+  th_resp_free(&r);
+  r = put_draft(&it, "/api/v1/tenants/HUB1/forms/draft_form", form_v1);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 2);
+  th_resp_free(&r);
+  r = th_call(&srv, &it, "GET", "/api/v1/tenants/HUB1/forms/draft_form", NULL);
+  assert_int_equal(
+      json_integer_value(json_object_get(r.json, "active_version")), 1);
+  assert_int_equal(
+      json_integer_value(json_object_get(r.json, "latest_version")), 2);
+  th_resp_free(&r);
+  r = th_call(&srv, &doc, "POST",
+              "/api/v1/tenants/HUB1/forms/draft_form/validate",
+              "{\"values\":{\"a\":3}}");
+  assert_int_equal(r.status, 200);
+  assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 1);
+  th_resp_free(&r);
+  r = th_call(&srv, &it, "DELETE", "/api/v1/tenants/HUB1/forms/draft_form",
+              NULL);
+  assert_int_equal(r.status, 200);
+  th_resp_free(&r);
+}
+
+/* Rules: the dry run of a draft runs the draft, without a version the
+ * active rules. */
+static void rule_drafts_are_tried_before_activation(void **state) {
+  (void)state;
+  th_resp r = put_source(&it, "/api/v1/tenants/HUB1/rules/rules",
+                         "local rules = {}\n"
+                         "function rules.route_teleconsult(r)\n"
+                         "  return { group = 'active_group', priority = "
+                         "'normal', sla_hours = 4 }\n"
+                         "end\n"
+                         "return rules\n");
+  if (r.status != 200 && r.status != 201)
+    fprintf(stderr, "rules: %s\n", r.body);
+  assert_true(r.status == 200 || r.status == 201);
+  th_resp_free(&r);
+  r = put_draft(
+      &it, "/api/v1/tenants/HUB1/rules/rules",
+      "local rules = {}\n"
+      "function rules.route_teleconsult(r)\n"
+      "  return { group = 'draft_group', priority = 'normal', sla_hours = 4 }\n"
+      "end\n"
+      "function rules.nothing(r)\n"
+      "  return nil\n"
+      "end\n"
+      "return rules\n");
+  assert_int_equal(r.status, 200);
+  char body[200];
+  snprintf(body, sizeof body,
+           "{\"function\":\"route_teleconsult\",\"input\":{\"specialty\":"
+           "\"x\"},\"version\":%lld}",
+           (long long)json_integer_value(json_object_get(r.json, "version")));
+  th_resp_free(&r);
+  r = th_call(&srv, &it, "POST", "/api/v1/tenants/HUB1/rules/rules/test", body);
+  assert_int_equal(r.status, 200);
+  assert_string_equal(th_json_str(&r, "result/group"), "draft_group");
+  th_resp_free(&r);
+  r = th_call(&srv, &it, "POST", "/api/v1/tenants/HUB1/rules/rules/test",
+              "{\"function\":\"route_teleconsult\",\"input\":{"
+              "\"specialty\":\"x\"}}");
+  assert_int_equal(r.status, 200);
+  assert_string_equal(th_json_str(&r, "result/group"), "active_group");
   th_resp_free(&r);
 }
 
@@ -437,11 +563,13 @@ static void rules_and_functions_come_from_modules(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(upload_render_and_version),
+      cmocka_unit_test(uploads_are_drafts_until_activated),
       cmocka_unit_test(broken_and_hostile_scripts_are_refused),
       cmocka_unit_test(validation_and_submissions_keep_their_version),
       cmocka_unit_test(sixteenth_form_is_refused),
       cmocka_unit_test(rules_with_libraries_and_error_lines),
       cmocka_unit_test(rules_and_functions_come_from_modules),
+      cmocka_unit_test(rule_drafts_are_tried_before_activation),
   };
   return cmocka_run_group_tests_name("scripts", tests, start, stop);
 }

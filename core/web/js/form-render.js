@@ -157,8 +157,11 @@ export function renderForm(form, opts = {}) {
   const root = h('form', { class: 'form-preview', novalidate: true, 'data-form-id': form.id || '' });
   root.addEventListener('submit', (e) => e.preventDefault());
   root.append(h('h3', { class: 'h5 mb-1' }, form.title || form.id || t('preview.untitled')));
-  if (form.version !== undefined && form.version !== null) {
-    root.append(h('p', { class: 'small text-muted mb-1' }, t('preview.version', { v: form.version })));
+  // The stored version (opts.version, what the versions table lists) when
+  // the caller knows it; the version the script declares otherwise.
+  const shown = opts.version ?? form.version;
+  if (shown !== undefined && shown !== null) {
+    root.append(h('p', { class: 'small text-muted mb-1' }, t('preview.version', { v: shown })));
   }
   if (form.description) root.append(h('p', { class: 'small' }, form.description));
   const general = h('div', { class: 'preview-errors', 'aria-live': 'polite' });

@@ -102,6 +102,36 @@ function scriptErrors(err, editor, limit) {
   return errorAlert(err);
 }
 
+/* A version's state as hospital IT reads it: the one doctors use, a draft
+ * uploaded after it (never activated), or an older one. */
+function versionState(v, versions) {
+  if (v.active) return badge(t('scripts.active'), 'success');
+  const active = versions.find((x) => x.active);
+  if (!active || v.version > active.version) return badge(t('scripts.draft'), 'warning');
+  return badge(t('scripts.inactive'), 'secondary');
+}
+
+/**
+ * Activation is its own, confirmed step: doctors start using the version
+ * at once. Returns false when the user declined.
+ */
+async function confirmActivation(url, id, version) {
+  if (!window.confirm(t('scripts.confirmActivate', { id, v: version }))) return false;
+  await api('POST', url, { version });
+  return true;
+}
+
+/** The result of an upload: a draft, with the button that activates it. */
+function uploadedDraft(text, version, onActivate) {
+  const button = h('button', { type: 'button', class: 'btn btn-sm btn-success mt-2', 'data-testid': 'activate-draft' },
+    t('scripts.activateVersion', { v: version }));
+  button.addEventListener('click', () => onActivate(version, button));
+  return h('div', { class: 'alert alert-info', role: 'status' },
+    h('p', { class: 'mb-1' }, text),
+    h('p', { class: 'small mb-0' }, t('scripts.draftNote')),
+    button);
+}
+
 function versionsTable(versions, onActivate) {
   if (!versions || !versions.length) return null;
   return h('section', { class: 'mt-4', 'aria-label': t('scripts.versions') },
@@ -115,7 +145,7 @@ function versionsTable(versions, onActivate) {
         h('tbody', {}, versions.map((v) => h('tr', { 'data-version': String(v.version) },
           h('td', {}, String(v.version)),
           h('td', {}, formatDate(v.created_at, language())),
-          h('td', {}, v.active ? badge(t('scripts.active'), 'success') : badge(t('scripts.inactive'), 'secondary')),
+          h('td', {}, versionState(v, versions)),
           h('td', { class: 'text-end' }, v.active ? null : h('button', {
             type: 'button', class: 'btn btn-sm btn-outline-primary',
             onclick: (e) => onActivate(v.version, e.target),
@@ -226,6 +256,9 @@ function formsPanel(ctx, tenant, base) {
     const versionsBox = h('div', {});
     const validateResult = h('div', { 'aria-live': 'polite', 'data-testid': 'validate-result' });
     let preview = null;
+    // The stored version the preview shows and checks against: the draft
+    // just uploaded, or the version opened.
+    let shownVersion = detail ? detail.version : null;
 
     function showPreview(form) {
       validateResult.replaceChildren();
@@ -235,24 +268,28 @@ function formsPanel(ctx, tenant, base) {
         preview = null;
         return;
       }
-      preview = renderForm(form, { idPrefix: `pv-${form.id || 'form'}` });
+      preview = renderForm(form, { idPrefix: `pv-${form.id || 'form'}`, version: shownVersion });
       previewBox.replaceChildren(preview.el);
     }
-    function showVersions(versions, id) {
-      versionsBox.replaceChildren(versionsTable(versions, async (version, btn) => {
-        submitBusy(btn, true);
-        try {
-          await api('POST', `${base}/forms/${enc(id)}/activate`, { version });
-          announce(t('scripts.activated', { v: version }));
-          await loadList();
-          await openForm(id);
-          const area = editorBox.querySelector('[data-testid="upload-result"]');
-          if (area) area.replaceChildren(alertBox('success', t('scripts.activated', { v: version })));
-        } catch (err) {
+    async function activateVersion(id, version, btn) {
+      submitBusy(btn, true);
+      try {
+        if (!await confirmActivation(`${base}/forms/${enc(id)}/activate`, id, version)) {
           submitBusy(btn, false);
-          result.replaceChildren(scriptErrors(err, editor, limit));
+          return;
         }
-      }) || '');
+        announce(t('scripts.activated', { v: version }));
+        await loadList();
+        await openForm(id);
+        const area = editorBox.querySelector('[data-testid="upload-result"]');
+        if (area) area.replaceChildren(alertBox('success', t('scripts.activated', { v: version })));
+      } catch (err) {
+        submitBusy(btn, false);
+        result.replaceChildren(scriptErrors(err, editor, limit));
+      }
+    }
+    function showVersions(versions, id) {
+      versionsBox.replaceChildren(versionsTable(versions, (version, btn) => activateVersion(id, version, btn)) || '');
     }
 
     upload.addEventListener('click', async () => {
@@ -268,11 +305,12 @@ function formsPanel(ctx, tenant, base) {
       submitBusy(upload, true);
       try {
         const res = await api('PUT', `${base}/forms/${enc(id)}`, { source: editor.value() });
-        const text = t('scripts.uploaded', { id, v: res && res.version !== undefined ? res.version : '?' });
-        result.replaceChildren(alertBox('success', text));
+        const text = t('scripts.uploaded', { id, v: res.version });
+        shownVersion = res.version;
+        result.replaceChildren(res.active ? alertBox('success', text)
+          : uploadedDraft(text, res.version, (v, btn) => activateVersion(id, v, btn)));
         announce(text);
         idInput.readOnly = true;
-        deactivate.classList.remove('d-none');
         editorBox.querySelector('#form-editor-title').textContent = t('scripts.editForm', { id });
         setQuery({ tab: 'forms', form: id });
         showPreview(res && res.form);
@@ -315,7 +353,9 @@ function formsPanel(ctx, tenant, base) {
       validateResult.replaceChildren();
       submitBusy(check, true);
       try {
-        const res = await api('POST', `${base}/forms/${enc(id)}/validate`, { values: preview.values() });
+        const body = { values: preview.values() };
+        if (shownVersion) body.version = shownVersion; // the draft, not what doctors use
+        const res = await api('POST', `${base}/forms/${enc(id)}/validate`, body);
         if (res && res.values) preview.setComputed(res.values);
         validateResult.replaceChildren(alertBox('success', t('scripts.valuesValid')));
       } catch (err) {
@@ -453,27 +493,34 @@ function scriptPanel(ctx, base, kind) {
       pattern: '[a-z][a-z0-9_]{0,63}', required: true,
     });
     let uploaded = !!scriptId;
+    // The stored version the dry run tries: the draft just uploaded, or the
+    // version opened (the active one, else the latest).
+    let triedVersion = detail ? detail.version : null;
     const editor = codeEditor({ label: t('scripts.source'), value: detail ? detail.source || '' : K.template });
     const result = h('div', { 'aria-live': 'polite', 'data-testid': 'upload-result' });
     const upload = h('button', { type: 'button', class: 'btn btn-primary' }, t('scripts.upload'));
     const versionsBox = h('div', {});
     const editorTitleId = `${kind}-editor-title`;
 
-    function showVersions(versions, id) {
-      versionsBox.replaceChildren(versionsTable(versions, async (version, btn) => {
-        submitBusy(btn, true);
-        try {
-          await api('POST', `${base}/${kind}/${enc(id)}/activate`, { version });
-          announce(t('scripts.activated', { v: version }));
-          await loadList();
-          await openScript(id);
-          const area = editorBox.querySelector('[data-testid="upload-result"]');
-          if (area) area.replaceChildren(alertBox('success', t('scripts.activated', { v: version })));
-        } catch (err) {
+    async function activateVersion(id, version, btn) {
+      submitBusy(btn, true);
+      try {
+        if (!await confirmActivation(`${base}/${kind}/${enc(id)}/activate`, id, version)) {
           submitBusy(btn, false);
-          result.replaceChildren(scriptErrors(err, editor));
+          return;
         }
-      }) || '');
+        announce(t('scripts.activated', { v: version }));
+        await loadList();
+        await openScript(id);
+        const area = editorBox.querySelector('[data-testid="upload-result"]');
+        if (area) area.replaceChildren(alertBox('success', t('scripts.activated', { v: version })));
+      } catch (err) {
+        submitBusy(btn, false);
+        result.replaceChildren(scriptErrors(err, editor));
+      }
+    }
+    function showVersions(versions, id) {
+      versionsBox.replaceChildren(versionsTable(versions, (version, btn) => activateVersion(id, version, btn)) || '');
     }
 
     upload.addEventListener('click', async () => {
@@ -489,8 +536,10 @@ function scriptPanel(ctx, base, kind) {
       submitBusy(upload, true);
       try {
         const res = await api('PUT', `${base}/${kind}/${enc(id)}`, { source: editor.value() });
-        const text = t(K.uploaded, { id, v: res && res.version !== undefined ? res.version : '?' });
-        result.replaceChildren(alertBox('success', text));
+        const text = t(K.uploaded, { id, v: res.version });
+        triedVersion = res.version;
+        result.replaceChildren(res.active ? alertBox('success', text)
+          : uploadedDraft(text, res.version, (v, btn) => activateVersion(id, v, btn)));
         announce(text);
         idInput.readOnly = true;
         uploaded = true;
@@ -561,11 +610,17 @@ function scriptPanel(ctx, base, kind) {
           const body = { function: fnInput.value.trim() };
           if (Array.isArray(sample)) body.args = sample;
           else body.input = sample;
+          if (triedVersion) body.version = triedVersion; // the editor's version, not the active one
           const res = await api('POST', `${base}/rules/rules/test`, body);
-          runResult.replaceChildren(
-            h('p', { class: 'text-success fw-semibold mb-1' }, t('scripts.runOk')),
-            res && res.defaulted ? h('p', { class: 'small mb-1' }, t('scripts.defaulted')) : null,
-            h('pre', { class: 'result mono', 'data-testid': 'dryrun-output' }, JSON.stringify(res ? res.result : null, null, 2)));
+          const decided = res.result !== null && res.result !== undefined;
+          // replaceChildren writes a null child as the text "null": filter.
+          runResult.replaceChildren(...[
+            h('p', { class: 'text-success fw-semibold mb-1' },
+              triedVersion ? t('scripts.runOkVersion', { v: triedVersion }) : t('scripts.runOk')),
+            res.defaulted ? h('p', { class: 'small mb-1' }, t('scripts.defaulted')) : null,
+            decided ? h('pre', { class: 'result mono', 'data-testid': 'dryrun-output' }, JSON.stringify(res.result, null, 2))
+              : h('p', { class: 'mb-0', 'data-testid': 'dryrun-nothing' }, t('scripts.runNoDecision')),
+          ].filter(Boolean));
           announce(t('scripts.runOk'));
         } catch (err) {
           const line = errorLine({ line: err.problem.line, message: err.detail });

@@ -444,7 +444,7 @@ function decisionsPanel(state) {
           sp.decided_at ? ` · ${fmtDateTime(sp.decided_at)}` : '', sp.decided_by ? ` · ${personName(sp.decided_by) || sp.decided_by}` : ''),
         h('p', { class: 'tc-prewrap mb-2' }, sp.decision))
         : h('p', { class: 'small text-muted' }, tc('decisions.none')));
-      ed.card.replaceChildren(h('h3', { class: 'h6' }, patientName(sp.patient)), ed.current, !closed && staff ? ed.form : null);
+      ed.card.replaceChildren(...[h('h3', { class: 'h6' }, patientName(sp.patient)), ed.current, !closed && staff ? ed.form : null].filter(Boolean));
       return ed.card;
     }));
     [...editors.keys()].forEach((k) => { if (!keep.has(k)) editors.delete(k); });
