@@ -184,6 +184,11 @@ describe('forms and rules editor against the server API', { timeout: 600000 }, (
     const page = await newPage(browser);
     await login(page, base, 'it.pa');
     await openScripts(page, 'Regole');
+    // Arrow keys move between the tabs.
+    await page.getByRole('tab', { name: 'Regole' }).press('ArrowLeft');
+    assert.equal(await page.getByRole('tab', { name: 'Schede anamnestiche' }).getAttribute('aria-selected'), 'true');
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.getByRole('tab', { name: 'Regole' }).getAttribute('aria-selected'), 'true');
     // One rules script per hospital ("rules"); the demo region may have one already.
     await page.locator('[data-testid="rules-table"], #panel-rules p.text-muted:not(.small)').first().waitFor();
     if (await page.getByTestId('rules-table').count()) await page.getByRole('button', { name: 'Apri la regola rules' }).click();

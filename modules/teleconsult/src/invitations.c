@@ -19,8 +19,6 @@ typedef struct invite_ctx {
   long long starts, ends;
   bool no_video; /* the hospital has no video platform (yet) */
   concerto_ics_person organizer;
-  concerto_ics_person *attendees;
-  size_t nattendees;
 } invite_ctx;
 
 /* One participant as the invitation needs them (request memory). */
@@ -68,6 +66,10 @@ static char *mail_text(const invite_ctx *c, const invitee *who,
 
 static concerto_status send_mail_to(concerto_request *req, const invite_ctx *c,
                                     const invitee *who, const char *join_url) {
+  /* The organizer and this recipient only: a patient's or an external
+   * invitee's calendar entry must not list the clinicians' addresses (nor
+   * theirs the patient's). */
+  concerto_ics_person me = {who->name, who->email};
   concerto_ics_event ev = {
       .uid = TC_H->req_printf(req, "teleconsulto-%s-%s@concerto", c->session_id,
                               c->room),
@@ -80,8 +82,8 @@ static concerto_status send_mail_to(concerto_request *req, const invite_ctx *c,
           c->hospital, join_url),
       .url = join_url,
       .organizer = c->organizer,
-      .attendees = c->attendees,
-      .nattendees = c->nattendees,
+      .attendees = &me,
+      .nattendees = 1,
       .prodid = "-//Concerto//Teleconsulto//IT",
   };
   char *ics = concerto_ics_build(&ev);
@@ -229,14 +231,6 @@ concerto_status tc_invite(concerto_request *req, const char *session_id,
   if (st != CONCERTO_OK)
     return st;
   int n = concerto_rows(who);
-  /* Every invitation lists all attendees, whoever it goes to. */
-  c.attendees = TC_H->req_alloc(req, sizeof *c.attendees * (size_t)(n + 1));
-  if (!c.attendees)
-    return CONCERTO_ERR_NOMEM;
-  for (int i = 0; i < n; i++)
-    if (concerto_value(who, i, 3))
-      c.attendees[c.nattendees++] = (concerto_ics_person){
-          concerto_value(who, i, 2), concerto_value(who, i, 3)};
   for (int i = 0; i < n; i++) {
     invitee one = {concerto_value(who, i, 0), concerto_value(who, i, 1),
                    concerto_value(who, i, 2), concerto_value(who, i, 3),
