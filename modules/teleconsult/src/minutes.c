@@ -43,10 +43,16 @@ concerto_status tc_minutes_build(concerto_request *req, const char *session_id,
       "p.hospital_id WHERE p.session_id = s.id), 'patient', "
       "json_build_object('name', pa.surname || ' ' || pa.given_name, 'cf', "
       "pa.fiscal_code, 'birth', to_char(pa.birth_date, 'DD/MM/YYYY'), "
-      "'place', pa.birth_place, 'sex', pa.sex), 'decision', sp.decision, "
-      "'decided_by', (SELECT u.display_name FROM concerto.users u WHERE u.id "
-      "= sp.decided_by), 'decided_at', to_char(sp.decided_at AT TIME ZONE "
-      "'Europe/Rome', 'DD/MM/YYYY HH24:MI'), 'anamnesis_linked', "
+      "'place', pa.birth_place, 'sex', pa.sex), 'decisions', (SELECT "
+      "string_agg(x.n || '. ' || to_char(x.created_at AT TIME ZONE "
+      "'Europe/Rome', 'DD/MM/YYYY HH24:MI') || ' - ' || x.author_name || "
+      "coalesce(' (rettifica della voce ' || c.n || ')', '') || E':\\n' || "
+      "x.body, E'\\n\\n' ORDER BY x.n) FROM (SELECT e.id, e.corrects, e.body, "
+      "e.author_name, e.created_at, row_number() OVER (ORDER BY e.id) AS n "
+      "FROM decision_entries e WHERE e.session_patient_id = sp.id) x LEFT "
+      "JOIN (SELECT e.id, row_number() OVER (ORDER BY e.id) AS n FROM "
+      "decision_entries e WHERE e.session_patient_id = sp.id) c ON c.id = "
+      "x.corrects), 'anamnesis_linked', "
       "sp.anamnesis_submission_id IS NOT NULL, 'anamnesis', CASE WHEN "
       "sp.anamnesis_answers IS NOT NULL THEN sp.anamnesis_form_id || ' (' "
       "|| sp.anamnesis_hospital || ', ' || to_char(sp.anamnesis_at AT TIME "
@@ -115,14 +121,10 @@ concerto_status tc_minutes_build(concerto_request *req, const char *session_id,
   concerto_pdf_heading(doc, "Sintesi della discussione");
   concerto_pdf_text(doc, s_or(m, "comments", "Nessun commento."));
 
+  /* Every entry with its author and time, corrections included: the
+   * record shows what was decided and what was corrected, by whom. */
   concerto_pdf_heading(doc, "Decisione");
-  concerto_pdf_text(doc, s_or(m, "decision", "Nessuna decisione registrata."));
-  if (json_string_value(json_object_get(m, "decided_by"))) {
-    char by[300];
-    snprintf(by, sizeof by, "Registrata da %s il %s",
-             s_or(m, "decided_by", "-"), s_or(m, "decided_at", "-"));
-    concerto_pdf_text(doc, by);
-  }
+  concerto_pdf_text(doc, s_or(m, "decisions", "Nessuna decisione registrata."));
   if (json_string_value(json_object_get(m, "outcome"))) {
     concerto_pdf_heading(doc, "Esito del teleconsulto");
     concerto_pdf_text(doc, s_or(m, "outcome", "-"));

@@ -37,6 +37,7 @@ static const struct {
     {"DELETE", "/sessions/{id}/patients/{spid}", tc_patient_delete, 0},
     {"PUT", "/sessions/{id}/patients/{spid}/anamnesis", tc_anamnesis_put, 0},
     {"PUT", "/sessions/{id}/patients/{spid}/decision", tc_decision_put, 0},
+    {"POST", "/sessions/{id}/patients/{spid}/decisions", tc_decision_add, 0},
     {"GET", "/sessions/{id}/patients/{spid}/minutes.pdf", tc_minutes_get, 0},
     {"POST", "/sessions/{id}/documents", tc_documents_upload,
      CONCERTO_ROUTE_UPLOAD},

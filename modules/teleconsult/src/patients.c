@@ -12,7 +12,8 @@
   "'given_name', pt.given_name, 'birth_date', pt.birth_date, 'sex', pt.sex), " \
   "'anamnesis', " TC_ANAMNESIS_JSON ", "                                       \
   "'decision', sp.decision, "                                                  \
-  "'decided_at', sp.decided_at, 'minutes', NULL)"
+  "'decided_at', sp.decided_at, 'decisions', " TC_DECISIONS_JSON ", "          \
+  "'minutes', NULL)"
 
 /* The session patient {spid} of the session: true with *patient_id its
  * patient; otherwise false with *st to return (a 404 already answered, or
@@ -91,6 +92,18 @@ concerto_status tc_patient_delete(concerto_request *req, void *ud) {
   if (!session_patient(req, &a, &patient, &st))
     return st;
   const char *p[2] = {a.session_id, concerto_param(req, "spid")};
+  const char *decided = NULL;
+  if ((st = tc_value(req,
+                     "SELECT 'yes' FROM decision_entries WHERE "
+                     "session_patient_id = $2::bigint AND session_id = "
+                     "$1::bigint LIMIT 1",
+                     2, p, &decided)) != CONCERTO_OK)
+    return st;
+  if (decided) /* the record of what was decided stays with its patient */
+    return concerto_reply_problem(req, 409, "decision_recorded",
+                                  "Decision recorded",
+                                  "A decision was recorded for this patient: "
+                                  "the patient stays in the session.");
   if ((st = concerto_query_db(req,
                               "DELETE FROM session_patients WHERE id = "
                               "$2::bigint AND session_id = $1::bigint",
@@ -158,8 +171,11 @@ concerto_status tc_anamnesis_put(concerto_request *req, void *ud) {
       json_pack("{s:s, s:s}", "form_id", found, "submission_id", sub));
 }
 
-concerto_status tc_decision_put(concerto_request *req, void *ud) {
-  (void)ud;
+/* Appends a decision entry (text, optionally the entry it corrects) for
+ * the session patient {spid}; the latest entry is the patient's current
+ * decision. Never overwrites: the record keeps every entry. */
+static concerto_status append_decision(concerto_request *req, const char *text,
+                                       const char *corrects, int status) {
   tc_access a;
   concerto_status st;
   if (!tc_session_for_change(req, &a, TC_PARTICIPANTS,
@@ -168,29 +184,75 @@ concerto_status tc_decision_put(concerto_request *req, void *ud) {
   const char *patient;
   if (!session_patient(req, &a, &patient, &st))
     return st;
-  json_t *body;
-  if ((st = tc_body(req, &body)) != CONCERTO_OK)
-    return st;
-  const char *decision = tc_str(body, "decision");
-  if (!decision || strlen(decision) > 8000)
+  if (!text || !*text || strlen(text) > 8000)
     return tc_invalid(req, "decision", "invalid",
-                      "decision: text, at most 8000 characters");
-  const char *p[2] = {concerto_param(req, "spid"), decision};
+                      "decision: text, 1 to 8000 characters");
+  const char *spid = concerto_param(req, "spid");
+  if (corrects) {
+    const char *found = NULL;
+    const char *q[2] = {spid, corrects};
+    if (!tc_is_id(corrects) ||
+        ((st = tc_value(req,
+                        "SELECT id::text FROM decision_entries WHERE id = "
+                        "$2::bigint AND session_patient_id = $1::bigint",
+                        2, q, &found)) == CONCERTO_OK &&
+         !found))
+      return tc_invalid(req, "corrects", "invalid",
+                        "corrects: an entry of this patient's decision");
+    if (st != CONCERTO_OK)
+      return st;
+  }
+  const char *p[4] = {a.session_id, spid, text, corrects};
   json_t *out;
-  st = tc_json_row(req,
-                   "UPDATE session_patients SET decision = $2, decided_by = "
-                   "current_user_id(), decided_at = now() WHERE id = "
-                   "$1::bigint RETURNING json_build_object('id', id::text, "
-                   "'decision', decision, 'decided_at', decided_at, "
-                   "'decided_by', (SELECT display_name FROM concerto.users "
-                   "WHERE id = current_user_id()))::text",
-                   2, p, &out);
+  st = tc_json_row(
+      req,
+      "WITH me AS (SELECT left(coalesce(nullif(display_name, ''), username), "
+      "200) AS name FROM concerto.users WHERE id = current_user_id()), e AS "
+      "(INSERT INTO decision_entries (session_id, session_patient_id, body, "
+      "author_user_id, author_name, corrects) SELECT $1::bigint, $2::bigint, "
+      "$3, current_user_id(), me.name, $4::bigint FROM me RETURNING *), "
+      "latest AS (UPDATE session_patients sp SET decision = e.body, "
+      "decided_by = e.author_user_id, decided_at = e.created_at FROM e WHERE "
+      "sp.id = e.session_patient_id) SELECT json_build_object('id', "
+      "e.id::text, "
+      "'session_patient_id', e.session_patient_id::text, 'body', e.body, "
+      "'decision', e.body, 'author', e.author_name, 'decided_by', "
+      "e.author_name, 'created_at', e.created_at, 'decided_at', e.created_at, "
+      "'corrects', e.corrects::text)::text FROM e",
+      4, p, &out);
   if (st != CONCERTO_OK)
     return st;
-  tc_audit(req, &a, "teleconsult.decision.write",
+  tc_audit(req, &a,
+           corrects ? "teleconsult.decision.correct"
+                    : "teleconsult.decision.write",
            TC_H->req_printf(req, "session:%s", a.session_id), patient, NULL);
   tc_publish_live(req, a.session_id, "decision", out);
-  return concerto_reply_json(req, 200, out);
+  return concerto_reply_json(req, status, out);
+}
+
+concerto_status tc_decision_add(concerto_request *req, void *ud) {
+  (void)ud;
+  json_t *body;
+  concerto_status st;
+  if ((st = tc_body(req, &body)) != CONCERTO_OK)
+    return st;
+  json_t *corrects = json_object_get(body, "corrects");
+  if (corrects && !json_is_string(corrects) && !json_is_null(corrects))
+    return tc_invalid(req, "corrects", "invalid",
+                      "corrects: the id of an entry of this decision");
+  return append_decision(req, tc_str(body, "text"), json_string_value(corrects),
+                         201);
+}
+
+/* Before 1.x of this module the decision was one text, replaced by every
+ * save. The old call stays and now appends an entry. */
+concerto_status tc_decision_put(concerto_request *req, void *ud) {
+  (void)ud;
+  json_t *body;
+  concerto_status st;
+  if ((st = tc_body(req, &body)) != CONCERTO_OK)
+    return st;
+  return append_decision(req, tc_str(body, "decision"), NULL, 200);
 }
 
 concerto_status tc_minutes_get(concerto_request *req, void *ud) {

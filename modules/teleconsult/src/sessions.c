@@ -44,7 +44,8 @@ static concerto_status session_json(concerto_request *req, const char *id,
       "pt.birth_date, 'sex', pt.sex), 'anamnesis', " TC_ANAMNESIS_JSON
       ", 'decision', sp.decision, "
       "'decided_at', sp.decided_at, 'decided_by', (SELECT u.display_name "
-      "FROM concerto.users u WHERE u.id = sp.decided_by), 'minutes', CASE "
+      "FROM concerto.users u WHERE u.id = sp.decided_by), "
+      "'decisions', " TC_DECISIONS_JSON ", 'minutes', CASE "
       "WHEN sp.minutes_sha256 IS NULL THEN NULL ELSE json_build_object('url', "
       "'/api/v1/teleconsult/sessions/' || s.id || '/patients/' || sp.id || "
       "'/minutes.pdf', 'generated_at', sp.minutes_at, 'sha256', "

@@ -63,6 +63,14 @@
   "FROM group_members m WHERE m.group_id = r.group_id AND m.user_id = "        \
   "current_user_id() AND m.organizer)))"
 
+/* The decision entries of session patient `sp`, oldest first (JSON array;
+ * decisions.c). */
+#define TC_DECISIONS_JSON                                                      \
+  "(SELECT coalesce(json_agg(json_build_object('id', e.id::text, 'body', "     \
+  "e.body, 'author', e.author_name, 'created_at', e.created_at, "              \
+  "'corrects', e.corrects::text) ORDER BY e.id), '[]'::json) FROM "            \
+  "decision_entries e WHERE e.session_patient_id = sp.id)"
+
 #endif
 
 /* A document (d = documents). patient_id is the patient's own id,

@@ -146,6 +146,7 @@ concerto_status tc_patient_add(concerto_request *req, void *ud);
 concerto_status tc_patient_delete(concerto_request *req, void *ud);
 concerto_status tc_anamnesis_put(concerto_request *req, void *ud);
 concerto_status tc_decision_put(concerto_request *req, void *ud);
+concerto_status tc_decision_add(concerto_request *req, void *ud);
 concerto_status tc_minutes_get(concerto_request *req, void *ud);
 
 concerto_status tc_documents_upload(concerto_request *req, void *ud);

@@ -501,6 +501,16 @@ describe('teleconsult (real module)', () => {
     await hub.locator('[data-testid="decision-text"]').first().fill(decision);
     await hub.locator('[data-testid="decision-save"]').first().click();
     await hub.locator('[data-testid="decision-current"]', { hasText: 'Trombolisi sistemica' }).waitFor();
+    // A correction is a new entry: the first stays, marked as corrected.
+    await hub.locator('[data-testid="decision-correct"]').first().click();
+    await hub.getByText('Stai rettificando la voce 1').waitFor();
+    await hub.locator('[data-testid="decision-text"]').first().fill('Rettifica: ricovero in Stroke Unit, controllo TC a 24 ore.');
+    await hub.locator('[data-testid="decision-save"]').first().click();
+    const entries = hub.locator('[data-testid="decision-entries"]').first().locator('li');
+    await entries.nth(1).waitFor();
+    assert.equal(await entries.count(), 2, 'both entries are kept');
+    assert.match(await entries.nth(0).innerText(), /Voce 1 .*\n?.*rettificata[\s\S]*Trombolisi sistemica/);
+    assert.match(await entries.nth(1).innerText(), /Voce 2[\s\S]*rettifica la voce 1[\s\S]*controllo TC a 24 ore/);
     await noProblems(hub, 'decisions');
     await docShot(hub, 'teleconsult-decision-it');
     await tab(hub, 'minutes');
@@ -518,6 +528,7 @@ describe('teleconsult (real module)', () => {
     assert.match(text, /Verdi/, 'the patient in the minutes');
     const flat = text.replace(/\s+/g, ' ');
     assert.match(flat, /Trombolisi sistemica/, 'the decision in the minutes');
+    assert.match(flat, /\(rettifica della voce 1\): Rettifica: ricovero in Stroke Unit/, 'the correction, numbered, in the minutes');
     // The anamnesis filled in at the SPOKE, printed by the HUB's minutes.
     assert.match(flat, /neuro_urgente \(ASP-AG/, 'the anamnesis form and its hospital in the minutes');
     assert.match(flat, /dinamica: caduta/, 'the anamnesis answers in the minutes');

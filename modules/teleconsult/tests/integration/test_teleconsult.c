@@ -934,6 +934,9 @@ static long blob_files(void) {
   return n;
 }
 
+static void expect_sql(const char *tenant, const char *user, const char *sql,
+                       const char *want);
+
 static void decision_close_and_minutes(void **state) {
   (void)state;
   char path[300];
@@ -941,6 +944,70 @@ static void decision_close_and_minutes(void **state) {
            session_id, spid_verdi);
   th_resp r = call(&spoke, "PUT", path, "{\"decision\":\"" DECISION "\"}");
   assert_int_equal(r.status, 200);
+  char first[24];
+  snprintf(first, sizeof first, "%s", th_json_str(&r, "id"));
+  th_resp_free(&r);
+
+  /* A second participant's decision is a new entry: the first stays. */
+  snprintf(path, sizeof path, API "/sessions/%s/patients/%s/decisions",
+           session_id, spid_verdi);
+  r = call(&hub, "POST", path,
+           "{\"text\":\"Parere HUB: controllo TC a 24 ore.\"}");
+  assert_int_equal(r.status, 201);
+  assert_null(th_json_str(&r, "corrects"));
+  th_resp_free(&r);
+  r = call(&hub, "POST", path, "{\"text\":\"x\",\"corrects\":\"999999\"}");
+  assert_int_equal(r.status, 422);
+  assert_string_equal(th_json_str(&r, "errors/0/field"), "corrects");
+  th_resp_free(&r);
+  char body[200];
+  snprintf(body, sizeof body,
+           "{\"text\":\"Rettifica: trombolisi alle 14:05.\",\"corrects\":"
+           "\"%s\"}",
+           first);
+  r = call(&spoke, "POST", path, body);
+  assert_int_equal(r.status, 201);
+  assert_string_equal(th_json_str(&r, "corrects"), first);
+  th_resp_free(&r);
+  snprintf(path, sizeof path, API "/sessions/%s", session_id);
+  r = call(&hub, "GET", path, NULL);
+  assert_int_equal(r.status, 200);
+  json_t *pts = json_object_get(r.json, "patients"), *decisions = NULL;
+  for (size_t i = 0; i < json_array_size(pts); i++)
+    if (strcmp(json_string_value(json_object_get(json_array_get(pts, i), "id")),
+               spid_verdi) == 0)
+      decisions = json_object_get(json_array_get(pts, i), "decisions");
+  assert_int_equal(json_array_size(decisions), 3);
+  assert_string_equal(
+      json_string_value(json_object_get(json_array_get(decisions, 0), "body")),
+      DECISION);
+  assert_non_null(json_string_value(
+      json_object_get(json_array_get(decisions, 1), "author")));
+  th_resp_free(&r);
+  /* Nobody changes or deletes an entry: not a participant or the HUB
+   * under RLS (no such policy), not the table's owner (the trigger). */
+  char sql[300];
+  snprintf(sql, sizeof sql,
+           "UPDATE teleconsult.decision_entries SET body = 'x' WHERE "
+           "session_patient_id = %s",
+           spid_verdi);
+  expect_sql("ASP-AG", "pronto.ag", sql, "0");
+  expect_sql("IRCCS-ME", "neuro.me", sql, "0");
+  char sqlstate[6];
+  free(th_sql_role(DB, "concerto", sql, sqlstate));
+  assert_string_equal(sqlstate, "42501");
+  snprintf(sql, sizeof sql,
+           "DELETE FROM teleconsult.decision_entries WHERE "
+           "session_patient_id = %s",
+           spid_verdi);
+  free(th_sql_role(DB, "concerto", sql, sqlstate));
+  assert_string_equal(sqlstate, "42501");
+  /* A patient with a recorded decision stays in the session. */
+  snprintf(path, sizeof path, API "/sessions/%s/patients/%s", session_id,
+           spid_verdi);
+  r = call(&hub, "DELETE", path, NULL);
+  assert_int_equal(r.status, 409);
+  assert_string_equal(th_json_str(&r, "code"), "decision_recorded");
   th_resp_free(&r);
 
   /* Before close: a draft marked BOZZA. */
@@ -964,7 +1031,6 @@ static void decision_close_and_minutes(void **state) {
   r = call(&hub, "POST", path, "[]");
   assert_int_equal(r.status, 400);
   th_resp_free(&r);
-  char sql[200];
   snprintf(sql, sizeof sql,
            "SELECT status FROM teleconsult.sessions WHERE id = %s", session_id);
   char *still = th_sql(DB, sql);
@@ -1003,6 +1069,9 @@ static void decision_close_and_minutes(void **state) {
   assert_non_null(strstr(text, "Verdi Giuseppe"));
   assert_non_null(strstr(text, "VRDGPP45C12A089J"));
   assert_non_null(strstr(text, DECISION));
+  assert_non_null(strstr(text, "Parere HUB: controllo TC a 24 ore."));
+  assert_non_null(strstr(text, "(rettifica della voce 1)"));
+  assert_non_null(strstr(text, "Rettifica: trombolisi alle 14:05."));
   assert_non_null(strstr(text, "Centro Neurolesi"));
   assert_non_null(strstr(text, "Calabrò")); /* organizer, with its accent */
   assert_non_null(strstr(text, "referto TC.pdf"));

@@ -391,6 +391,29 @@ function commentsPanel(state) {
 
 /* ---------------- decisions ---------------- */
 
+// The decision is a medico-legal record: entries are only ever added, each
+// with its author and time; a correction is a new entry naming the one it
+// corrects (the server refuses changes and deletions).
+function decisionEntries(sp, onCorrect) {
+  const entries = sp.decisions || [];
+  if (!entries.length) return h('p', { class: 'small text-muted' }, tc('decisions.none'));
+  const number = new Map(entries.map((e, i) => [String(e.id), i + 1]));
+  const corrected = new Set(entries.filter((e) => e.corrects).map((e) => String(e.corrects)));
+  return h('ol', { class: 'list-unstyled mb-2', 'data-testid': 'decision-entries' }, entries.map((e, i) => h('li', {
+    class: ['border-start border-3 ps-2 mb-2', corrected.has(String(e.id)) ? 'border-secondary' : 'border-primary'],
+    'data-entry': String(e.id),
+  },
+  h('div', { class: 'small text-muted' },
+    tc('decisions.entryHead', { n: i + 1, when: fmtDateTime(e.created_at), who: e.author || '—' }),
+    e.corrects ? h('span', { class: 'badge text-bg-warning ms-2' }, tc('decisions.corrects', { n: number.get(String(e.corrects)) || '?' })) : null,
+    corrected.has(String(e.id)) ? h('span', { class: 'badge text-bg-secondary ms-2' }, tc('decisions.corrected')) : null),
+  h('p', { class: 'tc-prewrap mb-1' }, e.body),
+  onCorrect ? h('button', {
+    type: 'button', class: 'btn btn-link btn-sm p-0', 'data-testid': 'decision-correct',
+    onclick: () => onCorrect(e, i + 1),
+  }, tc('decisions.correct', { n: i + 1 })) : null)));
+}
+
 function decisionsPanel(state) {
   const { id } = state;
   const root = h('div', { 'data-testid': 'decisions' });
@@ -414,16 +437,37 @@ function decisionsPanel(state) {
         const ta = h('textarea', { class: 'form-control', rows: '4', maxlength: '8000', 'data-testid': 'decision-text' });
         const msg = messageArea();
         const btn = h('button', { type: 'submit', class: 'btn btn-primary mt-2', 'data-testid': 'decision-save' }, tc('decisions.save'));
+        const correcting = h('div', { class: 'small mb-1', 'aria-live': 'polite' });
         const current = h('div', { class: 'tc-decision-current', 'data-testid': 'decision-current' });
         const form = h('form', { novalidate: true },
+          correcting,
           field({ label: tc('decisions.label', { name: patientName(sp.patient) }), control: ta, id: `${fid}-text` }), msg.el, btn);
-        ta.addEventListener('input', () => { ta.dataset.dirty = '1'; });
+        ed = {
+          ta, form, current, correcting, corrects: null,
+          card: h('section', { class: 'border rounded p-3 mb-3 bg-white', 'data-session-patient': sp.id }),
+        };
+        const edRef = ed;
+        edRef.setCorrects = (entry, n) => {
+          edRef.corrects = entry ? String(entry.id) : null;
+          correcting.replaceChildren(...(entry ? [
+            h('span', { class: 'badge text-bg-warning me-2' }, tc('decisions.correcting', { n })),
+            h('button', { type: 'button', class: 'btn btn-link btn-sm p-0', onclick: () => edRef.setCorrects(null) }, tc('decisions.cancelCorrection')),
+          ] : []));
+          if (entry) ta.focus();
+        };
         form.addEventListener('submit', async (e) => {
           e.preventDefault();
+          if (!ta.value.trim()) {
+            msg.error(tc('decisions.empty'));
+            ta.focus();
+            return;
+          }
           submitBusy(btn, true);
           try {
-            await api('PUT', `${BASE}/sessions/${enc(id)}/patients/${enc(sp.id)}/decision`, { decision: ta.value });
-            delete ta.dataset.dirty;
+            await api('POST', `${BASE}/sessions/${enc(id)}/patients/${enc(sp.id)}/decisions`,
+              { text: ta.value, corrects: edRef.corrects });
+            ta.value = '';
+            edRef.setCorrects(null);
             msg.ok(tc('decisions.saved'));
             state.announce(tc('decisions.saved'));
             await state.reload();
@@ -433,18 +477,11 @@ function decisionsPanel(state) {
             submitBusy(btn, false);
           }
         });
-        ed = {
-          ta, form, current, card: h('section', { class: 'border rounded p-3 mb-3 bg-white', 'data-session-patient': sp.id }),
-        };
         editors.set(String(sp.id), ed);
       }
-      if (!ed.ta.dataset.dirty) ed.ta.value = sp.decision || '';
-      ed.current.replaceChildren(sp.decision
-        ? h('div', {}, h('div', { class: 'small text-muted' }, tc('decisions.current'),
-          sp.decided_at ? ` · ${fmtDateTime(sp.decided_at)}` : '', sp.decided_by ? ` · ${personName(sp.decided_by) || sp.decided_by}` : ''),
-        h('p', { class: 'tc-prewrap mb-2' }, sp.decision))
-        : h('p', { class: 'small text-muted' }, tc('decisions.none')));
-      ed.card.replaceChildren(...[h('h3', { class: 'h6' }, patientName(sp.patient)), ed.current, !closed && staff ? ed.form : null].filter(Boolean));
+      const canWrite = !closed && staff;
+      ed.current.replaceChildren(decisionEntries(sp, canWrite ? ed.setCorrects : null));
+      ed.card.replaceChildren(...[h('h3', { class: 'h6' }, patientName(sp.patient)), ed.current, canWrite ? ed.form : null].filter(Boolean));
       return ed.card;
     }));
     [...editors.keys()].forEach((k) => { if (!keep.has(k)) editors.delete(k); });
