@@ -141,7 +141,13 @@ void concerto_pdf_title(concerto_pdf *p, const char *utf8) {
   p->y -= 4;
 }
 
+/* A heading never ends a page alone: with less room than the heading
+ * and its first lines of text, it starts the next page. */
+#define HEADING_KEEP (60 + 6 + 11.5f * 1.35f + 3 * 10 * 1.35f)
+
 void concerto_pdf_heading(concerto_pdf *p, const char *utf8) {
+  if (!p->failed && p->y < HEADING_KEEP)
+    new_page(p);
   p->y -= 6;
   wrap(p, p->bold, 11.5f, utf8);
 }

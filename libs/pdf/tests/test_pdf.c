@@ -101,11 +101,40 @@ static void missing_texts_are_tolerated(void **state) {
   free(text);
 }
 
+/* Wherever the text before it ends, a heading stays on the page of the
+ * text under it (no form feed between them in pdftotext's output). */
+static void headings_stay_with_their_text(void **state) {
+  (void)state;
+  for (int before = 30; before <= 75; before++) {
+    concerto_pdf *p = concerto_pdf_new("Verbale", NULL);
+    assert_non_null(p);
+    for (int i = 0; i < before; i++)
+      concerto_pdf_text(p, "riga di testo");
+    concerto_pdf_heading(p, "Esito del teleconsulto");
+    concerto_pdf_text(p, "Paziente trasferito in stroke unit.");
+    char *text = finish_text(p);
+    if (!text)
+      skip();
+    const char *head = strstr(text, "Esito del teleconsulto");
+    const char *body = strstr(text, "Paziente trasferito");
+    assert_non_null(head);
+    assert_non_null(body);
+    assert_true(head < body);
+    for (const char *c = head; c < body; c++)
+      if (*c == '\f')
+        fail_msg("a page break between the heading and its text after %d "
+                 "lines",
+                 before);
+    free(text);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(keeps_accents_and_breaks_pages),
       cmocka_unit_test(page_label_is_the_callers),
       cmocka_unit_test(missing_texts_are_tolerated),
+      cmocka_unit_test(headings_stay_with_their_text),
   };
   return cmocka_run_group_tests_name("pdf", tests, NULL, NULL);
 }

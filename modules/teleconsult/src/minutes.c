@@ -26,7 +26,8 @@ concerto_status tc_minutes_build(concerto_request *req, const char *session_id,
   concerto_status st = tc_json_row(
       req,
       "SELECT json_build_object('hospital', t.name, 'hospital_code', t.code, "
-      "'theme', s.theme, 'group', g.name, 'status', s.status, 'outcome', "
+      "'theme', s.theme, 'group', g.name, 'status', s.status, 'end_reason', "
+      "s.end_reason, 'outcome', "
       "s.outcome, 'date', to_char(coalesce(s.starts_at, s.created_at) AT "
       "TIME ZONE 'Europe/Rome', 'DD/MM/YYYY HH24:MI'), 'closed', "
       "to_char(s.closed_at AT TIME ZONE 'Europe/Rome', 'DD/MM/YYYY HH24:MI'), "
@@ -128,6 +129,16 @@ concerto_status tc_minutes_build(concerto_request *req, const char *session_id,
   if (json_string_value(json_object_get(m, "outcome"))) {
     concerto_pdf_heading(doc, "Esito del teleconsulto");
     concerto_pdf_text(doc, s_or(m, "outcome", "-"));
+  }
+  if (json_string_value(json_object_get(m, "end_reason"))) {
+    /* Closed before the scheduled time: say so, and why. */
+    concerto_pdf_heading(doc, "Chiusura anticipata");
+    char why[700];
+    snprintf(why, sizeof why,
+             "La sessione è stata chiusa prima dell'orario previsto. "
+             "Motivo: %s",
+             s_or(m, "end_reason", "-"));
+    concerto_pdf_text(doc, why);
   }
   char foot[200];
   snprintf(foot, sizeof foot, "\nDocumento generato da Concerto il %s%s.",

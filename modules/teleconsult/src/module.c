@@ -103,8 +103,10 @@ static const concerto_event_spec events[] = {
      "{\"type\":\"object\",\"required\":[\"session_id\",\"closed_at\","
      "\"patients\"],\"properties\":{\"session_id\":" ID ",\"closed_at\":{"
      "\"type\":\"string\"},\"outcome\":{\"type\":[\"string\",\"null\"]},"
-     "\"patients\":{\"type\":\"integer\",\"minimum\":0}}}",
-     "A session was closed; its minutes are written"},
+     "\"patients\":{\"type\":\"integer\",\"minimum\":0},\"cancelled\":{"
+     "\"type\":\"boolean\"},\"end_reason\":{\"type\":[\"string\",\"null\"]}}}",
+     "A session was closed (its minutes are written) or, before its start, "
+     "cancelled (no minutes; cancelled true, with end_reason)"},
     {sizeof(concerto_event_spec), "document.created", 1,
      "{\"type\":\"object\",\"required\":[\"kind\",\"patient_id\","
      "\"sha256\",\"content_type\"],\"properties\":{\"kind\":" ID

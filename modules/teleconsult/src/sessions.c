@@ -23,6 +23,7 @@ static concerto_status session_json(concerto_request *req, const char *id,
       "s.organizer_user_id), 'starts_at', s.starts_at, 'ends_at', s.ends_at, "
       "'outcome', s.outcome, 'created_at', s.created_at, 'confirmed_at', "
       "s.confirmed_at, 'started_at', s.started_at, 'closed_at', s.closed_at, "
+      "'end_reason', s.end_reason, "
       "'request', (SELECT json_build_object('id', r.id::text, 'specialty', "
       "r.specialty, 'urgency', r.urgency, 'reason', r.reason, 'question', "
       "r.question, 'priority', r.priority, 'due_at', r.due_at, "
@@ -425,32 +426,62 @@ concerto_status tc_session_close(concerto_request *req, void *ud) {
   const char *outcome = tc_str(body, "outcome");
   if (outcome && strlen(outcome) > 8000)
     return tc_invalid(req, "outcome", "too_long", "outcome: at most 8000");
-  const char *p[2] = {a.session_id, outcome};
+  /* Before the scheduled start (or with no time yet) the organizer says
+   * what is happening: the consult took place early ("close", minutes
+   * written) or will not take place ("cancel", no minutes) - and why. */
+  const char *early = tc_str(body, "early"), *reason = tc_str(body, "reason");
+  const char *before = NULL, *p1[1] = {a.session_id};
+  if ((st = tc_value(req,
+                     "SELECT 'yes' FROM sessions WHERE id = $1::bigint AND "
+                     "(starts_at IS NULL OR starts_at > now())",
+                     1, p1, &before)) != CONCERTO_OK)
+    return st;
+  bool cancel = false;
+  if (before) {
+    if (!early || (strcmp(early, "close") != 0 && strcmp(early, "cancel") != 0))
+      return tc_invalid(req, "early", "required",
+                        "the session has not started yet: \"close\" (it "
+                        "took place early) or \"cancel\" (it will not "
+                        "take place), with a reason");
+    if (!reason || !*reason || strlen(reason) > 500)
+      return tc_invalid(req, "reason", "required",
+                        "why the session ends before its start: 1 to 500 "
+                        "characters");
+    cancel = strcmp(early, "cancel") == 0;
+  } else {
+    reason = NULL;
+  }
+  const char *p[4] = {a.session_id, outcome, cancel ? "cancelled" : "closed",
+                      reason};
   const char *closed_at;
   st = tc_value(req,
-                "UPDATE sessions SET status = 'closed', closed_at = now(), "
-                "outcome = $2 WHERE id = $1::bigint RETURNING "
-                "to_json(closed_at)#>>'{}'",
-                2, p, &closed_at);
+                "UPDATE sessions SET status = $3, closed_at = now(), "
+                "outcome = $2, end_reason = $4 WHERE id = $1::bigint "
+                "RETURNING to_json(closed_at)#>>'{}'",
+                4, p, &closed_at);
   if (st != CONCERTO_OK)
     return st;
   if ((st = concerto_query_db(req,
-                              "UPDATE requests SET status = 'closed' WHERE "
+                              "UPDATE requests SET status = $2 WHERE "
                               "session_id = $1::bigint AND status <> "
                               "'cancelled'",
-                              1, p, NULL)) != CONCERTO_OK)
+                              2, (const char *[]){a.session_id, p[2]}, NULL)) !=
+      CONCERTO_OK)
     return st;
   int n = 0;
-  if ((st = close_minutes(req, a.session_id, &n)) != CONCERTO_OK)
+  if (!cancel && (st = close_minutes(req, a.session_id, &n)) != CONCERTO_OK)
     return st;
   st = TC_H->publish(req, "teleconsult.closed", 1,
-                     json_pack("{s:s, s:s, s:s?, s:i}", "session_id",
+                     json_pack("{s:s, s:s, s:s?, s:i, s:b, s:s?}", "session_id",
                                a.session_id, "closed_at", closed_at, "outcome",
-                               outcome, "patients", n));
+                               outcome, "patients", n, "cancelled", cancel,
+                               "end_reason", reason));
   if (st != CONCERTO_OK)
     return st;
-  audit_session(req, &a, "teleconsult.session.close");
-  json_t *data = json_pack("{s:s}", "status", "closed");
+  audit_session(req, &a,
+                cancel ? "teleconsult.session.cancel"
+                       : "teleconsult.session.close");
+  json_t *data = json_pack("{s:s}", "status", cancel ? "cancelled" : "closed");
   tc_publish_live(req, a.session_id, "status", data);
   json_decref(data);
   json_t *out;

@@ -515,6 +515,12 @@ describe('teleconsult (real module)', () => {
     await docShot(hub, 'teleconsult-decision-it');
     await tab(hub, 'minutes');
     await hub.locator('[data-testid="close-outcome"]').fill('Consulto concluso: trasferimento per trombectomia non necessario.');
+    // Scheduled for later: closing now needs a choice and a reason.
+    await hub.locator('[data-testid="close-session"]').click();
+    await hub.getByText('Scegli se chiudere in anticipo o annullare la sessione.').waitFor();
+    await hub.getByLabel('Il consulto si è svolto in anticipo: chiudi e genera i verbali').check();
+    await hub.locator('[data-testid="close-reason"]').fill('Paziente instabile: consulto anticipato.');
+    await docShot(hub, 'teleconsult-close-early-it');
     await hub.locator('[data-testid="close-session"]').click();
     await hub.waitForSelector('[data-testid="session"][data-status="closed"]');
     const link = hub.locator('[data-testid="minutes-download"]').first();
@@ -529,6 +535,7 @@ describe('teleconsult (real module)', () => {
     const flat = text.replace(/\s+/g, ' ');
     assert.match(flat, /Trombolisi sistemica/, 'the decision in the minutes');
     assert.match(flat, /\(rettifica della voce 1\): Rettifica: ricovero in Stroke Unit/, 'the correction, numbered, in the minutes');
+    assert.match(flat, /Chiusura anticipata La sessione è stata chiusa prima dell'orario previsto\. Motivo: Paziente instabile/, 'the early close and its reason in the minutes');
     // The anamnesis filled in at the SPOKE, printed by the HUB's minutes.
     assert.match(flat, /neuro_urgente \(ASP-AG/, 'the anamnesis form and its hospital in the minutes');
     assert.match(flat, /dinamica: caduta/, 'the anamnesis answers in the minutes');

@@ -1042,13 +1042,28 @@ static void decision_close_and_minutes(void **state) {
   assert_int_equal(blob_files(), files_before);
   free(blobs_before);
   free(blobs_after);
+  /* Before its scheduled start the organizer must say whether the consult
+   * took place early or is cancelled, and why. */
   r = call(&hub, "POST", path,
            "{\"outcome\":\"Trombolisi eseguita, paziente trasferito in stroke "
            "unit\"}");
+  assert_int_equal(r.status, 422);
+  assert_string_equal(th_json_str(&r, "errors/0/field"), "early");
+  th_resp_free(&r);
+  r = call(&hub, "POST", path, "{\"outcome\":\"x\",\"early\":\"close\"}");
+  assert_int_equal(r.status, 422);
+  assert_string_equal(th_json_str(&r, "errors/0/field"), "reason");
+  th_resp_free(&r);
+  r = call(&hub, "POST", path,
+           "{\"outcome\":\"Trombolisi eseguita, paziente trasferito in stroke "
+           "unit\",\"early\":\"close\",\"reason\":\"Paziente instabile, "
+           "consulto anticipato\"}");
   if (r.status != 200)
     fprintf(stderr, "%s\n", r.body);
   assert_int_equal(r.status, 200);
   assert_string_equal(th_json_str(&r, "status"), "closed");
+  assert_string_equal(th_json_str(&r, "end_reason"),
+                      "Paziente instabile, consulto anticipato");
   th_resp_free(&r);
   r = call(&hub, "POST", path, "{}");
   assert_int_equal(r.status, 409);
@@ -1072,6 +1087,8 @@ static void decision_close_and_minutes(void **state) {
   assert_non_null(strstr(text, "Parere HUB: controllo TC a 24 ore."));
   assert_non_null(strstr(text, "(rettifica della voce 1)"));
   assert_non_null(strstr(text, "Rettifica: trombolisi alle 14:05."));
+  assert_non_null(strstr(text, "Chiusura anticipata"));
+  assert_non_null(strstr(text, "Paziente instabile, consulto anticipato"));
   assert_non_null(strstr(text, "Centro Neurolesi"));
   assert_non_null(strstr(text, "Calabrò")); /* organizer, with its accent */
   assert_non_null(strstr(text, "referto TC.pdf"));
@@ -1226,6 +1243,47 @@ static void other_hospitals_see_nothing(void **state) {
  * SPOKE participant's context, every write the handlers do not give a
  * participant is refused (an error, or no row to touch), while the HUB's
  * context may. th_sql_as rolls everything back. */
+/* A session that will not take place is cancelled, with its reason: no
+ * minutes, the event says so. */
+static void cancel_before_start(void **state) {
+  (void)state;
+  char body[300], path[200];
+  snprintf(body, sizeof body,
+           "{\"group_id\":\"%s\",\"kind\":\"planned\",\"theme\":\"Da "
+           "annullare\"}",
+           group_id);
+  th_resp r = call(&hub, "POST", API "/sessions", body);
+  if (r.status != 201)
+    fprintf(stderr, "%s\n", r.body);
+  assert_int_equal(r.status, 201);
+  char id[32];
+  copy_str(id, sizeof id, th_json_str(&r, "id"));
+  th_resp_free(&r);
+  snprintf(path, sizeof path, API "/sessions/%s/close", id);
+  r = call(&hub, "POST", path, "{}");
+  assert_int_equal(r.status, 422);
+  assert_string_equal(th_json_str(&r, "errors/0/field"), "early");
+  th_resp_free(&r);
+  r = call(&hub, "POST", path,
+           "{\"early\":\"cancel\",\"reason\":\"Paziente dimesso\"}");
+  assert_int_equal(r.status, 200);
+  assert_string_equal(th_json_str(&r, "status"), "cancelled");
+  assert_string_equal(th_json_str(&r, "end_reason"), "Paziente dimesso");
+  th_resp_free(&r);
+  char sql[300];
+  snprintf(sql, sizeof sql,
+           "SELECT count(*) FROM concerto.events WHERE name = "
+           "'teleconsult.closed' AND payload->>'session_id' = '%s' AND "
+           "(payload->>'cancelled')::boolean",
+           id);
+  char *v = th_sql(DB, sql);
+  assert_string_equal(v, "1");
+  free(v);
+  r = call(&hub, "POST", path, "{\"early\":\"close\",\"reason\":\"x\"}");
+  assert_int_equal(r.status, 409); /* over is over */
+  th_resp_free(&r);
+}
+
 static void expect_sql(const char *tenant, const char *user, const char *sql,
                        const char *want) {
   char state[6];
@@ -1381,6 +1439,7 @@ int main(void) {
       cmocka_unit_test(calendar_and_indicators),
       cmocka_unit_test(other_hospitals_see_nothing),
       cmocka_unit_test(participant_writes_are_limited_by_command),
+      cmocka_unit_test(cancel_before_start),
       cmocka_unit_test(disabled_module_answers_404),
   };
   return cmocka_run_group_tests_name("teleconsult", tests, start, stop);

@@ -514,41 +514,97 @@ function minutesPanel(state) {
     if (closed) {
       parts.push(h('div', { class: 'alert alert-secondary', 'data-testid': 'outcome' },
         h('strong', {}, tc('close.outcome')), ': ', s.outcome || '—',
-        s.closed_at ? h('div', { class: 'small' }, tc('close.closedAt', { when: fmtDateTime(s.closed_at) })) : null));
-    } else if (org && s.status !== 'cancelled') {
+        s.closed_at ? h('div', { class: 'small' }, tc('close.closedAt', { when: fmtDateTime(s.closed_at) })) : null,
+        s.end_reason ? h('div', { class: 'small' }, tc('close.earlyReason', { reason: s.end_reason })) : null));
+    } else if (s.status === 'cancelled') {
+      parts.push(h('div', { class: 'alert alert-warning', 'data-testid': 'cancelled' },
+        h('strong', {}, tc('close.cancelledTitle')),
+        s.end_reason ? h('div', {}, tc('close.cancelReasonShown', { reason: s.end_reason })) : null,
+        s.closed_at ? h('div', { class: 'small' }, tc('close.cancelledAt', { when: fmtDateTime(s.closed_at) })) : null));
+    } else if (org) {
       if (!closeForm) closeForm = buildCloseForm();
-      parts.push(closeForm);
+      closeForm.update(!s.starts_at || new Date(s.starts_at) > new Date());
+      parts.push(closeForm.el);
     }
     root.replaceChildren(...parts);
   }
   let closeForm = null;
+  // Closing before the scheduled start (or with no time yet) is one of
+  // two things, and the organizer must say which and why: the consult
+  // took place early (minutes), or it will not take place (cancelled).
   function buildCloseForm() {
     const fid = newId('cls');
     const outcome = h('textarea', { class: 'form-control', rows: '3', maxlength: '2000', 'data-testid': 'close-outcome' });
+    const reason = h('textarea', { class: 'form-control', rows: '2', maxlength: '500', 'data-testid': 'close-reason' });
+    const choice = (value) => h('input', { class: 'form-check-input', type: 'radio', name: `${fid}-early`, id: `${fid}-${value}`, value });
+    const closeEarly = choice('close');
+    const cancel = choice('cancel');
+    const early = h('fieldset', { class: 'mb-3', 'data-testid': 'close-early' },
+      h('legend', { class: 'h6 fs-6' }, tc('close.earlyLegend')),
+      h('p', { class: 'small text-muted mb-2', 'data-testid': 'close-early-note' }),
+      h('div', { class: 'form-check' }, closeEarly, h('label', { class: 'form-check-label', for: closeEarly.id }, tc('close.earlyClose'))),
+      h('div', { class: 'form-check' }, cancel, h('label', { class: 'form-check-label', for: cancel.id }, tc('close.earlyCancel'))),
+      field({ label: tc('close.reason'), control: reason, id: `${fid}-reason` }));
+    const outcomeField = field({ label: tc('close.outcome'), control: outcome, id: `${fid}-outcome`, help: tc('close.help') });
     const msg = messageArea();
     const btn = h('button', { type: 'submit', class: 'btn btn-danger mt-2', 'data-testid': 'close-session' }, tc('close.button'));
     const form = h('form', { novalidate: true, class: 'border-top pt-3' },
-      h('h3', { class: 'h6' }, tc('close.title')),
-      field({ label: tc('close.outcome'), control: outcome, id: `${fid}-outcome`, help: tc('close.help') }), msg.el, btn);
+      h('h3', { class: 'h6' }, tc('close.title')), early, outcomeField, msg.el, btn);
+    let beforeStart = false;
+    const picked = () => (closeEarly.checked ? 'close' : cancel.checked ? 'cancel' : null);
+    const follow = () => {
+      const isCancel = beforeStart && picked() === 'cancel';
+      outcomeField.hidden = isCancel; // a cancelled consult has no outcome
+      btn.textContent = isCancel ? tc('close.cancelButton') : tc('close.button');
+    };
+    closeEarly.addEventListener('change', follow);
+    cancel.addEventListener('change', follow);
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
-      if (!outcome.value.trim()) {
+      const body = {};
+      if (beforeStart) {
+        if (!picked()) {
+          msg.error(tc('close.earlyRequired'));
+          closeEarly.focus();
+          return;
+        }
+        if (!reason.value.trim()) {
+          msg.error(tc('close.reasonRequired'));
+          reason.focus();
+          return;
+        }
+        body.early = picked();
+        body.reason = reason.value.trim();
+      }
+      const isCancel = body.early === 'cancel';
+      if (!isCancel && !outcome.value.trim()) {
         msg.error(tc('close.outcomeRequired'));
         outcome.focus();
         return;
       }
-      if (!window.confirm(tc('close.confirm'))) return;
+      if (!isCancel) body.outcome = outcome.value.trim();
+      if (!window.confirm(isCancel ? tc('close.cancelConfirm') : tc('close.confirm'))) return;
       submitBusy(btn, true);
       try {
-        await api('POST', `${BASE}/sessions/${enc(id)}/close`, { outcome: outcome.value.trim() });
-        state.announce(tc('close.done'));
+        await api('POST', `${BASE}/sessions/${enc(id)}/close`, body);
+        state.announce(isCancel ? tc('close.cancelDone') : tc('close.done'));
         await state.reload();
       } catch (err) {
         msg.error(err);
         submitBusy(btn, false);
       }
     });
-    return form;
+    return {
+      el: form,
+      update(before) {
+        beforeStart = before;
+        early.hidden = !before;
+        const s = state.session;
+        early.querySelector('[data-testid="close-early-note"]').textContent = s.starts_at
+          ? tc('close.earlyNote', { when: fmtDateTime(s.starts_at) }) : tc('close.earlyNoteNoTime');
+        follow();
+      },
+    };
   }
   return { el: root, update: draw };
 }
