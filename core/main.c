@@ -174,12 +174,15 @@ int main(int argc, char **argv) {
   a.app_user = a.cfg.database_app_url ? NULL : a.cfg.db_app_role;
   a.pool = db_pool_new(a.app_conninfo, a.app_user, a.cfg.db_pool_size,
                        a.cfg.db_acquire_timeout_ms);
+  db_pool_set_statement_cache(a.pool, a.cfg.db_statement_cache);
   a.tenants = tenant_cache_new(a.app_conninfo, a.app_user, a.server_key);
   a.events = events_new();
   a.roles = roles_new();
-  if (a.cfg.event_workers > 0)
+  if (a.cfg.event_workers > 0) {
     a.event_pool = db_pool_new(a.app_conninfo, a.app_user, a.cfg.event_workers,
                                a.cfg.db_acquire_timeout_ms);
+    db_pool_set_statement_cache(a.event_pool, a.cfg.db_statement_cache);
+  }
   curl_global_init(CURL_GLOBAL_DEFAULT);
   scripts_init();
   a.notify = notify_hub_new(a.app_conninfo, a.app_user);

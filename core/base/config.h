@@ -44,6 +44,7 @@ typedef struct concerto_config {
   unsigned threads;
   unsigned db_pool_size;
   unsigned db_acquire_timeout_ms;
+  unsigned db_statement_cache; /* prepared statements kept per connection */
   size_t max_body_bytes;
   size_t max_upload_bytes; /* CONCERTO_ROUTE_UPLOAD bodies (blob store) */
   size_t max_header_bytes;
