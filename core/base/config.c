@@ -50,6 +50,7 @@ void config_defaults(concerto_config *cfg) {
   cfg->per_ip_connections = 64;
   cfg->per_ip_exempt = json_pack("[s, s]", "127.0.0.1", "::1");
   cfg->shutdown_grace_s = 10;
+  cfg->linger_s = 10;
   cfg->log_level = CONCERTO_LOG_INFO;
   cfg->access_log = true;
   cfg->metrics_remote = false;
@@ -170,6 +171,7 @@ static const key_rule limit_rules[] = {
     {"max_connections", K_UINT, F(max_connections), 1, 100000},
     {"per_ip_connections", K_UINT, F(per_ip_connections), 0, 100000},
     {"shutdown_grace_s", K_UINT, F(shutdown_grace_s), 0, 600},
+    {"linger_s", K_UINT, F(linger_s), 0, 300},
 };
 
 static bool apply_rule(concerto_config *cfg, const key_rule *r,
