@@ -64,40 +64,38 @@ static PGconn *connect_for_migrations(const char *url) {
   }
 }
 
-static bool run_migrations(app *a, const char *core_sql_dir) {
-  PGconn *pg = connect_for_migrations(a->cfg.database_url);
-  if (!pg)
-    return false;
-  size_t n = 0;
-  migration_set *sets = calloc(a->modules->count + 1, sizeof *sets);
+/* The core's own migrations: without them nothing can run, so a failure
+ * stops the server. The modules' come while each loads
+ * (module_registry_load), where a failure refuses only that module. */
+static bool migrate_core(PGconn *pg, const char *core_sql_dir) {
+  migration_set core = {0};
   char err[768] = "";
-  bool ok = sets && migration_set_load(&sets[n++], "core", "concerto",
-                                       core_sql_dir, err, sizeof err);
-  for (size_t i = 0; ok && i < a->modules->count; i++) {
-    module_rec *m = a->modules->mods[i];
-    if (m->status != MODULE_READY || !m->migrations_dir)
-      continue;
-    ok = migration_set_load(&sets[n++], m->name, m->name, m->migrations_dir,
-                            err, sizeof err);
-  }
-  ok = ok && migrate_run(pg, sets, n, err, sizeof err);
-  /* The roles the core and the modules declared, for the grants' key. */
-  ok = ok && roles_sync(a->roles, pg, err, sizeof err);
+  bool ok = migration_set_load(&core, "core", "concerto", core_sql_dir, err,
+                               sizeof err) &&
+            migrate_run(pg, &core, 1, err, sizeof err);
   if (!ok)
     log_msg(CONCERTO_LOG_ERROR, NULL, NULL, "migrations: %s", err);
-  /* Still as the owner: the key the server acts for itself with. */
+  migration_set_free(&core);
+  return ok;
+}
+
+/* What start-up writes as the schema owner once the modules are loaded:
+ * the roles the core and the modules declared (for the grants' key) and
+ * the key the server acts for itself with. */
+static bool register_with_database(app *a, PGconn *pg) {
+  char err[768] = "";
+  if (!roles_sync(a->roles, pg, err, sizeof err)) {
+    log_msg(CONCERTO_LOG_ERROR, NULL, NULL, "migrations: %s", err);
+    return false;
+  }
   char host[128] = "", name[200];
   gethostname(host, sizeof host - 1);
   snprintf(name, sizeof name, "%s pid %ld", host, (long)getpid());
-  if (ok && !server_key_register(pg, name, a->server_key, err, sizeof err)) {
+  if (!server_key_register(pg, name, a->server_key, err, sizeof err)) {
     log_msg(CONCERTO_LOG_ERROR, NULL, NULL, "%s", err);
-    ok = false;
+    return false;
   }
-  for (size_t i = 0; sets && i < n; i++)
-    migration_set_free(&sets[i]);
-  free(sets);
-  PQfinish(pg);
-  return ok;
+  return true;
 }
 
 int main(int argc, char **argv) {
@@ -168,18 +166,22 @@ int main(int argc, char **argv) {
 
   int rc = 1;
   server *srv = NULL;
+  PGconn *owner_pg = NULL; /* the schema owner's, during start-up only */
   lt_dlinit();
   a.app_conninfo =
       a.cfg.database_app_url ? a.cfg.database_app_url : a.cfg.database_url;
   a.app_user = a.cfg.database_app_url ? NULL : a.cfg.db_app_role;
   a.pool = db_pool_new(a.app_conninfo, a.app_user, a.cfg.db_pool_size,
                        a.cfg.db_acquire_timeout_ms);
+  db_pool_set_statement_cache(a.pool, a.cfg.db_statement_cache);
   a.tenants = tenant_cache_new(a.app_conninfo, a.app_user, a.server_key);
   a.events = events_new();
   a.roles = roles_new();
-  if (a.cfg.event_workers > 0)
+  if (a.cfg.event_workers > 0) {
     a.event_pool = db_pool_new(a.app_conninfo, a.app_user, a.cfg.event_workers,
                                a.cfg.db_acquire_timeout_ms);
+    db_pool_set_statement_cache(a.event_pool, a.cfg.db_statement_cache);
+  }
   curl_global_init(CURL_GLOBAL_DEFAULT);
   scripts_init();
   a.notify = notify_hub_new(a.app_conninfo, a.app_user);
@@ -190,12 +192,15 @@ int main(int argc, char **argv) {
     log_msg(CONCERTO_LOG_ERROR, NULL, NULL, "start-up: %s", err);
     goto out;
   }
-  a.modules = module_registry_load(&a);
+  owner_pg = connect_for_migrations(a.cfg.database_url);
+  if (!owner_pg || !migrate_core(owner_pg, concerto_core_sql_dir()))
+    goto out;
+  a.modules = module_registry_load(&a, owner_pg);
   a.metrics = a.modules ? metrics_new(router_count(a.router)) : NULL;
-  if (!a.modules || !a.metrics)
+  if (!a.modules || !a.metrics || !register_with_database(&a, owner_pg))
     goto out;
-  if (!run_migrations(&a, concerto_core_sql_dir()))
-    goto out;
+  PQfinish(owner_pg);
+  owner_pg = NULL;
   atomic_store(&a.migrations_ok, true);
   if (!bootstrap_admin(&a))
     goto out;
@@ -222,6 +227,8 @@ int main(int argc, char **argv) {
   rc = 0;
 
 out:
+  if (owner_pg)
+    PQfinish(owner_pg);
   events_stop(&a); /* before the modules whose handlers it calls go */
   if (a.server_key[0] && a.pool)
     server_key_retire(a.pool, a.server_key);

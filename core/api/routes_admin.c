@@ -15,6 +15,7 @@
 #include "routes.h"
 #include "tenant_cache.h"
 #include "tokens.h"
+#include "username.h"
 
 /* A role that may be granted now: declared by the core or a running
  * module (a role only the database remembers cannot be granted anew). */
@@ -299,6 +300,14 @@ static void validate_roles(concerto_request *req, json_t *roles, verrors *v) {
   }
 }
 
+/* The {username} of the path as stored: names are lower case, so
+ * /users/M.Rossi/roles is m.rossi's. Request memory. */
+static const char *username_param(concerto_request *req) {
+  char *name = arena_strdup(&req->arena, req_param(req, "username"));
+  username_lower(name);
+  return name;
+}
+
 static concerto_status create_user(concerto_request *req, void *ud) {
   (void)ud;
   concerto_status st;
@@ -306,7 +315,7 @@ static concerto_status create_user(concerto_request *req, void *ud) {
   json_t *body = body_begin(req, &st, &v);
   if (!body)
     return st;
-  const char *username = field_str(body, "username", true, 64, &v);
+  const char *typed = field_str(body, "username", true, 64, &v);
   const char *display = field_str(body, "display_name", true, 200, &v);
   const char *email = field_str(body, "email", false, 254, &v);
   const char *password = field_str(body, "password", false, 256, &v);
@@ -316,15 +325,14 @@ static concerto_status create_user(concerto_request *req, void *ud) {
   bool ldap = source && strcmp(source, "ldap") == 0;
   if (source && !ldap && strcmp(source, "local") != 0)
     verr_add(&v, "auth_source", "must be \"local\" or \"ldap\"");
-  if (username) {
-    bool ok = strlen(username) >= 2;
-    for (const char *p = username; *p && ok; p++)
-      ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-           ((*p == '.' || *p == '_' || *p == '-') && p != username);
-    if (!ok)
-      verr_add(&v, "username",
-               "2-64 lower-case letters, digits, '.', '_' or '-'");
-  }
+  /* "M.Rossi" is accepted and stored as "m.rossi": one account however
+   * it is typed, at login and in the directory alike. */
+  char folded[65];
+  const char *username = NULL;
+  if (typed && username_fold(typed, folded, sizeof folded))
+    username = folded;
+  else if (typed)
+    verr_add_code(&v, "username", "format", USERNAME_RULE);
   char msg[160];
   if (!ldap && !password)
     verr_add(&v, "password", "required for a local account");
@@ -359,11 +367,16 @@ static concerto_status create_user(concerto_request *req, void *ud) {
   free(hash);
   if (st != CONCERTO_OK)
     return st;
-  if (PQntuples(r) != 1)
-    return request_problem(
-        req, 409, "conflict", NULL,
+  if (PQntuples(r) != 1) {
+    verr_init(&v);
+    verr_add_code(&v, "username", "taken",
+                  "This username exists already (names are compared "
+                  "without regard to case).");
+    return verr_respond_as(
+        req, &v, 409, "conflict",
         "This username exists already; to give that person roles in this "
         "hospital use PUT .../users/{username}/roles.");
+  }
   const char *uid = arena_strdup(&req->arena, PQgetvalue(r, 0, 0));
   if ((st = put_roles(req, uid, roles)) != CONCERTO_OK)
     return st;
@@ -442,7 +455,7 @@ static concerto_status set_user_roles(concerto_request *req, void *ud) {
   validate_roles(req, roles, &v);
   if (verr_end(req, &v, &st))
     return st;
-  const char *username = req_param(req, "username");
+  const char *username = username_param(req);
   const char *uid;
   if ((st = owned_account(req, username, &uid)) != CONCERTO_OK || !uid)
     return st;
@@ -472,7 +485,7 @@ static concerto_status share_target(concerto_request *req, const char **uid,
       "u WHERE u.username = $1 AND (u.home_tenant_id = $2::bigint OR "
       "$4::boolean)",
       4,
-      (const char *[]){req_param(req, "username"), req->caller.tenant_id,
+      (const char *[]){username_param(req), req->caller.tenant_id,
                        req_param(req, "other"),
                        req->caller.regional_admin ? "true" : "false"},
       &r);
@@ -502,7 +515,7 @@ static concerto_status share_user(concerto_request *req, void *ud) {
                           3, (const char *[]){uid, target, req->caller.user_id},
                           NULL)) != CONCERTO_OK)
     return st;
-  const char *who = req_param(req, "username");
+  const char *who = username_param(req);
   request_audit(req, "user.share",
                 arena_printf(&req->arena, "user:%s:with:%s", who,
                              req_param(req, "other")),
@@ -527,7 +540,7 @@ static concerto_status unshare_user(concerto_request *req, void *ud) {
   if (PQgetvalue(r, 0, 0)[0] != 't')
     return request_problem(req, 404, "not_found", NULL,
                            "This account is not shared with that hospital.");
-  const char *who = req_param(req, "username");
+  const char *who = username_param(req);
   /* The roles the other hospital gave it went with the share. */
   request_audit(req, "user.unshare",
                 arena_printf(&req->arena, "user:%s:with:%s", who,

@@ -3,7 +3,6 @@
  * give a server-side session in PostgreSQL, a random cookie and a CSRF
  * token. Failures look the same whether or not the account exists, and are
  * throttled per typed username and per client address. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include "routes.h"
 #include "tenant_cache.h"
 #include "tokens.h"
+#include "username.h"
 
 /* Throttling: per typed username and per client address. */
 #define USER_FREE_FAILURES 5
@@ -195,8 +195,7 @@ static concerto_status login(concerto_request *req, void *ud) {
   if (verr_end(req, &v, &st))
     return st;
   char *username = arena_strdup(&req->arena, typed);
-  for (char *p = username; *p; p++)
-    *p = (char)tolower((unsigned char)*p);
+  username_lower(username); /* M.ROSSI logs in as m.rossi */
   const char *user_key = arena_printf(&req->arena, "user:%s", username);
   const char *addr_key = arena_printf(&req->arena, "addr:%s", req->client_addr);
 

@@ -35,6 +35,9 @@ void config_defaults(concerto_config *cfg) {
     cfg->threads = 4;
   cfg->db_pool_size = 0; /* 0 = as many as threads */
   cfg->db_acquire_timeout_ms = 2000;
+  /* Above the ~200 distinct statements the core and teleconsult run, so a
+   * warm connection evicts nothing; each costs the backend a few KiB. */
+  cfg->db_statement_cache = 512;
   cfg->max_body_bytes = 1u << 20;
   cfg->max_upload_bytes = 64u << 20;
   cfg->max_header_bytes = 16u << 10;
@@ -47,6 +50,7 @@ void config_defaults(concerto_config *cfg) {
   cfg->per_ip_connections = 64;
   cfg->per_ip_exempt = json_pack("[s, s]", "127.0.0.1", "::1");
   cfg->shutdown_grace_s = 10;
+  cfg->linger_s = 10;
   cfg->log_level = CONCERTO_LOG_INFO;
   cfg->access_log = true;
   cfg->metrics_remote = false;
@@ -154,6 +158,7 @@ static const key_rule top_rules[] = {
     {"threads", K_UINT, F(threads), 1, 256},
     {"db_pool_size", K_UINT, F(db_pool_size), 0, 512},
     {"db_acquire_timeout_ms", K_UINT, F(db_acquire_timeout_ms), 1, 60000},
+    {"db_statement_cache", K_UINT, F(db_statement_cache), 1, 65536},
     {"metrics_remote", K_BOOL, F(metrics_remote), 0, 0},
     {"module_probe", K_BOOL, F(module_probe), 0, 0},
 };
@@ -166,6 +171,7 @@ static const key_rule limit_rules[] = {
     {"max_connections", K_UINT, F(max_connections), 1, 100000},
     {"per_ip_connections", K_UINT, F(per_ip_connections), 0, 100000},
     {"shutdown_grace_s", K_UINT, F(shutdown_grace_s), 0, 600},
+    {"linger_s", K_UINT, F(linger_s), 0, 300},
 };
 
 static bool apply_rule(concerto_config *cfg, const key_rule *r,

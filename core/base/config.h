@@ -44,6 +44,7 @@ typedef struct concerto_config {
   unsigned threads;
   unsigned db_pool_size;
   unsigned db_acquire_timeout_ms;
+  unsigned db_statement_cache; /* prepared statements kept per connection */
   size_t max_body_bytes;
   size_t max_upload_bytes; /* CONCERTO_ROUTE_UPLOAD bodies (blob store) */
   size_t max_header_bytes;
@@ -52,6 +53,9 @@ typedef struct concerto_config {
   unsigned per_ip_connections; /* 0 = no limit */
   json_t *per_ip_exempt;       /* array of numeric addresses, owned */
   unsigned shutdown_grace_s;
+  /* How long a body announced over the limit is read and discarded before
+   * its 413 (0: answer at once and close, unread). */
+  unsigned linger_s;
   concerto_log_level log_level;
   bool access_log;
   bool metrics_remote;

@@ -20,6 +20,7 @@
 #include "paths.h"
 #include "scripts.h"
 #include "tokens.h"
+#include "username.h"
 
 #define DEMO_PASSWORD "Concerto-Demo-2026"
 
@@ -152,9 +153,14 @@ static bool set_module(cli *c, const char *tenant, const char *module,
 }
 
 /* Creates the user if missing (with `hash`), then adds the roles. */
-static bool create_user(cli *c, const char *tenant, const char *username,
+static bool create_user(cli *c, const char *tenant, const char *typed,
                         const char *display, const char *roles,
                         const char *hash, bool regional) {
+  char username[65]; /* stored in lower case, like the API's */
+  if (!username_fold(typed, username, sizeof username)) {
+    fprintf(stderr, "concerto admin: username %s: %s\n", typed, USERNAME_RULE);
+    return false;
+  }
   const char *p[5] = {username, display, hash, regional ? "true" : "false",
                       tenant};
   /* The hospital named first owns the account (docs/security.md). */
@@ -551,6 +557,7 @@ static int command(cli *c, int argc, char **argv) {
     return ok ? 0 : 1;
   }
   if (strcmp(cmd, "reset-password") == 0 && argc == 2) {
+    username_lower(argv[1]); /* names are stored in lower case */
     char *hash = read_password(argv[1]);
     const char *p[2] = {argv[1], hash};
     PGresult *r = hash ? run(c,

@@ -9,21 +9,15 @@
 #include <time.h>
 
 #include "log.h"
-
-#define STMT_CACHE_SLOTS 256 /* power of two */
-
-typedef struct stmt_slot {
-  uint64_t hash;
-  char *sql; /* owned; NULL = empty slot */
-} stmt_slot;
+#include "stmt_cache.h"
 
 struct db_conn {
   PGconn *pg;
+  db_pool *pool;
   bool in_use;
   bool broken;
   char search_path[48]; /* as last set on this session, "" = unknown */
-  unsigned prepared;
-  stmt_slot stmts[STMT_CACHE_SLOTS];
+  stmt_cache *stmts;    /* created on first use; cleared on reconnect */
 };
 
 struct db_pool {
@@ -36,15 +30,10 @@ struct db_pool {
   pthread_cond_t freed;
   unsigned in_use;
   unsigned long long acquired, waited, timeouts, resets;
+  unsigned stmt_slots; /* statements cached per connection */
+  /* Counted by the connections' holders, outside the lock. */
+  unsigned long long stmt_hits, stmt_misses, stmt_evictions;
 };
-
-static void stmt_cache_clear(db_conn *c) {
-  for (unsigned i = 0; i < STMT_CACHE_SLOTS; i++) {
-    free(c->stmts[i].sql);
-    c->stmts[i].sql = NULL;
-  }
-  c->prepared = 0;
-}
 
 db_pool *db_pool_new(const char *conninfo, const char *app_role, unsigned size,
                      unsigned acquire_timeout_ms) {
@@ -62,9 +51,17 @@ db_pool *db_pool_new(const char *conninfo, const char *app_role, unsigned size,
     free(p);
     return NULL;
   }
+  p->stmt_slots = DB_STMT_CACHE_DEFAULT;
+  for (unsigned i = 0; i < p->size; i++)
+    p->conns[i].pool = p;
   pthread_mutex_init(&p->lock, NULL);
   pthread_cond_init(&p->freed, NULL);
   return p;
+}
+
+void db_pool_set_statement_cache(db_pool *p, unsigned slots) {
+  if (p && slots > 0)
+    p->stmt_slots = slots;
 }
 
 void db_pool_free(db_pool *p) {
@@ -73,7 +70,7 @@ void db_pool_free(db_pool *p) {
   for (unsigned i = 0; i < p->size; i++) {
     if (p->conns[i].pg)
       PQfinish(p->conns[i].pg);
-    stmt_cache_clear(&p->conns[i]);
+    stmt_cache_free(p->conns[i].stmts);
   }
   pthread_mutex_destroy(&p->lock);
   pthread_cond_destroy(&p->freed);
@@ -139,7 +136,7 @@ static bool ensure_connected(db_pool *p, db_conn *c) {
     c->pg = NULL;
     __atomic_add_fetch(&p->resets, 1, __ATOMIC_RELAXED);
   }
-  stmt_cache_clear(c);
+  stmt_cache_clear(c->stmts); /* the new session has none */
   c->broken = false;
   c->search_path[0] = '\0';
   char msg[256];
@@ -235,6 +232,14 @@ void db_pool_get_stats(db_pool *p, db_pool_stats *out) {
   out->waited = p->waited;
   out->timeouts = p->timeouts;
   out->resets = __atomic_load_n(&p->resets, __ATOMIC_RELAXED);
+  out->stmt_slots = p->stmt_slots;
+  out->stmt_cached = 0;
+  for (unsigned i = 0; i < p->size; i++)
+    if (!p->conns[i].in_use && p->conns[i].stmts)
+      out->stmt_cached += stmt_cache_count(p->conns[i].stmts);
+  out->stmt_hits = __atomic_load_n(&p->stmt_hits, __ATOMIC_RELAXED);
+  out->stmt_misses = __atomic_load_n(&p->stmt_misses, __ATOMIC_RELAXED);
+  out->stmt_evictions = __atomic_load_n(&p->stmt_evictions, __ATOMIC_RELAXED);
   pthread_mutex_unlock(&p->lock);
 }
 
@@ -248,32 +253,50 @@ concerto_status db_status_from_sqlstate(const char *s) {
   return CONCERTO_ERR_DB_QUERY;
 }
 
-static uint64_t fnv1a(const char *s) {
-  uint64_t h = 1469598103934665603ull;
-  for (; *s; s++) {
-    h ^= (unsigned char)*s;
-    h *= 1099511628211ull;
-  }
-  return h;
+static void count(unsigned long long *n) {
+  __atomic_add_fetch(n, 1, __ATOMIC_RELAXED);
 }
 
-/* Finds or creates the statement slot for sql; returns the statement name in
- * name[] and whether it still has to be prepared. */
-static stmt_slot *stmt_lookup(db_conn *c, const char *sql, uint64_t h,
-                              bool *fresh) {
-  unsigned mask = STMT_CACHE_SLOTS - 1;
-  for (unsigned i = 0; i < STMT_CACHE_SLOTS; i++) {
-    stmt_slot *s = &c->stmts[(h + i) & mask];
-    if (!s->sql) {
-      *fresh = true;
-      return s;
-    }
-    if (s->hash == h && strcmp(s->sql, sql) == 0) {
-      *fresh = false;
-      return s;
-    }
+/* The name `sql` runs under on c: a prepared one (*fresh when it must be
+ * prepared first), or "" to run it unnamed when no room could be made.
+ * Making room DEALLOCATEs the least recently used statement: prepared
+ * statements belong to the session, not the transaction, so this is
+ * right inside or outside one; when it fails (an aborted transaction, a
+ * dying connection) the victim stays and the statement runs unnamed, and
+ * whatever comes next reports the failure. */
+static void stmt_name_for(db_conn *c, const char *sql, char name[STMT_NAME_MAX],
+                          bool *fresh) {
+  *fresh = false;
+  name[0] = '\0';
+  if (!c->stmts && !(c->stmts = stmt_cache_new(c->pool->stmt_slots)))
+    return;
+  const char *known = stmt_cache_find(c->stmts, sql);
+  if (known) {
+    count(&c->pool->stmt_hits);
+    snprintf(name, STMT_NAME_MAX, "%s", known);
+    return;
   }
-  return NULL; /* cache full: run unnamed */
+  count(&c->pool->stmt_misses);
+  char victim[STMT_NAME_MAX];
+  if (stmt_cache_victim(c->stmts, victim)) {
+    char cmd[16 + STMT_NAME_MAX];
+    snprintf(cmd, sizeof cmd, "DEALLOCATE %s", victim);
+    PGresult *r = PQexec(c->pg, cmd);
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!ok)
+      return;
+    stmt_cache_evict(c->stmts);
+    count(&c->pool->stmt_evictions);
+  }
+  stmt_cache_next_name(c->stmts, name);
+  *fresh = true;
+}
+
+/* After a successful PREPARE; out of memory only costs the cache entry
+ * (the name is never reused, so a stray server statement is harmless). */
+static void stmt_prepared(db_conn *c, const char *sql, const char *name) {
+  (void)stmt_cache_add(c->stmts, sql, name);
 }
 
 static concerto_status fail_result(db_conn *c, PGresult *r, char sqlstate[6]) {
@@ -296,25 +319,20 @@ concerto_status db_conn_exec(db_conn *c, const char *sql, int nparams,
                              const char *const *params, PGresult **out,
                              char sqlstate[6]) {
   *out = NULL;
-  uint64_t h = fnv1a(sql);
   bool fresh = false;
-  stmt_slot *slot = stmt_lookup(c, sql, h, &fresh);
-  char name[24] = "";
-  if (slot) {
-    snprintf(name, sizeof name, "c%016llx", (unsigned long long)h);
-    if (fresh) {
-      PGresult *pr = PQprepare(c->pg, name, sql, nparams, NULL);
-      if (PQresultStatus(pr) != PGRES_COMMAND_OK)
-        return fail_result(c, pr, sqlstate);
-      PQclear(pr);
-      slot->hash = h;
-      slot->sql = strdup(sql);
-      c->prepared++;
-    }
+  char name[STMT_NAME_MAX];
+  stmt_name_for(c, sql, name, &fresh);
+  bool named = name[0] != '\0';
+  if (fresh) {
+    PGresult *pr = PQprepare(c->pg, name, sql, nparams, NULL);
+    if (PQresultStatus(pr) != PGRES_COMMAND_OK)
+      return fail_result(c, pr, sqlstate);
+    PQclear(pr);
+    stmt_prepared(c, sql, name);
   }
   PGresult *r =
-      slot ? PQexecPrepared(c->pg, name, nparams, params, NULL, NULL, 0)
-           : PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
+      named ? PQexecPrepared(c->pg, name, nparams, params, NULL, NULL, 0)
+            : PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
   ExecStatusType st = PQresultStatus(r);
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
     return fail_result(c, r, sqlstate);
@@ -366,12 +384,12 @@ concerto_status db_conn_begin_exec(db_conn *c, const char *sql, int nparams,
                                    char sqlstate[6], bool *began) {
   *out = NULL;
   *began = false;
-  uint64_t h = fnv1a(sql);
   bool fresh = false;
-  stmt_slot *slot = stmt_lookup(c, sql, h, &fresh);
-  char name[24] = "";
-  if (slot)
-    snprintf(name, sizeof name, "c%016llx", (unsigned long long)h);
+  char name[STMT_NAME_MAX];
+  /* Outside any transaction here, so an eviction's DEALLOCATE cannot
+   * fail for an aborted one. */
+  stmt_name_for(c, sql, name, &fresh);
+  bool named = name[0] != '\0';
   if (!PQenterPipelineMode(c->pg)) {
     /* Not idle or too old a server: the plain way. */
     concerto_status st = db_conn_command(c, "BEGIN");
@@ -380,15 +398,14 @@ concerto_status db_conn_begin_exec(db_conn *c, const char *sql, int nparams,
   }
   bool sent =
       PQsendQueryParams(c->pg, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
-      (!slot || !fresh || PQsendPrepare(c->pg, name, sql, nparams, NULL)) &&
-      (slot ? PQsendQueryPrepared(c->pg, name, nparams, params, NULL, NULL, 0)
-            : PQsendQueryParams(c->pg, sql, nparams, NULL, params, NULL, NULL,
-                                0)) &&
+      (!fresh || PQsendPrepare(c->pg, name, sql, nparams, NULL)) &&
+      (named ? PQsendQueryPrepared(c->pg, name, nparams, params, NULL, NULL, 0)
+             : PQsendQueryParams(c->pg, sql, nparams, NULL, params, NULL, NULL,
+                                 0)) &&
       PQpipelineSync(c->pg);
   bool synced = false;
   PGresult *begin = sent ? pipeline_next(c, &synced) : NULL;
-  PGresult *prep =
-      sent && slot && fresh && !synced ? pipeline_next(c, &synced) : NULL;
+  PGresult *prep = sent && fresh && !synced ? pipeline_next(c, &synced) : NULL;
   PGresult *exec = sent && !synced ? pipeline_next(c, &synced) : NULL;
   for (PGresult *extra; sent && !synced && (extra = pipeline_next(c, &synced));)
     PQclear(extra);
@@ -411,9 +428,7 @@ concerto_status db_conn_begin_exec(db_conn *c, const char *sql, int nparams,
       return fail_result(c, prep, sqlstate);
     }
     PQclear(prep);
-    slot->hash = h;
-    slot->sql = strdup(sql);
-    c->prepared++;
+    stmt_prepared(c, sql, name);
   }
   ExecStatusType st = PQresultStatus(exec);
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)

@@ -21,7 +21,17 @@ typedef struct db_conn db_conn;
 typedef struct db_pool_stats {
   unsigned size, in_use, connected;
   unsigned long long acquired, waited, timeouts, resets;
+  /* The prepared-statement cache: slots per connection, statements held
+   * by the connections not lent out, and since start how often a
+   * statement was found prepared, had to be prepared, and pushed an older
+   * one out (DEALLOCATE). */
+  unsigned stmt_slots, stmt_cached;
+  unsigned long long stmt_hits, stmt_misses, stmt_evictions;
 } db_pool_stats;
+
+/* Prepared statements kept per connection unless configured (the
+ * configuration's own default, db_statement_cache, is the same). */
+#define DB_STMT_CACHE_DEFAULT 512u
 
 /* conninfo and app_role are copied. Connections open lazily, logging in
  * as app_role (NULL: the conninfo's own user), and are refused unless that
@@ -30,6 +40,10 @@ typedef struct db_pool_stats {
 db_pool *db_pool_new(const char *conninfo, const char *app_role, unsigned size,
                      unsigned acquire_timeout_ms);
 void db_pool_free(db_pool *p);
+/* How many prepared statements each connection keeps (>= 1; the least
+ * recently used is deallocated to make room). Call before the first
+ * acquire. */
+void db_pool_set_statement_cache(db_pool *p, unsigned slots);
 
 /* Hands out a healthy connection, outside any transaction, or NULL with
  * *status = CONCERTO_ERR_DB_UNAVAILABLE. Return it with db_pool_release. */
@@ -50,7 +64,8 @@ PGconn *db_connect(const char *conninfo, const char *user,
  * could change or switch off the rules). Explains a refusal in err. */
 bool db_conn_is_app_role(PGconn *pg, char *err, size_t errlen);
 
-/* Runs `sql` as a prepared statement (prepared once per connection) with
+/* Runs `sql` as a prepared statement (prepared once per connection while
+ * it stays among the connection's recently used ones) with
  * text parameters. On success *out holds the PGresult (caller PQclears it).
  * On failure returns the status and, when given, writes the SQLSTATE. */
 concerto_status db_conn_exec(db_conn *c, const char *sql, int nparams,

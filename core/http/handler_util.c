@@ -24,16 +24,23 @@ void verr_free(verrors *v) {
 }
 
 concerto_status verr_respond(concerto_request *req, verrors *v) {
-  json_t *p = problem_json(422, "validation_failed", NULL,
-                           "Some fields are missing or invalid.");
+  return verr_respond_as(req, v, 422, "validation_failed",
+                         "Some fields are missing or invalid.");
+}
+
+concerto_status verr_respond_as(concerto_request *req, verrors *v,
+                                unsigned status, const char *code,
+                                const char *detail) {
+  json_t *p = problem_json(status, code, NULL, detail);
   json_object_set_new(p, "errors", v->list);
   v->list = NULL;
   char *text = json_dumps(p, JSON_COMPACT | JSON_ENSURE_ASCII);
   json_decref(p);
   if (!text)
     return CONCERTO_ERR_NOMEM;
-  concerto_status st = req_respond_bytes(
-      req, 422, "application/problem+json; charset=utf-8", text, strlen(text));
+  concerto_status st =
+      req_respond_bytes(req, status, "application/problem+json; charset=utf-8",
+                        text, strlen(text));
   free(text);
   return st;
 }

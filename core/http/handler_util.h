@@ -28,6 +28,11 @@ void verr_add_extra(verrors *v, const char *field, const char *code,
 bool verr_any(const verrors *v);
 /* Answers 422 validation_failed with the errors (and frees them). */
 concerto_status verr_respond(concerto_request *req, verrors *v);
+/* The same with another status, problem code and detail: a 409 that names
+ * the field in conflict, say. */
+concerto_status verr_respond_as(concerto_request *req, verrors *v,
+                                unsigned status, const char *code,
+                                const char *detail);
 void verr_free(verrors *v);
 
 /* The JSON object body (borrowed), or NULL after answering 400/415. */

@@ -176,6 +176,26 @@ char *metrics_render(metrics *m, const router *r, db_pool *pool, int inflight,
             "concerto_http_inflight %d\n",
             ps.size, ps.in_use, ps.connected, ps.acquired, ps.waited,
             ps.timeouts, ps.resets, inflight);
+  tb_printf(&t,
+            "# HELP concerto_db_statement_cache_slots Prepared statements "
+            "each connection keeps (db_statement_cache).\n"
+            "# TYPE concerto_db_statement_cache_slots gauge\n"
+            "concerto_db_statement_cache_slots %u\n"
+            "# HELP concerto_db_statements_cached Prepared statements held "
+            "by the idle connections.\n"
+            "# TYPE concerto_db_statements_cached gauge\n"
+            "concerto_db_statements_cached %u\n"
+            "# HELP concerto_db_statements_total Statements run, found "
+            "prepared (hit) or prepared first (miss).\n"
+            "# TYPE concerto_db_statements_total counter\n"
+            "concerto_db_statements_total{result=\"hit\"} %llu\n"
+            "concerto_db_statements_total{result=\"miss\"} %llu\n"
+            "# HELP concerto_db_statement_evictions_total Prepared "
+            "statements deallocated to make room.\n"
+            "# TYPE concerto_db_statement_evictions_total counter\n"
+            "concerto_db_statement_evictions_total %llu\n",
+            ps.stmt_slots, ps.stmt_cached, ps.stmt_hits, ps.stmt_misses,
+            ps.stmt_evictions);
   if (t.failed) {
     free(t.p);
     return NULL;

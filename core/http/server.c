@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +46,23 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
   }
 }
 
+/* Whether a refused body has been read and discarded for longer than
+ * limits.linger_s: then the connection is closed without an answer, as
+ * nginx's lingering_time ends its lingering close. */
+static bool linger_over(const concerto_request *req, unsigned linger_s) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return now.tv_sec - req->started.tv_sec >= (time_t)linger_s;
+}
+
+/* A client that sent Expect: 100-continue waits for our word before the
+ * body: answering at once loses nothing and spares it the upload (reading
+ * the body instead would make libmicrohttpd send "100 Continue"). */
+static bool expects_continue(struct MHD_Connection *conn) {
+  const char *e = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect");
+  return e && strcasecmp(e, "100-continue") == 0;
+}
+
 static bool content_length_over(struct MHD_Connection *conn, size_t max) {
   const char *cl =
       MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
@@ -59,12 +77,20 @@ static bool content_length_over(struct MHD_Connection *conn, size_t max) {
  * then once more with no data. The response is queued only on that last
  * call: queueing on the first call would make libmicrohttpd 0.9.75 close a
  * keep-alive connection (docs/performance.md). The exceptions, answered at
- * once: a request line or headers over the limit, a body announced as too
- * large (so it is never read), and an upload without credentials. An upload
- * route's body streams to the blob store's temp folder instead of memory
- * (request_begin_body); a chunked one crossing the limit is dropped and the
- * rest read and discarded, since libmicrohttpd cannot queue a response in the
- * middle of a body. */
+ * once: a request line or headers over the limit, and an upload without
+ * credentials. A body announced as too large by its Content-Length is read
+ * and discarded, never stored, and answered 413 when it has arrived: a
+ * client still sending - a browser, without Expect: 100-continue - would
+ * otherwise get a connection reset, since closing a socket with unread
+ * bytes makes the kernel send RST, which can destroy the 413 before the
+ * client reads it (nginx's lingering close, for the same reason). The
+ * drain is bounded by limits.linger_s from the request's start; past it
+ * the connection is closed. A client that asked Expect: 100-continue has
+ * sent nothing yet and is answered at once. An upload route's body streams to
+ * the blob store's temp folder instead of memory (request_begin_body); a
+ * chunked one crossing the limit is dropped and the rest read and discarded the
+ * same way, since libmicrohttpd cannot queue a response in the middle of a
+ * body. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   const char *version, const char *upload_data,
@@ -81,12 +107,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
       return request_send(req);
     if (content_length_over(conn, request_body_limit(req))) {
       req->body_too_large = true;
-      request_dispatch(req);
-      return request_send(req);
+      if (a->cfg.linger_s == 0 || expects_continue(conn)) {
+        request_dispatch(req);
+        return request_send(req);
+      }
     }
     return MHD_YES;
   }
   if (*upload_data_size > 0) {
+    if (req->body_too_large && !req->responded &&
+        linger_over(req, a->cfg.linger_s))
+      return MHD_NO; /* drained long enough: close */
     if (!req->responded)
       request_append_body(req, upload_data, *upload_data_size);
     *upload_data_size = 0;

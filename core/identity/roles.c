@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "struct_compat.h"
 
 #define ROLE_NAME_MAX 40
 #define ROLE_LABEL_MAX 80
@@ -78,10 +79,12 @@ static bool lists_owner(const char *owners, const char *owner) {
 }
 
 concerto_status roles_add(role_registry *r, const char *owner,
-                          const concerto_role_spec *spec) {
+                          const concerto_role_spec *given) {
+  concerto_role_spec copy;
+  const concerto_role_spec *spec =
+      STRUCT_IMPORT(&copy, given, ROLE_SPEC_V1_SIZE);
   const char *who = owner ? owner : "core";
-  if (!spec || spec->size < sizeof(concerto_role_spec) ||
-      !role_name_valid(spec->name) ||
+  if (!spec || !role_name_valid(spec->name) ||
       !text_ok(spec->label_it, ROLE_LABEL_MAX, true) ||
       !text_ok(spec->label_en, ROLE_LABEL_MAX, true) ||
       !text_ok(spec->description, ROLE_TEXT_MAX, false) ||

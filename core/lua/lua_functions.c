@@ -8,6 +8,7 @@
 #include "lua_box_internal.h"
 #include "lua_json.h"
 #include "request.h"
+#include "struct_compat.h"
 
 /* What one call costs the script, besides what it converts: a database
  * round trip or more is far more than a VM instruction. */
@@ -67,10 +68,12 @@ static const lua_fn_def *find(const lua_fn_list *l, const char *module,
 }
 
 concerto_status lua_fn_list_add(lua_fn_list *l, const char *module,
-                                const concerto_lua_function_spec *spec,
+                                const concerto_lua_function_spec *given,
                                 char *err, size_t errlen) {
-  if (!spec || spec->size < sizeof(concerto_lua_function_spec) ||
-      !ident(spec->name, 40) || !spec->fn || !module ||
+  concerto_lua_function_spec copy;
+  const concerto_lua_function_spec *spec =
+      STRUCT_IMPORT(&copy, given, LUA_FUNCTION_SPEC_V1_SIZE);
+  if (!spec || !ident(spec->name, 40) || !spec->fn || !module ||
       (spec->description && strlen(spec->description) > 300)) {
     snprintf(err, errlen,
              "lua function: name [a-z][a-z0-9_]{0,39} and fn required");

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "struct_compat.h"
 
 #define RULE_NAME_MAX 64
 #define RULE_JSON_MAX (16u << 10)
@@ -58,10 +59,12 @@ const rule_def *rule_list_find(const rule_list *l, const char *name) {
 }
 
 concerto_status rule_list_add(rule_list *l, const char *owner,
-                              const concerto_rule_spec *spec, char *err,
+                              const concerto_rule_spec *given, char *err,
                               size_t errlen) {
-  if (!spec || spec->size < sizeof(concerto_rule_spec) ||
-      !name_ok(spec->name)) {
+  concerto_rule_spec copy;
+  const concerto_rule_spec *spec =
+      STRUCT_IMPORT(&copy, given, RULE_SPEC_V1_SIZE);
+  if (!spec || !name_ok(spec->name)) {
     snprintf(err, errlen, "rule: name [a-z][a-z0-9_]{0,63} required");
     return CONCERTO_ERR_REG_INVALID;
   }

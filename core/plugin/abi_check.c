@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "module_registry.h"
+#include "struct_compat.h"
 
 bool module_name_valid(const char *name) {
   if (!name || !(name[0] >= 'a' && name[0] <= 'z'))
@@ -16,11 +17,6 @@ bool module_name_valid(const char *name) {
   }
   return true;
 }
-
-/* The smallest descriptor any 1.x module can have: through `stop`. */
-#define DESCRIPTOR_V1_SIZE                                                     \
-  (offsetof(concerto_module_descriptor, stop) +                                \
-   sizeof(((concerto_module_descriptor *)0)->stop))
 
 bool abi_check(const concerto_module_descriptor *d, char *err, size_t errlen) {
   if (!d) {

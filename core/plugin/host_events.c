@@ -9,6 +9,7 @@
 #include "json_schema.h"
 #include "log.h"
 #include "module_registry.h"
+#include "struct_compat.h"
 
 concerto_status host_subscribe(concerto_registrar *reg, const char *name,
                                uint32_t version, concerto_event_handler handler,
@@ -32,14 +33,16 @@ concerto_status host_subscribe(concerto_registrar *reg, const char *name,
 /* register_event (ABI 1.10): checked now, so the module hears at once what
  * is wrong; declared in the catalog when the module is committed. */
 concerto_status host_register_event(concerto_registrar *reg,
-                                    const concerto_event_spec *spec) {
+                                    const concerto_event_spec *given) {
+  concerto_event_spec copy;
+  const concerto_event_spec *spec =
+      STRUCT_IMPORT(&copy, given, EVENT_SPEC_V1_SIZE);
   if (!reg || !reg->mod || !reg->mod->registering)
     return CONCERTO_ERR_REG_CLOSED;
   module_rec *m = reg->mod;
   char err[300] = "";
   json_schema *schema = NULL;
-  if (!spec || spec->size < sizeof(concerto_event_spec) ||
-      !event_name_valid(spec->name) || spec->version < 1 ||
+  if (!spec || !event_name_valid(spec->name) || spec->version < 1 ||
       spec->version > 1000 ||
       (spec->description && strlen(spec->description) > 300) ||
       (spec->schema &&

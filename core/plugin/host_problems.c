@@ -7,14 +7,17 @@
 #include "log.h"
 #include "module_registry.h"
 #include "problem.h"
+#include "struct_compat.h"
 
 concerto_status host_register_problem(concerto_registrar *reg,
-                                      const concerto_problem_spec *spec) {
+                                      const concerto_problem_spec *given) {
+  concerto_problem_spec copy;
+  const concerto_problem_spec *spec =
+      STRUCT_IMPORT(&copy, given, PROBLEM_SPEC_V1_SIZE);
   if (!reg || !reg->mod || !reg->mod->registering)
     return CONCERTO_ERR_REG_CLOSED;
   module_rec *m = reg->mod;
-  if (!spec || spec->size < sizeof(concerto_problem_spec) ||
-      !problem_code_valid(spec->code) || spec->http_status < 400 ||
+  if (!spec || !problem_code_valid(spec->code) || spec->http_status < 400 ||
       spec->http_status > 599 || !spec->title || !*spec->title ||
       strlen(spec->title) > 100 || !spec->when || !*spec->when ||
       strlen(spec->when) > 300) {

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "host_adapters.h"
 #include "module_registry.h"
+#include "struct_compat.h"
 
 static bool open_for_registration(concerto_registrar *reg) {
   return reg && reg->mod && reg->mod->registering;
@@ -45,25 +46,26 @@ static bool mount_path_ok(const char *path) {
 }
 
 concerto_status host_register_route(concerto_registrar *reg,
-                                    const concerto_route_spec *spec) {
+                                    const concerto_route_spec *given) {
   if (!open_for_registration(reg))
     return CONCERTO_ERR_REG_CLOSED;
   module_rec *m = reg->mod;
+  /* Read by its size: fields the module's header did not have are zero,
+   * which means "as before" (auth default, no summary). */
+  concerto_route_spec copy;
+  const concerto_route_spec *spec =
+      STRUCT_IMPORT(&copy, given, ROUTE_SPEC_V1_SIZE);
   /* Unknown flag bits are refused: a module built for a newer core must
    * not silently lose a behaviour it asked for. */
-  if (!spec || spec->size < CONCERTO_ROUTE_SPEC_V1_SIZE || !spec->method ||
-      !spec->path || !spec->handler ||
+  if (!spec || !spec->method || !spec->path || !spec->handler ||
       (spec->flags &
        ~(uint32_t)(CONCERTO_ROUTE_UPLOAD | CONCERTO_ROUTE_MOUNT)) != 0) {
     log_msg(CONCERTO_LOG_ERROR, m->name, NULL,
             "register_route: incomplete spec or unknown flags");
     return CONCERTO_ERR_REG_INVALID;
   }
-  /* Fields of 1.10, read only when the module's struct has them. */
-  bool has_110 = spec->size >=
-                 offsetof(concerto_route_spec, summary) + sizeof spec->summary;
-  uint32_t auth = has_110 ? spec->auth : CONCERTO_AUTH_DEFAULT;
-  const char *summary = has_110 ? spec->summary : NULL;
+  uint32_t auth = spec->auth;
+  const char *summary = spec->summary;
   /* Who authenticates the caller decides whether a role can be required:
    * the core checks roles of sessions and tokens, a module binds its own
    * callers (req_bind_client, req_bind_guest). */
@@ -125,12 +127,15 @@ static bool value_fits(const concerto_config_spec *s, const char *v) {
 }
 
 concerto_status host_register_config(concerto_registrar *reg,
-                                     const concerto_config_spec *spec) {
+                                     const concerto_config_spec *given) {
   if (!open_for_registration(reg))
     return CONCERTO_ERR_REG_CLOSED;
   module_rec *m = reg->mod;
-  if (!spec || spec->size < sizeof(concerto_config_spec) ||
-      !valid_key(spec->key) || !value_fits(spec, spec->default_value) ||
+  concerto_config_spec copy;
+  const concerto_config_spec *spec =
+      STRUCT_IMPORT(&copy, given, CONFIG_SPEC_V1_SIZE);
+  if (!spec || !valid_key(spec->key) ||
+      !value_fits(spec, spec->default_value) ||
       (spec->type == CONCERTO_CONFIG_INT && spec->min > spec->max)) {
     log_msg(CONCERTO_LOG_ERROR, m->name, NULL,
             "register_config: invalid key spec %s",
@@ -157,12 +162,14 @@ static char *dup_opt(const char *s) {
 
 concerto_status
 host_register_tenant_setting(concerto_registrar *reg,
-                             const concerto_tenant_setting_spec *spec) {
+                             const concerto_tenant_setting_spec *given) {
   if (!open_for_registration(reg))
     return CONCERTO_ERR_REG_CLOSED;
   module_rec *m = reg->mod;
-  if (!spec || spec->size < sizeof(concerto_tenant_setting_spec) ||
-      !valid_key(spec->key) || strlen(spec->key) > 64 ||
+  concerto_tenant_setting_spec copy;
+  const concerto_tenant_setting_spec *spec =
+      STRUCT_IMPORT(&copy, given, TENANT_SETTING_SPEC_V1_SIZE);
+  if (!spec || !valid_key(spec->key) || strlen(spec->key) > 64 ||
       !setting_value_fits(spec->type, spec->min, spec->max,
                           spec->default_value) ||
       (spec->type == CONCERTO_CONFIG_INT && spec->min > spec->max))

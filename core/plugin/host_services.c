@@ -13,6 +13,7 @@
 #include "log.h"
 #include "module_registry.h"
 #include "request.h"
+#include "struct_compat.h"
 #include "tenant_cache.h"
 
 /* Marks a frame service_enter filled, so a stray leave is harmless. */
@@ -37,12 +38,14 @@ static const module_service *offered(const module_rec *m, const char *name,
 }
 
 concerto_status host_register_service(concerto_registrar *reg,
-                                      const concerto_service_spec *spec) {
+                                      const concerto_service_spec *given) {
+  concerto_service_spec copy;
+  const concerto_service_spec *spec =
+      STRUCT_IMPORT(&copy, given, SERVICE_SPEC_V1_SIZE);
   if (!reg || !reg->mod || !reg->mod->registering)
     return CONCERTO_ERR_REG_CLOSED;
   module_rec *m = reg->mod;
-  if (!spec || spec->size < sizeof(concerto_service_spec) ||
-      !service_name_ok(spec->name) || spec->version < 1 ||
+  if (!spec || !service_name_ok(spec->name) || spec->version < 1 ||
       spec->version > 1000 || !spec->vtable || spec->vtable_size == 0) {
     log_msg(CONCERTO_LOG_ERROR, m->name, NULL,
             "register_service: malformed spec (name [a-z][a-z0-9_]{0,39}, "
@@ -117,7 +120,7 @@ concerto_status host_get_service(concerto_registrar *reg, const char *name,
 concerto_status host_service_enter(concerto_request *req,
                                    const concerto_module *provider,
                                    concerto_service_frame *frame) {
-  if (!req || !provider || !frame || frame->size < sizeof *frame)
+  if (!req || !provider || !frame || frame->size < SERVICE_FRAME_V1_SIZE)
     return CONCERTO_ERR_INVALID;
   const module_rec *p = provider;
   if (!atomic_load(&p->owner.serving))
@@ -135,7 +138,7 @@ concerto_status host_service_enter(concerto_request *req,
 }
 
 void host_service_leave(concerto_request *req, concerto_service_frame *frame) {
-  if (!req || !frame || frame->size < sizeof *frame ||
+  if (!req || !frame || frame->size < SERVICE_FRAME_V1_SIZE ||
       frame->saved[1] != (void *)frame_mark)
     return;
   req->owner = frame->saved[0];

@@ -339,6 +339,7 @@ void module_order_by_dependency(module_rec **mods, size_t n) {
 /* The registry module_registry_load is filling: init is single-threaded,
  * and a consumer's init looks up the providers loaded before it. */
 static module_registry *registry_loading;
+static PGconn *owner_pg_loading; /* for the modules' migrations */
 
 static concerto_status run_init(app *a, module_rec *m) {
   concerto_registrar reg = {a, m, registry_loading};
@@ -446,7 +447,11 @@ static void init_one(app *a, module_rec *m) {
     return;
   }
   char err[512];
+  /* Migrations after init (which names the folder) and before the commit:
+   * a module whose migration fails leaves nothing in the router, the event
+   * subscribers or the catalogs, exactly like one whose init failed. */
   if (!apply_settings(a, m, err, sizeof err) ||
+      !module_migrate(m, owner_pg_loading, err, sizeof err) ||
       !commit_routes(a, m, err, sizeof err)) {
     rec_clear_registrations(m);
     if (m->desc->stop)
@@ -461,11 +466,12 @@ static void init_one(app *a, module_rec *m) {
           m->version, m->vendor, m->abi_major, m->abi_minor, m->nroutes);
 }
 
-module_registry *module_registry_load(app *a) {
+module_registry *module_registry_load(app *a, PGconn *owner_pg) {
   module_registry *r = calloc(1, sizeof *r);
   if (!r)
     return NULL;
   registry_loading = r;
+  owner_pg_loading = owner_pg;
   size_t n;
   char **names = module_names(&a->cfg, &n);
   r->mods = calloc(n ? n : 1, sizeof *r->mods);
@@ -514,6 +520,7 @@ module_registry *module_registry_load(app *a) {
       init_one(a, m);
   }
   registry_loading = NULL;
+  owner_pg_loading = NULL;
   return r;
 }
 

@@ -112,9 +112,18 @@ bool abi_check(const concerto_module_descriptor *d, char *err, size_t errlen);
 bool module_name_valid(const char *name);
 
 /* Discovers, checks, orders, probes and initialises the modules the
- * configuration names, then adds their routes to a->router.
+ * configuration names, applies each one's pending migrations through
+ * `owner_pg` (a connection as the schema owner, borrowed; NULL: a module
+ * with migrations is refused), then adds its routes to a->router. A module
+ * whose init or migration fails is refused before any of its routes,
+ * subscriptions or declarations are committed, and its dependents with it.
  * Returns NULL only on out-of-memory; refusals are recorded, not fatal. */
-module_registry *module_registry_load(app *a);
+module_registry *module_registry_load(app *a, PGconn *owner_pg);
+/* Applies m's pending migrations (those of the folder it registered) in
+ * its schema, each file in one transaction, so a failing file leaves
+ * nothing of itself behind. false with the reason in err. */
+bool module_migrate(const module_rec *m, PGconn *owner_pg, char *err,
+                    size_t errlen);
 /* Calls start on every READY module, in order. */
 void module_registry_start(module_registry *r);
 /* Calls stop in reverse order and unloads. Frees r. */

@@ -16,9 +16,10 @@
 #include "blob_store.h"
 #include "log.h"
 #include "request.h"
+#include "struct_compat.h"
 
 static bool blob_out_ok(const concerto_blob *out) {
-  return out && out->size >= sizeof(concerto_blob);
+  return out && out->size >= BLOB_V1_SIZE;
 }
 
 static void fill_blob(concerto_blob *out, const blob_info *info) {
@@ -51,11 +52,10 @@ static concerto_status store(concerto_request *req, blob_writer *w,
   return insert_row(req, info);
 }
 
-/* Copies the fields, never `size`: the caller's struct may be newer. */
+/* Copies what the caller's struct has room for, never `size`: the
+ * caller's struct may be older or newer than the core's. */
 static void copy_blob(concerto_blob *out, const concerto_blob *from) {
-  memcpy(out->sha256, from->sha256, sizeof out->sha256);
-  out->length = from->length;
-  memcpy(out->content_type, from->content_type, sizeof out->content_type);
+  struct_export(out, from, sizeof *from);
 }
 
 const char *blob_upload_type(concerto_request *req, uint64_t *length) {
@@ -119,8 +119,11 @@ concerto_status blob_put(concerto_request *req, const void *data, size_t len,
     st = store(req, w, &info);
   }
   blob_writer_free(w);
-  if (st == CONCERTO_OK)
-    fill_blob(out, &info);
+  if (st == CONCERTO_OK) {
+    concerto_blob full = CONCERTO_BLOB_INIT_V1;
+    fill_blob(&full, &info);
+    copy_blob(out, &full);
+  }
   return st;
 }
 

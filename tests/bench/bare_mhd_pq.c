@@ -10,6 +10,13 @@
  * MODE "single": one prepared SELECT per request (autocommit).
  * MODE "tx":     what Concerto sends: "BEGIN; SET LOCAL search_path ..." as
  *                one simple query, the prepared SELECT, "COMMIT".
+ * MODE "auth":   what Concerto sends for an authenticated read
+ *                (tests/bench/auth_read.sh), with a 5th argument, the
+ *                session's token hash: "BEGIN; SELECT ... auth_session(...)"
+ *                as one simple query (the session check, which also sets
+ *                the hospital for row-level security), the prepared
+ *                primary-key SELECT on bench_notes.notes, "COMMIT". Connect
+ *                as the application role, so the policies apply.
  * Every worker thread owns one PostgreSQL connection (so connections =
  * THREADS). Any path answers with the greeting for 'it'. */
 #include <microhttpd.h>
@@ -25,7 +32,8 @@
 #include <unistd.h>
 
 static const char *conninfo;
-static int tx_mode;
+static int tx_mode, auth_mode;
+static char auth_sql[256];
 static __thread PGconn *pg;
 static int marker;
 
@@ -37,9 +45,15 @@ static PGconn *thread_conn(void) {
   pg = PQconnectdb(conninfo);
   if (PQstatus(pg) != CONNECTION_OK)
     return NULL;
-  PGresult *r = PQprepare(
-      pg, "greet", "SELECT text FROM hello_vendor.greetings WHERE lang = $1", 1,
-      NULL);
+  PGresult *r =
+      auth_mode
+          ? PQprepare(
+                pg, "greet",
+                "SELECT text FROM bench_notes.notes WHERE id = $1::bigint", 1,
+                NULL)
+          : PQprepare(pg, "greet",
+                      "SELECT text FROM hello_vendor.greetings WHERE lang = $1",
+                      1, NULL);
   int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
   PQclear(r);
   return ok ? pg : NULL;
@@ -80,7 +94,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
   if (tx_mode &&
       !command(c, "BEGIN; SET LOCAL search_path TO hello_vendor, public"))
     return reply(conn, 500, "{\"error\":\"begin\"}");
-  const char *params[1] = {"it"};
+  if (auth_mode) {
+    PGresult *s = PQexec(c, auth_sql);
+    int ok = PQresultStatus(s) == PGRES_TUPLES_OK && PQntuples(s) == 1;
+    PQclear(s);
+    if (!ok) {
+      command(c, "ROLLBACK");
+      return reply(conn, 401, "{\"error\":\"session\"}");
+    }
+  }
+  const char *params[1] = {auth_mode ? "1" : "it"};
   PGresult *r = PQexecPrepared(c, "greet", 1, params, NULL, NULL, 0);
   char body[256];
   unsigned status = 200;
@@ -95,18 +118,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
              PQgetvalue(r, 0, 0));
   }
   PQclear(r);
-  if (tx_mode && !command(c, status == 200 ? "COMMIT" : "ROLLBACK"))
+  if ((tx_mode || auth_mode) &&
+      !command(c, status == 200 ? "COMMIT" : "ROLLBACK"))
     status = 500;
   return reply(conn, status, body);
 }
 
 int main(int argc, char **argv) {
-  if (argc != 5) {
-    fprintf(stderr, "usage: %s PORT THREADS CONNINFO single|tx\n", argv[0]);
+  if (argc != 5 && !(argc == 6 && strcmp(argv[4], "auth") == 0)) {
+    fprintf(stderr, "usage: %s PORT THREADS CONNINFO single|tx|auth [HASH]\n",
+            argv[0]);
     return 2;
   }
   conninfo = argv[3];
   tx_mode = strcmp(argv[4], "tx") == 0;
+  auth_mode = strcmp(argv[4], "auth") == 0;
+  /* The hash is hex (checked by the script), safe as a literal. */
+  if (auth_mode)
+    snprintf(auth_sql, sizeof auth_sql,
+             "BEGIN; SELECT * FROM concerto.auth_session('%s', NULL, 1800)",
+             argv[5]);
   /* Signals go to main only: block them before the worker threads start. */
   sigset_t set;
   sigemptyset(&set);

@@ -17,8 +17,12 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include "harness.h"
 
 #define ADMIN_PASSWORD "Regione-Sicilia-2026"
@@ -299,6 +303,87 @@ static void over_the_limit_is_413_and_leaves_nothing(void **state) {
   free(data);
 }
 
+/* Sends `head` and then `len` body bytes over one connection, as a browser
+ * does (no Expect: 100-continue: the whole body, whatever the server
+ * thinks of it), then reads the answer until the server closes. *sent_all
+ * tells whether every byte went out; the answer is malloc'ed. */
+static char *send_whole_body(const char *head, const unsigned char *body,
+                             size_t len, bool *sent_all) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  assert_true(fd >= 0);
+  struct sockaddr_in a = {0};
+  a.sin_family = AF_INET;
+  a.sin_port = htons((uint16_t)srv.port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  struct timeval tv = {60, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+  size_t hlen = strlen(head), total = hlen + len, sent = 0;
+  while (sent < total) {
+    const void *from = sent < hlen ? (const void *)(head + sent)
+                                   : (const void *)(body + (sent - hlen));
+    size_t n = sent < hlen ? hlen - sent : total - sent;
+    ssize_t w = send(fd, from, n, MSG_NOSIGNAL);
+    if (w <= 0)
+      break; /* the server closed (or reset) while we were sending */
+    sent += (size_t)w;
+  }
+  *sent_all = sent == total;
+  size_t cap = 8192, got = 0;
+  char *out = malloc(cap);
+  assert_non_null(out);
+  for (;;) {
+    if (got + 1 >= cap)
+      assert_non_null(out = realloc(out, cap *= 2));
+    ssize_t n = recv(fd, out + got, cap - got - 1, 0);
+    if (n <= 0)
+      break;
+    got += (size_t)n;
+  }
+  out[got] = '\0';
+  close(fd);
+  return out;
+}
+
+/* The failure seen on a loaded machine: the 413 sent at once and the
+ * connection closed while the client was still sending, so the client got
+ * a reset instead of the answer. The server now reads and discards the
+ * body first (limits.linger_s), so the client sends everything and reads
+ * the 413, deterministically. Twice the limit, far more than the sockets
+ * buffer, so an early close could not go unnoticed. */
+static void over_the_limit_while_still_sending_reads_413(void **state) {
+  (void)state;
+  int before = count_files(blob_dir);
+  size_t len = 2 * (size_t)MAX_UPLOAD;
+  unsigned char *data = make_bytes("%PDF-1.7\n", len, 4);
+  char head[1024];
+  snprintf(head, sizeof head,
+           "POST /api/v1/files/upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+           "Cookie: concerto_session=%s\r\nX-CSRF-Token: %s\r\n"
+           "X-Concerto-Tenant: HUB1\r\n"
+           "Content-Type: application/octet-stream\r\n"
+           "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+           doc.cookie, doc.csrf, len);
+  bool sent_all = false;
+  char *answer = send_whole_body(head, data, len, &sent_all);
+  assert_true(sent_all);
+  assert_true(strncmp(answer, "HTTP/1.1 413 ", 13) == 0);
+  assert_non_null(strstr(answer, "\"body_too_large\""));
+  free(answer);
+  /* A client that asks first (Expect: 100-continue) is answered at once,
+   * before it sends a byte. */
+  char *expect = strstr(head, "Connection: close");
+  snprintf(expect, sizeof head - (size_t)(expect - head),
+           "Expect: 100-continue\r\nConnection: close\r\n\r\n");
+  answer = send_whole_body(head, data, 0, &sent_all);
+  assert_true(strncmp(answer, "HTTP/1.1 413 ", 13) == 0);
+  free(answer);
+  assert_int_equal(tmp_files_settled(), 0);
+  assert_int_equal(count_files(blob_dir), before);
+  free(data);
+}
+
 static void refused_and_unauthenticated_leave_nothing(void **state) {
   (void)state;
   int before = count_files(blob_dir);
@@ -497,6 +582,7 @@ int main(void) {
       cmocka_unit_test(multi_mib_upload_is_hashed_typed_and_stored),
       cmocka_unit_test(same_content_twice_is_one_file),
       cmocka_unit_test(over_the_limit_is_413_and_leaves_nothing),
+      cmocka_unit_test(over_the_limit_while_still_sending_reads_413),
       cmocka_unit_test(refused_and_unauthenticated_leave_nothing),
       cmocka_unit_test(put_and_read_back),
       cmocka_unit_test(sweep_deletes_only_old_files_without_a_row),

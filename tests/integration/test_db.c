@@ -142,7 +142,9 @@ static void restart_applies_nothing_twice(void **state) {
   free(n);
 }
 
-static void edited_migration_refuses_start(void **state) {
+/* An edited migration of a module refuses that module (its routes are
+ * not mounted), not the server: like any failing migration of a module. */
+static void edited_migration_refuses_the_module(void **state) {
   (void)state;
   /* Pretend the applied file was different: the recorded checksum no longer
    * matches the file on disk, exactly as after an edit of the file. */
@@ -155,10 +157,21 @@ static void edited_migration_refuses_start(void **state) {
              "UPDATE concerto.schema_migrations SET checksum = repeat('0', 64) "
              "WHERE module = 'echo'"));
   th_server edited;
-  th_server_spawn(&edited, "it_db", "{\"modules\":[\"echo\"]}", NULL);
-  int rc = th_server_wait(&edited, 30);
-  assert_int_not_equal(rc, 0);
+  assert_true(th_server_start(&edited, "it_db",
+                              "{\"modules\":[\"echo\",\"base\"]}", NULL, 30));
   assert_int_equal(th_log_count(&edited, "was edited after it was applied"), 1);
+  th_resp r = th_get(&edited, "/readyz");
+  assert_int_equal(r.status, 200); /* a refused module is not a failed one */
+  assert_non_null(strstr(r.body, "\"refused\""));
+  assert_non_null(strstr(r.body, "was edited after it was applied"));
+  th_resp_free(&r);
+  r = th_get(&edited, "/api/v1/echo/items");
+  assert_int_equal(r.status, 404);
+  th_resp_free(&r);
+  r = th_get(&edited, "/api/v1/base/ping");
+  assert_int_equal(r.status, 200);
+  th_resp_free(&r);
+  assert_int_equal(th_server_stop(&edited, 30), 0);
   char sql[256];
   snprintf(sql, sizeof sql,
            "UPDATE concerto.schema_migrations SET checksum = '%s' WHERE module "
@@ -168,6 +181,79 @@ static void edited_migration_refuses_start(void **state) {
   free(orig);
 }
 
+/* A counter or gauge of /metrics, the line starting with `name` (labels
+ * included), or -1. */
+static long long metric(const th_server *s, const char *name) {
+  th_resp r = th_get(s, "/metrics");
+  assert_int_equal(r.status, 200);
+  long long v = -1;
+  size_t n = strlen(name);
+  for (const char *l = r.body; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : l)
+    if (strncmp(l, name, n) == 0 && l[n] == ' ') {
+      v = strtoll(l + n + 1, NULL, 10);
+      break;
+    }
+  th_resp_free(&r);
+  return v;
+}
+
+/* With room for two statements per connection and three run in turn,
+ * every statement pushes the least recently used out (DEALLOCATE) and is
+ * prepared again: the answers stay right and the counters say so. */
+static void small_statement_cache_evicts_and_answers(void **state) {
+  (void)state;
+  th_server small;
+  assert_true(th_server_start(
+      &small, "it_db",
+      "{\"modules\":[\"echo\"],\"db_statement_cache\":2,\"threads\":1,"
+      "\"db_pool_size\":1,\"event_workers\":0}",
+      NULL, 30));
+  assert_int_equal(metric(&small, "concerto_db_statement_cache_slots"), 2);
+  long long evicted = metric(&small, "concerto_db_statement_evictions_total");
+  long long missed =
+      metric(&small, "concerto_db_statements_total{result=\"miss\"}");
+  for (int i = 0; i < 12; i++) {
+    char path[64];
+    snprintf(path, sizeof path, "/api/v1/echo/double/%d", i);
+    th_resp r = th_get(&small, path);
+    assert_int_equal(r.status, 200);
+    char want[16];
+    snprintf(want, sizeof want, "%d", 2 * i);
+    assert_string_equal(th_json_str(&r, "doubled"), want);
+    th_resp_free(&r);
+    r = th_get(&small, "/api/v1/echo/items");
+    assert_int_equal(r.status, 200);
+    assert_non_null(th_json_str(&r, "count"));
+    th_resp_free(&r);
+    r = th_get(&small, "/api/v1/echo/row"); /* a third statement */
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "42"));
+    th_resp_free(&r);
+  }
+  assert_true(metric(&small, "concerto_db_statement_evictions_total") >=
+              evicted + 30);
+  assert_true(metric(&small, "concerto_db_statements_total{result=\"miss\"}") >=
+              missed + 36);
+  /* The one connection never holds more than its two. */
+  long long cached = metric(&small, "concerto_db_statements_cached");
+  assert_true(cached >= 1 && cached <= 2);
+  assert_int_equal(th_server_stop(&small, 30), 0);
+}
+
+/* Each connection prepares a statement once: of twenty runs, all but one
+ * per connection find it prepared. */
+static void warm_cache_hits(void **state) {
+  (void)state;
+  const char *hit = "concerto_db_statements_total{result=\"hit\"}";
+  long long hits = metric(&srv, hit);
+  long long conns = metric(&srv, "concerto_db_pool_connections");
+  assert_true(hits >= 0 && conns >= 1 && conns < 20);
+  for (int i = 0; i < 20; i++)
+    (void)count_items();
+  assert_true(metric(&srv, hit) >= hits + 20 - conns);
+  assert_int_equal(metric(&srv, "concerto_db_statement_cache_slots"), 512);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(prepared_read),
@@ -175,7 +261,9 @@ int main(void) {
       cmocka_unit_test(constraint_becomes_conflict),
       cmocka_unit_test(migrations_recorded_in_dependency_order),
       cmocka_unit_test(restart_applies_nothing_twice),
-      cmocka_unit_test(edited_migration_refuses_start),
+      cmocka_unit_test(edited_migration_refuses_the_module),
+      cmocka_unit_test(small_statement_cache_evicts_and_answers),
+      cmocka_unit_test(warm_cache_hits),
   };
   return cmocka_run_group_tests_name("db", tests, start, stop);
 }

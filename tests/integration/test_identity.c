@@ -153,6 +153,53 @@ static void users_and_roles(void **state) {
   th_resp_free(&me);
 }
 
+/* Directory-style names with capitals are accepted and folded: one
+ * account however the name is typed, and a second one by the same name in
+ * other letters is refused naming the field. */
+static void usernames_with_capitals_fold_to_lower_case(void **state) {
+  (void)state;
+  th_resp r =
+      th_call(&srv, &admin, "POST", "/api/v1/tenants/HUB1/users",
+              "{\"username\":\"M.Rossi\",\"display_name\":\"Mario Rossi\","
+              "\"password\":\"" DOC_PASSWORD "\",\"roles\":[\"specialist\"]}");
+  assert_int_equal(r.status, 201);
+  assert_string_equal(th_json_str(&r, "username"), "m.rossi");
+  th_resp_free(&r);
+  char *stored = th_sql("it_identity", "SELECT username FROM concerto.users "
+                                       "WHERE display_name = 'Mario Rossi'");
+  assert_string_equal(stored, "m.rossi");
+  free(stored);
+  th_client lower = {0}, upper = {0};
+  assert_int_equal(th_login(&srv, &lower, "m.rossi", DOC_PASSWORD, "HUB1"),
+                   200);
+  assert_int_equal(th_login(&srv, &upper, "M.ROSSI", DOC_PASSWORD, "HUB1"),
+                   200);
+  th_resp me = th_call(&srv, &upper, "GET", "/api/v1/me", NULL);
+  assert_int_equal(me.status, 200);
+  assert_string_equal(th_json_str(&me, "username"), "m.rossi");
+  th_resp_free(&me);
+  r = th_call(&srv, &admin, "POST", "/api/v1/tenants/HUB1/users",
+              "{\"username\":\"m.rossi\",\"display_name\":\"Another\","
+              "\"password\":\"" DOC_PASSWORD "\",\"roles\":[\"specialist\"]}");
+  assert_int_equal(r.status, 409);
+  json_t *err = json_array_get(json_object_get(r.json, "errors"), 0);
+  assert_string_equal(json_string_value(json_object_get(err, "field")),
+                      "username");
+  assert_string_equal(json_string_value(json_object_get(err, "code")), "taken");
+  th_resp_free(&r);
+  /* The path names the account in any case too. */
+  assert_int_equal(call(&admin, "PUT",
+                        "/api/v1/tenants/HUB1/users/M.Rossi/roles",
+                        "{\"roles\":[\"specialist\"]}"),
+                   200);
+  r = th_call(&srv, &admin, "POST", "/api/v1/tenants/HUB1/users",
+              "{\"username\":\"-Rossi\",\"display_name\":\"Bad\","
+              "\"password\":\"" DOC_PASSWORD "\",\"roles\":[\"specialist\"]}");
+  assert_int_equal(r.status, 422);
+  assert_non_null(strstr(r.body, "\"field\":\"username\""));
+  th_resp_free(&r);
+}
+
 /* Roles come from declarations (the core's, echo's "doctor", ward's
  * clinical roles), not from a list in the core: GET /api/v1/roles shows
  * them with their owners, a grant must name a declared one, and the
@@ -799,6 +846,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(admin_bootstrap_and_hospitals),
       cmocka_unit_test(users_and_roles),
+      cmocka_unit_test(usernames_with_capitals_fold_to_lower_case),
       cmocka_unit_test(roles_are_declared_not_listed),
       cmocka_unit_test(module_enablement_per_hospital),
       cmocka_unit_test(live_notifications_reach_the_hospital),

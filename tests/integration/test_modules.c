@@ -61,6 +61,10 @@ static void refused_modules_are_listed_with_reasons(void **state) {
       {"undeclared_role", "refused", "requires role authenticated_typo"},
       {"problem_clash", "refused", "problem code not_found has another"},
       {"mount_clash", "refused", "already registered (by module mount)"},
+      {"migration_fails", "refused",
+       "migration_fails migration 0002_broken.sql failed"},
+      {"after_migration", "refused",
+       "depends on module 'migration_fails', which is refused"},
   };
   for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
     json_t *m = module_entry(list, want[i].name);
@@ -100,9 +104,11 @@ static void one_log_line_naming_both_versions(void **state) {
 
 static void refused_routes_are_absent_good_ones_serve(void **state) {
   (void)state;
-  const char *gone[] = {"/api/v1/bad_major/hello", "/api/v1/init_fails/hello",
-                        "/api/v1/init_crash/hello", "/api/v1/dup_route/hello",
-                        "/api/v1/orphan/hello"};
+  const char *gone[] = {
+      "/api/v1/bad_major/hello",      "/api/v1/init_fails/hello",
+      "/api/v1/init_crash/hello",     "/api/v1/dup_route/hello",
+      "/api/v1/orphan/hello",         "/api/v1/migration_fails/hello",
+      "/api/v1/after_migration/hello"};
   for (size_t i = 0; i < sizeof gone / sizeof *gone; i++) {
     th_resp r = th_get(&srv, gone[i]);
     assert_int_equal(r.status, 404);
@@ -116,6 +122,30 @@ static void refused_routes_are_absent_good_ones_serve(void **state) {
   r = th_get(&srv, "/api/v1/base/ping");
   assert_int_equal(r.status, 200);
   th_resp_free(&r);
+}
+
+/* The failing file left nothing behind (its own transaction), the file
+ * before it stays applied, and the log says which file and why. */
+static void failed_migration_refuses_only_its_module(void **state) {
+  (void)state;
+  char *half = th_sql("it_modules", "SELECT to_regclass('migration_fails."
+                                    "half_done') IS NULL");
+  assert_string_equal(half, "t");
+  free(half);
+  char *first = th_sql("it_modules", "SELECT to_regclass('migration_fails."
+                                     "first_things') IS NOT NULL");
+  assert_string_equal(first, "t");
+  free(first);
+  char *files =
+      th_sql("it_modules", "SELECT string_agg(filename, ',' ORDER BY filename) "
+                           "FROM concerto.schema_migrations WHERE module = "
+                           "'migration_fails'");
+  assert_string_equal(files, "0001_first.sql");
+  free(files);
+  assert_int_equal(th_log_count(&srv,
+                                "migration_fails.so refused: migration_fails "
+                                "migration 0002_broken.sql failed"),
+                   1);
 }
 
 static void failed_start_answers_503_and_not_ready(void **state) {
@@ -163,6 +193,7 @@ int main(void) {
       cmocka_unit_test(refused_modules_are_listed_with_reasons),
       cmocka_unit_test(one_log_line_naming_both_versions),
       cmocka_unit_test(refused_routes_are_absent_good_ones_serve),
+      cmocka_unit_test(failed_migration_refuses_only_its_module),
       cmocka_unit_test(failed_start_answers_503_and_not_ready),
       cmocka_unit_test(unknown_module_setting_refuses_that_module),
   };

@@ -160,6 +160,13 @@ static void directory_users_get_mapped_roles(void **state) {
                                    "WHERE username = 'mrossi'");
   assert_string_equal(source, "ldap:none"); /* no local copy of the password */
   free(source);
+  /* Typed with capitals, as directory names often are: the same entry,
+   * the same account (names are stored in lower case). */
+  assert_int_equal(login(&c, "MRossi", "Passw0rd!", NULL, 0), 200);
+  char *accounts = th_sql("it_ldap", "SELECT count(*) FROM concerto.users "
+                                     "WHERE lower(username) LIKE 'mrossi%'");
+  assert_string_equal(accounts, "1");
+  free(accounts);
 
   assert_int_equal(login(&c, "lbianchi", "Lbianchi#2024", NULL, 0), 200);
   me = th_call(&srv, &c, "GET", "/api/v1/tenants/HUB1/users", NULL);

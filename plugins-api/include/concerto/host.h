@@ -196,16 +196,11 @@ typedef struct concerto_tenant_setting_spec {
 
 /* ---- ABI 1.10 types ---- */
 
-/* The size a struct had in the first ABI that had it: the core accepts any
- * `size` from this up, reads the fields the size covers and defaults the
- * rest, so a module built against an older header keeps working when a
- * struct grows. */
-#define CONCERTO_ROUTE_SPEC_V1_SIZE offsetof(concerto_route_spec, auth)
-#define CONCERTO_CONFIG_SPEC_V1_SIZE sizeof(concerto_config_spec)
-#define CONCERTO_TENANT_SETTING_SPEC_V1_SIZE                                   \
-  sizeof(concerto_tenant_setting_spec)
-#define CONCERTO_BLOB_V1_SIZE sizeof(concerto_blob)
-#define CONCERTO_EVENT_V1_SIZE sizeof(concerto_event)
+/* Every size-prefixed struct is read by its `size` (ABI 1.10): the core
+ * accepts any size from the struct's first version up, reads the fields
+ * the size covers and takes zero - the old behaviour - for the rest, so a
+ * module built against an older header keeps working when a struct grows.
+ * Fields are only ever appended, and zero always means "as before". */
 
 /* A service one module offers others (services between modules). The
  * interface is a table of functions in the provider's versioned header,

@@ -46,6 +46,11 @@ static concerto_status init(const concerto_host *host, concerto_registrar *reg,
   if (host->register_problem(reg, &clash) != CONCERTO_OK)
     return CONCERTO_ERR_INTERNAL;
   return add_route(host, reg, "/api/v1/" MODULE_NAME "/hello");
+#elif defined(CASE_MIGRATION_FAILS)
+  /* Its second migration fails: refused, like a failing init. */
+  if (add_route(host, reg, "/api/v1/" MODULE_NAME "/hello") != CONCERTO_OK)
+    return CONCERTO_ERR_INTERNAL;
+  return host->register_migrations(reg, "sql");
 #elif defined(CASE_UNDECLARED_ROLE)
   /* A module of ABI 1.10 must declare the roles its routes require. */
   concerto_route_spec spec = CONCERTO_ROUTE_SPEC_INIT_V1;
@@ -70,6 +75,8 @@ static concerto_status start(void *state) {
 
 #if defined(CASE_ORPHAN)
 static const char *const deps[] = {"missing_module", NULL};
+#elif defined(CASE_AFTER_MIGRATION)
+static const char *const deps[] = {"migration_fails", NULL};
 #else
 #define deps NULL
 #endif
