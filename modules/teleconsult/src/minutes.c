@@ -3,6 +3,7 @@
  * version is stored when the session closes, drafts are marked BOZZA. */
 #include <concerto/pdf.h>
 
+#include "sql.h"
 #include "tc.h"
 
 #include <stdio.h>
@@ -26,7 +27,10 @@ concerto_status tc_minutes_build(concerto_request *req, const char *session_id,
   concerto_status st = tc_json_row(
       req,
       "SELECT json_build_object('hospital', t.name, 'hospital_code', t.code, "
-      "'theme', s.theme, 'group', g.name, 'status', s.status, 'end_reason', "
+      "'theme', s.theme, 'group', g.name, 'status', s.status, 'request', "
+      "coalesce((SELECT " TC_REQUEST_SUMMARY_JSON
+      " FROM requests r WHERE r.id = s.request_id), s.request_summary::json), "
+      "'end_reason', "
       "s.end_reason, 'outcome', "
       "s.outcome, 'date', to_char(coalesce(s.starts_at, s.created_at) AT "
       "TIME ZONE 'Europe/Rome', 'DD/MM/YYYY HH24:MI'), 'closed', "
@@ -106,6 +110,28 @@ concerto_status tc_minutes_build(concerto_request *req, const char *session_id,
   concerto_pdf_field(doc, "Codice fiscale", s_or(pt, "cf", "-"));
   concerto_pdf_field(doc, "Data di nascita", s_or(pt, "birth", "-"));
   concerto_pdf_field(doc, "Luogo di nascita", s_or(pt, "place", "-"));
+
+  /* The question the consult answers, as the requester asked it. */
+  const json_t *rq = json_object_get(m, "request");
+  if (json_is_object(rq)) {
+    static const char *const urgency_it[][2] = {{"routine", "ordinaria"},
+                                                {"urgent", "urgente"},
+                                                {"emergency", "emergenza"}};
+    const char *u = s_or(rq, "urgency", "-");
+    for (size_t i = 0; i < sizeof urgency_it / sizeof urgency_it[0]; i++)
+      if (strcmp(u, urgency_it[i][0]) == 0)
+        u = urgency_it[i][1];
+    char who[400];
+    snprintf(who, sizeof who, "%s (%s)", s_or(rq, "requester", "-"),
+             s_or(rq, "requester_hospital_name",
+                  s_or(rq, "requester_hospital", "-")));
+    concerto_pdf_heading(doc, "Richiesta di consulenza");
+    concerto_pdf_field(doc, "Richiedente", who);
+    concerto_pdf_field(doc, "Specialità", s_or(rq, "specialty", "-"));
+    concerto_pdf_field(doc, "Urgenza", u);
+    concerto_pdf_field(doc, "Motivo", s_or(rq, "reason", "-"));
+    concerto_pdf_field(doc, "Quesito clinico", s_or(rq, "question", "-"));
+  }
 
   concerto_pdf_heading(doc, "Partecipanti");
   concerto_pdf_text(doc, s_or(m, "participants", "-"));

@@ -24,12 +24,9 @@ static concerto_status session_json(concerto_request *req, const char *id,
       "'outcome', s.outcome, 'created_at', s.created_at, 'confirmed_at', "
       "s.confirmed_at, 'started_at', s.started_at, 'closed_at', s.closed_at, "
       "'end_reason', s.end_reason, "
-      "'request', (SELECT json_build_object('id', r.id::text, 'specialty', "
-      "r.specialty, 'urgency', r.urgency, 'reason', r.reason, 'question', "
-      "r.question, 'priority', r.priority, 'due_at', r.due_at, "
-      "'requester_hospital', (SELECT t.code FROM concerto.tenants t WHERE "
-      "t.id = r.requester_tenant_id)) FROM requests r WHERE r.id = "
-      "s.request_id), 'participants', coalesce((SELECT "
+      "'request', coalesce((SELECT " TC_REQUEST_SUMMARY_JSON
+      " FROM requests r WHERE r.id = s.request_id), s.request_summary::json), "
+      "'participants', coalesce((SELECT "
       "json_agg(" TC_PARTICIPANT_JSON " ORDER BY p.id) FROM participants p "
       "WHERE p.session_id = s.id), '[]'), 'slots', coalesce((SELECT "
       "json_agg(json_build_object('id', sl.id::text, 'starts_at', "
@@ -183,11 +180,14 @@ concerto_status tc_sessions_create(concerto_request *req, void *ud) {
   const char *p[5] = {group_id, request_id, theme, kind,
                       TC_H->req_user_id(req)};
   const char *id;
-  st = tc_value(req,
-                "INSERT INTO sessions (group_id, request_id, theme, kind, "
-                "organizer_user_id) VALUES ($1::bigint, $2::bigint, $3, $4, "
-                "$5::bigint) RETURNING id::text",
-                5, p, &id);
+  st = tc_value(
+      req,
+      "INSERT INTO sessions (group_id, request_id, theme, kind, "
+      "organizer_user_id, request_summary) VALUES ($1::bigint, "
+      "$2::bigint, $3, $4, $5::bigint, (SELECT " TC_REQUEST_SUMMARY_JSON
+      "::jsonb FROM requests r WHERE r.id = $2::bigint)) RETURNING "
+      "id::text",
+      5, p, &id);
   if (st != CONCERTO_OK)
     return st;
   const char *q[2] = {id, TC_H->req_user_id(req)};

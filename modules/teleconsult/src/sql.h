@@ -71,6 +71,19 @@
   "'corrects', e.corrects::text) ORDER BY e.id), '[]'::json) FROM "            \
   "decision_entries e WHERE e.session_patient_id = sp.id)"
 
+/* What a session shows of its request (alias r): the clinical question,
+ * urgency and who asked, from where. Copied into sessions.request_summary
+ * when the session is created (sessions.c). */
+#define TC_REQUEST_SUMMARY_JSON                                                \
+  "json_build_object('id', r.id::text, 'specialty', r.specialty, 'urgency', "  \
+  "r.urgency, 'reason', r.reason, 'question', r.question, 'priority', "        \
+  "r.priority, 'due_at', r.due_at, 'created_at', r.created_at, 'requester', "  \
+  "(SELECT u.display_name FROM concerto.users u WHERE u.id = "                 \
+  "r.requester_user_id), 'requester_hospital', (SELECT t.code FROM "           \
+  "concerto.tenants t WHERE t.id = r.requester_tenant_id), "                   \
+  "'requester_hospital_name', (SELECT t.name FROM concerto.tenants t WHERE "   \
+  "t.id = r.requester_tenant_id))"
+
 #endif
 
 /* A document (d = documents). patient_id is the patient's own id,

@@ -498,6 +498,10 @@ describe('teleconsult (real module)', () => {
 
   step('the organizer writes the decision, closes the session, and the minutes carry it', async () => {
     await openTc(hub, base, `#/sessions/${sessionId}?tab=decisions`, 'session');
+    // The clinical question, with who asked it and from where, on the page.
+    const summary = hub.getByTestId('request-summary');
+    assert.equal(await summary.getByTestId('request-question').innerText(), 'Emiparesi destra da 40 minuti: indicazione a trombolisi?');
+    assert.match(await summary.innerText(), /Richiesto da .+ — .*Agrigento|Richiesto da .+ — ASP-AG/);
     await hub.locator('[data-testid="decision-text"]').first().fill(decision);
     await hub.locator('[data-testid="decision-save"]').first().click();
     await hub.locator('[data-testid="decision-current"]', { hasText: 'Trombolisi sistemica' }).waitFor();
@@ -535,6 +539,7 @@ describe('teleconsult (real module)', () => {
     const flat = text.replace(/\s+/g, ' ');
     assert.match(flat, /Trombolisi sistemica/, 'the decision in the minutes');
     assert.match(flat, /\(rettifica della voce 1\): Rettifica: ricovero in Stroke Unit/, 'the correction, numbered, in the minutes');
+    assert.match(flat, /Quesito clinico: Emiparesi destra da 40 minuti: indicazione a trombolisi\?/, 'the clinical question in the minutes');
     assert.match(flat, /Chiusura anticipata La sessione è stata chiusa prima dell'orario previsto\. Motivo: Paziente instabile/, 'the early close and its reason in the minutes');
     // The anamnesis filled in at the SPOKE, printed by the HUB's minutes.
     assert.match(flat, /neuro_urgente \(ASP-AG/, 'the anamnesis form and its hospital in the minutes');

@@ -409,6 +409,12 @@ static void session_from_request_and_invitations(void **state) {
   assert_int_equal(r.status, 201);
   copy_str(session_id, sizeof session_id, th_json_str(&r, "id"));
   assert_string_equal(th_json_str(&r, "status"), "draft");
+  /* The clinical question, who asked and from where, on the session. */
+  assert_string_equal(th_json_str(&r, "request/question"),
+                      "Deficit motorio destro da 40 minuti: trombolisi?");
+  assert_string_equal(th_json_str(&r, "request/urgency"), "urgent");
+  assert_non_null(th_json_str(&r, "request/requester"));
+  assert_string_equal(th_json_str(&r, "request/requester_hospital"), "ASP-AG");
   assert_int_equal(json_array_size(json_object_get(r.json, "participants")), 2);
   json_t *patients = json_object_get(r.json, "patients");
   assert_int_equal(json_array_size(patients), 1);
@@ -416,6 +422,16 @@ static void session_from_request_and_invitations(void **state) {
       spid_verdi, sizeof spid_verdi,
       json_string_value(json_object_get(json_array_get(patients, 0), "id")));
   th_resp_free(&r);
+  /* ... and kept with the session for participants who cannot read the
+   * request (a specialist of a third hospital). */
+  char q[200];
+  snprintf(q, sizeof q,
+           "SELECT request_summary->>'question' FROM teleconsult.sessions "
+           "WHERE id = %s",
+           session_id);
+  char *kept = th_sql(DB, q);
+  assert_string_equal(kept, "Deficit motorio destro da 40 minuti: trombolisi?");
+  free(kept);
 
   char path[200];
   snprintf(path, sizeof path, API "/sessions/%s/patients", session_id);
@@ -1088,6 +1104,9 @@ static void decision_close_and_minutes(void **state) {
   assert_non_null(strstr(text, "(rettifica della voce 1)"));
   assert_non_null(strstr(text, "Rettifica: trombolisi alle 14:05."));
   assert_non_null(strstr(text, "Chiusura anticipata"));
+  assert_non_null(strstr(text, "Richiesta di consulenza"));
+  assert_non_null(strstr(text, "Quesito clinico: Deficit motorio destro"));
+  assert_non_null(strstr(text, "Urgenza: urgente"));
   assert_non_null(strstr(text, "Paziente instabile, consulto anticipato"));
   assert_non_null(strstr(text, "Centro Neurolesi"));
   assert_non_null(strstr(text, "Calabrò")); /* organizer, with its accent */

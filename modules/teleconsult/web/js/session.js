@@ -611,6 +611,20 @@ function minutesPanel(state) {
 
 /* ---------------- the page ---------------- */
 
+/* The clinical question the session answers, for every participant (the
+ * server keeps a copy with the session for those who cannot read the
+ * request itself). */
+function requestSummary(r) {
+  if (!r || typeof r !== 'object' || !(r.question || r.reason)) return null;
+  const from = [r.requester, r.requester_hospital_name || r.requester_hospital].filter(Boolean).join(' — ');
+  return h('section', { class: 'border rounded bg-light p-2 mb-2', 'data-testid': 'request-summary', 'aria-labelledby': 'tc-request-summary' },
+    h('h2', { class: 'h6 mb-1', id: 'tc-request-summary' }, tc('session.question'),
+      r.urgency ? h('span', { class: ['badge ms-2', r.urgency === 'routine' ? 'text-bg-secondary' : 'text-bg-danger'] }, tcOpt(`urgency.${r.urgency}`, r.urgency)) : null),
+    r.question ? h('p', { class: 'tc-prewrap mb-1', 'data-testid': 'request-question' }, r.question) : null,
+    h('p', { class: 'small text-muted mb-0' },
+      [r.reason ? tc('session.reasonIs', { reason: r.reason }) : null, from ? tc('session.askedBy', { who: from }) : null].filter(Boolean).join(' · ')));
+}
+
 function header(state) {
   const el = h('div', { class: 'card mb-3', 'data-testid': 'session-header' });
   const msg = messageArea();
@@ -671,6 +685,7 @@ function header(state) {
         h('dt', { class: 'col-sm-3' }, tc('session.organizer')), h('dd', { class: 'col-sm-9' }, personName(s.organizer) || '—'),
         s.request ? [h('dt', { class: 'col-sm-3' }, tc('session.request')), h('dd', { class: 'col-sm-9' },
           h('a', { href: `#/requests/${s.request.id || s.request}` }, [s.request.specialty, s.request.reason].filter(Boolean).join(' — ') || tc('session.requestLink')))] : null),
+      requestSummary(s.request),
       msg.el, actions));
   }
   return { el, update: draw };
