@@ -58,14 +58,13 @@ concerto_status tc_minutes_build(concerto_request *req, const char *session_id,
       "JOIN (SELECT e.id, row_number() OVER (ORDER BY e.id) AS n FROM "
       "decision_entries e WHERE e.session_patient_id = sp.id) c ON c.id = "
       "x.corrects), 'anamnesis_linked', "
-      "sp.anamnesis_submission_id IS NOT NULL, 'anamnesis', CASE WHEN "
-      "sp.anamnesis_answers IS NOT NULL THEN sp.anamnesis_form_id || ' (' "
-      "|| sp.anamnesis_hospital || ', ' || to_char(sp.anamnesis_at AT TIME "
-      "ZONE 'Europe/Rome', 'DD/MM/YYYY') || E')\\n' || coalesce((SELECT "
-      "string_agg(e.key || ': ' || CASE jsonb_typeof(e.value) WHEN 'string' "
-      "THEN e.value #>> '{}' ELSE e.value::text END, E'\\n' ORDER BY e.key) "
-      "FROM jsonb_each(CASE WHEN jsonb_typeof(sp.anamnesis_answers) = "
-      "'object' THEN sp.anamnesis_answers ELSE '{}'::jsonb END) e), '') END, "
+      "sp.anamnesis_submission_id IS NOT NULL, 'anamnesis_versions', (SELECT "
+      "json_agg(json_build_object('form_id', ae.form_id, 'form_version', "
+      "ae.form_version, 'hospital', ae.hospital, 'linked_by', "
+      "ae.linked_by_name, 'linked_at', to_char(ae.linked_at AT TIME ZONE "
+      "'Europe/Rome', 'DD/MM/YYYY HH24:MI'), 'answers', ae.answers, 'form', "
+      "ae.form) ORDER BY ae.id) FROM anamnesis_entries ae WHERE "
+      "ae.session_patient_id = sp.id), "
       "'documents', (SELECT string_agg(d.filename || ' - ' "
       "|| d.content_type || ' - SHA-256 ' || left(d.sha256, 16), E'\\n' "
       "ORDER BY d.id) FROM documents d WHERE d.session_id = s.id AND "
@@ -136,11 +135,30 @@ concerto_status tc_minutes_build(concerto_request *req, const char *session_id,
   concerto_pdf_heading(doc, "Partecipanti");
   concerto_pdf_text(doc, s_or(m, "participants", "-"));
 
+  /* Every version linked, oldest first, in the words of its own form. */
   concerto_pdf_heading(doc, "Anamnesi");
-  if (json_is_string(json_object_get(m, "anamnesis")))
-    concerto_pdf_text(doc, s_or(m, "anamnesis", "-"));
-  else
+  const json_t *versions = json_object_get(m, "anamnesis_versions");
+  if (!json_array_size(versions))
     concerto_pdf_text(doc, "Nessuna scheda anamnestica collegata.");
+  size_t vi;
+  const json_t *ver;
+  json_array_foreach(versions, vi, ver) {
+    const json_t *form = json_object_get(ver, "form");
+    char head[600];
+    snprintf(
+        head, sizeof head,
+        "Versione %zu - %s (%s, versione %lld della scheda), %s; "
+        "collegata da %s il %s",
+        vi + 1, s_or(form, "title", s_or(ver, "form_id", "-")),
+        s_or(ver, "form_id", "-"),
+        (long long)json_integer_value(json_object_get(ver, "form_version")),
+        s_or(ver, "hospital", "-"), s_or(ver, "linked_by", "-"),
+        s_or(ver, "linked_at", "-"));
+    concerto_pdf_text(doc, head);
+    char *answers = tc_anamnesis_text(form, json_object_get(ver, "answers"));
+    concerto_pdf_text(doc, answers ? answers : "-");
+    free(answers);
+  }
 
   concerto_pdf_heading(doc, "Documenti esaminati");
   concerto_pdf_text(doc, s_or(m, "documents", "Nessun documento."));

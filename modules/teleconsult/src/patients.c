@@ -94,16 +94,18 @@ concerto_status tc_patient_delete(concerto_request *req, void *ud) {
   const char *p[2] = {a.session_id, concerto_param(req, "spid")};
   const char *decided = NULL;
   if ((st = tc_value(req,
-                     "SELECT 'yes' FROM decision_entries WHERE "
-                     "session_patient_id = $2::bigint AND session_id = "
-                     "$1::bigint LIMIT 1",
+                     "SELECT 'yes' WHERE EXISTS (SELECT 1 FROM "
+                     "decision_entries WHERE session_patient_id = $2::bigint "
+                     "AND session_id = $1::bigint) OR EXISTS (SELECT 1 FROM "
+                     "anamnesis_entries WHERE session_patient_id = $2::bigint "
+                     "AND session_id = $1::bigint)",
                      2, p, &decided)) != CONCERTO_OK)
     return st;
-  if (decided) /* the record of what was decided stays with its patient */
-    return concerto_reply_problem(req, 409, "decision_recorded",
-                                  "Decision recorded",
-                                  "A decision was recorded for this patient: "
-                                  "the patient stays in the session.");
+  if (decided) /* the record of what was shared and decided stays */
+    return concerto_reply_problem(
+        req, 409, "patient_has_record", "Patient has a record in this session",
+        "A decision or an anamnesis was recorded for this patient: the "
+        "patient stays in the session.");
   if ((st = concerto_query_db(req,
                               "DELETE FROM session_patients WHERE id = "
                               "$2::bigint AND session_id = $1::bigint",
@@ -164,6 +166,24 @@ concerto_status tc_anamnesis_put(concerto_request *req, void *ud) {
     return st;
   if (TC_H->result_rows(res) != 1)
     return tc_not_found(req); /* the session patient is not visible */
+  /* A new version beside the earlier ones, with the form it was filled
+   * with (readable here: the caller's hospital filled it). */
+  const char *e[3] = {a.session_id, concerto_param(req, "spid"), sub};
+  if ((st = concerto_query_db(
+           req,
+           "INSERT INTO anamnesis_entries (session_id, session_patient_id, "
+           "submission_id, form_id, form_version, form, hospital, answers, "
+           "linked_by, linked_by_name) SELECT $1::bigint, $2::bigint, fs.id, "
+           "fs.form_id, fs.form_version, (SELECT sc.rendered FROM "
+           "concerto.scripts sc WHERE sc.tenant_id = fs.tenant_id AND sc.kind "
+           "= 'form' AND sc.script_id = fs.form_id AND sc.version = "
+           "fs.form_version), t.code, fs.answers, current_user_id(), (SELECT "
+           "left(coalesce(nullif(u.display_name, ''), u.username), 200) FROM "
+           "concerto.users u WHERE u.id = current_user_id()) FROM "
+           "concerto.form_submissions fs JOIN concerto.tenants t ON t.id = "
+           "fs.tenant_id WHERE fs.id = $3::bigint",
+           3, e, NULL)) != CONCERTO_OK)
+    return st;
   tc_audit(req, &a, "teleconsult.anamnesis.link",
            TC_H->req_printf(req, "session:%s", a.session_id), patient, NULL);
   return concerto_reply_json(

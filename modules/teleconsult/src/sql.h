@@ -27,7 +27,14 @@
   "json_build_object('form_id', sp.anamnesis_form_id, 'submission_id', "       \
   "sp.anamnesis_submission_id::text, 'form_version', "                         \
   "sp.anamnesis_form_version, 'hospital', sp.anamnesis_hospital, "             \
-  "'answers', sp.anamnesis_answers, 'linked_at', sp.anamnesis_at) END"
+  "'answers', sp.anamnesis_answers, 'linked_at', sp.anamnesis_at, 'form', "    \
+  "(SELECT ae.form FROM anamnesis_entries ae WHERE ae.session_patient_id = "   \
+  "sp.id ORDER BY ae.id DESC LIMIT 1), 'versions', (SELECT "                   \
+  "json_agg(json_build_object('id', ae.id::text, 'form_id', ae.form_id, "      \
+  "'form_version', ae.form_version, 'hospital', ae.hospital, 'answers', "      \
+  "ae.answers, 'form', ae.form, 'linked_by', ae.linked_by_name, "              \
+  "'linked_at', ae.linked_at) ORDER BY ae.id) FROM anamnesis_entries ae "      \
+  "WHERE ae.session_patient_id = sp.id)) END"
 
 /* A session summary (s = sessions). */
 #define TC_SESSION_SUMMARY_JSON                                                \

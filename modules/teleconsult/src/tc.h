@@ -175,6 +175,12 @@ concerto_status tc_invite(concerto_request *req, const char *session_id,
 /* ---- join.c ---- */
 concerto_status tc_join(concerto_request *req, void *ud);
 
+/* ---- anamnesis_text.c ---- */
+/* The answers of an anamnesis as text in the order and words of `form`
+ * (its rendered JSON, may be NULL: codes then); malloc'ed, NULL on
+ * out-of-memory. Both borrowed. */
+char *tc_anamnesis_text(const json_t *form, const json_t *answers);
+
 /* ---- minutes.c ---- */
 /* Builds the minutes PDF of session patient `spid` of the session; *pdf is
  * malloc'ed (caller frees). `draft` marks it BOZZA. */

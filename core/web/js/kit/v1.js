@@ -42,4 +42,5 @@ export {
   messageArea, errorAlert, alertBox, problemMessage, applyFieldErrors, clearFieldErrors, submitBusy, loading,
 } from '../ui.js';
 export { renderForm } from '../form-render.js';
+export { renderAnswers, answerText } from '../form-answers.js';
 export { toast, announce } from '../shell.js';

@@ -464,7 +464,7 @@ describe('teleconsult (real module)', () => {
     assert.match(await linked.innerText(), /ASP-AG/);
     // At ASP-AG the form is known: its labels.
     await spoke.locator('[data-testid="anamnesis-view"]').first().click();
-    await spoke.locator('[data-testid="anamnesis-answers"] [data-answer="dinamica"]', { hasText: 'Caduta' }).waitFor();
+    await spoke.locator('[data-testid="form-answers"] [data-answer="dinamica"]', { hasText: 'Caduta' }).waitFor();
 
     // The HUB organizer reads the copied answers in the session; the
     // submission itself stays at ASP-AG and is never fetched from IRCCS-ME.
@@ -477,15 +477,19 @@ describe('teleconsult (real module)', () => {
       await hubLinked.waitFor();
       assert.match(await hubLinked.innerText(), /neuro_urgente.*ASP-AG/);
       await hub.locator('[data-testid="anamnesis-view"]').first().click();
-      const answers = hub.locator('[data-testid="anamnesis-answers"]');
+      // Another hospital's form, read in its own words and order: labels,
+      // choice labels, Sì/No, units - not sorted codes.
+      const answers = hub.locator('[data-testid="form-answers"]');
       await answers.locator('[data-answer="dinamica"]').waitFor();
-      assert.equal(await answers.locator('[data-answer="dinamica"]').innerText(), 'caduta');
+      assert.equal(await answers.locator('[data-answer="dinamica"]').innerText(), 'Caduta');
       assert.equal(await answers.locator('[data-answer="gcs"]').innerText(), '14');
-      assert.equal(await answers.locator('[data-answer="tipo_evento"]').innerText(), 'trauma');
-      assert.equal(await answers.locator('[data-answer="perdita_coscienza"]').innerText(), 'no');
-      assert.match(await answers.innerText(), /Perdita coscienza/, 'ids of another hospital\'s form are shown readably');
+      assert.equal(await answers.locator('[data-answer="perdita_coscienza"]').innerText(), 'No');
+      assert.match(await answers.locator('[data-answer="pas"]').innerText(), /^\d+ mmHg$/);
+      assert.match(await answers.innerText(), /Perdita di coscienza/, 'the form\'s labels');
+      const ids = await answers.locator('[data-answer]').evaluateAll((els) => els.map((e) => e.dataset.answer));
+      assert.ok(ids.indexOf('tipo_evento') < ids.indexOf('dinamica'), `the form's order, not A-Z (${ids})`);
       const meta = await hub.locator('[data-testid="anamnesis-meta"]').innerText();
-      assert.match(meta, /neuro_urgente/);
+      assert.match(meta, /Teleconsulto neurologico urgente/);
       assert.match(meta, /ASP-AG/);
       assert.match(meta, /versione \d+/);
       await noProblems(hub, 'anamnesis at the HUB');
@@ -542,9 +546,11 @@ describe('teleconsult (real module)', () => {
     assert.match(flat, /Quesito clinico: Emiparesi destra da 40 minuti: indicazione a trombolisi\?/, 'the clinical question in the minutes');
     assert.match(flat, /Chiusura anticipata La sessione è stata chiusa prima dell'orario previsto\. Motivo: Paziente instabile/, 'the early close and its reason in the minutes');
     // The anamnesis filled in at the SPOKE, printed by the HUB's minutes.
-    assert.match(flat, /neuro_urgente \(ASP-AG/, 'the anamnesis form and its hospital in the minutes');
-    assert.match(flat, /dinamica: caduta/, 'the anamnesis answers in the minutes');
-    assert.match(flat, /gcs: 14/);
+    assert.match(flat, /\(neuro_urgente, versione \d+ della scheda\), ASP-AG/, 'the anamnesis form and its hospital in the minutes');
+    assert.match(flat, /Dinamica: Caduta/, 'the anamnesis answers in the minutes, by their labels');
+    assert.match(flat, /Glasgow Coma Scale \(GCS\): 14/);
+    assert.match(flat, /Data di esordio: \d{2}\/\d{2}\/\d{4}/, 'dates as DD/MM/YYYY');
+    assert.doesNotMatch(flat, /gcs: 14|dinamica: caduta/, 'no raw codes');
     assert.doesNotMatch(text, /BOZZA/, 'final minutes, not the draft');
   });
 

@@ -731,7 +731,7 @@ static void join_link_for_an_external_invitee(void **state) {
   char late_token[48];
   assert_true(token_after(text, "Gentile Dott.ssa Carla Tardiva", late_token,
                           sizeof late_token));
-  /* Her calendar entry lists everybody, her included. */
+  /* Her calendar entry names her (and the organizer only). */
   assert_non_null(strstr(text, "mailto:carla.tardiva@example.org"));
   free(text);
   r = join_as_guest(late_token);
@@ -864,6 +864,10 @@ static void spoke_anamnesis_is_shared_with_the_session(void **state) {
            "\"perdita_coscienza\":false,\"anticoagulante\":\"nessuno\","
            "\"tc_eseguita\":false}}",
            verdi_id, session_id, day);
+  char body_v2[1024];
+  snprintf(body_v2, sizeof body_v2, "%s", body);
+  char *gcs = strstr(body_v2, "\"gcs\":14");
+  memcpy(gcs, "\"gcs\":13", strlen("\"gcs\":13"));
   th_resp r =
       call(&spoke, "POST",
            "/api/v1/tenants/ASP-AG/forms/neuro_urgente/submissions", body);
@@ -893,7 +897,40 @@ static void spoke_anamnesis_is_shared_with_the_session(void **state) {
   assert_int_equal(r.status, 200);
   assert_non_null(strstr(r.body, "\"hospital\":\"ASP-AG\""));
   assert_non_null(strstr(r.body, "\"dinamica\":\"caduta\""));
+  /* With the form it was filled with, for the pages to render labels. */
+  assert_non_null(strstr(r.body, "\"label\":\"Dinamica\""));
   th_resp_free(&r);
+  /* Filled again and linked: a second version, the first one kept. */
+  r = call(&spoke, "POST",
+           "/api/v1/tenants/ASP-AG/forms/neuro_urgente/submissions", body_v2);
+  assert_int_equal(r.status, 201);
+  id = json_object_get(r.json, "id");
+  if (json_is_integer(id))
+    snprintf(sub, sizeof sub, "%lld", (long long)json_integer_value(id));
+  else
+    snprintf(sub, sizeof sub, "%s", json_string_value(id));
+  th_resp_free(&r);
+  snprintf(path, sizeof path, API "/sessions/%s/patients/%s/anamnesis",
+           session_id, spid_verdi);
+  snprintf(body, sizeof body, "{\"submission_id\":\"%s\"}", sub);
+  r = call(&spoke, "PUT", path, body);
+  assert_int_equal(r.status, 200);
+  th_resp_free(&r);
+  char q[200];
+  snprintf(q, sizeof q,
+           "SELECT count(*) FROM teleconsult.anamnesis_entries WHERE "
+           "session_patient_id = %s",
+           spid_verdi);
+  char *n = th_sql(DB, q);
+  assert_string_equal(n, "2");
+  free(n);
+  snprintf(q, sizeof q,
+           "UPDATE teleconsult.anamnesis_entries SET answers = '{}' WHERE "
+           "session_patient_id = %s",
+           spid_verdi);
+  char sqlstate[6];
+  free(th_sql_role(DB, "concerto", q, sqlstate));
+  assert_string_equal(sqlstate, "42501"); /* versions are never changed */
 }
 
 /* What a SPOKE participant reads of the HUB's session is in the HUB's
@@ -1023,7 +1060,7 @@ static void decision_close_and_minutes(void **state) {
            spid_verdi);
   r = call(&hub, "DELETE", path, NULL);
   assert_int_equal(r.status, 409);
-  assert_string_equal(th_json_str(&r, "code"), "decision_recorded");
+  assert_string_equal(th_json_str(&r, "code"), "patient_has_record");
   th_resp_free(&r);
 
   /* Before close: a draft marked BOZZA. */
@@ -1111,8 +1148,21 @@ static void decision_close_and_minutes(void **state) {
   assert_non_null(strstr(text, "Centro Neurolesi"));
   assert_non_null(strstr(text, "Calabrò")); /* organizer, with its accent */
   assert_non_null(strstr(text, "referto TC.pdf"));
-  assert_non_null(strstr(text, "neuro_urgente (ASP-AG"));
-  assert_non_null(strstr(text, "dinamica: caduta"));
+  /* The anamnesis in the words and order of its form: labels, units,
+   * choice labels, Sì/No, dates as DD/MM/YYYY - not sorted codes. */
+  assert_non_null(
+      strstr(text, "Versione 1 - Teleconsulto neurologico urgente"));
+  assert_non_null(strstr(text, "(neuro_urgente, versione 1"));
+  assert_non_null(strstr(text, "Dinamica: Caduta"));
+  assert_non_null(strstr(text, "Pressione sistolica: 135 mmHg"));
+  assert_non_null(strstr(text, "Perdita di coscienza: No"));
+  assert_null(strstr(text, "dinamica: caduta"));
+  const char *evento = strstr(text, "Evento"),
+             *trauma = strstr(text, "Trauma cranico");
+  assert_true(evento && trauma && evento < trauma); /* the form's order */
+  /* The HUB's second filling is a second version beside the first. */
+  assert_non_null(
+      strstr(text, "Versione 2 - Teleconsulto neurologico urgente"));
   assert_null(strstr(text, "BOZZA"));
   free(text);
   th_resp_free(&r);

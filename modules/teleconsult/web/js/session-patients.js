@@ -5,45 +5,11 @@
 // to the session patient, which keeps a copy of the answers that every
 // participant reads.
 import {
-  h, field, newId, api, get, enc, renderForm, messageArea, errorAlert, submitBusy, patientPicker,
+  h, field, newId, api, get, enc, renderForm, renderAnswers, messageArea, errorAlert, submitBusy, patientPicker,
 } from '/static/js/kit/v1.js';
 import {
   BASE, tc, fmtDate, fmtDateTime, patientName, emptyText,
 } from './common.js';
-
-/** id → {label, type, unit, choices: Map value → label} of a rendered form's fields. */
-function formFields(form) {
-  const out = new Map();
-  const sections = (form && Array.isArray(form.sections)) ? form.sections : [{ fields: (form && form.fields) || [] }];
-  sections.forEach((sec) => (Array.isArray(sec.fields) ? sec.fields : []).forEach((f) => {
-    if (!f || !f.id) return;
-    const choices = new Map((Array.isArray(f.choices) ? f.choices : []).map((c) => (c && typeof c === 'object'
-      ? [String(c.value), String(c.label ?? c.value)] : [String(c), String(c)])));
-    out.set(f.id, {
-      label: f.label || '', type: f.type || '', unit: f.unit || '', choices,
-    });
-  }));
-  return out;
-}
-
-/** "perdita_coscienza" → "Perdita coscienza" (for forms of another hospital). */
-function humanise(id) {
-  const s = String(id).replace(/[_-]+/g, ' ').trim();
-  return s ? s[0].toUpperCase() + s.slice(1) : String(id);
-}
-
-/** An answer as text; choice values get their labels when the form is known. */
-function answerText(v, f) {
-  const one = (x) => {
-    if (x === true) return tc('anamnesis.yes');
-    if (x === false) return tc('anamnesis.no');
-    if (x === null || x === undefined || x === '') return '—';
-    if (typeof x === 'object') return JSON.stringify(x);
-    if (f && f.choices.has(String(x))) return f.choices.get(String(x));
-    return typeof x === 'number' && f && f.unit ? `${x} ${f.unit}` : String(x);
-  };
-  return Array.isArray(v) ? v.map(one).join(', ') : one(v);
-}
 
 export function patientsPanel(state) {
   const { id } = state;
@@ -143,39 +109,27 @@ export function patientsPanel(state) {
   // The linked answers are a copy kept on the session patient, readable by
   // every participant whichever hospital filled them in; the original
   // submission stays with its hospital and is never fetched from here.
+  // Every version linked, oldest first, each in the words of the form it
+  // was filled with (the server keeps that form with the version).
   async function showAnamnesis(sp) {
     const a = sp.anamnesis || {};
     anam.replaceChildren(h('h3', { class: 'h6', tabindex: '-1' }, tc('anamnesis.titleFor', { name: patientName(sp.patient) })));
     anam.querySelector('h3').focus();
-    const answers = a.answers && typeof a.answers === 'object' && !Array.isArray(a.answers) ? a.answers : {};
-    // Field labels come from the form's definition when the form is one of
-    // the current hospital's (the version the answers were given with).
-    let fields = new Map();
-    if (a.form_id && a.hospital && a.hospital === tenant()) {
-      try {
-        const q = a.form_version ? `?version=${enc(a.form_version)}` : '';
-        const detail = await get(`/api/v1/tenants/${enc(tenant())}/forms/${enc(a.form_id)}${q}`);
-        fields = formFields(detail.form || detail);
-      } catch {
-        fields = new Map(); // labels are a nicety: the ids are shown instead
-      }
-    }
-    if (anam.dataset.showing !== String(sp.id)) return;
-    const keys = [...fields.keys()].filter((k) => k in answers)
-      .concat(Object.keys(answers).filter((k) => !fields.has(k)).sort());
-    const meta = h('p', { class: 'small text-muted', 'data-testid': 'anamnesis-meta' }, tc('anamnesis.meta', {
-      form: a.form_id || '—',
-      version: a.form_version ?? '—',
-      hospital: a.hospital || '—',
-      when: fmtDateTime(a.linked_at) || '—',
-    }));
-    anam.append(meta, keys.length
-      ? h('dl', { class: 'row mb-0', 'data-testid': 'anamnesis-answers' }, keys.flatMap((k) => {
-        const f = fields.get(k);
-        return [h('dt', { class: 'col-sm-5' }, f && f.label ? f.label : humanise(k)),
-          h('dd', { class: 'col-sm-7', 'data-answer': k }, answerText(answers[k], f))];
-      }))
-      : emptyText(tc('anamnesis.noAnswers')));
+    const versions = Array.isArray(a.versions) && a.versions.length ? a.versions
+      : [{ form_id: a.form_id, form_version: a.form_version, hospital: a.hospital, answers: a.answers, form: a.form, linked_at: a.linked_at }];
+    versions.forEach((v, i) => {
+      const latest = i === versions.length - 1;
+      anam.append(h('section', { class: ['border rounded p-2 mb-2', latest ? 'border-primary' : ''], 'data-testid': 'anamnesis-version', 'data-version': String(i + 1) },
+        h('p', { class: 'small text-muted mb-1', 'data-testid': 'anamnesis-meta' },
+          versions.length > 1 ? h('strong', {}, `${tc('anamnesis.versionN', { n: i + 1 })}${latest ? ` (${tc('anamnesis.latest')})` : ''} · `) : null,
+          tc('anamnesis.meta', {
+            form: (v.form && v.form.title) || v.form_id || '—',
+            version: v.form_version ?? '—',
+            hospital: v.hospital || '—',
+            when: fmtDateTime(v.linked_at) || '—',
+          }), v.linked_by ? ` · ${tc('anamnesis.linkedBy', { who: v.linked_by })}` : ''),
+        renderAnswers(v.form, v.answers)));
+    });
   }
 
   function draw() {
