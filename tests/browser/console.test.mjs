@@ -6,7 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startServer, launchBrowser, newPage, open, login, logout, shot, apiSession, unlabelledControls,
-  missingTranslations, PASSWORD,
+  missingTranslations, PASSWORD, onConfirm,
 } from './harness.mjs';
 
 let server;
@@ -187,8 +187,15 @@ describe('console', { timeout: 600000 }, () => {
     await see(pa, 'Nessun servizio clinico è ancora attivo per questo ospedale.');
     assert.equal(await pa.locator('[data-module="ward"]').count(), 0);
 
-    // Off again: gone at the next page load, no restart.
+    // Off again (asked first; declining changes nothing): gone at the next
+    // page load, no restart.
+    let asked = onConfirm(page, false);
+    await toggle.click();
+    assert.match(await asked, /^Disattivare ward per ASP di Agrigento\?/);
+    assert.equal(await toggle.isChecked(), true);
+    asked = onConfirm(page, true);
     await toggle.uncheck();
+    await asked;
     await see(page, 'Modulo ward disattivato per ASP di Agrigento.');
     await ag.reload();
     await ag.waitForSelector('body[data-ready="true"]');
@@ -261,8 +268,8 @@ describe('console', { timeout: 600000 }, () => {
     await login(other, base, 'bi.pa');
     const page = await newPage(browser);
     await login(page, base, 'bi.pa');
-    await menuLink(page, '#user-menu-button', 'Le mie sessioni');
-    await page.getByRole('heading', { name: 'Le mie sessioni' }).waitFor();
+    await menuLink(page, '#user-menu-button', 'I miei accessi');
+    await page.getByRole('heading', { name: 'I miei accessi' }).waitFor();
     const rows = page.locator('tbody tr');
     await rows.nth(1).waitFor();
     assert.equal(await rows.count(), 2);
@@ -273,7 +280,7 @@ describe('console', { timeout: 600000 }, () => {
     await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
     // The other browser finds its session ended at its next request.
     await other.locator('#user-menu-button').click();
-    await other.getByRole('link', { name: 'Le mie sessioni' }).click();
+    await other.getByRole('link', { name: 'I miei accessi' }).click();
     await see(other, 'La sessione è scaduta: accedi di nuovo.');
     await done(other);
     await done(page);
@@ -382,7 +389,7 @@ describe('console', { timeout: 600000 }, () => {
       ['#/admin/users', 'Users and roles', 'en-users'],
       ['#/admin/ldap', 'Hospital directory (LDAP / Active Directory)', 'en-ldap'],
       ['#/audit', 'Audit log', 'en-audit'],
-      ['#/sessions', 'My sessions', 'en-sessions'],
+      ['#/sessions', 'My sign-ins', 'en-sessions'],
     ]) {
       await open(page, base, hash);
       await page.getByRole('heading', { name: title, exact: true }).waitFor();

@@ -191,6 +191,14 @@ describe('module kit v1', () => {
     // A new patient: the core checks the codice fiscale, the field says why.
     await page.getByRole('button', { name: 'Registra un nuovo paziente' }).click();
     const form = page.getByTestId('patient-register');
+    // The codice fiscale fills birth date and sex (a woman born 12/03/1945;
+    // omocodia letters read as digits).
+    await form.getByLabel('Codice fiscale').fill('RSSMRA45C52A089U');
+    assert.equal(await form.getByLabel('Data di nascita').inputValue(), '1945-03-12');
+    assert.equal(await form.getByLabel('Sesso').inputValue(), 'F');
+    await form.getByLabel('Codice fiscale').fill('RSSMRAQ5C52A089U');
+    assert.equal(await form.getByLabel('Data di nascita').inputValue(), '1945-03-12');
+    await form.getByLabel('Data di nascita').fill('');
     await form.getByLabel('Codice fiscale').fill('XXXXXXXXXXXXXXXX');
     await form.getByLabel('Cognome').fill('Prova');
     await form.getByLabel('Nome', { exact: true }).fill('Paola');

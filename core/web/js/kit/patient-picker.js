@@ -9,6 +9,7 @@ import { api, get, enc } from '../api.js';
 import { t } from '../i18n.js';
 import { messageArea, applyFieldErrors, submitBusy } from '../ui.js';
 import { formatDate } from './dates.js';
+import { decodeFiscalCode } from './fiscal-code.js';
 
 const patientName = (p) => [p.surname, p.given_name].filter(Boolean).join(' ');
 
@@ -81,6 +82,20 @@ export function patientPicker({ onPick, pickLabel }) {
     email: h('input', { class: 'form-control', type: 'email', autocomplete: 'off' }),
     phone: h('input', { class: 'form-control', type: 'tel', autocomplete: 'off' }),
   };
+  // The codice fiscale already says birth date and sex: fill them, unless
+  // the user typed something else (what they typed wins; the core checks).
+  const filled = {};
+  ctl.fiscal_code.addEventListener('input', () => {
+    const d = decodeFiscalCode(ctl.fiscal_code.value);
+    if (!d) return;
+    [['birth_date', d.birth_date], ['sex', d.sex]].forEach(([k, v]) => {
+      if (!ctl[k].value || ctl[k].value === filled[k]) {
+        ctl[k].value = v;
+        filled[k] = v;
+      }
+    });
+    if (d.abroad && !ctl.birth_place.value) ctl.birth_place.placeholder = t('kit.patient.abroad');
+  });
   const regMsg = messageArea();
   const regBtn = h('button', { type: 'submit', class: 'btn btn-primary' }, t('kit.patient.register'));
   const regForm = h('form', { class: 'row g-2 d-none mt-2', 'data-testid': 'patient-register', novalidate: true },

@@ -45,7 +45,13 @@ export async function render(ctx) {
   const entries = await moduleEntries(user);
   if (!ctx.alive()) return;
   if (entries.length) entries.forEach((e) => grid.append(tile(e.href, e.label, t('home.moduleText'), { 'data-module': e.name })));
-  else grid.replaceWith(h('p', { class: 'text-muted' }, tenant ? t('home.noModules') : t('home.pickHospital')));
+  else {
+    // Services are on here but none is for this account's roles (hospital
+    // IT, a privacy officer): say so, not "nothing is active".
+    const active = tenant && (tenant.modules || []).length > 0;
+    grid.replaceWith(h('p', { class: 'text-muted', 'data-testid': 'home-no-modules' },
+      !tenant ? t('home.pickHospital') : active ? t('home.noModulesForRole') : t('home.noModules')));
+  }
 
   const admin = ADMIN_PAGES.filter((p) => can[p.key](user));
   if (can.audit(user)) admin.push({ key: 'audit', href: '#/audit', label: 'nav.audit' });

@@ -75,6 +75,12 @@ export async function render(ctx) {
         });
         input.addEventListener('change', async () => {
           const want = input.checked;
+          // Off takes a service away from every user of the hospital at
+          // once: ask first.
+          if (!want && !window.confirm(t('modules.confirmOff', { module: n, hospital: r.tenant.name }))) {
+            input.checked = true;
+            return;
+          }
           input.disabled = true;
           try {
             await api('PUT', `/api/v1/tenants/${enc(r.tenant.code)}/modules/${enc(n)}`, { enabled: want });

@@ -640,6 +640,7 @@ describe('teleconsult (real module)', () => {
     await admin.waitForSelector('body[data-rendered="/admin/modules"]');
     const toggle = admin.locator('input[data-module="teleconsult"][data-hospital="ASP-AG"]');
     assert.equal(await toggle.isChecked(), true);
+    admin.once('dialog', (d) => d.accept()); // switching off asks first
     await toggle.uncheck();
     await admin.locator('main .alert-success').waitFor();
     assert.equal(await toggle.isChecked(), false);

@@ -156,6 +156,8 @@ function participantsPanel(state) {
         org && !isClosed(s) ? h('td', { class: 'text-end' }, p.organizer ? null : h('button', {
           type: 'button', class: 'btn btn-sm btn-outline-danger', 'aria-label': tc('participants.removeName', { name: personName(p) }),
           onclick: async (e) => {
+            // Their join link dies at once: ask first.
+            if (!window.confirm(tc('participants.removeConfirm', { name: personName(p) }))) return;
             submitBusy(e.target, true);
             try {
               await api('DELETE', `${BASE}/sessions/${enc(id)}/participants/${enc(p.id)}`);
