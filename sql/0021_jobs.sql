@@ -62,7 +62,8 @@ CREATE POLICY tenant_isolation ON job_runs
 -- Patients, guests and external clients never see the hospital's runs.
 CREATE POLICY staff_only ON job_runs AS RESTRICTIVE USING
   ((SELECT c.kind FROM concerto.context_now c) NOT IN ('patient', 'guest', 'client'));
-GRANT SELECT, INSERT, UPDATE ON job_runs TO concerto_app;
+-- DELETE: the core's hourly purge of runs done a week ago (job_purge.c).
+GRANT SELECT, INSERT, UPDATE, DELETE ON job_runs TO concerto_app;
 GRANT USAGE ON SEQUENCE job_runs_id_seq TO concerto_app;
 
 -- The next daily slot of local time p_at in zone p_tz after p_now: the

@@ -40,6 +40,8 @@ bool jobs_spec_check(const concerto_job_spec *spec, char *err, size_t errlen);
  * jobs_start. CONCERTO_ERR_REG_DUPLICATE for a second job of that name. */
 concerto_status jobs_add(jobs *j, const route_owner *owner,
                          const concerto_job_spec *spec);
+/* Declares the core's own jobs (job_purge.c). */
+bool jobs_add_core(jobs *j);
 /* Moves the jobs of `src` (a module's, declared during its init) into
  * `dst`; false with a reason when one is there already (nothing moved). */
 bool jobs_merge(jobs *dst, jobs *src, char *err, size_t errlen);
