@@ -62,8 +62,8 @@ static concerto_status replay_job(concerto_request *req, void *ud) {
   request_audit(req, "job.replay",
                 arena_printf(&req->arena, "job:%s:%s", id, PQgetvalue(r, 0, 0)),
                 NULL, "success", NULL);
-  return req_respond_json(req, 200,
-                          json_pack("{s:s, s:s}", "id", id, "state", "pending"));
+  return req_respond_json(
+      req, 200, json_pack("{s:s, s:s}", "id", id, "state", "pending"));
 }
 
 const route_def routes_jobs[] = {

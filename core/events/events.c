@@ -1,7 +1,6 @@
 #include "events.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -298,11 +297,6 @@ typedef struct delivery {
   bool leased;
 } delivery;
 
-static void sleep_ms(unsigned ms) {
-  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-  nanosleep(&ts, NULL);
-}
-
 static bool exec_cmd(db_conn *c, const char *sql) {
   return db_conn_command(c, sql) == CONCERTO_OK;
 }
@@ -326,7 +320,7 @@ bool events_scope(app *a, db_conn *c, const char *tenant_id, bool regional) {
       c, "SELECT concerto.context_system($1, $2::bigint, $3::boolean)", 3, p);
 }
 
-static bool begin_regional(app *a, db_conn *c) {
+bool events_begin_regional(app *a, db_conn *c) {
   if (!exec_cmd(c, "BEGIN"))
     return false;
   if (events_scope(a, c, NULL, true))
@@ -358,7 +352,7 @@ static char *loaded_keys(const events *e) {
 /* Claims the most overdue pending delivery (row locked until the end of
  * the transaction left open on success). */
 static bool claim(app *a, db_conn *c, const char *keys, delivery *d) {
-  if (!begin_regional(a, c))
+  if (!events_begin_regional(a, c))
     return false;
   PGresult *r = NULL;
   concerto_status st = db_conn_exec(
@@ -395,11 +389,12 @@ static bool lease(db_conn *c, delivery *d) {
   char att[16];
   snprintf(att, sizeof att, "%d", d->attempts + 1);
   const char *p[3] = {d->subscriber, d->event_id, att};
-  bool ok = exec_params(c,
-                        "UPDATE concerto.event_deliveries SET attempts = "
-                        "$3::integer, next_attempt_at = now() + interval '" EVENT_LEASE
-                        "' WHERE subscriber = $1 AND event_id = $2::bigint",
-                        3, p);
+  bool ok = exec_params(
+      c,
+      "UPDATE concerto.event_deliveries SET attempts = "
+      "$3::integer, next_attempt_at = now() + interval '" EVENT_LEASE
+      "' WHERE subscriber = $1 AND event_id = $2::bigint",
+      3, p);
   d->leased = ok;
   return ok;
 }
@@ -409,7 +404,8 @@ static bool lease(db_conn *c, delivery *d) {
 static bool mark_done(db_conn *c, const delivery *d) {
   char att[16], fence[16];
   snprintf(att, sizeof att, "%d", d->attempts + 1);
-  snprintf(fence, sizeof fence, "%d", d->leased ? d->attempts + 1 : d->attempts);
+  snprintf(fence, sizeof fence, "%d",
+           d->leased ? d->attempts + 1 : d->attempts);
   const char *p[4] = {d->subscriber, d->event_id, att, fence};
   PGresult *r = NULL;
   concerto_status st = db_conn_exec(
@@ -453,7 +449,7 @@ static void mark_failed(app *a, db_conn *c, const delivery *d,
   const char *p[7] = {
       d->subscriber, d->event_id, att, error, dead ? "dead" : "pending", ms,
       before};
-  if ((claimed || begin_regional(a, c)) &&
+  if ((claimed || events_begin_regional(a, c)) &&
       exec_params(c,
                   "UPDATE concerto.event_deliveries SET attempts = "
                   "$3::integer, last_error = left($4, 500), state = $5, "
@@ -474,8 +470,8 @@ static void mark_failed(app *a, db_conn *c, const delivery *d,
  * together with the handler's work so far. */
 static bool lease_on_commit(concerto_request *ctx, void *arg) {
   delivery *d = arg;
-  return d->leased || (events_scope(ctx->app, ctx->db, NULL, true) &&
-                       lease(ctx->db, d));
+  return d->leased ||
+         (events_scope(ctx->app, ctx->db, NULL, true) && lease(ctx->db, d));
 }
 
 /* Runs a module handler in the claimed transaction, scoped to the event's
@@ -486,8 +482,8 @@ static void deliver_module(app *a, db_conn *c, delivery *d,
                            const event_subscriber *s) {
   char err[512] = "";
   json_t *payload = json_loads(d->payload, 0, NULL);
-  concerto_request *ctx = request_bg_new(a, "EVENT", d->name, s->owner,
-                                         d->tenant_id, false, c);
+  concerto_request *ctx =
+      request_bg_new(a, "EVENT", d->name, s->owner, d->tenant_id, false, c);
   bool ok = payload && ctx && events_scope(a, c, d->tenant_id, false);
   if (!ok)
     snprintf(err, sizeof err, "cannot prepare the delivery transaction");
@@ -531,7 +527,8 @@ static void deliver_module(app *a, db_conn *c, delivery *d,
     snprintf(err, sizeof err, "audit rows could not be written");
   }
   bool committed = false;
-  if (ok && (in_tx ? events_scope(a, c, NULL, true) : begin_regional(a, c)))
+  if (ok &&
+      (in_tx ? events_scope(a, c, NULL, true) : events_begin_regional(a, c)))
     committed = mark_done(c, d);
   else if (!ok && in_tx && !d->leased &&
            exec_cmd(c, "ROLLBACK TO SAVEPOINT delivery")) {
@@ -554,8 +551,7 @@ static void deliver_module(app *a, db_conn *c, delivery *d,
 /* A sink that calls out: prepared in the claim, called with no
  * transaction open, the outcome recorded in a short transaction. */
 static void deliver_remote(app *a, db_conn *c, delivery *d,
-                           const event_sink *sink,
-                           const event_delivery *view) {
+                           const event_sink *sink, const event_delivery *view) {
   char err[512] = "";
   bool skip = false;
   void *state = sink->prepare(a, c, view, &skip, err, sizeof err);
@@ -577,7 +573,7 @@ static void deliver_remote(app *a, db_conn *c, delivery *d,
   }
   bool ok = sink->call(a, state, view, err, sizeof err);
   free(state);
-  if (ok && begin_regional(a, c))
+  if (ok && events_begin_regional(a, c))
     mark_done(c, d);
   else if (!ok)
     mark_failed(a, c, d, err[0] ? err : "the subscriber failed", false);
@@ -629,19 +625,8 @@ static void *worker(void *arg) {
   db_conn *c = NULL;
   char *keys = loaded_keys(a->events);
   while (keys && !atomic_load(&a->events->stop)) {
-    if (!c || db_conn_is_broken(c)) {
-      if (c)
-        db_pool_release(a->event_pool, c, true);
-      concerto_status st;
-      c = db_pool_acquire(a->event_pool, &st);
-      if (!c || !exec_cmd(c, "LISTEN concerto_events")) {
-        if (c)
-          db_pool_release(a->event_pool, c, true);
-        c = NULL;
-        sleep_ms(1000);
-        continue;
-      }
-    }
+    if (!(c = db_pool_listening(a->event_pool, c, "concerto_events")))
+      continue;
     delivery d = {0};
     if (claim(a, c, keys, &d)) {
       dispatch_one(a, c, &d);
@@ -649,16 +634,9 @@ static void *worker(void *arg) {
       continue;
     }
     /* Nothing due: sleep until a NOTIFY or a retry may be due. */
-    PGconn *pg = db_conn_pg(c);
-    struct pollfd pfd = {PQsocket(pg), POLLIN, 0};
-    unsigned wait =
-        a->cfg.event_retry_base_ms < 1000 ? a->cfg.event_retry_base_ms : 1000;
-    if (poll(&pfd, 1, (int)wait) > 0) {
-      PQconsumeInput(pg);
-      PGnotify *n;
-      while ((n = PQnotifies(pg)))
-        PQfreemem(n);
-    }
+    db_conn_wait_notify(c, a->cfg.event_retry_base_ms < 1000
+                               ? a->cfg.event_retry_base_ms
+                               : 1000);
   }
   if (c)
     db_pool_release(a->event_pool, c, false);

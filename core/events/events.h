@@ -106,6 +106,11 @@ bool events_add_sink(events *e, const event_sink *sink);
  * hospital tenant_id (NULL or "" = none), or region-wide when `regional`. */
 bool events_scope(app *a, db_conn *c, const char *tenant_id, bool regional);
 
+/* BEGIN on c with the region-wide scope of the server itself (to claim
+ * and record deliveries and runs across hospitals); false (rolled back)
+ * when either fails. */
+bool events_begin_regional(app *a, db_conn *c);
+
 /* Event name rule: [a-z][a-z0-9_]* words joined by dots, at least two. */
 bool event_name_valid(const char *name);
 

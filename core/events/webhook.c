@@ -94,8 +94,9 @@ static bool call_webhook(app *a, const void *state, const event_delivery *d,
   snprintf(h_id, sizeof h_id, "X-Concerto-Event-Id: %s", d->event_id);
   snprintf(h_name, sizeof h_name, "X-Concerto-Event: %s@%u", d->name,
            d->version);
-  const char *headers[] = {"Content-Type: application/json", h_sig, h_id,
-                           h_name, "User-Agent: Concerto-Webhook/1", NULL};
+  const char *headers[] = {
+      "Content-Type: application/json", h_sig, h_id, h_name,
+      "User-Agent: Concerto-Webhook/1", NULL};
   concerto_http_call call = CONCERTO_HTTP_CALL_INIT_V1;
   call.method = "POST";
   call.url = w->url;

@@ -42,8 +42,8 @@ concerto_status request_bg_begin(concerto_request *ctx) {
   if (st == CONCERTO_OK)
     st = db_conn_begin_exec(
         ctx->bg_conn,
-        "SELECT concerto.context_system($1, $2::bigint, $3::boolean)", 3, p,
-        &r, sqlstate, &began);
+        "SELECT concerto.context_system($1, $2::bigint, $3::boolean)", 3, p, &r,
+        sqlstate, &began);
   if (r)
     PQclear(r);
   if (began && st != CONCERTO_OK)

@@ -58,8 +58,8 @@ static bool schedule_one(app *a, db_conn *c, const job_def *d) {
   const char *p[6] = {d->module, d->name, max, timeout, NULL, NULL};
   if (d->every.kind == JOB_INTERVAL) {
     long long run_at;
-    long long k = job_interval_slot(d->every.seconds, (long long)time(NULL),
-                                    &run_at);
+    long long k =
+        job_interval_slot(d->every.seconds, (long long)time(NULL), &run_at);
     job_interval_key(d->every.seconds, k, slot, sizeof slot);
     snprintf(at, sizeof at, "%lld", run_at);
     p[4] = slot;
@@ -88,8 +88,8 @@ bool jobs_schedule_periodic(app *a, db_conn *c) {
         (d->owner && !atomic_load(&d->owner->serving)))
       continue;
     /* One transaction per job: a failing one does not hold back others. */
-    ok = db_conn_command(c, "BEGIN") == CONCERTO_OK;
-    if (ok && events_scope(a, c, NULL, true) && schedule_one(a, c, d)) {
+    ok = events_begin_regional(a, c);
+    if (ok && schedule_one(a, c, d)) {
       ok = db_conn_command(c, "COMMIT") == CONCERTO_OK;
     } else if (ok) {
       db_conn_command(c, "ROLLBACK");

@@ -6,7 +6,6 @@
  * commit exactly when the run is done: a server killed mid-run commits
  * nothing, and the server that takes the run over once the lease expired
  * is the only one whose work counts. */
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,20 +61,11 @@ static char *runnable_keys(const jobs *j) {
   return keys;
 }
 
-static bool begin_regional(app *a, db_conn *c) {
-  if (!exec_cmd(c, "BEGIN"))
-    return false;
-  if (events_scope(a, c, NULL, true))
-    return true;
-  exec_cmd(c, "ROLLBACK");
-  return false;
-}
-
 /* Takes the most overdue pending run, or a running one whose lease
  * expired (its server presumed dead), and commits the lease. */
 static bool claim(app *a, db_conn *c, const char *keys, const char *server,
                   job_run *run) {
-  if (!begin_regional(a, c))
+  if (!events_begin_regional(a, c))
     return false;
   const char *p[2] = {keys, server};
   PGresult *r = NULL;
@@ -125,7 +115,7 @@ static void mark_failed(app *a, db_conn *c, const job_run *run,
   bool dead = run->attempts >= run->max_attempts;
   const char *p[4] = {run->id, att, error, ms};
   PGresult *r = NULL;
-  if (begin_regional(a, c) &&
+  if (events_begin_regional(a, c) &&
       db_conn_exec(c,
                    "UPDATE concerto.job_runs SET state = CASE WHEN attempts "
                    ">= max_attempts THEN 'dead' ELSE 'pending' END, "
@@ -202,8 +192,8 @@ static void run_one(app *a, db_conn *c, job_run *run) {
     mark_failed(a, c, run, "out of memory");
     return;
   }
-  concerto_job job = {sizeof job,   run->id,      d->name,
-                      tenant,       payload,      (uint32_t)run->attempts,
+  concerto_job job = {sizeof job,       run->id, d->name,
+                      tenant,           payload, (uint32_t)run->attempts,
                       run->scheduled_at};
   concerto_status st = d->handler(ctx, &job, d->userdata);
   if (st != CONCERTO_OK)
@@ -215,19 +205,6 @@ static void run_one(app *a, db_conn *c, job_run *run) {
   }
   request_free(ctx);
   json_decref(payload);
-}
-
-static void wait_for_work(app *a, db_conn *c) {
-  PGconn *pg = db_conn_pg(c);
-  struct pollfd pfd = {PQsocket(pg), POLLIN, 0};
-  unsigned wait =
-      a->cfg.event_retry_base_ms < 1000 ? a->cfg.event_retry_base_ms : 1000;
-  if (poll(&pfd, 1, (int)wait) > 0) {
-    PQconsumeInput(pg);
-    PGnotify *n;
-    while ((n = PQnotifies(pg)))
-      PQfreemem(n);
-  }
 }
 
 typedef struct runner_arg {
@@ -246,20 +223,8 @@ static void *runner(void *arg) {
   snprintf(server, sizeof server, "pid %ld", (long)getpid());
   time_t scheduled = 0;
   while (keys && !atomic_load(&j->stop)) {
-    if (!c || db_conn_is_broken(c)) {
-      if (c)
-        db_pool_release(j->pool, c, true);
-      concerto_status st;
-      c = db_pool_acquire(j->pool, &st);
-      if (!c || !exec_cmd(c, "LISTEN concerto_jobs")) {
-        if (c)
-          db_pool_release(j->pool, c, true);
-        c = NULL;
-        struct timespec ts = {1, 0};
-        nanosleep(&ts, NULL);
-        continue;
-      }
-    }
+    if (!(c = db_pool_listening(j->pool, c, "concerto_jobs")))
+      continue;
     time_t now = time(NULL);
     if (ra.schedules && now - scheduled >= SCHEDULE_EVERY_S) {
       scheduled = now;
@@ -271,7 +236,9 @@ static void *runner(void *arg) {
       free(run.payload);
       continue;
     }
-    wait_for_work(a, c);
+    db_conn_wait_notify(c, a->cfg.event_retry_base_ms < 1000
+                               ? a->cfg.event_retry_base_ms
+                               : 1000);
   }
   if (c)
     db_pool_release(j->pool, c, false);

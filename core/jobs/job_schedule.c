@@ -10,16 +10,16 @@ bool job_name_valid(const char *name) {
   if (!name || !(*name >= 'a' && *name <= 'z') || strlen(name) > 64)
     return false;
   for (const char *p = name; *p; p++)
-    if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-          *p == '_' || *p == '.'))
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+          *p == '.'))
       return false;
   return true;
 }
 
 static bool parse_daily(const char *t, job_every *out) {
   /* Exactly "HH:MM", 24-hour. */
-  if (strlen(t) != 5 || t[2] != ':' ||
-      strspn(t, "0123456789:") != 5 || strchr(t + 3, ':'))
+  if (strlen(t) != 5 || t[2] != ':' || strspn(t, "0123456789:") != 5 ||
+      strchr(t + 3, ':'))
     return false;
   unsigned h = (unsigned)(t[0] - '0') * 10 + (unsigned)(t[1] - '0');
   unsigned m = (unsigned)(t[3] - '0') * 10 + (unsigned)(t[4] - '0');

@@ -29,8 +29,7 @@ bool job_every_parse(const char *text, job_every *out, char *err,
 /* The first interval slot strictly after `now` (epoch seconds): slots
  * start at multiples of `seconds` since the epoch, so every server
  * computes the same ones. Returns the slot's number; *run_at its start. */
-long long job_interval_slot(unsigned seconds, long long now,
-                            long long *run_at);
+long long job_interval_slot(unsigned seconds, long long now, long long *run_at);
 
 /* Writes the slot key of a periodic run ("<seconds>s:<number>" for an
  * interval); the daily key is the hospital's local date. */

@@ -33,16 +33,18 @@ bool jobs_spec_check(const concerto_job_spec *spec, char *err, size_t errlen) {
     return false;
   }
   if (!job_name_valid(spec->name) || !spec->handler) {
-    snprintf(err, errlen, "a job needs a name [a-z][a-z0-9_.]{0,63} and a "
-                          "handler");
+    snprintf(err, errlen,
+             "a job needs a name [a-z][a-z0-9_.]{0,63} and a "
+             "handler");
     return false;
   }
   if (!job_every_parse(spec->every, &every, err, errlen))
     return false;
   if (spec->scope > CONCERTO_JOB_REGIONAL || spec->max_attempts > 100 ||
       spec->timeout_s > JOB_TIMEOUT_MAX_S) {
-    snprintf(err, errlen, "scope, max_attempts (<= 100) or timeout_s "
-                          "(<= 86400) out of range");
+    snprintf(err, errlen,
+             "scope, max_attempts (<= 100) or timeout_s "
+             "(<= 86400) out of range");
     return false;
   }
   return true;
@@ -140,8 +142,8 @@ concerto_status jobs_enqueue_as(concerto_request *req, const route_owner *owner,
   snprintf(max, sizeof max, "%u", job_max_attempts(req->app, d));
   snprintf(timeout, sizeof timeout, "%u", d->timeout_s);
   const char *tenant = tenant_id ? tenant_id : req->caller.tenant_id;
-  const char *p[8] = {d->module, d->name, tenant, text, at, max, timeout,
-                      req->id};
+  const char *p[8] = {d->module, d->name, tenant,  text,
+                      at,        max,     timeout, req->id};
   PGresult *r = NULL;
   /* The hospital is the request's own unless the core names one; RLS
    * checks either. NOTIFY is delivered at COMMIT, so runners wake only

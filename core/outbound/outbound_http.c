@@ -10,8 +10,8 @@
 #include "log.h"
 #include "outbound_store.h"
 
-bool outbound_url_check(const outbound_policy *p, const char *url,
-                        bool resolve, outbound_verdict *v) {
+bool outbound_url_check(const outbound_policy *p, const char *url, bool resolve,
+                        outbound_verdict *v) {
   memset(v, 0, sizeof *v);
   CURLU *u = curl_url();
   char *scheme = NULL, *host = NULL, *port = NULL;
@@ -289,8 +289,8 @@ concerto_status outbound_http_request(concerto_request *ctx,
   if (!request_may_call_out(ctx))
     return CONCERTO_ERR_CONTEXT;
   outbound_policy policy;
-  concerto_status st = outbound_policy_read(
-      ctx->bg_conn, ctx->app->server_key, ctx->caller.tenant_id, &policy);
+  concerto_status st = outbound_policy_read(ctx->bg_conn, ctx->app->server_key,
+                                            ctx->caller.tenant_id, &policy);
   if (st != CONCERTO_OK)
     return st;
   outbound_answer ans;

@@ -49,8 +49,8 @@ void outbound_http_answer_free(outbound_answer *ans);
  * host is resolved and every address checked. libcurl's own URL parser
  * reads the host, so the check sees what a call would. On refusal *v says
  * why. */
-bool outbound_url_check(const outbound_policy *p, const char *url,
-                        bool resolve, outbound_verdict *v);
+bool outbound_url_check(const outbound_policy *p, const char *url, bool resolve,
+                        outbound_verdict *v);
 
 /* host->http_request: only in a background context with no transaction
  * open (CONCERTO_ERR_CONTEXT otherwise), with the policy of the context's

@@ -35,9 +35,9 @@ concerto_status outbound_policy_read(db_conn *c, const char *server_key,
   PGresult *r = NULL;
   concerto_status st = db_conn_command(c, "BEGIN");
   if (st == CONCERTO_OK)
-    st = db_conn_exec(c,
-                      "SELECT concerto.context_system($1, $2::bigint, false)",
-                      2, p, &r, NULL);
+    st =
+        db_conn_exec(c, "SELECT concerto.context_system($1, $2::bigint, false)",
+                     2, p, &r, NULL);
   if (r)
     PQclear(r);
   r = NULL;

@@ -139,6 +139,8 @@ static void runs_only_when_the_request_commits(void **state) {
   assert_true(th_log_count(&a_srv, "chores hook request committed=1") >= 1);
   assert_true(th_log_count(&a_srv, "chores hook request committed=0") >= 1);
   assert_true(th_log_count(&a_srv, "chores hook job committed=1") >= 1);
+  /* A run that fails rolls back: its hook hears so (in the dead-letter
+   * test below as well). */
   /* An unknown job is not queued. */
   assert_int_equal(enqueue("{\"job\":\"nothing\"}", NULL, 0), 404);
 }
@@ -205,8 +207,8 @@ static void killed_mid_run_is_taken_over_once(void **state) {
   assert_int_equal(wait_for(sql, 1, 30), 1);
   assert_int_equal(sql_long("SELECT count(*) FROM chores.notes WHERE n = 500"),
                    1);
-  assert_int_equal(
-      sql_long("SELECT attempt FROM chores.notes WHERE n = 500"), 2);
+  assert_int_equal(sql_long("SELECT attempt FROM chores.notes WHERE n = 500"),
+                   2);
 }
 
 static void failing_job_goes_dead_and_replays(void **state) {
@@ -219,6 +221,7 @@ static void failing_job_goes_dead_and_replays(void **state) {
            "'dead' AND attempts = 3",
            id);
   assert_int_equal(wait_for(sql, 1, 20), 1);
+  assert_true(th_log_count(&a_srv, "chores hook job committed=0") >= 3);
   snprintf(sql, sizeof sql,
            "SELECT last_error FROM concerto.job_runs WHERE id = %s", id);
   char *err = th_sql(DB, sql);
@@ -235,8 +238,7 @@ static void failing_job_goes_dead_and_replays(void **state) {
   assert_non_null(dead);
   assert_string_equal(json_string_value(json_object_get(dead, "id")), id);
   assert_string_equal(json_string_value(json_object_get(dead, "job")), "note");
-  assert_string_equal(json_string_value(json_object_get(dead, "tenant")),
-                      "T1");
+  assert_string_equal(json_string_value(json_object_get(dead, "tenant")), "T1");
   th_resp_free(&r);
   call_ok(&region, "POST", "/api/v1/tenants/T1/users",
           "{\"username\":\"it_t1\",\"display_name\":\"IT\","
@@ -312,14 +314,12 @@ static struct MHD_Daemon *start_peer(int *port, const char *key,
   struct MHD_Daemon *d = NULL;
   for (int tries = 0; !d && tries < 20; tries++) {
     *port = 21000 + (int)(getpid() % 19000) + tries;
-    d = key ? MHD_start_daemon(
-                  MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS,
-                  (uint16_t)*port, NULL, NULL, on_peer, NULL,
-                  MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_HTTPS_MEM_CERT,
-                  cert, MHD_OPTION_END)
-            : MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD,
+    d = key ? MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS,
                                (uint16_t)*port, NULL, NULL, on_peer, NULL,
-                               MHD_OPTION_END);
+                               MHD_OPTION_HTTPS_MEM_KEY, key,
+                               MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_END)
+            : MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t)*port,
+                               NULL, NULL, on_peer, NULL, MHD_OPTION_END);
   }
   assert_non_null(d);
   return d;
@@ -339,20 +339,22 @@ static char *slurp(const char *path) {
  * its row in chores.calls; returns "<refused_in_tx> <outcome> <status>
  * <body>" (malloc'ed). */
 static char *call_from_job(const char *url, const char *ca) {
-  json_t *body = json_pack("{s:s, s:s, s:s?}", "job", "caller", "url", url,
-                           "ca", ca);
+  json_t *body =
+      json_pack("{s:s, s:s, s:s?}", "job", "caller", "url", url, "ca", ca);
   char *text = json_dumps(body, 0);
   json_decref(body);
   char id[24], sql[256];
   assert_int_equal(enqueue(text, id, sizeof id), 202);
   free(text);
-  snprintf(sql, sizeof sql, "SELECT count(*) FROM chores.calls WHERE run_id = %s",
-           id);
+  snprintf(
+      sql, sizeof sql,
+      "SELECT count(*) FROM chores.calls WHERE run_id = %s AND kind = 'job'",
+      id);
   assert_int_equal(wait_for(sql, 1, 20), 1);
   snprintf(sql, sizeof sql,
            "SELECT refused_in_tx || ' ' || outcome || ' ' || "
            "coalesce(http_status::text, '-') || ' ' || coalesce(body, '-') "
-           "FROM chores.calls WHERE run_id = %s",
+           "FROM chores.calls WHERE run_id = %s AND kind = 'job'",
            id);
   return th_sql(DB, sql);
 }
@@ -377,6 +379,29 @@ static void http_request_only_outside_transactions(void **state) {
   /* Refused inside the open transaction, answered after tx_commit. */
   assert_string_equal(got, "true 0 200 pong");
   free(got);
+  /* The same from an event handler: its delivery's claim is open until
+   * tx_commit, which turns it into a lease; the outcome commits with the
+   * delivery's done mark. */
+  char body[160];
+  snprintf(body, sizeof body, "{\"url\":\"%s\"}", url);
+  r = th_call(&a_srv, &admin, "POST", "/api/v1/chores/publish", body);
+  assert_int_equal(r.status, 202);
+  th_resp_free(&r);
+  assert_int_equal(wait_for("SELECT count(*) FROM chores.calls WHERE kind = "
+                            "'event'",
+                            1, 20),
+                   1);
+  got = th_sql(DB, "SELECT refused_in_tx || ' ' || outcome || ' ' || "
+                   "http_status || ' ' || body FROM chores.calls WHERE kind = "
+                   "'event'");
+  assert_string_equal(got, "true 0 200 pong");
+  free(got);
+  assert_int_equal(
+      wait_for("SELECT count(*) FROM concerto.event_deliveries WHERE "
+               "subscriber = 'module:chores:chores.call@1' AND state = 'done' "
+               "AND attempts = 1",
+               1, 10),
+      1);
   MHD_stop_daemon(plain);
 
   /* An address the hospital's policy does not allow: refused (403). */

@@ -41,10 +41,22 @@ static void refuses_what_it_cannot_schedule(void **state) {
   (void)state;
   job_every e;
   char err[200] = "";
-  const char *bad[] = {"",          "0s",          "8d",          "45",
-                       "s",         "-5m",         "1.5h",        "10 m",
-                       "1w",        "daily 24:00", "daily 12:60", "daily 2:30",
-                       "daily 02:30:00", "daily",  "every tuesday", "1234567s"};
+  const char *bad[] = {"",
+                       "0s",
+                       "8d",
+                       "45",
+                       "s",
+                       "-5m",
+                       "1.5h",
+                       "10 m",
+                       "1w",
+                       "daily 24:00",
+                       "daily 12:60",
+                       "daily 2:30",
+                       "daily 02:30:00",
+                       "daily",
+                       "every tuesday",
+                       "1234567s"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     err[0] = '\0';
     assert_false(job_every_parse(bad[i], &e, err, sizeof err));

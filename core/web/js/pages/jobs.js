@@ -7,7 +7,7 @@ import { t, language } from '../i18n.js';
 import { api, get } from '../api.js';
 import { announce, rolesIn } from '../shell.js';
 import {
-  pageHeader, loading, messageArea, submitBusy, tenantPicker, alertBox, errorAlert, badge,
+  pageHeader, loading, messageArea, submitBusy, tenantPicker, alertBox, errorAlert, badge, refreshButton,
 } from '../ui.js';
 
 const when = (iso) => (iso ? formatDate(iso, language()) : '—');
@@ -38,18 +38,14 @@ function runsCard(ctx, user, code) {
   const state = h('select', { class: 'form-select', 'data-testid': 'jobs-state' },
     STATES.map((s) => h('option', { value: s }, t(s ? `jobs.state.${s}` : 'jobs.state.all'))));
   state.addEventListener('change', () => load());
-  const refresh = h('button', {
-    type: 'button', class: 'btn btn-outline-primary', 'data-testid': 'jobs-refresh',
-    onclick: async () => {
-      // aria-busy only: disabling would drop the keyboard focus.
-      if (refresh.getAttribute('aria-busy') === 'true') return;
-      refresh.setAttribute('aria-busy', 'true');
-      msg.clear();
-      await load();
-      refresh.setAttribute('aria-busy', 'false');
-      announce(t('jobs.refreshed'));
-    },
-  }, t('jobs.refresh'));
+  const refresh = refreshButton({
+    label: t('jobs.refresh'),
+    testid: 'jobs-refresh',
+    msg,
+    load: () => load(),
+    after: () => announce(t('jobs.refreshed')),
+    className: 'btn btn-outline-primary',
+  });
 
   function row(j) {
     const cell = h('div', {});

@@ -14,7 +14,8 @@ CREATE TABLE ticks (
     node         text NOT NULL
 );
 CREATE TABLE calls (
-    run_id        bigint NOT NULL,
+    run_id        bigint NOT NULL, -- the job run's, or the event's id
+    kind          text NOT NULL DEFAULT 'job',
     refused_in_tx boolean NOT NULL,
     outcome       integer NOT NULL,
     http_status   integer,
