@@ -483,9 +483,20 @@ static void daily_slots_follow_the_hospital_zone(void **state) {
                "= '03:00'",
                1, 10),
       1);
-  /* Hospitals have a time zone, Europe/Rome unless set. */
+  /* Hospitals have a time zone, Europe/Rome unless the region sets
+   * another; a name the zone database does not know is refused. */
   v = th_sql(DB, "SELECT time_zone FROM concerto.tenants WHERE code = 'T2'");
   assert_string_equal(v, "Europe/Rome");
+  free(v);
+  th_client region;
+  assert_int_equal(th_login(&a_srv, &region, "admin", ADMIN_PASSWORD, NULL),
+                   200);
+  call_ok(&region, "PATCH", "/api/v1/tenants/T2",
+          "{\"time_zone\":\"Mars/Olympus\"}", 422);
+  call_ok(&region, "PATCH", "/api/v1/tenants/T2",
+          "{\"time_zone\":\"America/New_York\"}", 200);
+  v = th_sql(DB, "SELECT time_zone FROM concerto.tenants WHERE code = 'T2'");
+  assert_string_equal(v, "America/New_York");
   free(v);
 }
 
