@@ -34,8 +34,21 @@ function see(page, text) {
 }
 
 async function openScripts(page, tab) {
-  await page.locator('#admin-menu-button').click();
-  await page.getByRole('link', { name: 'Schede e regole (Lua)', exact: true }).click();
+  // On a loaded machine the header may still be settling (module entries
+  // arrive after their manifests) and the menu close under the click:
+  // open it again, a bounded number of times.
+  const link = page.getByRole('link', { name: 'Schede e regole (Lua)', exact: true });
+  for (let attempt = 1; ; attempt++) {
+    if (await page.locator('#admin-menu-button').getAttribute('aria-expanded') !== 'true') {
+      await page.locator('#admin-menu-button').click();
+    }
+    try {
+      await link.click({ timeout: 5000 });
+      break;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
   await page.getByRole('heading', { name: 'Schede e regole', exact: true }).waitFor();
   if (tab) await page.getByRole('tab', { name: tab }).click();
 }
