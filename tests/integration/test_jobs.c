@@ -128,9 +128,12 @@ static void runs_only_when_the_request_commits(void **state) {
                             "= 1 AND t.code = 'T1'"),
                    1);
   /* A request that fails after enqueuing leaves no run behind. */
-  long before = sql_long("SELECT count(*) FROM concerto.job_runs");
+  /* (Enqueued runs only: the periodic ones get new slots meanwhile.) */
+  const char *enqueued =
+      "SELECT count(*) FROM concerto.job_runs WHERE slot IS NULL";
+  long before = sql_long(enqueued);
   assert_int_equal(enqueue("{\"n\":2,\"fail_after\":true}", NULL, 0), 422);
-  assert_int_equal(sql_long("SELECT count(*) FROM concerto.job_runs"), before);
+  assert_int_equal(sql_long(enqueued), before);
   assert_int_equal(
       sql_long("SELECT count(*) FROM concerto.job_runs WHERE payload->>'n' = "
                "'2'"),
