@@ -19,6 +19,7 @@
 #include "admin_cli.h"
 #include "bootstrap.h"
 #include "events.h"
+#include "jobs.h"
 #include "module_registry.h"
 #include "problem.h"
 #include "roles.h"
@@ -177,6 +178,7 @@ int main(int argc, char **argv) {
   a.tenants = tenant_cache_new(a.app_conninfo, a.app_user, a.server_key);
   a.events = events_new();
   a.roles = roles_new();
+  a.jobs = jobs_new();
   if (a.cfg.event_workers > 0) {
     a.event_pool = db_pool_new(a.app_conninfo, a.app_user, a.cfg.event_workers,
                                a.cfg.db_acquire_timeout_ms);
@@ -186,7 +188,7 @@ int main(int argc, char **argv) {
   scripts_init();
   a.notify = notify_hub_new(a.app_conninfo, a.app_user);
   a.router = router_new();
-  if (!a.pool || !a.router || !a.tenants || !a.events ||
+  if (!a.pool || !a.router || !a.tenants || !a.events || !a.jobs ||
       !app_assemble(&a, err, sizeof err) ||
       !core_routes_register(&a, err, sizeof err)) {
     log_msg(CONCERTO_LOG_ERROR, NULL, NULL, "start-up: %s", err);
@@ -214,6 +216,8 @@ int main(int argc, char **argv) {
   if (!srv)
     goto out;
   events_start(&a, a.cfg.event_workers);
+  if (!jobs_start(&a))
+    log_msg(CONCERTO_LOG_ERROR, NULL, NULL, "cannot start the job runners");
   notify_hub_on_tenants(a.notify, tenant_cache_changed, a.tenants);
   notify_hub_start(a.notify);
 
@@ -223,13 +227,15 @@ int main(int argc, char **argv) {
           "signal %d: draining in-flight requests (up to %u s)", sig,
           a.cfg.shutdown_grace_s);
   server_stop(srv, a.cfg.shutdown_grace_s);
+  jobs_stop(&a);
   events_stop(&a);
   rc = 0;
 
 out:
   if (owner_pg)
     PQfinish(owner_pg);
-  events_stop(&a); /* before the modules whose handlers it calls go */
+  jobs_stop(&a);   /* before the modules whose handlers it calls go */
+  events_stop(&a); /* the same */
   if (a.server_key[0] && a.pool)
     server_key_retire(a.pool, a.server_key);
   module_registry_free(a.modules);
@@ -238,6 +244,7 @@ out:
   router_free(a.router);
   metrics_free(a.metrics);
   events_free(a.events);
+  jobs_free(a.jobs);
   roles_free(a.roles);
   problem_declared_free();
   rule_registry_free();

@@ -4,6 +4,7 @@
 
 #include "audit.h"
 #include "auth.h"
+#include "jobs.h"
 #include "lua_event_sink.h"
 #include "mail.h"
 #include "notify.h"
@@ -24,6 +25,10 @@ bool app_assemble(app *a, char *err, size_t errlen) {
   };
   if (!a->roles || !roles_add_core(a->roles)) {
     snprintf(err, errlen, "cannot declare the core's roles");
+    return false;
+  }
+  if (!a->jobs || !jobs_add_core(a->jobs)) {
+    snprintf(err, errlen, "cannot declare the core's jobs");
     return false;
   }
   if (!a->events || !webhook_sink_register(a->events) ||

@@ -19,5 +19,6 @@ extern const route_def routes_events[];
 extern const route_def routes_scripts[];
 extern const route_def routes_settings[];
 extern const route_def routes_outbound[];
+extern const route_def routes_jobs[];
 
 #endif

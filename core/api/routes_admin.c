@@ -40,7 +40,8 @@ static concerto_status list_tenants(concerto_request *req, void *ud) {
   PGresult *r = NULL;
   st = request_query(
       req,
-      "SELECT t.code, t.name, t.kind, t.hub, t.active, coalesce((SELECT "
+      "SELECT t.code, t.name, t.kind, t.hub, t.active, t.time_zone, "
+      "coalesce((SELECT "
       "json_agg(json_build_object('code', s.code, 'name', s.name, 'city', "
       "s.city) ORDER BY s.code) FROM concerto.sites s WHERE s.tenant_id = "
       "t.id), '[]') AS sites FROM concerto.tenants t ORDER BY t.code",
@@ -116,22 +117,33 @@ static concerto_status update_tenant(concerto_request *req, void *ud) {
     return st;
   const char *code, *name, *kind;
   validate_tenant(body, false, &v, &code, &name, &kind);
+  /* The zone of the hospital's daily jobs (docs/jobs.md). */
+  const char *zone = field_str(body, "time_zone", false, 64, &v);
+  PGresult *r = NULL;
+  if (zone &&
+      request_query(req, "SELECT concerto.time_zone_valid($1)", 1, &zone, &r) ==
+          CONCERTO_OK &&
+      PQgetvalue(r, 0, 0)[0] != 't')
+    verr_add(&v, "time_zone", "not a time zone name such as Europe/Rome");
   if (verr_end(req, &v, &st))
     return st;
   json_t *hub = json_object_get(body, "hub");
   json_t *active = json_object_get(body, "active");
-  const char *params[5] = {req_param(req, "tenant"), name, kind,
+  const char *params[6] = {req_param(req, "tenant"),
+                           name,
+                           kind,
                            hub ? (json_is_true(hub) ? "true" : "false") : NULL,
                            active ? (json_is_true(active) ? "true" : "false")
-                                  : NULL};
-  PGresult *r = NULL;
+                                  : NULL,
+                           zone};
   st = request_query(
       req,
       "UPDATE concerto.tenants SET name = coalesce($2, name), kind = "
       "coalesce($3, kind), hub = coalesce($4::boolean, hub), active = "
-      "coalesce($5::boolean, active) WHERE code = $1 RETURNING id, code, "
-      "name, kind, hub, active",
-      5, params, &r);
+      "coalesce($5::boolean, active), time_zone = coalesce($6, time_zone) "
+      "WHERE code = $1 RETURNING id, code, name, kind, hub, active, "
+      "time_zone",
+      6, params, &r);
   if (st != CONCERTO_OK)
     return st;
   if (PQntuples(r) != 1)

@@ -7,6 +7,7 @@
 
 #include "events.h"
 #include "handler_util.h"
+#include "outbound_http.h"
 #include "outbound_store.h"
 #include "routes.h"
 #include "tokens.h"
@@ -44,7 +45,7 @@ static concerto_status create_webhook(concerto_request *req, void *ud) {
   outbound_verdict verdict;
   if ((st = outbound_policy_load(req, &policy)) != CONCERTO_OK)
     return st;
-  if (!webhook_url_check(&policy, url, true, &verdict))
+  if (!outbound_url_check(&policy, url, true, &verdict))
     return outbound_refuse(req, "webhook", "url", &verdict);
   char secret[TOKEN_TEXT_LEN + 1];
   if (!token_new(secret))

@@ -26,6 +26,7 @@ void config_defaults(concerto_config *cfg) {
   cfg->event_workers = 2;
   cfg->event_max_attempts = 8;
   cfg->event_retry_base_ms = 1000;
+  cfg->job_workers = 1;
   cfg->argon2_t_cost = 3;
   cfg->argon2_m_kib = 65536;
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -154,6 +155,7 @@ static const key_rule top_rules[] = {
     {"event_workers", K_UINT, F(event_workers), 0, 32},
     {"event_max_attempts", K_UINT, F(event_max_attempts), 1, 100},
     {"event_retry_base_ms", K_UINT, F(event_retry_base_ms), 10, 3600000},
+    {"job_workers", K_UINT, F(job_workers), 0, 32},
     {"argon2_m_kib", K_UINT, F(argon2_m_kib), 1024, 1u << 21},
     {"threads", K_UINT, F(threads), 1, 256},
     {"db_pool_size", K_UINT, F(db_pool_size), 0, 512},

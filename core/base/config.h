@@ -39,6 +39,7 @@ typedef struct concerto_config {
   unsigned event_workers;       /* dispatcher threads */
   unsigned event_max_attempts;  /* then the delivery is dead */
   unsigned event_retry_base_ms; /* first retry delay, doubling */
+  unsigned job_workers;         /* job runner threads (0 = runs no job) */
   unsigned argon2_t_cost;       /* argon2id iterations */
   unsigned argon2_m_kib;        /* argon2id memory, KiB */
   unsigned threads;

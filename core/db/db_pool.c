@@ -1,6 +1,7 @@
 #include "db_pool.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -435,4 +436,33 @@ concerto_status db_conn_begin_exec(db_conn *c, const char *sql, int nparams,
     return fail_result(c, exec, sqlstate);
   *out = exec;
   return CONCERTO_OK;
+}
+
+db_conn *db_pool_listening(db_pool *p, db_conn *c, const char *channel) {
+  if (c && !db_conn_is_broken(c))
+    return c;
+  if (c)
+    db_pool_release(p, c, true);
+  concerto_status st;
+  char listen[96];
+  snprintf(listen, sizeof listen, "LISTEN %s", channel);
+  c = db_pool_acquire(p, &st);
+  if (c && db_conn_command(c, listen) == CONCERTO_OK)
+    return c;
+  if (c)
+    db_pool_release(p, c, true);
+  struct timespec ts = {1, 0};
+  nanosleep(&ts, NULL);
+  return NULL;
+}
+
+void db_conn_wait_notify(db_conn *c, unsigned timeout_ms) {
+  PGconn *pg = db_conn_pg(c);
+  struct pollfd pfd = {PQsocket(pg), POLLIN, 0};
+  if (poll(&pfd, 1, (int)timeout_ms) > 0) {
+    PQconsumeInput(pg);
+    PGnotify *n;
+    while ((n = PQnotifies(pg)))
+      PQfreemem(n);
+  }
 }

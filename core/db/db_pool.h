@@ -54,6 +54,16 @@ void db_pool_get_stats(db_pool *p, db_pool_stats *out);
 
 PGconn *db_conn_pg(db_conn *c);
 
+/* For a background thread that sleeps until told (the outbox's
+ * dispatchers, the job runners): `c` itself while it is healthy, else a
+ * fresh connection from p that LISTENs on `channel` (a broken one is
+ * released first). NULL, after a pause of a second, when none can be had;
+ * call again. */
+db_conn *db_pool_listening(db_pool *p, db_conn *c, const char *channel);
+/* Waits up to timeout_ms for a notification (or anything) on c, then
+ * drops the notifications that arrived: the caller looks for work anyway. */
+void db_conn_wait_notify(db_conn *c, unsigned timeout_ms);
+
 /* Opens a connection to `conninfo` (a libpq string or URI), logging in as
  * `user` when not NULL instead of the string's own user. NULL on failure,
  * with libpq's reason (no password ever) in err. The caller PQfinishes. */

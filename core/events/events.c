@@ -1,7 +1,6 @@
 #include "events.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -10,13 +9,17 @@
 #include <time.h>
 
 #include "app.h"
+#include "backoff.h"
 #include "event_catalog.h"
 #include "log.h"
 #include "request.h"
 
 #define EVENT_PAYLOAD_MAX (256u << 10)
-#define EVENT_BACKOFF_CAP_MS (3600u * 1000u)
-#define UNKNOWN_SUBSCRIBER_DELAY "60 seconds"
+/* How long a delivery whose claim became a lease (a webhook being
+ * called, a handler that committed its work so far) is out of other
+ * dispatchers' reach: a dispatcher that died meanwhile is taken over after
+ * it. */
+#define EVENT_LEASE "120 seconds"
 
 #define SINKS_MAX 8
 
@@ -133,7 +136,8 @@ static char *build_publish_sql(const events *e) {
 }
 
 bool events_add_sink(events *e, const event_sink *sink) {
-  if (!sink || !sink->prefix || !sink->fanout_sql || !sink->deliver ||
+  if (!sink || !sink->prefix || !sink->fanout_sql ||
+      !(sink->deliver || (sink->prepare && sink->call)) ||
       e->nsinks == SINKS_MAX || strncmp(sink->prefix, "module:", 7) == 0)
     return false;
   for (size_t i = 0; i < e->nsinks; i++)
@@ -281,20 +285,29 @@ out:
 typedef struct delivery {
   char subscriber[200];
   char event_id[24];
-  int attempts;
+  int attempts; /* as claimed */
   char name[104];
   uint32_t version;
   char tenant_id[24]; /* "" = regional */
   char *payload;      /* malloc'ed JSON text */
+  /* The claim became a lease (attempts + 1 already stored, the row no
+   * longer locked): what records the outcome checks the row still has
+   * that attempt number, so a dispatcher that took over after the lease
+   * expired wins. */
+  bool leased;
 } delivery;
-
-static void sleep_ms(unsigned ms) {
-  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-  nanosleep(&ts, NULL);
-}
 
 static bool exec_cmd(db_conn *c, const char *sql) {
   return db_conn_command(c, sql) == CONCERTO_OK;
+}
+
+static bool exec_params(db_conn *c, const char *sql, int n,
+                        const char *const *p) {
+  PGresult *r = NULL;
+  concerto_status st = db_conn_exec(c, sql, n, p, &r, NULL);
+  if (r)
+    PQclear(r);
+  return st == CONCERTO_OK;
 }
 
 /* The dispatcher acts for itself (the server key): across hospitals to
@@ -303,16 +316,11 @@ static bool exec_cmd(db_conn *c, const char *sql) {
 bool events_scope(app *a, db_conn *c, const char *tenant_id, bool regional) {
   const char *p[3] = {a->server_key, tenant_id && *tenant_id ? tenant_id : NULL,
                       regional ? "true" : "false"};
-  PGresult *r = NULL;
-  concerto_status st = db_conn_exec(
-      c, "SELECT concerto.context_system($1, $2::bigint, $3::boolean)", 3, p,
-      &r, NULL);
-  if (r)
-    PQclear(r);
-  return st == CONCERTO_OK;
+  return exec_params(
+      c, "SELECT concerto.context_system($1, $2::bigint, $3::boolean)", 3, p);
 }
 
-static bool begin_regional(app *a, db_conn *c) {
+bool events_begin_regional(app *a, db_conn *c) {
   if (!exec_cmd(c, "BEGIN"))
     return false;
   if (events_scope(a, c, NULL, true))
@@ -321,10 +329,30 @@ static bool begin_regional(app *a, db_conn *c) {
   return false;
 }
 
+/* The module subscribers this server has, as a text[] literal (keys are
+ * [a-z0-9_.:@] only): deliveries to modules loaded elsewhere are left to
+ * the servers that run them. */
+static char *loaded_keys(const events *e) {
+  size_t cap = 3;
+  for (size_t i = 0; i < e->count; i++)
+    cap += strlen(e->subs[i].key) + 1;
+  char *keys = malloc(cap);
+  if (!keys)
+    return NULL;
+  strcpy(keys, "{");
+  for (size_t i = 0; i < e->count; i++) {
+    if (i)
+      strcat(keys, ",");
+    strcat(keys, e->subs[i].key);
+  }
+  strcat(keys, "}");
+  return keys;
+}
+
 /* Claims the most overdue pending delivery (row locked until the end of
  * the transaction left open on success). */
-static bool claim(app *a, db_conn *c, delivery *d) {
-  if (!begin_regional(a, c))
+static bool claim(app *a, db_conn *c, const char *keys, delivery *d) {
+  if (!events_begin_regional(a, c))
     return false;
   PGresult *r = NULL;
   concerto_status st = db_conn_exec(
@@ -333,9 +361,10 @@ static bool claim(app *a, db_conn *c, delivery *d) {
       "coalesce(e.tenant_id::text, ''), e.payload::text FROM "
       "concerto.event_deliveries d JOIN concerto.events e ON e.id = "
       "d.event_id WHERE d.state = 'pending' AND d.next_attempt_at <= now() "
-      "ORDER BY d.next_attempt_at, d.event_id LIMIT 1 FOR UPDATE OF d SKIP "
-      "LOCKED",
-      0, NULL, &r, NULL);
+      "AND (d.subscriber NOT LIKE 'module:%' OR d.subscriber = ANY "
+      "($1::text[])) ORDER BY d.next_attempt_at, d.event_id LIMIT 1 FOR "
+      "UPDATE OF d SKIP LOCKED",
+      1, (const char *[]){keys}, &r, NULL);
   if (st != CONCERTO_OK || PQntuples(r) != 1) {
     if (r)
       PQclear(r);
@@ -353,117 +382,201 @@ static bool claim(app *a, db_conn *c, delivery *d) {
   return true;
 }
 
+/* In the claiming transaction, before it commits: the attempt is counted
+ * and the row put out of reach for EVENT_LEASE_S, after which another
+ * dispatcher may take it over (this one presumed dead). */
+static bool lease(db_conn *c, delivery *d) {
+  char att[16];
+  snprintf(att, sizeof att, "%d", d->attempts + 1);
+  const char *p[3] = {d->subscriber, d->event_id, att};
+  bool ok = exec_params(
+      c,
+      "UPDATE concerto.event_deliveries SET attempts = "
+      "$3::integer, next_attempt_at = now() + interval '" EVENT_LEASE
+      "' WHERE subscriber = $1 AND event_id = $2::bigint",
+      3, p);
+  d->leased = ok;
+  return ok;
+}
+
+/* The "done" mark, then COMMIT. Under a lease it applies only while the
+ * row still has this attempt's number. */
 static bool mark_done(db_conn *c, const delivery *d) {
-  const char *p[2] = {d->subscriber, d->event_id};
+  char att[16], fence[16];
+  snprintf(att, sizeof att, "%d", d->attempts + 1);
+  snprintf(fence, sizeof fence, "%d",
+           d->leased ? d->attempts + 1 : d->attempts);
+  const char *p[4] = {d->subscriber, d->event_id, att, fence};
   PGresult *r = NULL;
   concerto_status st = db_conn_exec(
       c,
       "UPDATE concerto.event_deliveries SET state = 'done', done_at = now(), "
-      "attempts = attempts + 1, last_error = NULL WHERE subscriber = $1 AND "
-      "event_id = $2::bigint",
-      2, p, &r, NULL);
+      "attempts = $3::integer, last_error = NULL WHERE subscriber = $1 AND "
+      "event_id = $2::bigint AND state = 'pending' AND attempts = $4::integer",
+      4, p, &r, NULL);
+  bool mine = st == CONCERTO_OK && strcmp(PQcmdTuples(r), "1") == 0;
   if (r)
     PQclear(r);
-  return st == CONCERTO_OK && exec_cmd(c, "COMMIT");
+  if (!mine) {
+    exec_cmd(c, "ROLLBACK");
+    if (st == CONCERTO_OK)
+      log_msg(CONCERTO_LOG_WARN, "events", NULL,
+              "delivery of event %s to %s was taken over after its lease",
+              d->event_id, d->subscriber);
+    return st == CONCERTO_OK; /* not ours any more: nothing to retry */
+  }
+  return exec_cmd(c, "COMMIT");
 }
 
 /* Records a failed attempt: retry later with exponential backoff, or dead
  * after the last attempt. With `claimed`, in the claiming transaction
  * (the handler's effects already undone to a savepoint): the row stays
  * locked from the claim to this record, so no other dispatcher can take
- * the delivery in between and send it twice. Otherwise (the claiming
- * transaction is gone, e.g. its COMMIT failed) in a transaction of its
- * own, changing the row only if nobody has moved it on meanwhile. */
+ * the delivery in between and send it twice. Otherwise (the claim became a
+ * lease, or its transaction is gone, e.g. its COMMIT failed) in a
+ * transaction of its own, changing the row only if nobody has moved it on
+ * meanwhile. */
 static void mark_failed(app *a, db_conn *c, const delivery *d,
                         const char *error, bool claimed) {
   int attempts = d->attempts + 1;
-  unsigned long long delay = a->cfg.event_retry_base_ms;
-  for (int i = 1; i < attempts && delay < EVENT_BACKOFF_CAP_MS; i++)
-    delay *= 2;
-  if (delay > EVENT_BACKOFF_CAP_MS)
-    delay = EVENT_BACKOFF_CAP_MS;
+  unsigned long long delay =
+      backoff_ms(a->cfg.event_retry_base_ms, (unsigned)attempts);
   bool dead = (unsigned)attempts >= a->cfg.event_max_attempts;
-  char att[16], ms[24];
+  char att[16], ms[24], before[16];
   snprintf(att, sizeof att, "%d", attempts);
   snprintf(ms, sizeof ms, "%llu", delay);
-  char before[16];
-  snprintf(before, sizeof before, "%d", d->attempts);
+  snprintf(before, sizeof before, "%d", d->leased ? attempts : d->attempts);
   const char *p[7] = {
       d->subscriber, d->event_id, att, error, dead ? "dead" : "pending", ms,
       before};
-  PGresult *r = NULL;
-  if ((claimed || begin_regional(a, c)) &&
-      db_conn_exec(c,
-                   "UPDATE concerto.event_deliveries SET attempts = "
-                   "$3::integer, last_error = left($4, 500), state = $5, "
-                   "next_attempt_at = now() + make_interval(secs => "
-                   "$6::double precision / 1000) WHERE subscriber = $1 AND "
-                   "event_id = $2::bigint AND state = 'pending' AND attempts "
-                   "= $7::integer",
-                   7, p, &r, NULL) == CONCERTO_OK)
+  if ((claimed || events_begin_regional(a, c)) &&
+      exec_params(c,
+                  "UPDATE concerto.event_deliveries SET attempts = "
+                  "$3::integer, last_error = left($4, 500), state = $5, "
+                  "next_attempt_at = now() + make_interval(secs => "
+                  "$6::double precision / 1000) WHERE subscriber = $1 AND "
+                  "event_id = $2::bigint AND state = 'pending' AND attempts "
+                  "= $7::integer",
+                  7, p))
     exec_cmd(c, "COMMIT");
   else
     exec_cmd(c, "ROLLBACK");
-  if (r)
-    PQclear(r);
   log_msg(dead ? CONCERTO_LOG_ERROR : CONCERTO_LOG_WARN, "events", NULL,
           "delivery of event %s to %s failed (attempt %d%s): %s", d->event_id,
           d->subscriber, attempts, dead ? ", now dead" : "", error);
 }
 
-/* Runs a module handler inside the claimed transaction, scoped to the
- * event's hospital and the module's schema. */
-static bool deliver_module(app *a, db_conn *c, const delivery *d,
-                           const event_subscriber *s, char *err,
-                           size_t errlen) {
+/* tx_commit from a module handler: the claim becomes a lease committed
+ * together with the handler's work so far. */
+static bool lease_on_commit(concerto_request *ctx, void *arg) {
+  delivery *d = arg;
+  return d->leased ||
+         (events_scope(ctx->app, ctx->db, NULL, true) && lease(ctx->db, d));
+}
+
+/* Runs a module handler in the claimed transaction, scoped to the event's
+ * hospital and the module's schema, and records the outcome. A handler
+ * that commits its work so far (tx_commit) turns the claim into a lease;
+ * the outcome is then recorded in its next transaction or a short one. */
+static void deliver_module(app *a, db_conn *c, delivery *d,
+                           const event_subscriber *s) {
+  char err[512] = "";
   json_t *payload = json_loads(d->payload, 0, NULL);
-  char *scope = NULL;
-  if (asprintf(&scope, "SET LOCAL search_path TO %s, public",
-               s->owner ? s->owner->name : "concerto") < 0)
-    scope = NULL;
-  if (!payload || !scope || !exec_cmd(c, scope) ||
-      !events_scope(a, c, d->tenant_id, false)) {
-    free(scope);
-    json_decref(payload);
-    snprintf(err, errlen, "cannot prepare the delivery transaction");
-    return false;
-  }
-  free(scope);
-  concerto_request *ctx = request_new(a, NULL, "EVENT", d->name);
-  if (!ctx) {
-    json_decref(payload);
-    snprintf(err, errlen, "out of memory");
-    return false;
-  }
-  ctx->db = c;
-  ctx->in_tx = true;
-  ctx->tx_schema = s->owner ? s->owner->name : "concerto";
-  ctx->db_lent = true;
-  ctx->caller.kind = CALLER_ANONYMOUS;
-  ctx->caller.tenant_id = d->tenant_id[0] ? d->tenant_id : NULL;
-  ctx->caller.username = "events";
-  ctx->owner = s->owner;
-  concerto_event ev = {sizeof ev,
-                       d->event_id,
-                       d->name,
-                       d->version,
-                       d->tenant_id[0] ? d->tenant_id : NULL,
-                       payload};
-  concerto_status st = s->handler(ctx, &ev, s->userdata);
-  bool ok = st == CONCERTO_OK;
+  concerto_request *ctx =
+      request_bg_new(a, "EVENT", d->name, s->owner, d->tenant_id, false, c);
+  bool ok = payload && ctx && events_scope(a, c, d->tenant_id, false);
   if (!ok)
-    snprintf(err, errlen, "handler returned status %d", (int)st);
+    snprintf(err, sizeof err, "cannot prepare the delivery transaction");
+  if (ok) {
+    char *scope = NULL;
+    if (asprintf(&scope, "SET LOCAL search_path TO %s, public",
+                 s->owner ? s->owner->name : "concerto") < 0)
+      scope = NULL;
+    ok = scope && exec_cmd(c, scope);
+    free(scope);
+  }
+  if (ok) {
+    ctx->db = c;
+    ctx->in_tx = true;
+    ctx->tx_schema = s->owner ? s->owner->name : "concerto";
+    ctx->caller.username = "events";
+    ctx->bg_before_commit = lease_on_commit;
+    ctx->bg_arg = d;
+    concerto_event ev = {sizeof ev,
+                         d->event_id,
+                         d->name,
+                         d->version,
+                         d->tenant_id[0] ? d->tenant_id : NULL,
+                         payload};
+    concerto_status st = s->handler(ctx, &ev, s->userdata);
+    ok = st == CONCERTO_OK;
+    if (!ok)
+      snprintf(err, sizeof err, "handler returned status %d", (int)st);
+  }
+  /* Audit rows of a handler with no transaction open get one. */
+  if (ok && !ctx->in_tx && ctx->audit_head &&
+      request_bg_begin(ctx) != CONCERTO_OK) {
+    ok = false;
+    snprintf(err, sizeof err, "cannot open the delivery transaction");
+  }
+  bool in_tx = ctx && ctx->in_tx;
   /* The handler's audit rows commit with its effects. */
-  if (ok && ctx->audit_head &&
+  if (ok && in_tx && ctx->audit_head &&
       a->hooks.flush_audit(ctx, c, false) != CONCERTO_OK) {
     ok = false;
-    snprintf(err, errlen, "audit rows could not be written");
+    snprintf(err, sizeof err, "audit rows could not be written");
   }
-  ok = ok && events_scope(a, c, NULL, true);
-  ctx->db = NULL;
-  request_free(ctx);
+  bool committed = false;
+  if (ok &&
+      (in_tx ? events_scope(a, c, NULL, true) : events_begin_regional(a, c)))
+    committed = mark_done(c, d);
+  else if (!ok && in_tx && !d->leased &&
+           exec_cmd(c, "ROLLBACK TO SAVEPOINT delivery")) {
+    /* The rollback to the savepoint also undoes the subscriber's scope
+     * (SET LOCAL), back to the claim's. */
+    mark_failed(a, c, d, err[0] ? err : "the subscriber failed", true);
+  } else {
+    exec_cmd(c, "ROLLBACK");
+    mark_failed(a, c, d, err[0] ? err : "commit failed", false);
+  }
+  if (ctx) {
+    ctx->in_tx = false;
+    ctx->db = NULL;
+    request_run_commit_hooks(ctx, committed);
+    request_free(ctx);
+  }
   json_decref(payload);
-  return ok;
+}
+
+/* A sink that calls out: prepared in the claim, called with no
+ * transaction open, the outcome recorded in a short transaction. */
+static void deliver_remote(app *a, db_conn *c, delivery *d,
+                           const event_sink *sink, const event_delivery *view) {
+  char err[512] = "";
+  bool skip = false;
+  void *state = sink->prepare(a, c, view, &skip, err, sizeof err);
+  if (!state && !skip) {
+    if (exec_cmd(c, "ROLLBACK TO SAVEPOINT delivery"))
+      mark_failed(a, c, d, err[0] ? err : "the subscriber failed", true);
+    else
+      exec_cmd(c, "ROLLBACK");
+    return;
+  }
+  if (skip) {
+    mark_done(c, d);
+    return;
+  }
+  if (!lease(c, d) || !exec_cmd(c, "COMMIT")) {
+    exec_cmd(c, "ROLLBACK");
+    free(state);
+    return; /* still pending: due again once its lease expired */
+  }
+  bool ok = sink->call(a, state, view, err, sizeof err);
+  free(state);
+  if (ok && events_begin_regional(a, c))
+    mark_done(c, d);
+  else if (!ok)
+    mark_failed(a, c, d, err[0] ? err : "the subscriber failed", false);
 }
 
 static void dispatch_one(app *a, db_conn *c, delivery *d) {
@@ -477,25 +590,19 @@ static void dispatch_one(app *a, db_conn *c, delivery *d) {
   }
   if (strncmp(d->subscriber, "module:", 7) == 0) {
     const event_subscriber *s = events_find(a->events, d->subscriber);
-    if (!s) {
-      /* Another server may run that module: leave it to them for now. */
-      const char *p[2] = {d->subscriber, d->event_id};
-      PGresult *r = NULL;
-      db_conn_exec(c,
-                   "UPDATE concerto.event_deliveries SET next_attempt_at = "
-                   "now() + interval '" UNKNOWN_SUBSCRIBER_DELAY "', "
-                   "last_error = 'subscriber not loaded on this server' WHERE "
-                   "subscriber = $1 AND event_id = $2::bigint",
-                   2, p, &r, NULL);
-      if (r)
-        PQclear(r);
-      exec_cmd(c, "COMMIT");
+    if (s) {
+      deliver_module(a, c, d, s);
       return;
     }
-    ok = deliver_module(a, c, d, s, err, sizeof err);
+    ok = false;
+    snprintf(err, sizeof err, "subscriber not loaded on this server");
   } else if ((sink = sink_of(a->events, d->subscriber))) {
     event_delivery view = {d->subscriber, d->event_id,  d->name,
                            d->version,    d->tenant_id, d->payload};
+    if (sink->prepare) {
+      deliver_remote(a, c, d, sink, &view);
+      return;
+    }
     ok = sink->deliver(a, c, &view, err, sizeof err);
   } else {
     ok = false;
@@ -516,40 +623,24 @@ static void dispatch_one(app *a, db_conn *c, delivery *d) {
 static void *worker(void *arg) {
   app *a = arg;
   db_conn *c = NULL;
-  while (!atomic_load(&a->events->stop)) {
-    if (!c || db_conn_is_broken(c)) {
-      if (c)
-        db_pool_release(a->event_pool, c, true);
-      concerto_status st;
-      c = db_pool_acquire(a->event_pool, &st);
-      if (!c || !exec_cmd(c, "LISTEN concerto_events")) {
-        if (c)
-          db_pool_release(a->event_pool, c, true);
-        c = NULL;
-        sleep_ms(1000);
-        continue;
-      }
-    }
+  char *keys = loaded_keys(a->events);
+  while (keys && !atomic_load(&a->events->stop)) {
+    if (!(c = db_pool_listening(a->event_pool, c, "concerto_events")))
+      continue;
     delivery d = {0};
-    if (claim(a, c, &d)) {
+    if (claim(a, c, keys, &d)) {
       dispatch_one(a, c, &d);
       free(d.payload);
       continue;
     }
     /* Nothing due: sleep until a NOTIFY or a retry may be due. */
-    PGconn *pg = db_conn_pg(c);
-    struct pollfd pfd = {PQsocket(pg), POLLIN, 0};
-    unsigned wait =
-        a->cfg.event_retry_base_ms < 1000 ? a->cfg.event_retry_base_ms : 1000;
-    if (poll(&pfd, 1, (int)wait) > 0) {
-      PQconsumeInput(pg);
-      PGnotify *n;
-      while ((n = PQnotifies(pg)))
-        PQfreemem(n);
-    }
+    db_conn_wait_notify(c, a->cfg.event_retry_base_ms < 1000
+                               ? a->cfg.event_retry_base_ms
+                               : 1000);
   }
   if (c)
     db_pool_release(a->event_pool, c, false);
+  free(keys);
   return NULL;
 }
 

@@ -84,6 +84,18 @@ typedef struct event_sink {
    * False with a reason in err: retried with backoff, then dead. */
   bool (*deliver)(app *a, db_conn *c, const event_delivery *d, char *err,
                   size_t errlen);
+  /* Instead of deliver, for kinds that call out over the network, so no
+   * row stays locked while a remote peer takes its time: `prepare` runs in
+   * the claim (like deliver) and returns one malloc'ed block of what
+   * `call` needs, or NULL: with *skip nothing is left to deliver (done),
+   * else it failed (reason in err). The claim then becomes a lease and
+   * commits; `call` runs with no transaction open (state borrowed, freed
+   * by the outbox afterwards) and its outcome is recorded in a short
+   * transaction of its own. */
+  void *(*prepare)(app *a, db_conn *c, const event_delivery *d, bool *skip,
+                   char *err, size_t errlen);
+  bool (*call)(app *a, const void *state, const event_delivery *d, char *err,
+               size_t errlen);
 } event_sink;
 
 /* Adds a kind before events_start; `sink` is borrowed for the life of e
@@ -93,6 +105,11 @@ bool events_add_sink(events *e, const event_sink *sink);
 /* Sets the transaction's context on c as the server itself: for the
  * hospital tenant_id (NULL or "" = none), or region-wide when `regional`. */
 bool events_scope(app *a, db_conn *c, const char *tenant_id, bool regional);
+
+/* BEGIN on c with the region-wide scope of the server itself (to claim
+ * and record deliveries and runs across hospitals); false (rolled back)
+ * when either fails. */
+bool events_begin_regional(app *a, db_conn *c);
 
 /* Event name rule: [a-z][a-z0-9_]* words joined by dots, at least two. */
 bool event_name_valid(const char *name);

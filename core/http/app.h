@@ -24,6 +24,7 @@ struct tenant_cache;    /* identity layer */
 struct events;          /* events layer */
 struct notify_hub;      /* events layer */
 struct role_registry;   /* identity layer */
+struct jobs;            /* jobs layer */
 
 /* Who answers a route: a module, or the core (no owner). The plugin layer
  * embeds one in each module record and keeps `serving` true only while the
@@ -72,6 +73,7 @@ struct app {
   db_pool *event_pool;          /* the dispatchers' connections */
   struct notify_hub *notify;    /* live notifications (SSE) */
   struct role_registry *roles;  /* the core's and the modules' roles */
+  struct jobs *jobs;            /* declared jobs and their runners */
   app_hooks hooks;
   /* The key this server proves to act for itself in the database
    * (server_key.h); set once before the first request, never logged. */

@@ -70,6 +70,7 @@ concerto_request *request_new(app *a, struct MHD_Connection *conn,
   clock_gettime(CLOCK_MONOTONIC, &req->started);
   make_request_id(req);
   req->audit_tail = &req->audit_head;
+  req->hooks_tail = &req->hooks_head;
   const union MHD_ConnectionInfo *ci =
       conn ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS)
            : NULL;
@@ -88,6 +89,8 @@ void request_free(concerto_request *req) {
     return;
   if (req->db && !req->db_lent)
     request_end_tx(req, false);
+  /* Hooks of a transaction nobody ended (a runner's failure path). */
+  request_run_commit_hooks(req, false);
   for (struct concerto_result *r = req->results; r; r = r->next)
     PQclear(r->pg);
   free(req->body);

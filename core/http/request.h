@@ -34,6 +34,18 @@ typedef struct audit_entry {
   struct audit_entry *next;
 } audit_entry;
 
+/* A hook waiting for the end of the transaction (host->on_commit). */
+typedef struct commit_hook_entry {
+  concerto_commit_hook hook;
+  void *arg; /* the module's */
+  struct commit_hook_entry *next;
+} commit_hook_entry;
+
+/* What a background context's runner (an event dispatcher, the job
+ * runner) does for tx_commit before the COMMIT: an event delivery turns its
+ * row lock into a lease first. False refuses the commit. */
+typedef bool (*request_bg_commit_fn)(concerto_request *ctx, void *arg);
+
 struct concerto_result {
   PGresult *pg; /* cleared by the core after the response */
   struct concerto_result *next;
@@ -117,6 +129,20 @@ struct concerto_request {
 
   /* Called after a successful COMMIT (e.g. refresh a cache). */
   void (*after_commit)(app *a);
+
+  /* A module's on_commit hooks, run in order when the transaction ends
+   * (request_bg.c). Arena memory. */
+  commit_hook_entry *hooks_head, **hooks_tail;
+
+  /* Event deliveries and job runs (request_bg.c): no HTTP. Their
+   * transaction opens on the runner's connection `bg_conn` with the
+   * server's own scope for caller.tenant_id (region-wide when
+   * bg_regional), and tx_commit and http_request are allowed. */
+  bool background;
+  bool bg_regional;
+  db_conn *bg_conn; /* borrowed from the runner */
+  request_bg_commit_fn bg_before_commit;
+  void *bg_arg;
 };
 
 /* Allocates a request for one HTTP exchange; NULL on out-of-memory. */
@@ -160,6 +186,33 @@ enum MHD_Result request_send(concerto_request *req);
 /* Ends the transaction: COMMIT if `commit`, else ROLLBACK; returns the
  * connection to the pool. Returns the COMMIT's status. */
 concerto_status request_end_tx(concerto_request *req, bool commit);
+
+/* ---- background contexts and commit hooks (request_bg.c) ---- */
+
+/* A context for an event delivery or a job run (`kind` "EVENT" or "JOB",
+ * `name` what it handles): no HTTP, owned by `owner` (NULL: the core), for
+ * hospital `tenant_id` (copied; NULL or "" = none) or region-wide. Its
+ * transaction opens on `conn` (borrowed from the runner, who also ends the
+ * transaction with request_bg_end). Free it with request_free. */
+concerto_request *request_bg_new(app *a, const char *kind, const char *name,
+                                 const route_owner *owner,
+                                 const char *tenant_id, bool regional,
+                                 db_conn *conn);
+/* Opens the context's transaction on its connection with the server's
+ * scope (req_db_query does this by itself on the first statement). */
+concerto_status request_bg_begin(concerto_request *ctx);
+/* Ends the context's transaction, if open: COMMIT (the queued audit rows
+ * first) or ROLLBACK; then the on_commit hooks run. The COMMIT's status. */
+concerto_status request_bg_end(concerto_request *ctx, bool commit);
+/* Whether ctx may call out over the network now: a background context
+ * with no transaction open. */
+bool request_may_call_out(const concerto_request *ctx);
+/* Runs and forgets the hooks registered so far, in order. */
+void request_run_commit_hooks(concerto_request *req, bool committed);
+/* host->tx_commit and host->on_commit. */
+concerto_status req_tx_commit(concerto_request *ctx);
+concerto_status req_on_commit(concerto_request *req, concerto_commit_hook hook,
+                              void *arg);
 
 /* Records an audit row for this request (strings are copied). `tenant_id`
  * NULL means the caller's hospital. */

@@ -74,6 +74,7 @@ concerto_status request_end_tx(concerto_request *req, bool commit) {
     return CONCERTO_OK; /* the event dispatcher commits or rolls back */
   if (!req->db) {
     write_audit_alone(req);
+    request_run_commit_hooks(req, commit);
     return CONCERTO_OK;
   }
   concerto_status st = CONCERTO_OK;
@@ -96,6 +97,7 @@ concerto_status request_end_tx(concerto_request *req, bool commit) {
     write_audit_alone(req);
   else if (req->after_commit)
     req->after_commit(req->app);
+  request_run_commit_hooks(req, commit && st == CONCERTO_OK);
   return st;
 }
 
@@ -134,7 +136,11 @@ concerto_status req_db_query(concerto_request *req, const char *sql,
   PGresult *pg = NULL;
   char sqlstate[6] = "";
   concerto_status st = CONCERTO_OK;
-  if (req->db && req->in_tx)
+  /* A background context opens its transaction with the server's scope
+   * first (request_bg.c); a request's opens with its first statement. */
+  if (!req->db && req->background)
+    st = request_bg_begin(req);
+  if (st == CONCERTO_OK && req->db && req->in_tx)
     st = follow_owner(req);
   if (st == CONCERTO_OK)
     st = req->db ? db_conn_exec(req->db, sql, nparams, params, &pg, sqlstate)

@@ -25,6 +25,36 @@ concerto_status outbound_policy_load(concerto_request *req,
   return CONCERTO_OK;
 }
 
+concerto_status outbound_policy_read(db_conn *c, const char *server_key,
+                                     const char *tenant_id,
+                                     outbound_policy *out) {
+  outbound_policy_from_row(out, NULL, NULL);
+  if (!tenant_id)
+    return CONCERTO_OK;
+  const char *p[2] = {server_key, tenant_id};
+  PGresult *r = NULL;
+  concerto_status st = db_conn_command(c, "BEGIN");
+  if (st == CONCERTO_OK)
+    st =
+        db_conn_exec(c, "SELECT concerto.context_system($1, $2::bigint, false)",
+                     2, p, &r, NULL);
+  if (r)
+    PQclear(r);
+  r = NULL;
+  if (st == CONCERTO_OK)
+    st = db_conn_exec(c,
+                      "SELECT array_to_string(allow_cidrs, ' '), "
+                      "allow_plaintext FROM concerto.tenant_outbound WHERE "
+                      "tenant_id = $1::bigint",
+                      1, p + 1, &r, NULL);
+  if (st == CONCERTO_OK && PQntuples(r) == 1)
+    outbound_policy_from_row(out, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
+  if (r)
+    PQclear(r);
+  db_conn_command(c, st == CONCERTO_OK ? "COMMIT" : "ROLLBACK");
+  return st;
+}
+
 static const char *refusal_code(outbound_refusal r) {
   switch (r) {
   case OUTBOUND_TLS_REQUIRED:

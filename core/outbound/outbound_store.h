@@ -20,6 +20,14 @@ void outbound_policy_from_row(outbound_policy *out, const char *cidrs,
 concerto_status outbound_policy_load(concerto_request *req,
                                      outbound_policy *out);
 
+/* The same on connection c, which has no transaction open, in a short
+ * transaction of its own in the server's scope (server_key) for hospital
+ * tenant_id: for a background context about to call out. NULL tenant_id
+ * (a regional context) is the default policy, read from nowhere. */
+concerto_status outbound_policy_read(db_conn *c, const char *server_key,
+                                     const char *tenant_id,
+                                     outbound_policy *out);
+
 /* Answers a URL refused at save time: 422 validation_failed with one
  * error of `field` whose code is tls_required, destination_refused (with
  * "address" and "range", the class code), unresolvable or invalid_url and

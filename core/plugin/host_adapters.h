@@ -40,6 +40,8 @@ concerto_status host_register_role(concerto_registrar *reg,
                                    const concerto_role_spec *spec);
 concerto_status host_register_problem(concerto_registrar *reg,
                                       const concerto_problem_spec *spec);
+concerto_status host_register_job(concerto_registrar *reg,
+                                  const concerto_job_spec *spec);
 const char *host_module_dir(const concerto_module *m);
 const char *host_config_string(const concerto_module *m, const char *key);
 long long host_config_int(const concerto_module *m, const char *key);

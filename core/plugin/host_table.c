@@ -4,9 +4,11 @@
 #include "client.h"
 #include "guest.h"
 #include "host_adapters.h"
+#include "jobs.h"
 #include "live_service.h"
 #include "mail.h"
 #include "module_registry.h"
+#include "outbound_http.h"
 #include "request.h"
 #include "scripts.h"
 #include "sms.h"
@@ -84,6 +86,11 @@ static const concerto_host the_host = {
     .register_problem = host_register_problem,
     .respond_problem_fields = req_respond_problem_fields,
     .result_row_json = result_row_json,
+    .register_job = host_register_job,
+    .enqueue_job = jobs_enqueue,
+    .http_request = outbound_http_request,
+    .on_commit = req_on_commit,
+    .tx_commit = req_tx_commit,
 };
 
 const concerto_host *host_table(void) {

@@ -15,6 +15,7 @@
 #include "app.h"
 #include "event_catalog.h"
 #include "events.h"
+#include "jobs.h"
 #include "log.h"
 #include "module_registry.h"
 #include "problem.h"
@@ -143,6 +144,8 @@ static void rec_clear_registrations(module_rec *m) {
   m->staged_rules = NULL;
   lua_fn_list_free(m->staged_lua_fns);
   m->staged_lua_fns = NULL;
+  jobs_free(m->staged_jobs);
+  m->staged_jobs = NULL;
   free(m->migrations_dir);
   free(m->static_dir);
   m->migrations_dir = m->static_dir = NULL;
@@ -706,7 +709,8 @@ static bool commit_routes(app *a, module_rec *m, char *err, size_t errlen) {
   if (!commit_roles(a, m, err, errlen) || !commit_problems(m, err, errlen) ||
       !commit_events(a, m, err, errlen) ||
       !rule_list_merge(rule_registry(), m->staged_rules, err, errlen) ||
-      !lua_functions_merge(m->staged_lua_fns, err, errlen))
+      !lua_functions_merge(m->staged_lua_fns, err, errlen) ||
+      !jobs_merge(a->jobs, m->staged_jobs, err, errlen))
     return false;
   for (size_t i = 0; i < m->nroutes; i++) {
     const module_route *rt = &m->routes[i];

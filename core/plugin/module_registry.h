@@ -86,6 +86,7 @@ struct concerto_module {
   json_t *staged_events;          /* [{name, version, schema?, description?}] */
   struct rule_list *staged_rules; /* Lua rules, merged at commit */
   struct lua_fn_list *staged_lua_fns; /* Lua functions, the same */
+  struct jobs *staged_jobs;           /* jobs (register_job), the same */
   char *migrations_dir;               /* absolute, or NULL */
   char *static_dir;                   /* absolute, or NULL */
   bool registering;                   /* true only inside init */

@@ -19,6 +19,7 @@ const ROUTES = {
   '/admin/settings': { page: 'settings', allow: can.settings },
   '/admin/integrations': { page: 'integrations', allow: can.integrations },
   '/admin/scripts': { page: 'scripts', allow: can.scripts },
+  '/admin/jobs': { page: 'jobs', allow: can.jobs },
   '/audit': { page: 'audit', allow: can.audit },
   '/sessions': { page: 'sessions' },
   '/error/403': { page: 'errors', public: true, params: { status: '403' } },

@@ -59,6 +59,7 @@ export const can = {
   settings: (u) => !!u.regional_admin || hasRole(u, 'hospital_admin'),
   integrations: (u) => !!u.regional_admin || hasRole(u, 'hospital_admin'),
   scripts: (u) => hasRole(u, 'hospital_it'),
+  jobs: (u) => !!u.regional_admin || hasRole(u, 'hospital_admin', 'hospital_it'),
   audit: (u) => !!u.regional_admin || hasRole(u, 'privacy_officer'),
 };
 
@@ -70,6 +71,7 @@ export const ADMIN_PAGES = [
   { key: 'settings', href: '#/admin/settings', label: 'nav.settings' },
   { key: 'integrations', href: '#/admin/integrations', label: 'nav.integrations' },
   { key: 'scripts', href: '#/admin/scripts', label: 'nav.scripts' },
+  { key: 'jobs', href: '#/admin/jobs', label: 'nav.jobs' },
 ];
 
 /* ---------- roles: declared by the core and by modules ---------- */

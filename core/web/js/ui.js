@@ -110,3 +110,26 @@ export function tenantPicker(tenants, selected, onChange, id = 'tenant-picker') 
     select: sel,
   };
 }
+
+/**
+ * A "refresh the list" button: clears the message area, awaits load(), then
+ * calls after() (e.g. announce). Busy meanwhile through aria-busy only:
+ * disabling it would drop the keyboard focus.
+ */
+export function refreshButton({
+  label, testid, msg, load, after, className = 'btn btn-sm btn-outline-primary',
+}) {
+  const button = h('button', {
+    type: 'button', class: className, 'data-testid': testid,
+    onclick: async () => {
+      if (button.getAttribute('aria-busy') === 'true') return;
+      button.setAttribute('aria-busy', 'true');
+      msg.clear();
+      await load();
+      button.setAttribute('aria-busy', 'false');
+      if (after) after();
+    },
+  }, label);
+  return button;
+}
+

@@ -9,7 +9,7 @@ import {
 } from '../shell.js';
 import {
   pageHeader, loading, messageArea, applyFieldErrors, clearFieldErrors, submitBusy, tenantPicker,
-  alertBox, errorAlert, badge,
+  alertBox, errorAlert, badge, refreshButton,
 } from '../ui.js';
 import { loadOutbound, outboundNotice, localizeOutboundErrors } from '../outbound.js';
 
@@ -332,18 +332,13 @@ function deadCard(ctx, code, user) {
   // A hospital administrator sees the chosen hospital's deliveries (the
   // X-Concerto-Tenant header); a regional administrator sees all of them.
   const opts = user.regional_admin ? {} : { tenant: code };
-  const refresh = h('button', {
-    type: 'button', class: 'btn btn-sm btn-outline-primary', 'data-testid': 'dead-refresh',
-    onclick: async () => {
-      // aria-busy only: disabling would drop the keyboard focus.
-      if (refresh.getAttribute('aria-busy') === 'true') return;
-      refresh.setAttribute('aria-busy', 'true');
-      msg.clear();
-      await load();
-      refresh.setAttribute('aria-busy', 'false');
-      announce(t('integrations.dead.refreshed'));
-    },
-  }, t('integrations.dead.refresh'));
+  const refresh = refreshButton({
+    label: t('integrations.dead.refresh'),
+    testid: 'dead-refresh',
+    msg,
+    load: () => load(),
+    after: () => announce(t('integrations.dead.refreshed')),
+  });
 
   async function load() {
     let data;
