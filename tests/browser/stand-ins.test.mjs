@@ -132,7 +132,8 @@ if (user) {
     });
     await login(help, base, 'help.ag');
     await help.getByRole('heading', { name: /^Benvenuto/ }).waitFor();
-    await help.getByText('Nessun servizio clinico è ancora attivo per questo ospedale.').waitFor();
+    // Services are on here, none for this role: the page says so.
+    await help.getByText('Nessun servizio clinico per il tuo ruolo in questo ospedale.').waitFor();
     assert.equal(await help.locator('[data-module="ward"]').count(), 0);
     await done(help);
   });
