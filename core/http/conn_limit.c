@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* An address as 16 bytes: IPv4 as IPv4-mapped IPv6, so ::ffff:10.0.0.1
  * and 10.0.0.1 are the same client. */
@@ -13,10 +14,20 @@ typedef struct addr_key {
   uint8_t b[16];
 } addr_key;
 
+/* `pending` counts connections admitted whose start has not been seen yet:
+ * libmicrohttpd's pool workers accept on the same socket, and without the
+ * reservation two of them could each admit the last allowed connection
+ * between one's admission and its start. The start follows the admission
+ * in the same thread at once; a reservation older than PENDING_TTL_S was
+ * dropped by libmicrohttpd (out of memory, its global limit) and expires. */
 typedef struct slot {
   addr_key key;
-  unsigned count; /* 0 = free */
+  unsigned count; /* started and not yet closed */
+  unsigned pending;
+  time_t pending_since; /* monotonic seconds of the last admission */
 } slot;
+
+enum { PENDING_TTL_S = 2 };
 
 struct conn_limit {
   unsigned per_ip;
@@ -101,6 +112,16 @@ static size_t hash(const addr_key *k) {
   return (size_t)h;
 }
 
+static bool is_free(const slot *s) {
+  return s->count == 0 && s->pending == 0;
+}
+
+static time_t now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec;
+}
+
 /* The slot of `k` or, when absent, the free one it would take (lock held).
  * Linear probing: a lookup stops at the first free slot, so removing an
  * entry shifts the rest of its cluster back (remove below). */
@@ -109,7 +130,7 @@ static slot *find(conn_limit *l, const addr_key *k) {
   for (size_t i = 0, at = hash(k) & mask; i < l->nslots;
        i++, at = (at + 1) & mask) {
     slot *s = &l->slots[at];
-    if (s->count == 0 || memcmp(&s->key, k, sizeof *k) == 0)
+    if (is_free(s) || memcmp(&s->key, k, sizeof *k) == 0)
       return s;
   }
   return NULL;
@@ -119,9 +140,17 @@ bool conn_limit_admit(conn_limit *l, const struct sockaddr *addr) {
   addr_key k;
   if (l->per_ip == 0 || !key_of(addr, &k) || exempt(l, &k))
     return true;
+  time_t now = now_s();
   pthread_mutex_lock(&l->lock);
-  const slot *s = find(l, &k);
-  bool ok = s && (s->count == 0 || s->count < l->per_ip);
+  slot *s = find(l, &k);
+  if (s && s->pending && now - s->pending_since >= PENDING_TTL_S)
+    s->pending = 0;
+  bool ok = s && s->count + s->pending < l->per_ip;
+  if (ok) {
+    s->key = k;
+    s->pending++;
+    s->pending_since = now;
+  }
   pthread_mutex_unlock(&l->lock);
   return ok;
 }
@@ -135,6 +164,8 @@ void conn_limit_opened(conn_limit *l, const struct sockaddr *addr) {
   if (s) {
     s->key = k;
     s->count++;
+    if (s->pending)
+      s->pending--;
   }
   pthread_mutex_unlock(&l->lock);
 }
@@ -144,11 +175,11 @@ void conn_limit_opened(conn_limit *l, const struct sockaddr *addr) {
 static void remove_slot(conn_limit *l, slot *s) {
   size_t mask = l->nslots - 1;
   size_t at = (size_t)(s - l->slots);
-  s->count = 0;
-  for (size_t next = (at + 1) & mask; l->slots[next].count != 0;
+  s->count = s->pending = 0;
+  for (size_t next = (at + 1) & mask; !is_free(&l->slots[next]);
        next = (next + 1) & mask) {
     slot moved = l->slots[next];
-    l->slots[next].count = 0;
+    l->slots[next].count = l->slots[next].pending = 0;
     *find(l, &moved.key) = moved;
   }
 }
@@ -160,7 +191,7 @@ void conn_limit_closed(conn_limit *l, const struct sockaddr *addr) {
   pthread_mutex_lock(&l->lock);
   slot *s = find(l, &k);
   if (s && s->count > 0 && memcmp(&s->key, &k, sizeof k) == 0 &&
-      --s->count == 0)
+      --s->count == 0 && s->pending == 0)
     remove_slot(l, s);
   pthread_mutex_unlock(&l->lock);
 }

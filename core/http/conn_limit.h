@@ -21,7 +21,8 @@ conn_limit *conn_limit_new(unsigned per_ip, const char *const *exempt,
                            size_t nexempt, size_t capacity);
 void conn_limit_free(conn_limit *l);
 
-/* Whether a new connection from `addr` may be accepted now. */
+/* Whether a new connection from `addr` may be accepted now; an admitted
+ * one counts at once, before conn_limit_opened (which takes its place). */
 bool conn_limit_admit(conn_limit *l, const struct sockaddr *addr);
 /* A connection from `addr` opened / closed (every opened one is closed
  * exactly once). */

@@ -93,11 +93,30 @@ static void counts_survive_collisions_and_removals(void **state) {
   conn_limit_free(l);
 }
 
+/* Admissions count before their connections start: two pool workers
+ * admitting at once cannot both take the last place. */
+static void admitted_connections_count_before_they_start(void **state) {
+  (void)state;
+  conn_limit *l = conn_limit_new(2, NULL, 0, 16);
+  struct sockaddr_storage a = addr("10.0.0.9");
+  assert_true(conn_limit_admit(l, SA(a)));
+  assert_true(conn_limit_admit(l, SA(a)));
+  assert_false(conn_limit_admit(l, SA(a)));
+  conn_limit_opened(l, SA(a)); /* a reservation becomes a connection */
+  conn_limit_opened(l, SA(a));
+  assert_false(conn_limit_admit(l, SA(a)));
+  conn_limit_closed(l, SA(a));
+  assert_true(conn_limit_admit(l, SA(a)));
+  assert_false(conn_limit_admit(l, SA(a)));
+  conn_limit_free(l);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(limits_each_address_and_frees_on_close),
       cmocka_unit_test(exempt_addresses_are_never_limited),
       cmocka_unit_test(counts_survive_collisions_and_removals),
+      cmocka_unit_test(admitted_connections_count_before_they_start),
   };
   return cmocka_run_group_tests_name("conn_limit", tests, NULL, NULL);
 }
