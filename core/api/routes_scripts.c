@@ -522,19 +522,31 @@ static concerto_status check_answers(concerto_request *req, json_t *values,
   return run_validation(req, b, form, values, normalized);
 }
 
-static concerto_status validate_form(concerto_request *req, void *ud) {
-  (void)ud;
-  concerto_status st;
-  json_t *body = body_object(req, &st);
-  if (!body)
-    return st;
-  json_t *values = json_object_get(body, "values");
+/* The request body and its "values" object, or NULL with *st set (a 422
+ * naming "values" answered). Both borrowed from the request. */
+static json_t *body_values(concerto_request *req, json_t **body,
+                           concerto_status *st) {
+  *body = body_object(req, st);
+  if (!*body)
+    return NULL;
+  json_t *values = json_object_get(*body, "values");
   if (!json_is_object(values)) {
     verrors v;
     verr_init(&v);
     verr_add(&v, "values", "an object: field id -> answer");
-    return verr_respond(req, &v);
+    *st = verr_respond(req, &v);
+    return NULL;
   }
+  return values;
+}
+
+static concerto_status validate_form(concerto_request *req, void *ud) {
+  (void)ud;
+  concerto_status st;
+  json_t *body = NULL;
+  json_t *values = body_values(req, &body, &st);
+  if (!values)
+    return st;
   json_t *normalized = NULL;
   int version = 0;
   json_t *ver = json_object_get(body, "version");
@@ -557,22 +569,52 @@ static concerto_status validate_form(concerto_request *req, void *ud) {
                                     version, "values", normalized));
 }
 
+/* The page filling a form asks, debounced as the user types, which fields
+ * are visible and what the computed ones are: the same run as validation,
+ * so the page hides and requires exactly what the server will. 200 with
+ * the errors listed (a partial submission is expected to have some); 500
+ * only when the script failed. `version` evaluates hospital IT's draft. */
+static concerto_status evaluate_form(concerto_request *req, void *ud) {
+  (void)ud;
+  concerto_status st;
+  json_t *body = NULL;
+  json_t *values = body_values(req, &body, &st);
+  if (!values)
+    return st;
+  char err[512] = "";
+  script_draft *d = NULL;
+  lua_box *b = NULL;
+  const lua_form *form = NULL;
+  json_t *ver = json_object_get(body, "version");
+  if (ver) {
+    st = version_draft(req, "form", req_param(req, "id"), ver, &d);
+    if (!d)
+      return st;
+    b = script_draft_box(d);
+    form = script_draft_form(d);
+  } else {
+    b = scripts_box(req, req_param(req, "id"), &form, err, sizeof err);
+    if (!b || !form)
+      return request_problem(req, 404, "not_found", NULL,
+                             "No active form with this name in this hospital.");
+  }
+  json_t *out = lua_form_evaluate(b, form, values, err, sizeof err);
+  script_draft_free(d);
+  if (!out)
+    return request_problem(req, 500, "script_error", NULL, err);
+  return req_respond_json(req, 200, out);
+}
+
 /* Stores answers with the form version they were filled with. */
 static concerto_status submit_form(concerto_request *req, void *ud) {
   (void)ud;
   concerto_status st;
-  json_t *body = body_object(req, &st);
-  if (!body)
+  json_t *body = NULL;
+  json_t *values = body_values(req, &body, &st);
+  if (!values)
     return st;
-  json_t *values = json_object_get(body, "values");
   const char *patient = json_string_value(json_object_get(body, "patient_id"));
   const char *subject = json_string_value(json_object_get(body, "subject"));
-  if (!json_is_object(values)) {
-    verrors v;
-    verr_init(&v);
-    verr_add(&v, "values", "an object: field id -> answer");
-    return verr_respond(req, &v);
-  }
   json_t *normalized = NULL;
   int version = 0;
   st = check_answers(req, values, &normalized, &version);
@@ -655,6 +697,7 @@ const route_def routes_scripts[] = {
     {"DELETE", T "/forms/{id}", SCRIPT_IT, deactivate},
     {"POST", T "/forms/{id}/activate", SCRIPT_IT, activate_version},
     {"POST", T "/forms/{id}/validate", FORM_USERS, validate_form},
+    {"POST", T "/forms/{id}/evaluate", FORM_USERS, evaluate_form},
     {"POST", T "/forms/{id}/submissions", FORM_USERS, submit_form},
     {"GET", T "/form-submissions/{id}", FORM_USERS, get_submission},
     {"GET", T "/rules", SCRIPT_IT, list_scripts},

@@ -65,6 +65,17 @@ json_t *lua_form_validate(lua_box *b, const lua_form *f,
                           const json_t *submission, json_t **normalized,
                           char *err, size_t errlen);
 
+/* Evaluates a partial submission as the user types, with the same rules
+ * as lua_form_validate (one run, form order, hidden fields never checked):
+ * returns a new JSON object {"values": the normalized values with the
+ * computed ones, "visible_fields": [ids in form order], "visible_sections":
+ * [ids], "errors": what lua_form_validate would answer}, so a page shows
+ * and hides fields, and fills computed ones, exactly as the server will
+ * judge the submission. NULL with err set when the script failed or hit a
+ * limit. The submission is borrowed. */
+json_t *lua_form_evaluate(lua_box *b, const lua_form *f,
+                          const json_t *submission, char *err, size_t errlen);
+
 /* Releases the form and its reference inside its box. NULL is allowed. */
 void lua_form_free(lua_form *f);
 

@@ -30,6 +30,8 @@ typedef struct vctx {
   json_t *normalized;
   json_t *errors;
   json_t *custom; /* what validate returned */
+  json_t *shown;  /* when evaluating: ids of the visible fields, or NULL */
+  json_t *shown_sections; /* and of the visible sections */
   size_t nerrors;
   bool script_failed;
   char msg[256];
@@ -327,9 +329,14 @@ static void validate_body(lua_State *L, void *ud) {
     if (ff->section != section) {
       section = ff->section;
       section_visible = visible(L, c, &f->sections[section].visible);
+      if (section_visible && c->shown_sections)
+        json_array_append_new(c->shown_sections,
+                              json_string(f->sections[section].id));
     }
     if (!section_visible || !visible(L, c, &ff->visible))
       continue;
+    if (c->shown)
+      json_array_append_new(c->shown, json_string(ff->id));
     if (ff->type == FT_COMPUTED) {
       compute(L, c, ff);
       continue;
@@ -397,50 +404,85 @@ static bool take_custom(vctx *c, const json_t *custom) {
   return true;
 }
 
-json_t *lua_form_validate(lua_box *b, const lua_form *f,
-                          const json_t *submission, json_t **normalized,
-                          char *err, size_t errlen) {
+/* One protected run over `submission`; when `c->shown` is set, the
+ * visible fields and sections are listed too. Returns the errors (new
+ * reference) with *normalized set, or NULL with err set. */
+static json_t *run_form(lua_box *b, vctx *c, json_t **normalized, char *err,
+                        size_t errlen) {
+  const lua_form *f = c->f;
+  const json_t *submission = c->submission;
   *normalized = NULL;
   if (f->box != b) {
     snprintf(err, errlen, "%s: the form was loaded in another box",
              f->chunkname);
     return NULL;
   }
-  vctx c = {.f = f, .submission = submission};
-  c.normalized = json_object();
-  c.errors = json_array();
-  if (!c.normalized || !c.errors) {
-    json_decref(c.normalized);
-    json_decref(c.errors);
+  c->normalized = json_object();
+  c->errors = json_array();
+  if (!c->normalized || !c->errors) {
+    json_decref(c->normalized);
+    json_decref(c->errors);
     snprintf(err, errlen, "out of memory");
     return NULL;
   }
   if (!json_is_object(submission)) {
-    add_error(c.errors, NULL, "type", "The submission must be a JSON object");
-    *normalized = c.normalized;
-    return c.errors;
+    add_error(c->errors, NULL, "type", "The submission must be a JSON object");
+    *normalized = c->normalized;
+    return c->errors;
   }
   const char *key;
   json_t *v;
   json_object_foreach((json_t *)submission, key, v) {
     if (!json_object_get(f->index, key)) {
-      add_error(c.errors, key, "unknown_field", "Unknown field");
-      c.nerrors++;
+      add_error(c->errors, key, "unknown_field", "Unknown field");
+      c->nerrors++;
     }
   }
   lua_box_status st =
-      lua_box_run(b, f->chunkname, validate_body, &c, err, errlen);
-  bool ok = st == LUA_BOX_OK && !c.script_failed;
-  if (ok && c.custom)
-    ok = take_custom(&c, c.custom);
+      lua_box_run(b, f->chunkname, validate_body, c, err, errlen);
+  bool ok = st == LUA_BOX_OK && !c->script_failed;
+  if (ok && c->custom)
+    ok = take_custom(c, c->custom);
   if (!ok && st == LUA_BOX_OK)
-    snprintf(err, errlen, "%s: %s", f->chunkname, c.msg);
-  json_decref(c.custom);
+    snprintf(err, errlen, "%s: %s", f->chunkname, c->msg);
+  json_decref(c->custom);
   if (!ok) {
-    json_decref(c.normalized);
-    json_decref(c.errors);
+    json_decref(c->normalized);
+    json_decref(c->errors);
     return NULL;
   }
-  *normalized = c.normalized;
-  return c.errors;
+  *normalized = c->normalized;
+  return c->errors;
+}
+
+json_t *lua_form_validate(lua_box *b, const lua_form *f,
+                          const json_t *submission, json_t **normalized,
+                          char *err, size_t errlen) {
+  vctx c = {.f = f, .submission = submission};
+  return run_form(b, &c, normalized, err, errlen);
+}
+
+json_t *lua_form_evaluate(lua_box *b, const lua_form *f,
+                          const json_t *submission, char *err, size_t errlen) {
+  json_t *out = json_object();
+  vctx c = {.f = f, .submission = submission};
+  c.shown = json_array();
+  c.shown_sections = json_array();
+  json_t *normalized = NULL;
+  json_t *errors = out && c.shown && c.shown_sections
+                       ? run_form(b, &c, &normalized, err, errlen)
+                       : NULL;
+  if (!errors) {
+    if (!out || !c.shown || !c.shown_sections)
+      snprintf(err, errlen, "out of memory");
+    json_decref(out);
+    json_decref(c.shown);
+    json_decref(c.shown_sections);
+    return NULL;
+  }
+  json_object_set_new(out, "values", normalized);
+  json_object_set_new(out, "visible_fields", c.shown);
+  json_object_set_new(out, "visible_sections", c.shown_sections);
+  json_object_set_new(out, "errors", errors);
+  return out;
 }

@@ -308,6 +308,21 @@ static void validation_and_submissions_keep_their_version(void **state) {
       strcmp(json_string_value(json_object_get(e, "field")), "pas") == 0;
   assert_true(named);
   th_resp_free(&r);
+  /* The live evaluation of the same partial answers is not refused: the
+   * page learns which fields show and what the computed ones are. */
+  r = th_call(&srv, &doc, "POST",
+              "/api/v1/tenants/HUB1/forms/cardio_followup/evaluate",
+              "{\"values\":{\"peso\":80,\"altezza\":180}}");
+  assert_int_equal(r.status, 200);
+  assert_non_null(json_object_get(json_object_get(r.json, "values"), "bmi"));
+  assert_true(json_array_size(json_object_get(r.json, "visible_fields")) > 3);
+  assert_true(json_array_size(json_object_get(r.json, "errors")) > 0);
+  th_resp_free(&r);
+  r = th_call(&srv, &doc, "POST",
+              "/api/v1/tenants/HUB1/forms/cardio_followup/evaluate",
+              "{\"values\":[]}");
+  assert_int_equal(r.status, 422);
+  th_resp_free(&r);
   /* A complete, valid submission; the BMI is computed by the form. */
   r = th_call(&srv, &doc, "GET", "/api/v1/tenants/HUB1/forms/cardio_followup",
               NULL);

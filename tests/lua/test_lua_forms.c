@@ -410,6 +410,71 @@ static void neurology_validation(void **state) {
   lua_box_free(b);
 }
 
+static bool listed(const json_t *ids, const char *id) {
+  for (size_t i = 0; i < json_array_size(ids); i++)
+    if (strcmp(json_string_value(json_array_get(ids, i)), id) == 0)
+      return true;
+  return false;
+}
+
+/* The page's live evaluation of a partly filled stroke anamnesis (issue
+ * 12 item 1): with the onset 8 h ago the computed window is false and the
+ * exclusion reason appears; the function-driven notes only with "altro";
+ * a partial submission is answered, errors and all, not refused. */
+static void neurology_evaluation(void **state) {
+  (void)state;
+  lua_box *b = new_box();
+  lua_form *f = load_file(b, "ASP-AG/forms/neurologia_urgente.lua");
+  json_t *s = json_pack("{s:s, s:s, s:s}", "tipo_evento", "ictus",
+                        "data_esordio", "2026-03-10", "ora_esordio", "06:00");
+  json_t *out = lua_form_evaluate(b, f, s, err, sizeof err);
+  if (!out)
+    fail_msg("evaluate: %s", err);
+  dump("evaluation", out);
+  const json_t *values = json_object_get(out, "values");
+  const json_t *fields = json_object_get(out, "visible_fields");
+  assert_true(json_real_value(json_object_get(values, "ore_da_esordio")) ==
+              8.0);
+  assert_true(json_is_false(json_object_get(values, "entro_finestra")));
+  assert_true(listed(fields, "motivo_esclusione"));
+  assert_false(listed(fields, "note_trombolisi"));
+  assert_false(listed(fields, "dinamica"));
+  assert_true(listed(json_object_get(out, "visible_sections"), "trombolisi"));
+  assert_false(listed(json_object_get(out, "visible_sections"), "trauma"));
+  assert_string_equal(
+      code_for(json_object_get(out, "errors"), "motivo_esclusione"),
+      "required");
+  json_decref(out);
+
+  json_object_set_new(s, "motivo_esclusione", json_string("altro"));
+  out = lua_form_evaluate(b, f, s, err, sizeof err);
+  assert_non_null(out);
+  assert_true(
+      listed(json_object_get(out, "visible_fields"), "note_trombolisi"));
+  json_decref(out);
+
+  /* Inside the window (12:30, 1.5 h): no reason is asked for. */
+  json_object_set_new(s, "ora_esordio", json_string("12:30"));
+  out = lua_form_evaluate(b, f, s, err, sizeof err);
+  assert_non_null(out);
+  assert_true(json_is_true(
+      json_object_get(json_object_get(out, "values"), "entro_finestra")));
+  assert_false(
+      listed(json_object_get(out, "visible_fields"), "motivo_esclusione"));
+  json_decref(out);
+
+  /* Head trauma: the trauma section shows, the thrombolysis one goes. */
+  json_object_set_new(s, "tipo_evento", json_string("trauma"));
+  out = lua_form_evaluate(b, f, s, err, sizeof err);
+  assert_non_null(out);
+  assert_true(listed(json_object_get(out, "visible_fields"), "dinamica"));
+  assert_false(listed(json_object_get(out, "visible_sections"), "trombolisi"));
+  json_decref(out);
+  json_decref(s);
+  lua_form_free(f);
+  lua_box_free(b);
+}
+
 static void diabetes_validation(void **state) {
   (void)state;
   lua_box *b = new_box();
@@ -561,6 +626,7 @@ int main(void) {
       cmocka_unit_test(structure_errors),
       cmocka_unit_test(cardiology_validation),
       cmocka_unit_test(neurology_validation),
+      cmocka_unit_test(neurology_evaluation),
       cmocka_unit_test(diabetes_validation),
       cmocka_unit_test(forty_fields),
       cmocka_unit_test(script_failures),

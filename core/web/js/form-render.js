@@ -115,14 +115,11 @@ function looseEq(v, want) {
   return String(v) === String(want);
 }
 
-function describeCondition(cond) {
-  if (cond && typeof cond === 'object' && cond.script) return t('preview.scriptVisibility');
-  if (typeof cond === 'string') return cond;
-  try {
-    return JSON.stringify(cond);
-  } catch {
-    return String(cond);
-  }
+/* A computed value as a clinician reads it: Sì/No, not true/false. */
+function shownValue(def, v) {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'boolean') return v ? t('answers.yes') : t('answers.no');
+  return String(v);
 }
 
 function todayIso() {
@@ -173,7 +170,7 @@ export function renderForm(form, opts = {}) {
     if (sec.title) fs.append(h('legend', {}, sec.title));
     if (sec.help) fs.append(h('p', { class: 'small text-muted' }, sec.help));
     const secCond = sec.visible_if ? compileCondition(sec.visible_if) : null;
-    if (sec.visible_if && !secCond) fs.append(h('p', { class: 'small fst-italic' }, t('preview.visibleIf', { cond: describeCondition(sec.visible_if) })));
+    fs.dataset.byServer = sec.visible_if && !secCond ? '1' : '';
     (sec.fields || []).forEach((f) => fs.append(renderField(f, fs, secCond)));
     root.append(fs);
   });
@@ -200,15 +197,9 @@ export function renderForm(form, opts = {}) {
       metaBits.push(t('preview.selections', { min: f.min_selected ?? 0, max: f.max_selected ?? '∞' }));
     }
     if (type === 'unknown') metaBits.push(t('preview.unknownType', { type: f.type }));
-    let conditionNote = null;
-    if (f.visible_if) {
-      const c = compileCondition(f.visible_if);
-      if (!c) conditionNote = t('preview.visibleIf', { cond: describeCondition(f.visible_if) });
-    }
-    const help = (f.help || metaBits.length || conditionNote)
+    const help = (f.help || metaBits.length)
       ? h('div', { class: 'form-text', id: helpId },
-        f.help || '', f.help && metaBits.length ? ' · ' : '', metaBits.join(' · '),
-        conditionNote ? h('span', { class: 'd-block fst-italic' }, conditionNote) : null)
+        f.help || '', f.help && metaBits.length ? ' · ' : '', metaBits.join(' · '))
       : null;
     const err = h('div', { class: 'invalid-feedback', id: errId });
     const describedBy = [help ? helpId : null].filter(Boolean).join(' ') || null;
@@ -376,6 +367,7 @@ export function renderForm(form, opts = {}) {
     controls.set(fid, {
       type, get, focusEl, group, inputs, errEl: err, def: f,
       cond: f.visible_if ? compileCondition(f.visible_if) : null, sectionEl, sectionCond,
+      byServer: !!f.visible_if && !compileCondition(f.visible_if),
     });
     return group;
   }
@@ -392,16 +384,27 @@ export function renderForm(form, opts = {}) {
 
   // In form order, like the server: a condition sees the fields before it,
   // and a hidden field counts as having no value (so chains hide too).
+  // Conditions the page cannot read (Lua functions) follow the server's
+  // last evaluation; so do all fields while that evaluation is of the
+  // values on screen, since the server also drops invalid values.
+  let server = null; // {values: key of what was sent, fields: Set, sections: Set}
   function applyConditions() {
     const vals = {};
     const sections = new Map();
+    const current = server && server.key === valuesKey();
     for (const [fid, c] of controls) {
       let secShown = true;
-      if (c.sectionCond) {
+      if (c.sectionEl.dataset.byServer || (current && c.sectionCond)) {
+        if (!sections.has(c.sectionEl)) sections.set(c.sectionEl, !!server && server.sections.has(c.sectionEl.dataset.section));
+        secShown = sections.get(c.sectionEl);
+      } else if (c.sectionCond) {
         if (!sections.has(c.sectionEl)) sections.set(c.sectionEl, c.sectionCond.test(vals[c.sectionCond.field] ?? null));
         secShown = sections.get(c.sectionEl);
       }
-      const shown = secShown && (!c.cond || c.cond.test(vals[c.cond.field] ?? null));
+      let shown;
+      if (c.byServer || (current && (c.cond || c.sectionCond))) shown = !!server && server.fields.has(fid);
+      else shown = secShown && (!c.cond || c.cond.test(vals[c.cond.field] ?? null));
+      shown = shown && secShown;
       c.group.classList.toggle('is-hidden-by-rule', !shown);
       c.group.hidden = !shown;
       vals[fid] = shown ? (c.type === 'computed' ? c.computed ?? null : c.get()) : null;
@@ -411,9 +414,47 @@ export function renderForm(form, opts = {}) {
       el.classList.toggle('is-hidden-by-rule', !shown);
     }
   }
-  root.addEventListener('input', applyConditions);
-  root.addEventListener('change', applyConditions);
-  applyConditions();
+
+  // Live evaluation (opts.evaluate(values) -> the server's {values,
+  // visible_fields, visible_sections}): debounced while the user types; a
+  // late answer for values no longer on screen only updates what the page
+  // cannot work out itself.
+  const evaluate = typeof opts.evaluate === 'function' ? opts.evaluate : null;
+  let evalTimer = null;
+  let evalSeq = 0;
+  function valuesKey() {
+    return JSON.stringify(values());
+  }
+  async function evaluateNow() {
+    const seq = ++evalSeq;
+    const sent = values();
+    let res;
+    try {
+      res = await evaluate(sent);
+    } catch {
+      return; // the page keeps its own reading; the submission is checked anyway
+    }
+    if (seq !== evalSeq || !res) return;
+    server = {
+      key: JSON.stringify(sent),
+      fields: new Set(res.visible_fields || []),
+      sections: new Set(res.visible_sections || []),
+    };
+    setComputed(res.values || {});
+    root.dataset.evaluated = String(seq);
+    if (valuesKey() !== server.key) schedule(); // a field appeared or hid: check again
+  }
+  function schedule() {
+    if (!evaluate) return;
+    clearTimeout(evalTimer);
+    evalTimer = setTimeout(evaluateNow, opts.evaluateDelay ?? 300);
+  }
+  const onEdit = () => {
+    applyConditions();
+    schedule();
+  };
+  root.addEventListener('input', onEdit);
+  root.addEventListener('change', onEdit);
 
   function clearErrors() {
     general.replaceChildren();
@@ -438,6 +479,11 @@ export function renderForm(form, opts = {}) {
         rest.push(e);
         continue;
       }
+      // The server judged it visible: never leave an error where no one sees it.
+      c.group.hidden = false;
+      c.group.classList.remove('is-hidden-by-rule');
+      c.sectionEl.hidden = false;
+      c.sectionEl.classList.remove('is-hidden-by-rule');
       c.inputs.forEach((i) => {
         i.classList.add('is-invalid');
         i.setAttribute('aria-invalid', 'true');
@@ -454,7 +500,7 @@ export function renderForm(form, opts = {}) {
     }
     if (rest.length) {
       general.append(h('div', { class: 'alert alert-danger', role: 'alert' },
-        h('ul', { class: 'mb-0' }, rest.map((e) => h('li', {}, e.field ? `${e.field}: ${e.message}` : e.message)))));
+        h('ul', { class: 'mb-0' }, rest.map((e) => h('li', {}, errorText(e))))));
     }
     if (first) first.focus();
   }
@@ -467,10 +513,13 @@ export function renderForm(form, opts = {}) {
       c.computed = v ?? null;
       // 12 significant digits: the server's JSON may print 23.7 as 23.699999999999999.
       const shown = typeof v === 'number' ? String(Number(v.toPrecision(12))) : v;
-      if (c.inputs[0]) c.inputs[0].value = shown === undefined || shown === null ? '' : String(shown);
+      if (c.inputs[0]) c.inputs[0].value = shownValue(c.def, shown);
     }
     applyConditions();
   }
+
+  applyConditions();
+  if (evaluate) evaluateNow();
 
   return {
     el: root, values, showErrors, clearErrors, setComputed, fieldTypes: () => [...controls.values()].map((c) => c.type),

@@ -268,7 +268,14 @@ function formsPanel(ctx, tenant, base) {
         preview = null;
         return;
       }
-      preview = renderForm(form, { idPrefix: `pv-${form.id || 'form'}`, version: shownVersion });
+      const previewVersion = shownVersion;
+      preview = renderForm(form, {
+        idPrefix: `pv-${form.id || 'form'}`,
+        version: previewVersion,
+        // The draft's own Lua decides what shows, not what doctors use.
+        evaluate: (values) => api('POST', `${base}/forms/${enc(form.id)}/evaluate`,
+          previewVersion ? { values, version: previewVersion } : { values }),
+      });
       previewBox.replaceChildren(preview.el);
     }
     async function activateVersion(id, version, btn) {

@@ -432,6 +432,54 @@ describe('teleconsult (real module)', () => {
     await noProblems(spoke, 'documents (image, DICOM)');
   });
 
+  // Issue 12 item 1: a stroke seen 7 h after onset. The page asks the
+  // server to evaluate the form as the doctor types, so the hours and the
+  // thrombolysis window are computed, the exclusion reason appears (and is
+  // required), and the server's 422 marks the field it names.
+  step('a stroke outside the thrombolysis window: computed fields, the reason asked for, the 422 marked', async () => {
+    await openTc(spoke, base, `#/sessions/${sessionId}?tab=patients`, 'session');
+    await spoke.locator('[data-testid="anamnesis-open"]').first().click();
+    await spoke.locator('[data-testid="anamnesis-form"]').selectOption('neuro_urgente');
+    const form = spoke.locator('[data-testid="anamnesis"] form.form-preview');
+    await form.waitFor();
+    const field = (id) => form.locator(`[data-field="${id}"]`);
+    // Seven hours ago, as the wall clock in Rome reads it (the form's time zone).
+    const rome = new Intl.DateTimeFormat('en-CA', {
+      timeZone: 'Europe/Rome', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+    }).formatToParts(new Date(Date.now() - 7 * 3600e3)).reduce((o, x) => ({ ...o, [x.type]: x.value }), {});
+    assert.equal(await field('motivo_esclusione').isVisible(), false, 'no reason asked before the window is known');
+    await field('tipo_evento').getByLabel('Sospetto ictus', { exact: true }).check();
+    await field('esordio_certo').locator('input[type="checkbox"]').check();
+    await field('data_esordio').locator('input').fill(`${rome.year}-${rome.month}-${rome.day}`);
+    await field('ora_esordio').locator('input').fill(`${rome.hour}:${rome.minute}`);
+    await field('gcs').locator('input').fill('13');
+    await field('nihss').locator('label', { hasText: /^8$/ }).click();
+    await field('pas').locator('input').fill('165');
+    await field('glicemia').locator('input').fill('120');
+    await field('anticoagulante').getByLabel('Nessuno', { exact: true }).check();
+    await field('tc_eseguita').locator('input[type="checkbox"]').check();
+    await field('esito_tc').getByLabel('Negativa per lesioni acute', { exact: true }).check();
+    // Computed by the form's Lua on the server while typing.
+    await form.locator('[data-field="ore_da_esordio"] input').evaluate((el) => new Promise((resolve) => {
+      const ready = () => /^7(\.\d)?$/.test(el.value);
+      if (ready()) return resolve();
+      const timer = setInterval(() => { if (ready()) { clearInterval(timer); resolve(); } }, 50);
+    }));
+    await field('motivo_esclusione').waitFor({ state: 'visible' });
+    assert.equal(await field('entro_finestra').locator('input').inputValue(), 'No', 'the window computed, as a clinician reads it');
+    assert.equal(await field('note_trombolisi').isVisible(), false, 'the notes only for "Altro"');
+    assert.doesNotMatch(await form.innerText(), /Visibile se|funzione Lua/, 'no developer text');
+    // Saved without the reason: the server's 422 names it and the page marks it.
+    await spoke.locator('[data-testid="anamnesis-submit"]').click();
+    await field('motivo_esclusione').locator('.invalid-feedback.d-block').waitFor();
+    assert.equal(await field('motivo_esclusione').locator('input[aria-invalid="true"]').count() > 0, true, 'the field named by the 422 is marked');
+    await docShot(spoke, 'teleconsult-anamnesis-window-it');
+    // A Lua function decides the notes field: it appears for "Altro".
+    await field('motivo_esclusione').getByLabel('Altro', { exact: true }).check();
+    await field('note_trombolisi').waitFor({ state: 'visible' });
+    await noProblems(spoke, 'anamnesis outside the window');
+  });
+
   step('the SPOKE doctor fills in the anamnesis with ASP-AG\'s own form; the HUB reads the answers', async () => {
     await openTc(spoke, base, `#/sessions/${sessionId}?tab=patients`, 'session');
     await spoke.locator('[data-testid="anamnesis-open"]').first().click();

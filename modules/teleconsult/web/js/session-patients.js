@@ -74,7 +74,13 @@ export function patientsPanel(state) {
         return;
       }
       const form = detail.form || detail;
-      const rendered = renderForm(form, { idPrefix: `an-${sp.id}-${sel.value}` });
+      const formId = sel.value;
+      // The server works out computed fields and Lua visibility as the
+      // doctor types, so a field shown is exactly a field it will check.
+      const rendered = renderForm(form, {
+        idPrefix: `an-${sp.id}-${formId}`,
+        evaluate: (values) => api('POST', `/api/v1/tenants/${enc(tenant())}/forms/${enc(formId)}/evaluate`, { values }),
+      });
       const btn = h('button', { type: 'button', class: 'btn btn-primary mt-3', 'data-testid': 'anamnesis-submit' }, tc('anamnesis.submit'));
       btn.addEventListener('click', async () => {
         rendered.clearErrors();
