@@ -217,6 +217,7 @@ bool core_routes_register(app *a, char *err, size_t errlen) {
       add_table(a, routes_audit, err, errlen) &&
       add_table(a, routes_events, err, errlen) &&
       add_table(a, routes_jobs, err, errlen) &&
+      add_table(a, routes_inbox, err, errlen) &&
       add_table(a, routes_scripts, err, errlen) &&
       add_table(a, routes_settings, err, errlen) &&
       add_table(a, routes_outbound, err, errlen) &&

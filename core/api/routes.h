@@ -20,5 +20,6 @@ extern const route_def routes_scripts[];
 extern const route_def routes_settings[];
 extern const route_def routes_outbound[];
 extern const route_def routes_jobs[];
+extern const route_def routes_inbox[];
 
 #endif

@@ -291,9 +291,27 @@ bool notify_send(concerto_request *req, const char *user_id,
                  const char *level) {
   if (!user_id && !tenant_id)
     return false;
-  json_t *msg = json_pack("{s:s?, s:s?, s:{s:s, s:s?, s:s}}", "user_id",
-                          user_id, "tenant_id", tenant_id, "data", "title",
-                          title, "body", body, "level", level ? level : "info");
+  /* A personal notification is stored first (the bell lists it at the next
+   * login); the live message carries the stored id, so marking it read in
+   * one tab marks the same row. */
+  const char *stored = NULL;
+  if (user_id) {
+    PGresult *r = NULL;
+    if (request_query(
+            req,
+            "SELECT concerto.notification_add($1::bigint, $2, $3, "
+            "$4)::text",
+            4, (const char *[]){user_id, title, body, level ? level : "info"},
+            &r) != CONCERTO_OK)
+      return false;
+    if (PQgetisnull(r, 0, 0))
+      return true; /* a disabled account: nobody to tell */
+    stored = PQgetvalue(r, 0, 0);
+  }
+  json_t *msg =
+      json_pack("{s:s?, s:s?, s:{s:s, s:s?, s:s, s:s?}}", "user_id", user_id,
+                "tenant_id", tenant_id, "data", "title", title, "body", body,
+                "level", level ? level : "info", "id", stored);
   char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
   json_decref(msg);
   bool ok = text && strlen(text) < NOTIFY_PAYLOAD_MAX &&

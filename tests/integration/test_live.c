@@ -171,9 +171,81 @@ static void personal_notifications_reach_the_bell_only(void **state) {
   char *none = th_stream_finish(topic);
   assert_non_null(strstr(got, "event: notification"));
   assert_non_null(strstr(got, "\"title\":\"Nuova richiesta\""));
+  assert_non_null(strstr(got, "\"id\":\"")); /* the stored row's id */
   assert_null(strstr(none, "Nuova"));
   free(got);
   free(none);
+}
+
+/* The first unread inbox item's id titled `title` for client c, or "". */
+static void inbox_find(th_client *c, const char *title, char *id, size_t len,
+                       long long *unread) {
+  th_resp r = th_call(&srv, c, "GET", "/api/v1/me/inbox", NULL);
+  assert_int_equal(r.status, 200);
+  *unread = (long long)json_integer_value(json_object_get(r.json, "unread"));
+  id[0] = 0;
+  size_t i;
+  json_t *e;
+  json_array_foreach(json_object_get(r.json, "items"), i, e) {
+    const char *t = json_string_value(json_object_get(e, "title"));
+    if (t && strcmp(t, title) == 0 &&
+        !json_is_true(json_object_get(e, "read"))) {
+      snprintf(id, len, "%s", json_string_value(json_object_get(e, "id")));
+      break;
+    }
+  }
+  th_resp_free(&r);
+}
+
+/* Issue 12 item 7: a notification sent while its user had no page open is
+ * stored, listed with the unread count at the next visit, and marked read
+ * by its owner only. */
+static void notifications_are_stored_for_their_user(void **state) {
+  (void)state;
+  char body[256];
+  snprintf(body, sizeof body,
+           "{\"user_id\":\"%s\",\"title\":\"Mentre eri via\","
+           "\"body\":\"Teleconsulto urgente\"}",
+           ok_a_id);
+  assert_int_equal(publish("/api/v1/live/notify", body), 202);
+  char id[32];
+  long long unread = 0;
+  inbox_find(&ok_a, "Mentre eri via", id, sizeof id, &unread);
+  assert_true(id[0] != 0);
+  assert_true(unread >= 1);
+  /* Another user of the same hospital neither sees it nor can mark it. */
+  char other[32];
+  long long other_unread = 0;
+  inbox_find(&no_b, "Mentre eri via", other, sizeof other, &other_unread);
+  assert_string_equal(other, "");
+  char mark[96];
+  snprintf(mark, sizeof mark, "{\"ids\":[\"%s\"]}", id);
+  th_resp r = th_call(&srv, &no_b, "POST", "/api/v1/me/inbox/read", mark);
+  assert_int_equal(r.status, 200);
+  th_resp_free(&r);
+  long long again = 0;
+  inbox_find(&ok_a, "Mentre eri via", other, sizeof other, &again);
+  assert_string_equal(other, id);
+  /* Its owner marks it read: the count drops by one. */
+  r = th_call(&srv, &ok_a, "POST", "/api/v1/me/inbox/read", mark);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(json_integer_value(json_object_get(r.json, "unread")),
+                   unread - 1);
+  th_resp_free(&r);
+  inbox_find(&ok_a, "Mentre eri via", other, sizeof other, &again);
+  assert_string_equal(other, "");
+  r = th_call(&srv, &ok_a, "POST", "/api/v1/me/inbox/read",
+              "{\"ids\":[\"1; DROP\"]}");
+  assert_int_equal(r.status, 422);
+  th_resp_free(&r);
+  /* {} marks all. */
+  r = th_call(&srv, &ok_a, "POST", "/api/v1/me/inbox/read", "{}");
+  assert_int_equal(r.status, 200);
+  assert_int_equal(json_integer_value(json_object_get(r.json, "unread")), 0);
+  th_resp_free(&r);
+  r = th_get(&srv, "/api/v1/me/inbox");
+  assert_int_equal(r.status, 401);
+  th_resp_free(&r);
 }
 
 int main(void) {
@@ -181,6 +253,7 @@ int main(void) {
       cmocka_unit_test(events_reach_their_topic_only_after_commit),
       cmocka_unit_test(streams_and_messages_are_checked),
       cmocka_unit_test(personal_notifications_reach_the_bell_only),
+      cmocka_unit_test(notifications_are_stored_for_their_user),
   };
   return cmocka_run_group_tests_name("live", tests, start, stop);
 }

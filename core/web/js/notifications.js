@@ -1,11 +1,17 @@
-// The notifications area: a Server-Sent Events stream from
-// GET /api/v1/me/notifications (events "notification" with JSON
-// {title, body, level}). EventSource reconnects by itself after a dropped
+// The notifications area: the stored ones (GET /api/v1/me/inbox, the
+// latest 50 with the unread count: what arrived while the user was away)
+// and a Server-Sent Events stream from GET /api/v1/me/notifications
+// (events "notification" with JSON {title, body, level, id}) for new ones.
+// Marking read goes to the server (POST /api/v1/me/inbox/read), so the
+// count agrees across tabs and the next login. EventSource reconnects by itself after a dropped
 // stream; when the server refuses the stream (an error status, e.g. before
 // the endpoint exists or after the session ended) the browser gives up, so
 // we reconnect with a bounded exponential backoff until stop().
 
+import { api } from './api.js';
+
 const URL_PATH = '/api/v1/me/notifications';
+const INBOX = '/api/v1/me/inbox';
 const MIN_RETRY_MS = 2000;
 const MAX_RETRY_MS = 60000;
 const KEEP = 30;
@@ -17,6 +23,34 @@ let running = false;
 let status = 'off'; // off | connecting | live | retrying
 const items = [];
 const subscribers = new Set();
+let serverUnread = 0; // unread stored ones beyond those listed here
+
+function levelOf(l) {
+  return ['info', 'success', 'warning', 'error', 'danger'].includes(l) ? l : 'info';
+}
+
+/* The stored notifications, merged with any that arrived live meanwhile. */
+async function loadInbox() {
+  let res;
+  try {
+    res = await api('GET', INBOX, undefined, { noAuthEvent: true });
+  } catch {
+    return; // a patient's session, or the server away: live ones still come
+  }
+  if (!running || !res || !Array.isArray(res.items)) return;
+  const known = new Set(items.map((i) => i.id));
+  res.items.forEach((n) => {
+    if (known.has(String(n.id))) return;
+    items.push({
+      id: String(n.id), stored: true, title: String(n.title || ''), body: n.body ? String(n.body) : '',
+      level: levelOf(n.level), at: new Date(n.created_at), read: !!n.read,
+    });
+  });
+  items.sort((a, b) => b.at - a.at);
+  items.length = Math.min(items.length, KEEP);
+  serverUnread = Math.max(0, Number(res.unread || 0) - items.filter((i) => i.stored && !i.read).length);
+  emit('inbox');
+}
 
 function emit(kind, item) {
   subscribers.forEach((fn) => fn(kind, item));
@@ -53,13 +87,15 @@ function connect() {
       data = { title: String(ev.data || '') };
     }
     const item = {
-      id: ev.lastEventId || `${Date.now()}-${Math.random()}`,
+      id: data.id ? String(data.id) : ev.lastEventId || `${Date.now()}-${Math.random()}`,
+      stored: !!data.id,
       title: String(data.title || ''),
       body: data.body ? String(data.body) : '',
-      level: ['info', 'success', 'warning', 'error', 'danger'].includes(data.level) ? data.level : 'info',
+      level: levelOf(data.level),
       at: new Date(),
       read: false,
     };
+    if (item.stored && items.some((i) => i.id === item.id)) return;
     items.unshift(item);
     items.length = Math.min(items.length, KEEP);
     emit('notification', item);
@@ -88,6 +124,7 @@ export function start() {
   running = true;
   retryMs = MIN_RETRY_MS;
   connect();
+  loadInbox();
 }
 
 export function stop() {
@@ -97,6 +134,7 @@ export function stop() {
   if (source) source.close();
   source = null;
   items.length = 0;
+  serverUnread = 0;
   setStatus('off');
 }
 
@@ -110,12 +148,18 @@ export function list() {
 }
 
 export function unreadCount() {
-  return items.filter((i) => !i.read).length;
+  return items.filter((i) => !i.read).length + serverUnread;
 }
 
-export function markAllRead() {
+export async function markAllRead() {
   items.forEach((i) => { i.read = true; });
+  serverUnread = 0;
   emit('read');
+  try {
+    await api('POST', `${INBOX}/read`, {}, { noAuthEvent: true });
+  } catch {
+    /* stays unread on the server: listed again at the next visit */
+  }
 }
 
 export function connectionStatus() {

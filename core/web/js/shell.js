@@ -466,6 +466,12 @@ export function notificationText(item) {
 
 export function watchNotifications() {
   notifications.subscribe((kind, item) => {
+    // At login, what arrived while the user was away is said once.
+    if (kind === 'inbox' && notifications.unreadCount() > 0) {
+      const n = notifications.unreadCount();
+      toast(t('notify.missed', { n }), '', 'info');
+      announce(t('notify.missed', { n }));
+    }
     if (kind === 'notification') {
       const text = notificationText(item);
       toast(text.title, text.body, item.level);

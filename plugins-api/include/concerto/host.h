@@ -633,8 +633,9 @@ struct concerto_host {
   concerto_status (*respond_live)(concerto_request *req, const char *topic);
 
   /* A personal notification to staff user `user_id` (the console's bell,
-   * over SSE), sent when the request commits. Title and body are short
-   * texts without patient data (a notification is not audited). */
+   * over SSE), sent when the request commits, and stored for the user's
+   * next login (the bell's list, read/unread; docs/ui.md). Title and body
+   * are short texts without patient data (a notification is not audited). */
   concerto_status (*notify_user)(concerto_request *req, const char *user_id,
                                  const char *title, const char *body);
 

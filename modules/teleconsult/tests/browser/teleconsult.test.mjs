@@ -249,6 +249,33 @@ describe('teleconsult (real module)', () => {
     assert.equal(await mine.locator('[data-testid="plan-link"]').count(), 0);
   });
 
+  // Issue 12 item 7: notifications are stored. The organizer logging in
+  // on another PC after the urgent request finds it in the bell, unread,
+  // and marking it read there is kept by the server.
+  step('an organizer who logs in after the urgent request finds it in the bell', async () => {
+    const late = await newPage(browser);
+    try {
+      await login(late, base, 'neuro.me');
+      const bell = late.locator('#notifications-button');
+      await bell.waitFor();
+      await late.waitForFunction(() => /\d/.test(document.querySelector('#notifications-button')?.getAttribute('aria-label') || ''));
+      await bell.click();
+      const item = late.locator('[data-testid="notifications-list"] li.unread', { hasText: `Richiesta n. ${requestId}` });
+      await item.first().waitFor();
+      assert.match(await item.first().innerText(), /Teleconsulto (urgente|in emergenza)/);
+      await docShot(late, 'notifications-missed-it');
+      await late.getByRole('button', { name: 'Segna tutte come lette' }).click();
+      // The server keeps it read: a reload lists it without the badge.
+      await late.reload();
+      await late.locator('#notifications-button').waitFor();
+      await late.waitForTimeout(300);
+      const unread = await late.evaluate(() => fetch('/api/v1/me/inbox', { credentials: 'same-origin' }).then((r) => r.json()));
+      assert.equal(unread.unread, 0, 'marked read on the server');
+    } finally {
+      await late.context().close();
+    }
+  });
+
   step('the HUB organizer sees the request and schedules a session from it', async () => {
     await openTc(hub, base, '#/', 'dashboard');
     await hub.locator(`[data-testid="open-requests"] [data-request="${requestId}"]`).waitFor();
