@@ -510,7 +510,9 @@ static void deliver_module(app *a, db_conn *c, delivery *d,
                          payload};
     concerto_status st = s->handler(ctx, &ev, s->userdata);
     ok = st == CONCERTO_OK;
-    if (!ok)
+    if (!ok && ctx->fail_reason)
+      snprintf(err, sizeof err, "%s", ctx->fail_reason);
+    else if (!ok)
       snprintf(err, sizeof err, "handler returned status %d", (int)st);
   }
   /* Audit rows of a handler with no transaction open get one. */

@@ -118,6 +118,10 @@ struct concerto_request {
    * returns the failure unanswered gets 400 for bad data (class 22) and 403
    * for a refused write (42501, row-level security), not a 500. */
   char last_sqlstate[6];
+  /* In an event delivery: why the handler failed, in words an operator
+   * reads ("SMTP server refused the recipient"), kept as the delivery's
+   * last_error instead of the bare status (request memory or static). */
+  const char *fail_reason;
 
   /* Identity, filled by auth_authorize before the handler runs. */
   caller caller;

@@ -78,6 +78,7 @@ static const concerto_host the_host = {
     .req_bind_guest = guest_bind,
     .audit_for = audit_record_for,
     .req_bind_client = client_bind,
+    .mail_deliveries = mail_deliveries,
     .register_service = host_register_service,
     .get_service = host_get_service,
     .service_enter = host_service_enter,

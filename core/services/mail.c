@@ -22,6 +22,14 @@ static bool address_valid(const char *a) {
          !strpbrk(a, " <>,;\"");
 }
 
+bool mail_tag_valid(const char *tag) {
+  size_t n = tag ? strlen(tag) : 0;
+  if (n == 0 || n > MAIL_TAG_MAX)
+    return false;
+  return strspn(tag, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                     "0123456789:._-") == n;
+}
+
 bool mail_valid(const json_t *msg, char *err, size_t errlen) {
   json_t *to = json_object_get(msg, "to");
   if (!json_is_array(to) || json_array_size(to) == 0 ||
@@ -42,6 +50,11 @@ bool mail_valid(const json_t *msg, char *err, size_t errlen) {
   }
   if (!json_is_string(json_object_get(msg, "text"))) {
     snprintf(err, errlen, "text: required");
+    return false;
+  }
+  json_t *tag = json_object_get(msg, "tag");
+  if (tag && !mail_tag_valid(json_string_value(tag))) {
+    snprintf(err, errlen, "tag: 1-120 of A-Z a-z 0-9 : . _ -");
     return false;
   }
   json_array_foreach(json_object_get(msg, "attachments"), i, a) {

@@ -40,4 +40,18 @@ bool mail_service_register(app *a);
  * outbox's retries. CONCERTO_ERR_INVALID when it is malformed. */
 concerto_status mail_queue(concerto_request *req, const json_t *message);
 
+/* A message's optional "tag": 1-MAIL_TAG_MAX bytes of [A-Za-z0-9:._-],
+ * the sender's own reference ("teleconsult:participant:42"). */
+#define MAIL_TAG_MAX 120
+bool mail_tag_valid(const char *tag);
+
+/* host->mail_deliveries (ABI 1.11): *out (new reference) maps each tag of
+ * `tags` (an array of strings, borrowed, at most 200) with a mail in the
+ * request's hospital to the state of its latest mail: {"state": "queued" |
+ * "sent" | "retrying" | "failed", "attempts", "error" (the SMTP server's
+ * reason, when it failed), "queued_at", "sent_at"}. Tags without a mail
+ * are absent. CONCERTO_ERR_INVALID for a malformed list. */
+concerto_status mail_deliveries(concerto_request *req, const json_t *tags,
+                                json_t **out);
+
 #endif

@@ -92,7 +92,8 @@ static concerto_status send_mail_to(concerto_request *req, const invite_ctx *c,
   concerto_status st = CONCERTO_ERR_NOMEM;
   if (ics && b64 && text) {
     json_t *msg = json_pack(
-        "{s:[s], s:s, s:s, s:[{s:s, s:s, s:s}]}", "to", who->email, "subject",
+        "{s:[s], s:s, s:s, s:s, s:[{s:s, s:s, s:s}]}", "to", who->email, "tag",
+        tc_invitation_tag(req, who->participant_id), "subject",
         TC_H->req_printf(req, "Invito al teleconsulto: %s \xe2\x80\x93 %s",
                          c->theme, c->when),
         "text", text, "attachments", "filename", "invito.ics", "content_type",
@@ -208,6 +209,47 @@ static concerto_status load_ctx(concerto_request *req, const char *session_id,
   if (!c->organizer.email)
     c->organizer.email = "noreply@concerto.invalid";
   return probe_video(req, c, concerto_value(res, 0, 8), &c->no_video);
+}
+
+const char *tc_invitation_tag(concerto_request *req,
+                              const char *participant_id) {
+  return TC_H->req_printf(req, "teleconsult:participant:%s", participant_id);
+}
+
+/* What became of each participant's latest invitation mail, for the
+ * organizers' participants list: "delivery" {state, attempts, error,
+ * queued_at, sent_at} from the core's outbox, and "reachable" (an e-mail
+ * or a phone to invite them at). A core older than ABI 1.11 gives no
+ * states; the list still says who cannot be reached. */
+concerto_status tc_delivery_states(concerto_request *req,
+                                   json_t *participants) {
+  json_t *tags = json_array();
+  size_t i;
+  json_t *p;
+  json_array_foreach(participants, i, p) {
+    const char *id = json_string_value(json_object_get(p, "id"));
+    const char *email = json_string_value(json_object_get(p, "email"));
+    const char *phone = json_string_value(json_object_get(p, "phone"));
+    json_object_set_new(p, "reachable",
+                        json_boolean((email && *email) || (phone && *phone)));
+    if (id)
+      json_array_append_new(tags, json_string(tc_invitation_tag(req, id)));
+  }
+  json_t *states = NULL;
+  concerto_status st = CONCERTO_OK;
+  if (CONCERTO_HOST_HAS(TC_H, mail_deliveries) && json_array_size(tags) > 0)
+    st = TC_H->mail_deliveries(req, tags, &states);
+  json_decref(tags);
+  if (st != CONCERTO_OK)
+    return st;
+  json_array_foreach(participants, i, p) {
+    const char *id = json_string_value(json_object_get(p, "id"));
+    json_t *d = id ? json_object_get(states, tc_invitation_tag(req, id)) : NULL;
+    if (d)
+      json_object_set(p, "delivery", d);
+  }
+  json_decref(states);
+  return CONCERTO_OK;
 }
 
 concerto_status tc_invite(concerto_request *req, const char *session_id,

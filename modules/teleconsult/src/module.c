@@ -30,6 +30,8 @@ static const struct {
     {"POST", "/sessions/{id}/close", tc_session_close, 0},
     {"POST", "/sessions/{id}/participants", tc_participant_add, 0},
     {"DELETE", "/sessions/{id}/participants/{pid}", tc_participant_delete, 0},
+    {"POST", "/sessions/{id}/participants/{pid}/invite",
+     tc_participant_reinvite, 0},
     {"POST", "/sessions/{id}/slots", tc_slot_add, 0},
     {"PUT", "/sessions/{id}/slots/{slot}/availability", tc_availability_put, 0},
     {"POST", "/sessions/{id}/confirm", tc_confirm, 0},

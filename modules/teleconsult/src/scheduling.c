@@ -131,6 +131,51 @@ concerto_status tc_participant_delete(concerto_request *req, void *ud) {
   return TC_H->respond_bytes(req, 204, "text/plain", "", 0);
 }
 
+/* The organizer sends a participant's invitation again (the mail failed,
+ * or it went to spam): a fresh personal link replaces the old one, by mail
+ * and SMS as at the confirmation. Only once the session is scheduled:
+ * before, there is no time to invite to. */
+concerto_status tc_participant_reinvite(concerto_request *req, void *ud) {
+  (void)ud;
+  tc_access a;
+  concerto_status st;
+  if (!tc_session_for_change(req, &a, TC_ORGANIZERS, ORGANIZERS_ONLY, &st))
+    return st;
+  const char *pid = concerto_param(req, "pid");
+  if (!tc_is_id(pid))
+    return tc_not_found(req);
+  const char *p[2] = {a.session_id, pid};
+  concerto_result *res;
+  st = concerto_query_db(
+      req,
+      "SELECT coalesce(p.email, u.email, pt.email, p.phone, pt.phone) IS NOT "
+      "NULL, s.status IN ('scheduled', 'in_progress') AND s.starts_at IS NOT "
+      "NULL FROM participants p JOIN sessions s ON s.id = p.session_id LEFT "
+      "JOIN concerto.users u ON u.id = p.user_id LEFT JOIN concerto.patients "
+      "pt ON pt.id = p.patient_id WHERE p.session_id = $1::bigint AND p.id = "
+      "$2::bigint",
+      2, p, &res);
+  if (st != CONCERTO_OK)
+    return st;
+  if (concerto_rows(res) != 1)
+    return tc_not_found(req);
+  if (strcmp(concerto_value(res, 0, 1), "t") != 0)
+    return tc_conflict(req, "The session is not scheduled yet: invitations "
+                            "leave when a time is confirmed.");
+  if (strcmp(concerto_value(res, 0, 0), "t") != 0)
+    return tc_invalid(req, "pid", "unreachable",
+                      "this participant has neither an e-mail address nor a "
+                      "phone number");
+  int sent = 0;
+  if ((st = tc_invite(req, a.session_id, pid, &sent)) != CONCERTO_OK)
+    return st;
+  tc_audit(req, &a, "teleconsult.participant.reinvite",
+           TC_H->req_printf(req, "session:%s", a.session_id), NULL, NULL);
+  return concerto_reply_json(
+      req, 202,
+      json_pack("{s:s, s:b}", "participant_id", pid, "mailed", sent > 0));
+}
+
 concerto_status tc_slot_add(concerto_request *req, void *ud) {
   (void)ud;
   tc_access a;

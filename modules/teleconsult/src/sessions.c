@@ -265,6 +265,12 @@ concerto_status tc_session_get(concerto_request *req, void *ud) {
   /* Contact details are the organizers' to use (invitations, a phone
    * call when someone is missing); the other participants see who takes
    * part, and their own details. */
+  if (a.organizer &&
+      (st = tc_delivery_states(req, json_object_get(out, "participants"))) !=
+          CONCERTO_OK) {
+    json_decref(out);
+    return st;
+  }
   if (!a.organizer) {
     size_t i;
     json_t *p;

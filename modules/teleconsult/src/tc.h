@@ -138,6 +138,7 @@ concerto_status tc_session_close(concerto_request *req, void *ud);
 
 concerto_status tc_participant_add(concerto_request *req, void *ud);
 concerto_status tc_participant_delete(concerto_request *req, void *ud);
+concerto_status tc_participant_reinvite(concerto_request *req, void *ud);
 concerto_status tc_slot_add(concerto_request *req, void *ud);
 concerto_status tc_availability_put(concerto_request *req, void *ud);
 concerto_status tc_confirm(concerto_request *req, void *ud);
@@ -169,6 +170,13 @@ void tc_publish_live(concerto_request *req, const char *session_id,
  * `only_participant`): a new personal join link each, e-mail with ICS,
  * SMS. *sent counts the e-mails queued. Nothing is sent (CONCERTO_OK, 0)
  * while the session has no confirmed time. */
+/* The tag of a participant's invitation mails (request memory). */
+const char *tc_invitation_tag(concerto_request *req,
+                              const char *participant_id);
+/* Adds "reachable" and, for each participant with an invitation mail,
+ * "delivery" (its state in the core's outbox) to the JSON array
+ * `participants` (borrowed, modified in place). */
+concerto_status tc_delivery_states(concerto_request *req, json_t *participants);
 concerto_status tc_invite(concerto_request *req, const char *session_id,
                           const char *only_participant, int *sent);
 

@@ -28,9 +28,10 @@
  *      with owners, problem codes, jobs and timers, outbound HTTP, commit
  *      hooks, mounts outside /api/v1/<module>/, clients bound by a module,
  *      problems with field errors, rows as JSON; the descriptor gains
- *      optional_depends and host_slot (CONCERTO_MODULE_DEFINE). */
+ *      optional_depends and host_slot (CONCERTO_MODULE_DEFINE).
+ * 1.11: e-mail delivery states by the sender's tag (mail_deliveries). */
 #define CONCERTO_ABI_MAJOR 1
-#define CONCERTO_ABI_MINOR 10
+#define CONCERTO_ABI_MINOR 11
 
 /* The Lua version scripts exposed by modules are compiled for (5.4). */
 #define CONCERTO_LUA_VERSION_NUM 504

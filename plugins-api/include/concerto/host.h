@@ -795,6 +795,21 @@ struct concerto_host {
   concerto_status (*req_bind_client)(concerto_request *req,
                                      const char *tenant_id, const char *name,
                                      const char *const *roles);
+
+  /* ---- ABI 1.11: what became of an e-mail ---- */
+
+  /* The delivery of the latest e-mail sent with each of `tags` (a JSON
+   * array of at most 200 strings, borrowed): send_mail's message may carry
+   * "tag", 1-120 bytes of [A-Za-z0-9:._-], by convention prefixed with the
+   * module's name ("teleconsult:participant:42"). *out (new reference, the
+   * caller decrefs) maps each tag with a mail in the request's hospital to
+   * {"state": "queued" | "sent" | "retrying" | "failed", "attempts": n,
+   *  "error": the mail server's reason (retrying, failed), "queued_at",
+   *  "sent_at"}; tags without a mail are absent. So a page can say
+   * "inviato", or "non inviato: SMTP: Couldn't connect to server" instead
+   * of counting what it queued. CONCERTO_ERR_INVALID for a bad list. */
+  concerto_status (*mail_deliveries)(concerto_request *req, const json_t *tags,
+                                     json_t **out);
 };
 
 /* True when the running core provides `field` (added in some ABI minor). */

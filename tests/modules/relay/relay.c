@@ -110,6 +110,9 @@ static concerto_status mail(concerto_request *req, void *ud) {
       "Buongiorno,\nil teleconsulto \xc3\xa8 fissato per il 1 dicembre.\n",
       "attachments", "filename", "invito.ics", "content_type",
       "text/calendar; method=REQUEST", "content_base64", ics);
+  const json_t *tag = json_object_get(body, "tag");
+  if (tag)
+    json_object_set(msg, "tag", (json_t *)tag);
   st = concerto_module_host->send_mail(req, msg);
   json_decref(msg);
   if (st != CONCERTO_OK)
@@ -119,6 +122,21 @@ static concerto_status mail(concerto_request *req, void *ud) {
                                   "Unprocessable Content",
                                   "asked to fail after queueing the mail");
   return concerto_reply_json(req, 202, json_pack("{s:b}", "queued", 1));
+}
+
+/* The delivery states of the tags in the body's "tags" (ABI 1.11). */
+static concerto_status mail_states(concerto_request *req, void *ud) {
+  (void)ud;
+  json_t *body;
+  concerto_status st = concerto_json_body(req, &body);
+  if (st != CONCERTO_OK)
+    return st;
+  json_t *out = NULL;
+  st = concerto_module_host->mail_deliveries(req, json_object_get(body, "tags"),
+                                             &out);
+  if (st != CONCERTO_OK)
+    return st;
+  return concerto_reply_json(req, 200, out);
 }
 
 /* Queues the body as a text message (ABI 1.6); ?fail=1 answers 422 after
@@ -175,6 +193,20 @@ static concerto_status init(const concerto_host *host, concerto_registrar *reg,
   mail_route.path = "/api/v1/relay/mail";
   mail_route.handler = mail;
   if (host->register_route(reg, &mail_route) != CONCERTO_OK)
+    return CONCERTO_ERR_REG_INVALID;
+  /* A hospital's mails and their states: signed in, so the outbox rows
+   * carry the caller's hospital (ABI 1.11). */
+  concerto_route_spec staff_mail = mail_route;
+  staff_mail.path = "/api/v1/relay/hospital-mail";
+  staff_mail.required_role = "authenticated";
+  concerto_route_spec states_route = CONCERTO_ROUTE_SPEC_INIT_V1;
+  states_route.method = "POST";
+  states_route.path = "/api/v1/relay/mail-states";
+  states_route.required_role = "authenticated";
+  states_route.handler = mail_states;
+  if (CONCERTO_HOST_HAS(host, mail_deliveries) &&
+      (host->register_route(reg, &staff_mail) != CONCERTO_OK ||
+       host->register_route(reg, &states_route) != CONCERTO_OK))
     return CONCERTO_ERR_REG_INVALID;
   concerto_route_spec open_route = CONCERTO_ROUTE_SPEC_INIT_V1;
   open_route.method = "POST";
