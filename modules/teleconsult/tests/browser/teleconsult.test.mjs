@@ -336,7 +336,7 @@ describe('teleconsult (real module)', () => {
     await hub.locator('[data-testid="availability"] .alert-success').waitFor();
     await hub.waitForSelector('[data-testid="session"][data-status="scheduled"]');
     const confirmed = await hub.locator('[data-testid="availability"] .alert-success').innerText();
-    assert.match(confirmed, /inviti inviati/);
+    assert.match(confirmed, /inviti in coda.*scheda Partecipanti/, 'queued, not claimed as sent');
     // neuro.me, pronto.ag (demo addresses) and the external invitee.
     assert.ok(Number((confirmed.match(/(\d+) inviti/) || [])[1]) >= 3, `invitations: ${confirmed}`);
     await hub.locator('[data-testid="join-video"]').waitFor();
@@ -352,6 +352,25 @@ describe('teleconsult (real module)', () => {
     // requesting doctor of the other hospital is invited too.
     const spokeMail = await smtp.waitFor((m) => m.to.includes('pronto.ag@demo.concerto.example') && /invito\.ics/.test(m.raw));
     assertInvitation(spokeMail, 'pronto.ag');
+  });
+
+  // Issue 12 item 4: the organizer sees what became of each invitation and
+  // can send one again (the SPOKE doctor's: a new mail with a new link).
+  step('the organizer sees each invitation delivered and sends one again', async () => {
+    await openTc(hub, base, `#/sessions/${sessionId}?tab=participants`, 'session');
+    const table = hub.locator('[data-testid="participants-table"]');
+    await table.waitFor();
+    const row = (name) => table.locator('tr', { hasText: name });
+    await row('Maria Esterna').locator('[data-testid="delivery"] [data-state="sent"]').waitFor({ timeout: 20000 });
+    await row('Salvatore Li Causi').locator('[data-testid="delivery"] [data-state="sent"]').waitFor({ timeout: 20000 });
+    assert.equal(await row('Maria Esterna').locator('[data-testid="delivery"]').innerText(), 'Inviato');
+    const before = smtp.mails.length;
+    await row('Salvatore Li Causi').locator('[data-testid="resend"]').click();
+    await hub.locator('[role="status"], [aria-live]', { hasText: 'Invito inviato di nuovo' }).first().waitFor();
+    await smtp.waitFor((m) => m.to.includes('pronto.ag@demo.concerto.example') && /invito\.ics/.test(m.raw)
+      && smtp.mails.indexOf(m) >= before);
+    await noProblems(hub, 'participants with delivery states');
+    await docShot(hub, 'teleconsult-delivery-it');
   });
 
   step('the external invitee opens the personal link without an account: first the time, then the room', async () => {

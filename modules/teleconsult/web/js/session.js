@@ -139,13 +139,60 @@ function participantsPanel(state) {
       h('div', { class: 'col-md-6' }, btn));
   }
 
+  // What became of the invitation mail (the core's outbox): the organizer
+  // sees "failed: <reason>" instead of a count of what was queued.
+  function deliveryCell(s, p) {
+    const d = p.delivery;
+    if (!d) {
+      if (p.reachable === false) return h('span', { class: 'badge text-bg-warning', 'data-state': 'unreachable' }, tc('delivery.unreachable'));
+      const scheduled = s.status === 'scheduled' || s.status === 'in_progress';
+      return h('span', { class: 'text-muted', 'data-state': 'none' }, scheduled && !p.email ? tc('delivery.smsOnly') : tc('delivery.notYet'));
+    }
+    const kinds = { queued: 'text-bg-secondary', sent: 'text-bg-success', retrying: 'text-bg-warning', failed: 'text-bg-danger' };
+    return h('span', {},
+      h('span', { class: ['badge', kinds[d.state] || 'text-bg-secondary'], 'data-state': d.state },
+        tc(`delivery.${d.state}`, { n: d.attempts })),
+      d.error && d.state !== 'sent' ? h('span', { class: 'd-block text-danger text-break' }, d.error) : null);
+  }
+
+  function resendButton(s, p) {
+    const scheduled = s.status === 'scheduled' || s.status === 'in_progress';
+    if (!scheduled || p.reachable === false || p.organizer) return null;
+    return h('button', {
+      type: 'button', class: 'btn btn-sm btn-outline-primary me-1', 'data-testid': 'resend',
+      'aria-label': tc('delivery.resendName', { name: personName(p) }),
+      onclick: async (e) => {
+        if (!window.confirm(tc('delivery.resendConfirm', { name: personName(p) }))) return;
+        submitBusy(e.target, true);
+        try {
+          await api('POST', `${BASE}/sessions/${enc(id)}/participants/${enc(p.id)}/invite`, {});
+          state.announce(tc('delivery.resent', { name: personName(p) }));
+          await state.reload();
+        } catch (err) {
+          msg.error(err);
+          submitBusy(e.target, false);
+        }
+      },
+    }, tc('delivery.resend'));
+  }
+
+  // While a mail is on its way, look again (a delivery is not a live event).
+  let recheck = null;
+  function watchDeliveries(s) {
+    clearTimeout(recheck);
+    const pending = (s.participants || []).some((p) => p.delivery && (p.delivery.state === 'queued' || p.delivery.state === 'retrying'));
+    if (pending) recheck = setTimeout(() => { if (root.isConnected) state.reload().catch(() => {}); }, 3000);
+  }
+
   function draw() {
     const s = state.session;
     const org = !!(s.me && s.me.organizer);
     const ps = s.participants || [];
+    if (org) watchDeliveries(s);
     list.replaceChildren(ps.length ? h('div', { class: 'table-responsive' }, h('table', { class: 'table table-sm bg-white align-middle', 'data-testid': 'participants-table' },
       h('caption', {}, tc('participants.caption', { n: ps.length })),
       h('thead', {}, h('tr', {}, ['participants.name', 'participants.kind', 'participants.hospital', 'participants.contact']
+        .concat(org ? ['participants.delivery'] : [])
         .map((k) => h('th', { scope: 'col' }, tc(k))), org && !isClosed(s) ? h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, tc('common.actions'))) : null)),
       h('tbody', {}, ps.map((p) => h('tr', { 'data-participant': p.id },
         h('td', {}, personName(p), p.organizer ? h('span', { class: 'badge text-bg-primary ms-2' }, tc('participants.organizer')) : null,
@@ -153,7 +200,8 @@ function participantsPanel(state) {
         h('td', {}, tcOpt(`participants.kind.${p.kind}`, p.kind)),
         h('td', {}, hospitalName(p.hospital) || '—'),
         h('td', { class: 'small text-break' }, [p.email, p.phone].filter(Boolean).join(' · ') || '—'),
-        org && !isClosed(s) ? h('td', { class: 'text-end' }, p.organizer ? null : h('button', {
+        org ? h('td', { class: 'small', 'data-testid': 'delivery' }, deliveryCell(s, p)) : null,
+        org && !isClosed(s) ? h('td', { class: 'text-end text-nowrap' }, resendButton(s, p), p.organizer ? null : h('button', {
           type: 'button', class: 'btn btn-sm btn-outline-danger', 'aria-label': tc('participants.removeName', { name: personName(p) }),
           onclick: async (e) => {
             // Their join link dies at once: ask first.
@@ -283,7 +331,11 @@ function availabilityPanel(state) {
             type: 'button', class: 'btn btn-sm btn-primary', 'data-testid': 'slot-confirm',
             'aria-label': tc('availability.confirmSlot', { slot: label }),
             onclick: async (e) => {
-              if (!window.confirm(tc('availability.confirmAsk', { slot: label }))) return;
+              // Someone the invitation cannot reach is named before, not after.
+              const unreachable = (s.participants || []).filter((x) => x.reachable === false).map(personName);
+              const ask = tc('availability.confirmAsk', { slot: label })
+                + (unreachable.length ? `\n\n${tc('availability.unreachable', { names: unreachable.join(', ') })}` : '');
+              if (!window.confirm(ask)) return;
               submitBusy(e.target, true);
               try {
                 const r = await api('POST', `${BASE}/sessions/${enc(id)}/confirm`, { slot_id: String(sl.id) });
