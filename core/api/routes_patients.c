@@ -29,13 +29,14 @@ static void check_consistency(const cf_info *cf, const char *birth_date,
   int y, m, d;
   if (!birth_date || sscanf(birth_date, "%4d-%2d-%2d", &y, &m, &d) != 3 ||
       strlen(birth_date) != 10) {
-    verr_add(v, "birth_date", "must be a date YYYY-MM-DD");
+    verr_add_code(v, "birth_date", "date", "must be a date YYYY-MM-DD");
     return;
   }
   if (y % 100 != cf->birth_year2 || m != cf->birth_month || d != cf->birth_day)
-    verr_add(v, "birth_date", "does not match the codice fiscale");
+    verr_add_code(v, "birth_date", "cf_mismatch",
+                  "does not match the codice fiscale");
   if (sex && sex[0] != cf->sex)
-    verr_add(v, "sex", "does not match the codice fiscale");
+    verr_add_code(v, "sex", "cf_mismatch", "does not match the codice fiscale");
 }
 
 static concerto_status create_patient(concerto_request *req, void *ud) {
@@ -54,17 +55,18 @@ static concerto_status create_patient(concerto_request *req, void *ud) {
   const char *email = field_str(body, "email", false, 254, &v);
   const char *phone = field_str(body, "phone", false, 20, &v);
   if (sex && strcmp(sex, "M") && strcmp(sex, "F"))
-    verr_add(&v, "sex", "must be \"M\" or \"F\"");
+    verr_add_code(&v, "sex", "choice", "must be \"M\" or \"F\"");
   cf_info cf;
   if (cf_text) {
     cf_status cs = cf_validate(cf_text, &cf);
     if (cs != CF_OK)
-      verr_add(&v, "fiscal_code", cf_status_message(cs));
+      verr_add_code(&v, "fiscal_code", cf_status_code(cs),
+                    cf_status_message(cs));
     else
       check_consistency(&cf, birth_date, sex, &v);
   }
   if (email && !strchr(email, '@'))
-    verr_add(&v, "email", "is not an e-mail address");
+    verr_add_code(&v, "email", "email", "is not an e-mail address");
   if (verr_end(req, &v, &st))
     return st;
   const char *params[10] = {cf.normalized,
@@ -91,7 +93,8 @@ static concerto_status create_patient(concerto_request *req, void *ud) {
       10, params, &r);
   if (st == CONCERTO_ERR_DB_QUERY) {
     verr_init(&v);
-    verr_add(&v, "phone", "digits and spaces, optionally a leading +");
+    verr_add_code(&v, "phone", "phone",
+                  "digits and spaces, optionally a leading +");
     return verr_respond(req, &v);
   }
   if (st != CONCERTO_OK)

@@ -124,6 +124,26 @@ cf_status cf_validate(const char *cf, cf_info *out) {
   return CF_OK;
 }
 
+const char *cf_status_code(cf_status status) {
+  switch (status) {
+  case CF_OK:
+    return "valid";
+  case CF_ERR_LENGTH:
+    return "cf_length";
+  case CF_ERR_CHARS:
+    return "cf_chars";
+  case CF_ERR_MONTH:
+    return "cf_month";
+  case CF_ERR_DAY:
+    return "cf_day";
+  case CF_ERR_PLACE:
+    return "cf_place";
+  case CF_ERR_CHECK:
+    return "cf_check";
+  }
+  return "invalid";
+}
+
 const char *cf_status_message(cf_status status) {
   switch (status) {
   case CF_OK:

@@ -43,5 +43,10 @@ cf_status cf_validate(const char *cf, cf_info *out);
  * wrong, for the message of a 422 field error (the UI translates). A static
  * string: never free it. Unknown values get a generic message. */
 const char *cf_status_message(cf_status status);
+/* The stable code of status for the field error ("cf_length", "cf_chars",
+ * "cf_month", "cf_day", "cf_place", "cf_check"; "invalid" for unknown
+ * values), by which the UI shows the message in the user's language.
+ * A static string. */
+const char *cf_status_code(cf_status status);
 
 #endif

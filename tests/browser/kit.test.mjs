@@ -206,6 +206,14 @@ describe('module kit v1', () => {
     await form.getByRole('button', { name: 'Registra', exact: true }).click();
     await form.locator('input[aria-invalid="true"]').first().waitFor();
     assert.equal(await form.getByLabel('Codice fiscale').getAttribute('aria-invalid'), 'true');
+    // Issue 12 item 12: the server's field error reaches the Italian page in
+    // Italian, by its code, not as "codice fiscale ... does not match".
+    await form.locator('.invalid-feedback', { hasText: 'Il codice fiscale ha un carattere non ammesso' }).waitFor();
+    await form.getByLabel('Codice fiscale').fill('RSSMRA45C52A089X');
+    await form.getByLabel('Data di nascita').fill('1945-03-12');
+    await form.getByRole('button', { name: 'Registra', exact: true }).click();
+    await form.locator('.invalid-feedback', { hasText: 'Il carattere di controllo del codice fiscale non corrisponde' }).waitFor();
+    assert.doesNotMatch(await form.innerText(), /does not match|not allowed|Some fields/, 'no English from the server');
     assert.deepEqual(await unlabelledControls(page), []);
     await shot(page, 'kit-patients-it');
   });

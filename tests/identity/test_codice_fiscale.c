@@ -143,6 +143,14 @@ static void every_status_has_a_message(void **state) {
   assert_non_null(strstr(cf_status_message(CF_ERR_LENGTH), "16"));
   assert_string_equal(cf_status_message((cf_status)99),
                       "codice fiscale is invalid");
+  /* Codes for the UI's translation: one per error, stable. */
+  assert_string_equal(cf_status_code(CF_ERR_CHECK), "cf_check");
+  assert_string_equal(cf_status_code(CF_ERR_LENGTH), "cf_length");
+  for (int s = CF_ERR_LENGTH; s <= CF_ERR_CHECK; s++)
+    for (int k = CF_ERR_LENGTH; k < s; k++)
+      assert_string_not_equal(cf_status_code((cf_status)k),
+                              cf_status_code((cf_status)s));
+  assert_string_equal(cf_status_code((cf_status)99), "invalid");
 }
 
 int main(void) {

@@ -37,9 +37,23 @@ export function alertBox(kind, text, extra) {
     text, extra || null);
 }
 
-export function errorAlert(err) {
+/* A field error in the user's language: by its code where the core's
+   dictionary has one (fieldError.<code>: required, type, length, email,
+   phone, choice, date, the codice fiscale's cf_*), else the server's
+   message (a module's own wording, or a detail like an example number). */
+export function fieldErrorText(e) {
+  const byCode = e && e.code ? tOpt(`fieldError.${e.code}`, null) : null;
+  return byCode || (e && e.message) || t('error.generic');
+}
+
+/* A field's name for a list of errors: the page's label when given. */
+function fieldName(field, labels) {
+  return (labels && labels[field]) || tOpt(`field.${field}`, null) || field;
+}
+
+export function errorAlert(err, labels) {
   const items = (err && err.errors && err.errors.length)
-    ? h('ul', { class: 'mb-0 mt-2' }, err.errors.map((e) => h('li', {}, e.field ? `${e.field}: ${e.message}` : e.message)))
+    ? h('ul', { class: 'mb-0 mt-2' }, err.errors.map((e) => h('li', {}, e.field ? `${fieldName(e.field, labels)}: ${fieldErrorText(e)}` : fieldErrorText(e))))
     : null;
   return alertBox('danger', problemMessage(err), items);
 }
@@ -53,7 +67,7 @@ export function applyFieldErrors(controls, err) {
   const rest = [];
   for (const e of (err && err.errors) || []) {
     const c = controls[e.field];
-    if (c) setInvalid(c, e.message);
+    if (c) setInvalid(c, fieldErrorText(e));
     else rest.push(e);
   }
   const first = Object.values(controls).find((c) => c && c.classList.contains('is-invalid'));
