@@ -210,7 +210,8 @@ bool request_begin_body(concerto_request *req) {
   req->is_upload = true;
   /* Nothing reaches the disk before the request's parameters are valid
    * and its caller is known and allowed: the body of a refused upload is
-   * never read (libmicrohttpd closes the connection after the answer). */
+   * read and discarded, or not sent at all by a client that asked Expect:
+   * 100-continue (server.c). */
   req->match = m;
   if (!params_clean(req, &m))
     return true;

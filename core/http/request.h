@@ -89,7 +89,11 @@ struct concerto_request {
    * `body`, up to cfg.max_upload_bytes. The file is opened by the first
    * byte; request_free deletes it unless req_upload took it. */
   bool is_upload;
-  bool upload_failed;             /* an I/O error: answered 500 */
+  bool upload_failed; /* an I/O error: answered 500 */
+  /* Refused before its body (401, 403, a bad parameter) by a client still
+   * sending it: the answer is queued once the body has been read and
+   * discarded (server.c), so no RST destroys it. */
+  bool answer_after_body;
   struct blob_writer *upload;     /* owned; NULL when empty or dropped */
   uint64_t upload_len;            /* bytes received */
   const concerto_blob *upload_as; /* arena; set once req_upload took it */

@@ -77,20 +77,20 @@ static bool content_length_over(struct MHD_Connection *conn, size_t max) {
  * then once more with no data. The response is queued only on that last
  * call: queueing on the first call would make libmicrohttpd 0.9.75 close a
  * keep-alive connection (docs/performance.md). The exceptions, answered at
- * once: a request line or headers over the limit, and an upload without
- * credentials. A body announced as too large by its Content-Length is read
- * and discarded, never stored, and answered 413 when it has arrived: a
- * client still sending - a browser, without Expect: 100-continue - would
- * otherwise get a connection reset, since closing a socket with unread
- * bytes makes the kernel send RST, which can destroy the 413 before the
- * client reads it (nginx's lingering close, for the same reason). The
- * drain is bounded by limits.linger_s from the request's start; past it
- * the connection is closed. A client that asked Expect: 100-continue has
- * sent nothing yet and is answered at once. An upload route's body streams to
- * the blob store's temp folder instead of memory (request_begin_body); a
- * chunked one crossing the limit is dropped and the rest read and discarded the
- * same way, since libmicrohttpd cannot queue a response in the middle of a
- * body. */
+ * once: a request line or headers over the limit. A refused upload (no
+ * credentials, not allowed, a bad parameter) is answered when its body has
+ * been read and discarded, for the reason below. A body announced as too large
+ * by its Content-Length is read and discarded, never stored, and answered 413
+ * when it has arrived: a client still sending - a browser, without Expect:
+ * 100-continue - would otherwise get a connection reset, since closing a socket
+ * with unread bytes makes the kernel send RST, which can destroy the 413 before
+ * the client reads it (nginx's lingering close, for the same reason). The drain
+ * is bounded by limits.linger_s from the request's start; past it the
+ * connection is closed. A client that asked Expect: 100-continue has sent
+ * nothing yet and is answered at once. An upload route's body streams to the
+ * blob store's temp folder instead of memory (request_begin_body); a chunked
+ * one crossing the limit is dropped and the rest read and discarded the same
+ * way, since libmicrohttpd cannot queue a response in the middle of a body. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   const char *version, const char *upload_data,
@@ -103,8 +103,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
       return MHD_NO;
     *req_cls = req;
     atomic_fetch_add(&a->inflight, 1);
-    if (request_check_head(req, version) || request_begin_body(req))
+    if (request_check_head(req, version))
       return request_send(req);
+    if (request_begin_body(req)) {
+      /* A refused upload, answered but not yet sent: like a 413, to a
+       * client already sending its body the answer goes after the body
+       * has been read and discarded (never stored), within linger_s. */
+      if (a->cfg.linger_s == 0 || expects_continue(conn))
+        return request_send(req);
+      req->answer_after_body = true;
+      return MHD_YES;
+    }
     if (content_length_over(conn, request_body_limit(req))) {
       req->body_too_large = true;
       if (a->cfg.linger_s == 0 || expects_continue(conn)) {
@@ -115,7 +124,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     return MHD_YES;
   }
   if (*upload_data_size > 0) {
-    if (req->body_too_large && !req->responded &&
+    if (((req->body_too_large && !req->responded) || req->answer_after_body) &&
         linger_over(req, a->cfg.linger_s))
       return MHD_NO; /* drained long enough: close */
     if (!req->responded)
@@ -123,6 +132,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     *upload_data_size = 0;
     return MHD_YES;
   }
+  if (req->answer_after_body)
+    return request_send(req); /* the refused upload's body is drained */
   if (req->responded)
     return MHD_YES; /* already answered (413 up front) */
   request_dispatch(req);
