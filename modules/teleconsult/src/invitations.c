@@ -17,7 +17,8 @@
 typedef struct invite_ctx {
   const char *session_id, *room, *theme, *when, *hospital, *page_url;
   long long starts, ends;
-  bool no_video; /* the hospital has no video platform (yet) */
+  bool no_video;  /* the hospital has no video platform (yet) */
+  bool immediate; /* "consult now": running already (immediate.c) */
   concerto_ics_person organizer;
 } invite_ctx;
 
@@ -36,17 +37,22 @@ static char *mail_text(const invite_ctx *c, const invitee *who,
   if (!f)
     return NULL;
   fprintf(f, "Gentile %s,\n\n", who->name ? who->name : "partecipante");
-  fprintf(f,
-          "è invitato/a al teleconsulto \"%s\" organizzato da %s (%s), "
-          "fissato per il %s.\n\n",
-          c->theme, c->organizer.name ? c->organizer.name : "l'organizzatore",
-          c->hospital, c->when);
-  fprintf(f,
-          "Per partecipare apra questo collegamento personale all'ora "
-          "indicata (la stanza video si apre 15 minuti prima "
-          "dell'inizio):\n%s\n\n"
-          "Il collegamento è personale: non lo inoltri ad altri.\n\n",
-          join_url);
+  if (c->immediate)
+    fprintf(f,
+            "è richiesto/a SUBITO al teleconsulto urgente \"%s\" (%s), "
+            "iniziato il %s.\n\nSi colleghi ora con questo collegamento "
+            "personale:\n%s\n\n",
+            c->theme, c->hospital, c->when, join_url);
+  else
+    fprintf(f,
+            "è invitato/a al teleconsulto \"%s\" organizzato da %s (%s), "
+            "fissato per il %s.\n\n"
+            "Per partecipare apra questo collegamento personale all'ora "
+            "indicata (la stanza video si apre 15 minuti prima "
+            "dell'inizio):\n%s\n\n",
+            c->theme, c->organizer.name ? c->organizer.name : "l'organizzatore",
+            c->hospital, c->when, join_url);
+  fprintf(f, "Il collegamento è personale: non lo inoltri ad altri.\n\n");
   if (c->no_video)
     fprintf(f, "La videoconferenza non è ancora disponibile per questo "
                "teleconsulto: l'organizzatore le comunicherà come "
@@ -94,7 +100,9 @@ static concerto_status send_mail_to(concerto_request *req, const invite_ctx *c,
     json_t *msg = json_pack(
         "{s:[s], s:s, s:s, s:s, s:[{s:s, s:s, s:s}]}", "to", who->email, "tag",
         tc_invitation_tag(req, who->participant_id), "subject",
-        TC_H->req_printf(req, "Invito al teleconsulto: %s \xe2\x80\x93 %s",
+        TC_H->req_printf(req, "%s: %s \xe2\x80\x93 %s",
+                         c->immediate ? "URGENTE, teleconsulto in corso"
+                                      : "Invito al teleconsulto",
                          c->theme, c->when),
         "text", text, "attachments", "filename", "invito.ics", "content_type",
         "text/calendar; method=REQUEST", "content_base64", b64);
@@ -114,7 +122,9 @@ static void send_sms_to(concerto_request *req, const invite_ctx *c,
   static atomic_int sms_warned;
   json_t *sms = json_pack(
       "{s:s, s:s}", "to", phone, "text",
-      TC_H->req_printf(req, "Teleconsulto %s. Collegamento personale: %s",
+      TC_H->req_printf(req, "%s %s. Collegamento personale: %s",
+                       c->immediate ? "Teleconsulto URGENTE in corso dal"
+                                    : "Teleconsulto",
                        c->when, join_url));
   concerto_status st = sms ? TC_H->send_sms(req, sms) : CONCERTO_ERR_NOMEM;
   json_decref(sms);
@@ -184,7 +194,8 @@ static concerto_status load_ctx(concerto_request *req, const char *session_id,
       "SELECT s.room, extract(epoch FROM s.starts_at)::bigint::text, "
       "extract(epoch FROM s.ends_at)::bigint::text, to_char(s.starts_at AT "
       "TIME ZONE 'Europe/Rome', 'DD/MM/YYYY \"alle ore\" HH24:MI'), s.theme, "
-      "t.name, u.display_name, u.email, u.id::text FROM sessions s JOIN "
+      "t.name, u.display_name, u.email, u.id::text, s.kind FROM sessions s "
+      "JOIN "
       "concerto.tenants t ON t.id = s.tenant_id JOIN concerto.users u ON u.id "
       "= s.organizer_user_id WHERE s.id = $1::bigint AND s.room IS NOT NULL "
       "AND s.starts_at IS NOT NULL AND s.status IN ('scheduled', "
@@ -202,6 +213,7 @@ static concerto_status load_ctx(concerto_request *req, const char *session_id,
       .theme = concerto_value(res, 0, 4),
       .hospital = concerto_value(res, 0, 5),
       .organizer = {concerto_value(res, 0, 6), concerto_value(res, 0, 7)},
+      .immediate = strcmp(concerto_value(res, 0, 9), "immediate") == 0,
       .page_url = TC_H->req_printf(
           req, "%s/modules/teleconsult/index.html#/sessions/%s",
           tc_public_url(req), session_id),

@@ -27,7 +27,8 @@ concerto_status tc_minutes_build(concerto_request *req, const char *session_id,
   concerto_status st = tc_json_row(
       req,
       "SELECT json_build_object('hospital', t.name, 'hospital_code', t.code, "
-      "'theme', s.theme, 'group', g.name, 'status', s.status, 'request', "
+      "'theme', s.theme, 'group', g.name, 'status', s.status, 'kind', s.kind, "
+      "'request', "
       "coalesce((SELECT " TC_REQUEST_SUMMARY_JSON
       " FROM requests r WHERE r.id = s.request_id), s.request_summary::json), "
       "'end_reason', "
@@ -130,6 +131,10 @@ concerto_status tc_minutes_build(concerto_request *req, const char *session_id,
     concerto_pdf_field(doc, "Urgenza", u);
     concerto_pdf_field(doc, "Motivo", s_or(rq, "reason", "-"));
     concerto_pdf_field(doc, "Quesito clinico", s_or(rq, "question", "-"));
+    if (strcmp(s_or(m, "kind", ""), "immediate") == 0)
+      concerto_pdf_field(doc, "Percorso",
+                         "teleconsulto immediato, avviato dal richiedente "
+                         "senza programmazione (urgenza)");
   }
 
   concerto_pdf_heading(doc, "Partecipanti");

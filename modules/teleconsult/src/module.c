@@ -23,6 +23,7 @@ static const struct {
     {"GET", "/requests", tc_requests_list, 0},
     {"GET", "/requests/{id}", tc_request_get, 0},
     {"POST", "/requests/{id}/cancel", tc_request_cancel, 0},
+    {"POST", "/requests/{id}/immediate", tc_request_immediate, 0},
     {"POST", "/sessions", tc_sessions_create, 0},
     {"GET", "/sessions/{id}", tc_session_get, 0},
     {"GET", "/sessions/{id}/join", tc_session_join, 0},
@@ -99,8 +100,10 @@ static const concerto_event_spec events[] = {
     {sizeof(concerto_event_spec), "teleconsult.scheduled", 1,
      "{\"type\":\"object\",\"required\":[\"session_id\",\"starts_at\"],"
      "\"properties\":{\"session_id\":" ID ",\"starts_at\":{\"type\":"
-     "\"string\",\"format\":\"date-time\"}}}",
-     "A session's slot was confirmed and the participants invited"},
+     "\"string\",\"format\":\"date-time\"},\"immediate\":{\"type\":"
+     "\"boolean\"}}}",
+     "A session's slot was confirmed and the participants invited, or "
+     "(immediate true) an urgent request started a session at once"},
     {sizeof(concerto_event_spec), "teleconsult.closed", 1,
      "{\"type\":\"object\",\"required\":[\"session_id\",\"closed_at\","
      "\"patients\"],\"properties\":{\"session_id\":" ID ",\"closed_at\":{"

@@ -4,6 +4,7 @@
 #include "sql.h"
 #include "tc.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,14 @@ concerto_status tc_requests_create(concerto_request *req, void *ud) {
     return tc_invalid(req, "reason", "too_long", "reason: at most 200");
   if (question && strlen(question) > 4000)
     return tc_invalid(req, "question", "too_long", "question: at most 4000");
+  json_t *immediate_j = json_object_get(body, "immediate");
+  if (immediate_j && !json_is_boolean(immediate_j))
+    return tc_invalid(req, "immediate", "invalid", "immediate: true or false");
+  bool immediate = json_is_true(immediate_j);
+  if (immediate && u == 0)
+    return tc_invalid(req, "urgency", "routine_not_immediate",
+                      "urgency: only an urgent or emergency request starts "
+                      "a teleconsult at once");
   if (json_is_integer(json_object_get(body, "patient_id")))
     patient_id = TC_H->req_printf(
         req, "%lld",
@@ -147,10 +156,10 @@ concerto_status tc_requests_create(concerto_request *req, void *ud) {
   }
 
   /* The SPOKE's own rule, in the SPOKE's context. */
-  json_t *input =
-      json_pack("{s:s, s:s, s:s?, s:I, s:s?}", "specialty", specialty,
-                "urgency", urgencies[u], "reason", reason, "requested_at",
-                (json_int_t)time(NULL), "origin", origin);
+  json_t *input = json_pack("{s:s, s:s, s:s?, s:I, s:s?, s:b}", "specialty",
+                            specialty, "urgency", urgencies[u], "reason",
+                            reason, "requested_at", (json_int_t)time(NULL),
+                            "origin", origin, "immediate", immediate);
   json_t *decision = NULL;
   int defaulted = 0;
   st = TC_H->rule(req, "route_teleconsult", input, &decision, &defaulted);
@@ -231,6 +240,22 @@ concerto_status tc_requests_create(concerto_request *req, void *ud) {
           "urgency", urgencies[u], "specialty", specialty));
   if (st == CONCERTO_OK)
     st = tell_organizers(req, id, group_id, u);
+  if (st == CONCERTO_OK && immediate) {
+    /* All or nothing: a problem answered here rolls the request back too,
+     * so the doctor can retry without a stray open request. */
+    const char *session_id;
+    int invited;
+    st = tc_start_immediate(req, id, &session_id, &invited);
+    if (st == CONCERTO_OK && !session_id) {
+      json_decref(out);
+      return st;
+    }
+    if (st == CONCERTO_OK) {
+      json_object_set_new(out, "status", json_string("scheduled"));
+      json_object_set_new(out, "session_id", json_string(session_id));
+      json_object_set_new(out, "invitations", json_integer(invited));
+    }
+  }
   if (st != CONCERTO_OK) {
     json_decref(out);
     return st;

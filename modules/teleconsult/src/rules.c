@@ -55,5 +55,6 @@ const concerto_rule_spec tc_route_rule = {
     "\"controllo\"}",
     route_check,
     "Picks the HUB group, priority and SLA of a new teleconsult request "
-    "(input: specialty, urgency, reason, requester's hospital)",
+    "(input: specialty, urgency, reason, requested_at, origin, immediate "
+    "- true when the doctor starts the consult at once)",
     route_default};

@@ -129,6 +129,16 @@ concerto_status tc_requests_create(concerto_request *req, void *ud);
 concerto_status tc_requests_list(concerto_request *req, void *ud);
 concerto_status tc_request_get(concerto_request *req, void *ud);
 concerto_status tc_request_cancel(concerto_request *req, void *ud);
+concerto_status tc_request_immediate(concerto_request *req, void *ud);
+
+/* ---- immediate.c ---- */
+/* Turns the caller's own open urgent request into a running session and
+ * invites everybody (sql/0008_immediate.sql). *session_id (request
+ * memory) is NULL when a problem was answered instead (not found, not
+ * open, routine, no organizer); *invited counts the e-mails queued. */
+concerto_status tc_start_immediate(concerto_request *req,
+                                   const char *request_id,
+                                   const char **session_id, int *invited);
 
 concerto_status tc_sessions_create(concerto_request *req, void *ud);
 concerto_status tc_session_get(concerto_request *req, void *ud);

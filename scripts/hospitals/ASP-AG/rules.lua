@@ -2,7 +2,8 @@
 --
 -- route_teleconsult(request): request = { specialty = "neurologia",
 --   urgency = "emergency" | "urgent" | "routine", reason = "ictus" | ...,
---   requested_at = epoch seconds (default: now), origin = "pronto_soccorso" }
+--   requested_at = epoch seconds (default: now), origin = "pronto_soccorso",
+--   immediate = true when the doctor starts the consult at once }
 -- route_ticket(ticket): ticket = { category = "rete" | "hardware" |
 --   "software" | "accesso", blocking = bool, scope = "user" | "ward" |
 --   "hospital" }
@@ -34,7 +35,9 @@ function rules.route_teleconsult(req)
   if req.specialty == "neurologia" and req.reason == "ictus" and urgent then
     decision.priority = "critical"
     decision.sla_hours = 0.25
-    if concerto.is_night(t) then
+    -- At night, and whenever the doctor asks to consult now (the
+    -- "Consulta subito" button: immediate = true), the stroke team on call.
+    if concerto.is_night(t) or req.immediate then
       decision.group, decision.on_call = "neuro-stroke@IRCCS-ME", true
     end
   end

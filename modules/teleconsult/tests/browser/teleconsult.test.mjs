@@ -721,6 +721,39 @@ describe('teleconsult (real module)', () => {
     await noProblems(hub, 'calendar');
   }, { independent: true });
 
+  // Issue 12 item 8 (R6.4): an acute stroke in the emergency room does not
+  // wait for propose -> confirm. "Consulta subito" starts the session now
+  // with the group the rule picks and calls everybody with their link.
+  step('an ER doctor starts a stroke consult now: the session runs and the neurologist is called', async () => {
+    await openTc(spoke, base, '#/', 'dashboard');
+    await spoke.locator('[data-testid="new-request"]').click();
+    await spoke.waitForSelector('body[data-rendered="request-new"]');
+    await spoke.getByLabel('Specialità').fill('neurologia');
+    await spoke.getByLabel('Motivo').fill('ictus');
+    await spoke.getByLabel('Quesito clinico').fill('Afasia improvvisa da 30 minuti');
+    const now = spoke.locator('[data-testid="req-immediate"]');
+    assert.equal(await now.isVisible(), false, 'no "consult now" for a routine request');
+    await spoke.getByLabel('emergenza').check();
+    await now.waitFor({ state: 'visible' });
+    await noProblems(spoke, 'consult now');
+    await now.click(); // the confirmation is accepted (dialog handler)
+    await spoke.waitForSelector('body[data-rendered="session"]');
+    const m = spoke.url().match(/#\/sessions\/(\d+)/);
+    assert.ok(m, `on the session page: ${spoke.url()}`);
+    await spoke.locator('[data-testid="immediate-banner"]').waitFor();
+    assert.match(await spoke.locator('[data-testid="immediate-banner"]').innerText(), /Teleconsulto immediato/);
+    assert.match(await spoke.locator('[data-testid="session"]').innerText(), /Afasia improvvisa da 30 minuti/);
+    await noProblems(spoke, 'immediate session');
+    await docShot(spoke, 'teleconsult-immediate-it');
+    // The neurologist of the routed group is called with a personal link.
+    const call = await smtp.waitFor((x) => x.to.includes('neuro.me@demo.concerto.example')
+      && /Si colleghi ora/.test(mailText(x)));
+    assert.match(mailText(call), /join\.html#/);
+    // ... and finds the running session on their side as its organizer.
+    await openTc(hub, base, `#/sessions/${m[1]}`, 'session');
+    await hub.locator('[data-testid="immediate-banner"]').waitFor();
+  }, { independent: true });
+
   step('disabling the module for a hospital removes its navigation entry and API there', async () => {
     await spoke.goto(`${base}/#/home`);
     await spoke.waitForSelector('body[data-rendered="/home"]');

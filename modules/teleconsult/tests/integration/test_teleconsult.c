@@ -1414,6 +1414,136 @@ static void cancel_before_start(void **state) {
   th_resp_free(&r);
 }
 
+/* "Consult now" (R6.4): the ER doctor's emergency request becomes a
+ * running session in the routed group at once, everybody invited with a
+ * link; a routine request cannot, and nothing is left half-written. */
+static void immediate_consult_now(void **state) {
+  (void)state;
+  char *before = th_sql(DB, "SELECT count(*) FROM teleconsult.requests");
+  th_resp r = call(&spoke, "POST", API "/requests",
+                   "{\"specialty\":\"neurologia\",\"urgency\":\"routine\","
+                   "\"immediate\":true}");
+  assert_int_equal(r.status, 422);
+  assert_string_equal(th_json_str(&r, "errors/0/field"), "urgency");
+  assert_string_equal(th_json_str(&r, "errors/0/code"),
+                      "routine_not_immediate");
+  th_resp_free(&r);
+  char *after = th_sql(DB, "SELECT count(*) FROM teleconsult.requests");
+  assert_string_equal(before, after);
+  free(before);
+  free(after);
+
+  char *mails_before = read_file(mailbox, NULL);
+  int n_before = count_str(mails_before, "=== MAIL");
+  free(mails_before);
+  char body[512];
+  snprintf(body, sizeof body,
+           "{\"specialty\":\"neurologia\",\"urgency\":\"emergency\","
+           "\"reason\":\"ictus\",\"origin\":\"pronto_soccorso\","
+           "\"question\":\"Afasia e emiparesi da 50 minuti\","
+           "\"patient_id\":\"%s\",\"immediate\":true}",
+           verdi_id);
+  r = call(&spoke, "POST", API "/requests", body);
+  if (r.status != 201)
+    fprintf(stderr, "%s\n", r.body);
+  assert_int_equal(r.status, 201);
+  assert_string_equal(th_json_str(&r, "status"), "scheduled");
+  char sid[24], rid[24];
+  copy_str(sid, sizeof sid, th_json_str(&r, "session_id"));
+  copy_str(rid, sizeof rid, th_json_str(&r, "id"));
+  /* neuro.me (the group) and pronto.ag (the requester) have e-mails. */
+  assert_int_equal(json_integer_value(json_object_get(r.json, "invitations")),
+                   2);
+  th_resp_free(&r);
+
+  /* The requester is in the session, which is running already. */
+  char path[200];
+  snprintf(path, sizeof path, API "/sessions/%s", sid);
+  r = call(&spoke, "GET", path, NULL);
+  assert_int_equal(r.status, 200);
+  assert_string_equal(th_json_str(&r, "status"), "in_progress");
+  assert_string_equal(th_json_str(&r, "kind"), "immediate");
+  /* ASP-AG's rule: consult now for a stroke -> the stroke team on call. */
+  assert_string_equal(th_json_str(&r, "group/slug"), "neuro-stroke");
+  assert_string_equal(th_json_str(&r, "request/question"),
+                      "Afasia e emiparesi da 50 minuti");
+  assert_int_equal(json_array_size(json_object_get(r.json, "patients")), 1);
+  assert_int_equal(json_array_size(json_object_get(r.json, "participants")), 2);
+  assert_false(json_is_true(
+      json_object_get(json_object_get(r.json, "me"), "organizer")));
+  th_resp_free(&r);
+  /* The HUB's organizer runs it. */
+  r = call(&hub, "GET", path, NULL);
+  assert_int_equal(r.status, 200);
+  assert_true(json_is_true(
+      json_object_get(json_object_get(r.json, "me"), "organizer")));
+  th_resp_free(&r);
+  char sql[300];
+  snprintf(sql, sizeof sql,
+           "SELECT t.code || '/' || s.status || '/' || (s.room IS NOT NULL) "
+           "FROM teleconsult.sessions s JOIN concerto.tenants t ON t.id = "
+           "s.tenant_id WHERE s.id = %s",
+           sid);
+  char *v = th_sql(DB, sql);
+  assert_string_equal(v, "IRCCS-ME/in_progress/true");
+  free(v);
+  snprintf(sql, sizeof sql,
+           "SELECT count(*) FROM concerto.events WHERE name = "
+           "'teleconsult.scheduled' AND payload->>'session_id' = '%s' AND "
+           "(payload->>'immediate')::boolean",
+           sid);
+  v = th_sql(DB, sql);
+  assert_string_equal(v, "1");
+  free(v);
+  snprintf(sql, sizeof sql,
+           "SELECT count(*) FROM concerto.audit_log WHERE action = "
+           "'teleconsult.session.immediate' AND resource = 'session:%s' AND "
+           "patient_id = %s",
+           sid, verdi_id);
+  v = th_sql(DB, sql);
+  assert_string_equal(v, "1");
+  free(v);
+
+  /* The invitations say "now", with the personal link. */
+  char *raw = NULL;
+  for (int i = 0; i < 150; i++) {
+    free(raw);
+    raw = read_file(mailbox, NULL);
+    /* the organizers' urgent-request mail, then the two invitations */
+    if (count_str(raw, "=== MAIL") >= n_before + 3)
+      break;
+    sleep_ms(100);
+  }
+  assert_int_equal(count_str(raw, "=== MAIL"), n_before + 3);
+  free(raw);
+  char *text = decoded_mailbox();
+  assert_non_null(strstr(text, "Si colleghi ora con questo collegamento"));
+  free(text);
+
+  /* Once only; never someone else's request. */
+  snprintf(path, sizeof path, API "/requests/%s/immediate", rid);
+  r = call(&spoke, "POST", path, "{}");
+  assert_int_equal(r.status, 409);
+  th_resp_free(&r);
+  r = call(&spoke, "POST", API "/requests",
+           "{\"specialty\":\"neurologia\",\"urgency\":\"urgent\"}");
+  assert_int_equal(r.status, 201);
+  snprintf(path, sizeof path, API "/requests/%s/immediate",
+           th_json_str(&r, "id"));
+  th_resp_free(&r);
+  r = call(&hub, "POST", path, "{}");
+  assert_int_equal(r.status, 404); /* the HUB is not the requester */
+  th_resp_free(&r);
+  r = call(&spoke_colleague, "POST", path, "{}");
+  assert_int_equal(r.status, 404); /* nor is a colleague */
+  th_resp_free(&r);
+  /* An open urgent request is escalated by its requester. */
+  r = call(&spoke, "POST", path, "{}");
+  assert_int_equal(r.status, 201);
+  assert_string_equal(th_json_str(&r, "status"), "in_progress");
+  th_resp_free(&r);
+}
+
 static void expect_sql(const char *tenant, const char *user, const char *sql,
                        const char *want) {
   char state[6];
@@ -1570,6 +1700,7 @@ int main(void) {
       cmocka_unit_test(other_hospitals_see_nothing),
       cmocka_unit_test(participant_writes_are_limited_by_command),
       cmocka_unit_test(cancel_before_start),
+      cmocka_unit_test(immediate_consult_now),
       cmocka_unit_test(disabled_module_answers_404),
   };
   return cmocka_run_group_tests_name("teleconsult", tests, start, stop);

@@ -74,6 +74,18 @@ export async function render(ctx) {
   const msg = messageArea();
   const result = h('div', { 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'req-submit' }, tc('request.submit'));
+  // "Consult now" (R6.4): an urgent or emergency request can start the
+  // session at once with the group the hospital's rule picks (on call at
+  // night) instead of waiting for the HUB to schedule it.
+  const now = h('button', { type: 'button', class: 'btn btn-danger d-none', 'data-testid': 'req-immediate' }, tc('request.immediate'));
+  const nowHelp = h('p', { class: 'small text-muted mb-0 d-none', id: `${id}-immediate-help` }, tc('request.immediateHelp'));
+  now.setAttribute('aria-describedby', nowHelp.id);
+  const showNow = () => {
+    const urgent = urgencyInputs.find((x) => x.checked).value !== 'routine';
+    now.classList.toggle('d-none', !urgent);
+    nowHelp.classList.toggle('d-none', !urgent);
+  };
+  urgencyInputs.forEach((x) => x.addEventListener('change', showNow));
   const form = h('form', { novalidate: true, 'data-testid': 'request-form' },
     field({ label: tc('request.specialty'), control: ctl.specialty, id: `${id}-specialty`, help: tc('request.specialtyHelp') }),
     list,
@@ -84,9 +96,9 @@ export async function render(ctx) {
       h('legend', { class: 'form-label fs-6 float-none w-auto px-1 mb-0' }, tc('request.patientOptional')),
       chosen, picker.el),
     msg.el,
-    submit);
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
+    h('div', { class: 'd-flex flex-wrap gap-2 align-items-center' }, submit, now),
+    nowHelp);
+  const send = async (immediate) => {
     clearFieldErrors(ctl);
     msg.clear();
     const body = {
@@ -100,20 +112,36 @@ export async function render(ctx) {
       applyFieldErrors(ctl, { errors: [{ field: 'specialty', message: tc('request.specialtyRequired') }] });
       return;
     }
-    submitBusy(submit, true);
+    if (immediate) {
+      if (!window.confirm(tc('request.immediateConfirm'))) return;
+      body.immediate = true;
+    }
+    const button = immediate ? now : submit;
+    submitBusy(button, true);
     try {
       const r = await api('POST', `${BASE}/requests`, body);
+      if (immediate && r.session_id) {
+        ctx.announce(tc('request.immediateStarted'));
+        window.location.hash = `#/sessions/${r.session_id}`;
+        return;
+      }
       form.classList.add('d-none');
       result.replaceChildren(alertBox('success', tc('request.sent')), decisionView(r));
       ctx.announce(tc('request.sentAnnounce', { group: (r.group && (r.group.name || r.group.slug)) || '' }));
       document.body.dataset.rendered = 'request-routed';
     } catch (err) {
-      const errs = (err.errors || []).map((x) => (x.code === 'no_group' ? { ...x, message: tc('request.noGroup') } : x));
+      const errs = (err.errors || []).map((x) => {
+        if (x.code === 'no_group') return { ...x, message: tc('request.noGroup') };
+        if (x.code === 'routine_not_immediate') return { ...x, message: tc('request.routineNotImmediate') };
+        return x;
+      });
       const rest = applyFieldErrors(ctl, { ...err, errors: errs });
       if (rest.length || !errs.length) msg.error(err);
     } finally {
-      submitBusy(submit, false);
+      submitBusy(button, false);
     }
-  });
+  };
+  form.addEventListener('submit', (e) => { e.preventDefault(); send(false); });
+  now.addEventListener('click', () => send(true));
   main.append(h('div', { class: 'row' }, h('div', { class: 'col-lg-9 col-xl-8' }, card(tc('request.formTitle'), form), result)));
 }

@@ -739,6 +739,8 @@ function header(state) {
         h('dt', { class: 'col-sm-3' }, tc('session.organizer')), h('dd', { class: 'col-sm-9' }, personName(s.organizer) || '—'),
         s.request ? [h('dt', { class: 'col-sm-3' }, tc('session.request')), h('dd', { class: 'col-sm-9' },
           h('a', { href: `#/requests/${s.request.id || s.request}` }, [s.request.specialty, s.request.reason].filter(Boolean).join(' — ') || tc('session.requestLink')))] : null),
+      s.kind === 'immediate' ? h('div', { class: 'alert alert-danger py-2', role: 'status', 'data-testid': 'immediate-banner' },
+        tc('session.immediateBanner', { when: fmtDateTime(s.started_at || s.starts_at), who: (s.request && s.request.requester) || '—' })) : null,
       requestSummary(s.request),
       msg.el, actions));
   }
