@@ -117,8 +117,13 @@ export function calendar({ load, eventsLabel } = {}) {
           'aria-label': `${label(d, { weekday: 'long', day: 'numeric', month: 'long' })}${list.length ? `, ${count(list.length)}` : ''}`,
         },
         h('div', { class: 'kit-cal-num', 'aria-hidden': 'true' }, String(d.getUTCDate())),
-        list.map((e) => h('a', { class: 'kit-cal-event', href: e.href || null, dataset: e.dataset || {} },
-          h('span', { class: 'kit-cal-time' }, formatTime(e.starts_at)), ' ', e.title || '', e.badge ? [' ', e.badge] : null))));
+        // On a phone a day is ~50 px wide: the entry shows its time only
+        // (kit/v1.css), the title stays in the link's name and tooltip
+        // rather than broken letter by letter.
+        list.map((e) => h('a', {
+          class: 'kit-cal-event', href: e.href || null, dataset: e.dataset || {}, title: `${formatTime(e.starts_at)} ${e.title || ''}`.trim(),
+        },
+        h('span', { class: 'kit-cal-time' }, formatTime(e.starts_at)), ' ', h('span', { class: 'kit-cal-title' }, e.title || ''), e.badge ? [' ', e.badge] : null))));
       }
       rows.push(h('div', { class: 'kit-cal-row', role: 'row' }, cells));
     }

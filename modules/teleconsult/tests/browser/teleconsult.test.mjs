@@ -687,6 +687,110 @@ describe('teleconsult (real module)', () => {
     await en.context().close();
   }, { independent: true });
 
+  // Issue 12 item 11: a hospital PC (1366x768) and a phone (390x844). With
+  // four people the availability grid's "Conferma" was off screen at 1366
+  // px; on a phone 3 of 7 tabs showed, e-mails and answer buttons were cut,
+  // calendar entries broke mid-word.
+  step('every screen fits a hospital PC (1366x768) and a phone (390x844)', async () => {
+    const neuro = await apiSession(base, 'neuro.me');
+    const groups = (await neuro.call('GET', '/api/v1/teleconsult/groups')).body.groups;
+    const g = groups.find((x) => x.slug === 'neurologia-urgenze');
+    const made = await neuro.call('POST', '/api/v1/teleconsult/sessions', { group_id: String(g.id), kind: 'planned', theme: 'Revisione casi di neurologia vascolare del trimestre' });
+    assert.equal(made.status, 201);
+    const sid = made.body.id;
+    for (const [name, email] of [
+      ['Dott.ssa Maria Antonietta Lombardo-Santangelo', 'maria.antonietta.lombardo-santangelo@ospedale-riuniti.example.org'],
+      ['Dott. Giuseppe Francesco Di Bartolomeo', 'giuseppe.dibartolomeo@azienda-sanitaria-provinciale.example.org'],
+      ['Dott. Calogero Vincenzo Castelluccio', 'calogero.castelluccio@policlinico-universitario.example.org']]) {
+      assert.equal((await neuro.call('POST', `/api/v1/teleconsult/sessions/${sid}/participants`, { kind: 'external', name, email })).status, 201);
+    }
+    for (const d of [2, 3]) {
+      const startsAt = new Date(Date.now() + d * 86400000);
+      startsAt.setUTCMinutes(0, 0, 0);
+      const r = await neuro.call('POST', `/api/v1/teleconsult/sessions/${sid}/slots`, { starts_at: startsAt.toISOString(), ends_at: new Date(startsAt.getTime() + 1800000).toISOString() });
+      assert.equal(r.status, 201);
+    }
+    /** What runs off the side of the window: the page itself, or a control. */
+    const offside = (page) => page.evaluate(() => {
+      const w = window.innerWidth;
+      const out = [];
+      if (document.documentElement.scrollWidth > w + 1) out.push(`page ${document.documentElement.scrollWidth}px`);
+      for (const el of document.querySelectorAll('main button, main a.btn, main input, main select, main [role="tab"], main td, main th')) {
+        const r = el.getBoundingClientRect();
+        if (!r.width || el.closest('.d-none')) continue;
+        // Inside a box that scrolls sideways (the grid's other answers) is
+        // fine: the box says so and the slot column stays.
+        let box = el.parentElement;
+        while (box && box !== document.body && getComputedStyle(box).overflowX === 'visible') box = box.parentElement;
+        const clip = box && box !== document.body ? box.getBoundingClientRect().right : w;
+        if (r.right > Math.min(w, clip) + 1 && (clip > w || box === document.body || !box)) out.push(`${el.tagName.toLowerCase()} "${(el.textContent || el.value || '').trim().slice(0, 30)}" ends at ${Math.round(r.right)}px`);
+      }
+      return out;
+    });
+    const sizes = [['pc', { width: 1366, height: 768 }], ['phone', { width: 390, height: 844, mobile: true }]];
+    for (const [size, opts] of sizes) {
+      const page = await newPage(browser, opts);
+      try {
+        await login(page, base, 'neuro.me');
+        await openTc(page, base, `#/sessions/${sid}?tab=availability`, 'session');
+        await page.locator('[data-testid="availability-grid"]').waitFor();
+        // Every slot's "Conferma" is on screen without scrolling sideways.
+        const confirms = page.locator('[data-testid="slot-confirm"]');
+        assert.equal(await confirms.count(), 2);
+        for (let i = 0; i < 2; i += 1) {
+          const b = await confirms.nth(i).boundingBox();
+          assert.ok(b && b.x >= 0 && b.x + b.width <= opts.width, `${size}: Conferma ${i + 1} at ${JSON.stringify(b)}`);
+        }
+        // Every tab is in sight.
+        const tabs = page.locator('[role="tab"]');
+        assert.equal(await tabs.count(), 7);
+        for (let i = 0; i < 7; i += 1) {
+          const b = await tabs.nth(i).boundingBox();
+          assert.ok(b && b.x >= 0 && b.x + b.width <= opts.width, `${size}: tab ${i + 1} at ${JSON.stringify(b)}`);
+        }
+        assert.deepEqual(await offside(page), [], `${size}: availability`);
+        await page.locator('[data-testid="availability-grid"]').scrollIntoViewIfNeeded();
+        await docShot(page, `teleconsult-availability-${size}`, { fullPage: false });
+        for (const t of ['participants', 'patients', 'documents', 'comments', 'decisions', 'minutes']) {
+          await tab(page, t);
+          assert.deepEqual(await offside(page), [], `${size}: tab ${t}`);
+        }
+        await tab(page, 'participants');
+        await page.locator('[data-testid="participants-table"]').scrollIntoViewIfNeeded();
+        await docShot(page, `teleconsult-participants-${size}`, { fullPage: false });
+        for (const [hash, rendered] of [['#/', 'dashboard'], ['#/requests/new', 'request-new'], [`#/requests/${requestId}`, 'request'], ['#/groups', 'groups']]) {
+          await openTc(page, base, hash, rendered);
+          if (rendered === 'dashboard') await page.locator('[data-testid="calendar"][data-loaded="true"]').waitFor();
+          assert.deepEqual(await offside(page), [], `${size}: ${hash}`);
+          if (rendered === 'dashboard' || rendered === 'groups') await docShot(page, `teleconsult-${rendered}-${size}`, { fullPage: false });
+        }
+        // Calendar entries: a whole word or none (the time only on a phone).
+        const broken = await page.evaluate(() => {
+          const out = [];
+          for (const e of document.querySelectorAll('.kit-cal-title, .kit-cal-time')) {
+            const text = e.firstChild;
+            if (!e.offsetParent || !text || text.nodeType !== Node.TEXT_NODE) continue;
+            let at = 0;
+            // A time is one word too: "10:0" over "0" is as bad.
+            for (const word of e.classList.contains('kit-cal-time') ? [text.data] : text.data.split(' ')) {
+              const r = document.createRange();
+              r.setStart(text, at);
+              r.setEnd(text, at + word.length);
+              if (word && r.getClientRects().length > 1) out.push(word);
+              at += word.length + 1;
+            }
+          }
+          return out;
+        });
+        assert.deepEqual(broken, [], `${size}: calendar titles broken inside a word`);
+        await noProblems(page, `layout ${size}`);
+      } finally {
+        await page.context().close();
+      }
+    }
+    assert.equal((await neuro.call('POST', `/api/v1/teleconsult/sessions/${sid}/close`, { early: 'cancel', reason: 'Prova di impaginazione' })).status, 200);
+  }, { independent: true });
+
   step('groups: the organizer creates a group and adds a member', async () => {
     await openTc(hub, base, '#/groups', 'groups');
     await hub.locator('[data-testid="group-name"]').fill('Neuroriabilitazione');

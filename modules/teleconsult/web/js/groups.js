@@ -67,16 +67,16 @@ async function renderList(ctx) {
   }
   if (!ctx.alive()) return;
   const list = (data && data.groups) || [];
-  const table = list.length ? h('div', { class: 'table-responsive' }, h('table', { class: 'table table-striped bg-white', 'data-testid': 'groups-table' },
+  const table = list.length ? h('div', { class: 'table-responsive' }, h('table', { class: 'table table-striped bg-white tc-stack', 'data-testid': 'groups-table' },
     h('caption', {}, tc('groups.caption', { n: list.length })),
     h('thead', {}, h('tr', {}, ['groups.name', 'groups.specialty', 'groups.hospital', 'groups.members', 'groups.mine']
       .map((k) => h('th', { scope: 'col' }, tc(k))))),
     h('tbody', {}, list.map((g) => h('tr', { 'data-group': g.id },
       h('td', {}, h('a', { href: `#/groups/${g.id}` }, g.name || g.slug), g.consultable ? h('span', { class: 'badge text-bg-info ms-2' }, tc('groups.consultableShort')) : null),
-      h('td', {}, g.specialty || '—'),
-      h('td', {}, hospitalName(g.hospital)),
-      h('td', {}, String(g.members ?? '—')),
-      h('td', {}, g.mine ? tc('common.yes') : tc('common.no')))))))
+      h('td', { 'data-label': tc('groups.specialty') }, g.specialty || '—'),
+      h('td', { 'data-label': tc('groups.hospital') }, hospitalName(g.hospital)),
+      h('td', { 'data-label': tc('groups.members') }, String(g.members ?? '—')),
+      h('td', { 'data-label': tc('groups.mine') }, g.mine ? tc('common.yes') : tc('common.no')))))))
     : emptyText(tc('groups.none'));
   box.replaceChildren(table);
   if (mayManage(ctx)) main.append(card(tc('groups.new'), createForm(ctx)));

@@ -149,7 +149,7 @@ export function documentsPanel(state) {
     // session_patient_id names the session patient; patient_id the registry's.
     const patientOf = (d) => (d.session_patient_id ? pts.find((p) => String(p.id) === String(d.session_patient_id)) : null)
       || (d.patient_id ? pts.find((p) => String(p.patient.id) === String(d.patient_id)) : null);
-    list.replaceChildren(docs.length ? h('div', { class: 'table-responsive' }, h('table', { class: 'table table-sm bg-white align-middle' },
+    list.replaceChildren(docs.length ? h('div', { class: 'table-responsive' }, h('table', { class: 'table table-sm bg-white align-middle tc-stack' },
       h('caption', {}, tc('docs.caption', { n: docs.length })),
       h('thead', {}, h('tr', {}, ['docs.name', 'docs.type', 'docs.size', 'docs.patient', 'docs.uploadedBy']
         .map((k) => h('th', { scope: 'col' }, tc(k))), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, tc('docs.actions'))))),
@@ -157,10 +157,10 @@ export function documentsPanel(state) {
         const sp = patientOf(d);
         return h('tr', { 'data-document': d.id, 'data-filename': d.filename },
           h('td', { class: 'text-break' }, d.filename),
-          h('td', {}, tc(`docs.kind.${kindOf(d)}`)),
-          h('td', { class: 'text-nowrap' }, fmtBytes(d.length)),
-          h('td', {}, sp ? patientName(sp.patient) : '—'),
-          h('td', { class: 'small' }, [d.uploaded_by && (d.uploaded_by.display_name || d.uploaded_by), fmtDateTime(d.uploaded_at)].filter(Boolean).join(' · ')),
+          h('td', { 'data-label': tc('docs.type') }, tc(`docs.kind.${kindOf(d)}`)),
+          h('td', { class: 'text-nowrap', 'data-label': tc('docs.size') }, fmtBytes(d.length)),
+          h('td', { 'data-label': tc('docs.patient') }, sp ? patientName(sp.patient) : '—'),
+          h('td', { class: 'small', 'data-label': tc('docs.uploadedBy') }, [d.uploaded_by && (d.uploaded_by.display_name || d.uploaded_by), fmtDateTime(d.uploaded_at)].filter(Boolean).join(' · ')),
           h('td', { class: 'text-end text-nowrap' },
             h('button', {
               type: 'button', class: 'btn btn-sm btn-outline-primary me-1', 'aria-label': tc('docs.viewName', { name: d.filename }),

@@ -189,7 +189,7 @@ function participantsPanel(state) {
     const org = !!(s.me && s.me.organizer);
     const ps = s.participants || [];
     if (org) watchDeliveries(s);
-    list.replaceChildren(ps.length ? h('div', { class: 'table-responsive' }, h('table', { class: 'table table-sm bg-white align-middle', 'data-testid': 'participants-table' },
+    list.replaceChildren(ps.length ? h('div', { class: 'table-responsive' }, h('table', { class: 'table table-sm bg-white align-middle tc-stack', 'data-testid': 'participants-table' },
       h('caption', {}, tc('participants.caption', { n: ps.length })),
       h('thead', {}, h('tr', {}, ['participants.name', 'participants.kind', 'participants.hospital', 'participants.contact']
         .concat(org ? ['participants.delivery'] : [])
@@ -197,10 +197,10 @@ function participantsPanel(state) {
       h('tbody', {}, ps.map((p) => h('tr', { 'data-participant': p.id },
         h('td', {}, personName(p), p.organizer ? h('span', { class: 'badge text-bg-primary ms-2' }, tc('participants.organizer')) : null,
           s.me && String(s.me.participant_id) === String(p.id) ? h('span', { class: 'badge text-bg-info ms-1' }, tc('participants.you')) : null),
-        h('td', {}, tcOpt(`participants.kind.${p.kind}`, p.kind)),
-        h('td', {}, hospitalName(p.hospital) || '—'),
-        h('td', { class: 'small text-break' }, [p.email, p.phone].filter(Boolean).join(' · ') || '—'),
-        org ? h('td', { class: 'small', 'data-testid': 'delivery' }, deliveryCell(s, p)) : null,
+        h('td', { 'data-label': tc('participants.kind') }, tcOpt(`participants.kind.${p.kind}`, p.kind)),
+        h('td', { 'data-label': tc('participants.hospital') }, hospitalName(p.hospital) || '—'),
+        h('td', { class: 'small text-break', 'data-label': tc('participants.contact') }, [p.email, p.phone].filter(Boolean).join(' · ') || '—'),
+        org ? h('td', { class: 'small', 'data-testid': 'delivery', 'data-label': tc('participants.delivery') }, deliveryCell(s, p)) : null,
         org && !isClosed(s) ? h('td', { class: 'text-end text-nowrap' }, resendButton(s, p), p.organizer ? null : h('button', {
           type: 'button', class: 'btn btn-sm btn-outline-danger', 'aria-label': tc('participants.removeName', { name: personName(p) }),
           onclick: async (e) => {
@@ -239,6 +239,7 @@ function availabilityPanel(state) {
   const root = h('div', { 'data-testid': 'availability' });
   const msg = messageArea();
   const grid = h('div', { 'aria-live': 'polite' });
+  const scrollHint = h('p', { class: 'small text-muted d-none', 'data-testid': 'availability-scroll-hint' }, tc('availability.scrollHint'));
   const proposer = h('div', { class: 'mt-3' });
   root.append(msg.el, grid, proposer);
 
@@ -296,6 +297,31 @@ function availabilityPanel(state) {
         answers.forEach((a) => { if (a in counts) counts[a] += 1; });
         const myAnswer = mine ? answers.get(mine) : null;
         const label = fmtRange(sl.starts_at, sl.ends_at);
+        // In the slot's own cell: with many participants a last column
+        // ran off the screen (1366 px, 4 people), and the slot cell stays
+        // in sight (sticky) while the answers scroll.
+        const confirmBtn = org && !confirmed && !closed ? h('button', {
+          type: 'button', class: 'btn btn-sm btn-primary d-block mt-1', 'data-testid': 'slot-confirm',
+          'aria-label': tc('availability.confirmSlot', { slot: label }),
+          onclick: async (e) => {
+            // Someone the invitation cannot reach is named before, not after.
+            const unreachable = (s.participants || []).filter((x) => x.reachable === false).map(personName);
+            const ask = tc('availability.confirmAsk', { slot: label })
+              + (unreachable.length ? `\n\n${tc('availability.unreachable', { names: unreachable.join(', ') })}` : '');
+            if (!window.confirm(ask)) return;
+            submitBusy(e.target, true);
+            try {
+              const r = await api('POST', `${BASE}/sessions/${enc(id)}/confirm`, { slot_id: String(sl.id) });
+              const n = r && r.invitations !== undefined ? r.invitations : '?';
+              msg.show(alertBox('success', tc('availability.confirmed', { n })));
+              state.announce(tc('availability.confirmed', { n }));
+              await state.reload();
+            } catch (err) {
+              msg.error(err);
+              submitBusy(e.target, false);
+            }
+          },
+        }, tc('availability.confirm')) : null;
         const mineCell = mine && !confirmed && !closed
           ? h('div', { class: 'btn-group btn-group-sm', role: 'group', 'aria-label': tc('availability.myAnswerFor', { slot: label }) },
             ANSWERS.map((a) => h('button', {
@@ -317,7 +343,7 @@ function availabilityPanel(state) {
             }, tc(`answer.${a}`))))
           : (myAnswer ? h('span', { class: `tc-answer tc-answer-${myAnswer}` }, tc(`answer.${myAnswer}`)) : '—');
         return h('tr', { 'data-slot': sl.id, class: sl.chosen ? 'table-success' : '' },
-          h('th', { scope: 'row', class: 'text-nowrap' }, label, sl.chosen ? h('span', { class: 'badge text-bg-success ms-2' }, tc('availability.chosen')) : null),
+          h('th', { scope: 'row', class: 'tc-slot' }, label, sl.chosen ? h('span', { class: 'badge text-bg-success ms-2' }, tc('availability.chosen')) : null, confirmBtn),
           h('td', { 'data-testid': 'my-answer' }, mineCell),
           h('td', { class: 'text-nowrap small' }, `${ANSWER_MARK.yes} ${counts.yes} · ${ANSWER_MARK.maybe} ${counts.maybe} · ${ANSWER_MARK.no} ${counts.no}`),
           people.map((p) => {
@@ -327,38 +353,24 @@ function availabilityPanel(state) {
                 h('span', { class: 'visually-hidden' }, ` ${tc(`answer.${a}`)}`))
                 : h('span', { class: 'text-muted' }, '·', h('span', { class: 'visually-hidden' }, ` ${tc('availability.noAnswer')}`)));
           }),
-          org && !confirmed && !closed ? h('td', { class: 'text-end' }, h('button', {
-            type: 'button', class: 'btn btn-sm btn-primary', 'data-testid': 'slot-confirm',
-            'aria-label': tc('availability.confirmSlot', { slot: label }),
-            onclick: async (e) => {
-              // Someone the invitation cannot reach is named before, not after.
-              const unreachable = (s.participants || []).filter((x) => x.reachable === false).map(personName);
-              const ask = tc('availability.confirmAsk', { slot: label })
-                + (unreachable.length ? `\n\n${tc('availability.unreachable', { names: unreachable.join(', ') })}` : '');
-              if (!window.confirm(ask)) return;
-              submitBusy(e.target, true);
-              try {
-                const r = await api('POST', `${BASE}/sessions/${enc(id)}/confirm`, { slot_id: String(sl.id) });
-                const n = r && r.invitations !== undefined ? r.invitations : '?';
-                msg.show(alertBox('success', tc('availability.confirmed', { n })));
-                state.announce(tc('availability.confirmed', { n }));
-                await state.reload();
-              } catch (err) {
-                msg.error(err);
-                submitBusy(e.target, false);
-              }
-            },
-          }, tc('availability.confirm'))) : null);
+        );
       });
-      grid.replaceChildren(h('div', { class: 'table-responsive' }, h('table', { class: 'table table-sm table-bordered bg-white align-middle tc-avail', 'data-testid': 'availability-grid' },
-        h('caption', {}, tc('availability.caption')),
+      // The caption is shown above the scrolling box: inside it, it would
+      // be as wide as the table and cut on a phone.
+      grid.replaceChildren(h('p', { class: 'text-muted mb-1', 'aria-hidden': 'true' }, tc('availability.caption')),
+        h('div', { class: 'table-responsive' }, h('table', { class: 'table table-sm table-bordered bg-white align-middle tc-avail', 'data-testid': 'availability-grid' },
+        h('caption', { class: 'visually-hidden' }, tc('availability.caption')),
         h('thead', {}, h('tr', {},
           h('th', { scope: 'col' }, tc('availability.slot')),
           h('th', { scope: 'col' }, tc('availability.mine')),
           h('th', { scope: 'col' }, tc('availability.summary')),
-          people.map((p) => h('th', { scope: 'col', class: 'small text-center' }, personName(p))),
-          org && !confirmed && !closed ? h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, tc('common.actions'))) : null)),
-        h('tbody', {}, rows))));
+          people.map((p) => h('th', { scope: 'col', class: 'small text-center' }, personName(p))))),
+        h('tbody', {}, rows))), scrollHint);
+      // Said only when the answers do run off the side.
+      requestAnimationFrame(() => {
+        const box = grid.querySelector('.table-responsive');
+        scrollHint.classList.toggle('d-none', !box || box.scrollWidth <= box.clientWidth + 1);
+      });
     }
     // The form is built once: a live update must not wipe a slot being typed.
     if (org && !confirmed && !closed) {
@@ -797,7 +809,7 @@ export async function render(ctx) {
   let active = TABS.includes(ctx.query.get('tab')) ? ctx.query.get('tab') : 'participants';
   const tabButtons = {};
   const tabPanels = {};
-  const tablist = h('div', { class: 'nav nav-tabs tc-tabs flex-nowrap', role: 'tablist', 'aria-label': tc('session.sections') });
+  const tablist = h('div', { class: 'nav nav-tabs tc-tabs', role: 'tablist', 'aria-label': tc('session.sections') });
   const select = (name, focus) => {
     active = name;
     TABS.forEach((t) => {
@@ -836,7 +848,7 @@ export async function render(ctx) {
       class: 'tab-pane-tc py-3', role: 'tabpanel', id: `tc-panel-${name}`, 'aria-labelledby': bid, tabindex: '0', 'data-panel': name,
     }, h('h2', { class: 'visually-hidden' }, tc(`tab.${name}`)), panels[name].el);
   });
-  root.append(head.el, h('div', { class: 'tc-tabs-scroll' }, tablist), ...TABS.map((t) => tabPanels[t]));
+  root.append(head.el, tablist, ...TABS.map((t) => tabPanels[t]));
   main.append(title, root);
   drawAll();
   select(active, false);
