@@ -377,8 +377,11 @@ describe('console', { timeout: 600000 }, () => {
     const page = await newPage(browser, { lang: 'en' });
     await open(page, base, '#/login');
     await page.getByRole('heading', { name: 'Accedi a Concerto' }).waitFor(); // Italian first
+    await page.locator('#login-username').fill('admin');
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('heading', { name: 'Sign in to Concerto' }).waitFor();
+    // The redraw in English keeps what was typed.
+    assert.equal(await page.locator('#login-username').inputValue(), 'admin');
     await shot(page, 'en-login');
     await login(page, base, 'admin');
     await page.getByRole('heading', { name: 'Welcome, Amministratore regionale' }).waitFor();

@@ -26,6 +26,12 @@ async function directoryHospitals() {
   }
 }
 
+// What is typed in the sign-in fields, kept across redraws of this page: the
+// language buttons redraw it, and someone who switches language mid-way, or
+// types while the new dictionary loads, must not find the fields emptied.
+// Forgotten once the sign-in succeeds.
+const typed = { username: '', password: '' };
+
 export async function render(ctx) {
   document.title = `${t('login.title')} · Concerto`;
   const flash = takeSession('concerto.flash');
@@ -40,6 +46,10 @@ export async function render(ctx) {
   const password = h('input', {
     class: 'form-control', type: 'password', name: 'password', autocomplete: 'current-password', required: true,
   });
+  username.value = typed.username;
+  password.value = typed.password;
+  username.addEventListener('input', () => { typed.username = username.value; });
+  password.addEventListener('input', () => { typed.password = password.value; });
   const kindLocal = h('input', { class: 'form-check-input', type: 'radio', name: 'kind', id: 'kind-local', value: 'local', checked: true });
   const kindDir = h('input', { class: 'form-check-input', type: 'radio', name: 'kind', id: 'kind-dir', value: 'directory' });
   const hospitalBox = h('div', { class: 'd-none', id: 'hospital-box' });
@@ -119,6 +129,8 @@ export async function render(ctx) {
         storeLanguage(user.language);
       }
       password.value = '';
+      typed.username = '';
+      typed.password = '';
       // A module page (/modules/<name>/...) sent us here: go back to it.
       if (next.startsWith('/modules/') && !next.startsWith('//')) {
         location.href = next;
@@ -135,6 +147,7 @@ export async function render(ctx) {
       else text = problemMessage(e2);
       msg.replaceChildren(alertBox(e2.code === 'rate_limited' ? 'warning' : 'danger', text));
       password.value = '';
+      typed.password = '';
       password.focus();
       return;
     }
